@@ -1,0 +1,474 @@
+// Stage 3: concrete syntax tree -> typed AST. Walks Chevrotain's CST, gives every node its
+// span, and checks the words the grammar leaves open (units, `any event`, `limit removals`).
+import type { CstElement, CstNode, IToken } from "chevrotain";
+import { diagnostic, type Diagnostic, type Result } from "../diagnostics/diagnostic.js";
+import { stringValue } from "../lexer/lex.js";
+import type { Tokens } from "../lexer/lex.js";
+import type { Span } from "../source/source-file.js";
+import type * as A from "./nodes.js";
+
+type Children = Record<string, CstElement[] | undefined>;
+
+function isToken(element: CstElement): element is IToken {
+  return (element as IToken).image !== undefined;
+}
+
+function node(parent: CstNode, key: string, index = 0): CstNode {
+  const element = parent.children[key]?.[index];
+  if (!element || isToken(element)) throw new Error(`syntax tree: no node ${key}[${index}] in ${parent.name}`);
+  return element;
+}
+function nodes(parent: CstNode, key: string): CstNode[] {
+  return (parent.children[key] ?? []).filter((e): e is CstNode => !isToken(e));
+}
+function maybeNode(parent: CstNode, key: string, index = 0): CstNode | undefined {
+  const element = parent.children[key]?.[index];
+  return element && !isToken(element) ? element : undefined;
+}
+function token(parent: CstNode, key: string, index = 0): IToken {
+  const element = parent.children[key]?.[index];
+  if (!element || !isToken(element)) throw new Error(`syntax tree: no token ${key}[${index}] in ${parent.name}`);
+  return element;
+}
+function maybeToken(parent: CstNode, key: string, index = 0): IToken | undefined {
+  const element = parent.children[key]?.[index];
+  return element && isToken(element) ? element : undefined;
+}
+function tokens(parent: CstNode, key: string): IToken[] {
+  return (parent.children[key] ?? []).filter(isToken);
+}
+function tokenSpan(t: IToken): Span {
+  return { start: t.startOffset, end: t.endOffset! + 1 };
+}
+function nodeSpan(n: CstNode): Span {
+  return { start: n.location!.startOffset, end: n.location!.endOffset! + 1 };
+}
+function name(t: IToken): A.Name {
+  return { name: t.image, span: tokenSpan(t) };
+}
+/** The one child of a node that is an OR of sub-rules. */
+function onlyChild(parent: CstNode): CstNode {
+  for (const list of Object.values(parent.children as Children)) {
+    const first = list?.[0];
+    if (first && !isToken(first)) return first;
+  }
+  throw new Error(`syntax tree: ${parent.name} has no child rule`);
+}
+
+const TIME_UNITS = new Set(["minute", "minutes", "hour", "hours"]);
+const LIMIT_MEASURES = new Set(["removals", "deletes"]);
+
+export function buildAst(cst: CstNode, lexed: Tokens, textLength: number): Result<A.Spec> {
+  const diagnostics: Diagnostic[] = [];
+
+  function direction(arrowNode: CstNode): A.Direction {
+    const t = onlyToken(arrowNode);
+    return t.image as A.Direction;
+  }
+  function onlyToken(n: CstNode): IToken {
+    for (const list of Object.values(n.children as Children)) {
+      const first = list?.[0];
+      if (first && isToken(first)) return first;
+    }
+    throw new Error(`syntax tree: ${n.name} has no token`);
+  }
+
+  function statement(n: CstNode): A.Statement {
+    const inner = onlyChild(n);
+    switch (inner.name) {
+      case "syncStatement":
+        return {
+          kind: "sync",
+          left: name(token(inner, "left")),
+          direction: direction(node(inner, "arrow")),
+          right: name(token(inner, "right")),
+          span: nodeSpan(inner),
+        };
+      case "paramStatement": {
+        const defaultNode = maybeNode(inner, "expression");
+        return {
+          kind: "param",
+          name: name(token(inner, "Identifier")),
+          type: typeRef(node(inner, "typeRef")),
+          ...(defaultNode ? { default: expression(defaultNode) } : {}),
+          span: nodeSpan(inner),
+        };
+      }
+      case "viewStatement":
+        return {
+          kind: "view",
+          name: name(token(inner, "Identifier")),
+          clauses: [fromClause(node(inner, "fromClause")), ...nodes(inner, "clause").map(clause)],
+          select: expression(node(inner, "expression")),
+          span: nodeSpan(inner),
+        };
+      case "linkStatement":
+        return link(inner);
+      case "ruleStatement":
+        return {
+          kind: "rule",
+          clauses: [fromClause(node(inner, "fromClause")), ...nodes(inner, "clause").map(clause)],
+          action: action(node(inner, "action")),
+          span: nodeSpan(inner),
+        };
+      case "limitStatement": {
+        const measure = name(token(inner, "kind"));
+        if (!LIMIT_MEASURES.has(measure.name)) {
+          diagnostics.push(diagnostic("SYN006", measure.span, `a limit is on \`removals\` or \`deletes\`, not \`${measure.name}\``));
+        }
+        const percentToken = token(inner, "NumberLiteral");
+        const percent = number(percentToken);
+        if (percent > 100) diagnostics.push(diagnostic("SYN006", tokenSpan(percentToken), `a limit is a share from 0% to 100%, not ${percent}%`));
+        return {
+          kind: "limit",
+          measure,
+          target: expression(node(inner, "target")),
+          percent: { value: percent, span: tokenSpan(percentToken) },
+          span: nodeSpan(inner),
+        };
+      }
+      case "eventTrigger":
+        return eventTrigger(inner);
+      case "scheduleTrigger":
+        return scheduleTrigger(inner);
+      default:
+        throw new Error(`syntax tree: unknown statement ${inner.name}`);
+    }
+  }
+
+  function typeRef(n: CstNode): A.TypeRef {
+    const strings = tokens(n, "StringLiteral");
+    if (strings.length > 0) {
+      return { kind: "enumType", values: strings.map((t) => ({ value: stringValue(t.image), span: tokenSpan(t) })), span: nodeSpan(n) };
+    }
+    return { kind: "namedType", name: name(token(n, "Identifier")), list: maybeToken(n, "LBracket") !== undefined, span: nodeSpan(n) };
+  }
+
+  function link(n: CstNode): A.LinkStatement {
+    const side = (s: CstNode): A.LinkSide => ({ alias: name(token(s, "Identifier")), source: expression(node(s, "expression")) });
+    const arrowNode = node(n, "arrow");
+    return {
+      kind: "link",
+      left: side(node(n, "left")),
+      direction: direction(arrowNode),
+      directionSpan: nodeSpan(arrowNode),
+      right: side(node(n, "right")),
+      items: nodes(n, "linkItem").map(linkItem),
+      span: nodeSpan(n),
+    };
+  }
+
+  function linkItem(n: CstNode): A.LinkItem {
+    const inner = onlyChild(n);
+    switch (inner.name) {
+      case "matchItem":
+        return { kind: "match", fallback: false, condition: expression(node(inner, "expression")), span: nodeSpan(inner) };
+      case "elseMatchItem":
+        return { kind: "match", fallback: true, condition: expression(node(inner, "expression")), span: nodeSpan(inner) };
+      case "writeBackItem":
+        return { kind: "writeBack", value: expression(node(inner, "value")), target: expression(node(inner, "target")), span: nodeSpan(inner) };
+      case "skipClause":
+        return skipClause(inner);
+      case "createItem": {
+        const condition = maybeNode(inner, "condition");
+        return {
+          kind: "create",
+          alias: name(token(inner, "Identifier")),
+          key: expression(node(inner, "key")),
+          ...(condition ? { condition: expression(condition) } : {}),
+          assignments: assignments(node(inner, "assignmentBlock")),
+          span: nodeSpan(inner),
+        };
+      }
+      case "whenBlock":
+        return {
+          kind: "when",
+          condition: expression(node(inner, "expression")),
+          mappings: nodes(inner, "mapping").map(mapping),
+          span: nodeSpan(inner),
+        };
+      case "conflictsItem":
+        return { kind: "conflicts", policy: conflictPolicy(inner), span: nodeSpan(inner) };
+      case "mapping":
+        return mapping(inner);
+      default:
+        throw new Error(`syntax tree: unknown link item ${inner.name}`);
+    }
+  }
+
+  function conflictPolicy(n: CstNode): A.ConflictPolicy {
+    const prefer = maybeToken(n, "prefer");
+    if (prefer) return { kind: "prefer", system: name(prefer), span: nodeSpan(n) };
+    const tie = maybeToken(n, "tie");
+    return {
+      kind: "newest",
+      timestamps: nodes(n, "expression").map(expression),
+      ...(tie ? { tie: name(tie) } : {}),
+      span: nodeSpan(n),
+    };
+  }
+
+  function mapping(n: CstNode): A.Mapping {
+    const renamesNode = maybeNode(n, "renames");
+    const condition = maybeNode(n, "condition");
+    const arrowNode = node(n, "arrow");
+    return {
+      kind: "mapping",
+      left: expression(node(n, "left")),
+      ...(renamesNode
+        ? {
+            renames: nodes(renamesNode, "rename").map((r) => {
+              const from = name(token(r, "from"));
+              const to = maybeToken(r, "to");
+              return { from, to: to ? name(to) : from };
+            }),
+          }
+        : {}),
+      direction: direction(arrowNode),
+      directionSpan: nodeSpan(arrowNode),
+      right: expression(node(n, "right")),
+      ...(condition ? { condition: expression(condition) } : {}),
+      span: nodeSpan(n),
+    };
+  }
+
+  function clause(n: CstNode): A.Clause {
+    const inner = onlyChild(n);
+    switch (inner.name) {
+      case "fromClause":
+        return fromClause(inner);
+      case "letClause":
+        return { kind: "let", name: name(token(inner, "Identifier")), value: expression(node(inner, "expression")), span: nodeSpan(inner) };
+      case "whereClause":
+        return { kind: "where", condition: expression(node(inner, "expression")), span: nodeSpan(inner) };
+      case "skipClause":
+        return skipClause(inner);
+      default:
+        throw new Error(`syntax tree: unknown clause ${inner.name}`);
+    }
+  }
+
+  function fromClause(n: CstNode): A.FromClause {
+    return { kind: "from", alias: name(token(n, "Identifier")), source: expression(node(n, "expression")), span: nodeSpan(n) };
+  }
+
+  function skipClause(n: CstNode): A.SkipClause {
+    return { kind: "skip", reason: expression(node(n, "reason")), condition: expression(node(n, "condition")), span: nodeSpan(n) };
+  }
+
+  function action(n: CstNode): A.Action {
+    const inner = onlyChild(n);
+    if (inner.name === "writeAction") {
+      return {
+        kind: "write",
+        mode: maybeToken(inner, "Create") ? "create" : "upsert",
+        target: expression(node(inner, "target")),
+        key: expression(node(inner, "key")),
+        assignments: assignments(node(inner, "assignmentBlock")),
+        span: nodeSpan(inner),
+      };
+    }
+    const key = maybeNode(inner, "key");
+    return { kind: "delete", target: expression(node(inner, "target")), ...(key ? { key: expression(key) } : {}), span: nodeSpan(inner) };
+  }
+
+  function assignments(block: CstNode): A.Assignment[] {
+    return nodes(block, "assignment").map((n) => {
+      const condition = maybeNode(n, "condition");
+      return {
+        kind: "assignment",
+        initially: maybeToken(n, "Initially") !== undefined,
+        field: name(token(n, "Identifier")),
+        value: expression(node(n, "value")),
+        ...(condition ? { addOnlyWhen: expression(condition) } : {}),
+        span: nodeSpan(n),
+      };
+    });
+  }
+
+  function directionRef(n: CstNode | undefined): { direction?: A.DirectionRef } {
+    if (!n) return {};
+    return {
+      direction: { left: name(token(n, "left")), direction: direction(node(n, "arrow")), right: name(token(n, "right")), span: nodeSpan(n) },
+    };
+  }
+
+  function eventTrigger(n: CstNode): A.EventTrigger {
+    const anyWord = maybeToken(n, "anyWord");
+    if (anyWord && anyWord.image !== "event") {
+      diagnostics.push(diagnostic("SYN001", tokenSpan(anyWord), `expected \`event\` after \`any\`, found the name \`${anyWord.image}\``));
+    }
+    const events = anyWord
+      ? undefined
+      : nodes(n, "eventName").map((e) => ({ name: tokens(e, "Word").map((t) => t.image).join("."), span: nodeSpan(e) }));
+    return {
+      kind: "eventTrigger",
+      system: name(token(n, "system")),
+      ...(events ? { events } : {}),
+      actors: tokens(n, "actor").map(name),
+      ...directionRef(maybeNode(n, "directionSuffix")),
+      span: nodeSpan(n),
+    };
+  }
+
+  function scheduleTrigger(n: CstNode): A.ScheduleTrigger {
+    let schedule: A.ScheduleRef;
+    const unitToken = maybeToken(n, "unit");
+    const cron = maybeToken(n, "cron");
+    if (unitToken) {
+      const countToken = maybeToken(n, "NumberLiteral");
+      const unit = name(unitToken);
+      const start = token(n, "Every").startOffset;
+      schedule = {
+        kind: "every",
+        ...(countToken ? { count: { value: number(countToken), span: tokenSpan(countToken) } } : {}),
+        unit,
+        span: { start, end: unit.span.end },
+      };
+      if (countToken && !TIME_UNITS.has(unit.name)) {
+        diagnostics.push(diagnostic("SYN005", unit.span, `expected \`minutes\` or \`hours\` after the number, found the name \`${unit.name}\``));
+      } else if (countToken) {
+        const count = number(countToken);
+        if (!Number.isInteger(count) || count < 1) diagnostics.push(diagnostic("SYN005", tokenSpan(countToken), "a schedule repeats every whole number of minutes or hours, 1 or more"));
+      }
+    } else if (cron) {
+      schedule = { kind: "cron", expression: { value: stringValue(cron.image), span: tokenSpan(cron) }, span: { start: token(n, "Cron").startOffset, end: tokenSpan(cron).end } };
+    } else {
+      const at = maybeToken(n, "Time");
+      const nightly = token(n, "Nightly");
+      schedule = {
+        kind: "nightly",
+        ...(at ? { at: { value: at.image, span: tokenSpan(at) } } : {}),
+        span: { start: nightly.startOffset, end: at ? tokenSpan(at).end : tokenSpan(nightly).end },
+      };
+    }
+    const zone = maybeToken(n, "zone");
+    return {
+      kind: "scheduleTrigger",
+      schedule,
+      ...(zone ? { zone: { value: stringValue(zone.image), span: tokenSpan(zone) } } : {}),
+      ...directionRef(maybeNode(n, "directionSuffix")),
+      span: nodeSpan(n),
+    };
+  }
+
+  function number(t: IToken): number {
+    const value = Number(t.image);
+    if (!Number.isFinite(value)) {
+      diagnostics.push(diagnostic("SYN008", tokenSpan(t), `the number ${t.image.slice(0, 20)}... is too large`));
+      return 0;
+    }
+    return value;
+  }
+
+  // ---- expressions ----
+
+  function expression(n: CstNode): A.Expr {
+    switch (n.name) {
+      case "expression":
+        return expression(onlyChild(n));
+      case "ifExpression":
+        return {
+          kind: "if",
+          condition: expression(node(n, "condition")),
+          then: expression(node(n, "then")),
+          otherwise: expression(node(n, "else")),
+          span: nodeSpan(n),
+        };
+      case "orExpression":
+        return foldBinary(n, () => "or");
+      case "andExpression":
+        return foldBinary(n, () => "and");
+      case "comparison":
+      case "additive":
+      case "multiplicative":
+        return foldBinary(n, (i) => token(n, "operator", i).image as A.BinaryOperator);
+      case "notExpression": {
+        const inner = maybeNode(n, "notExpression");
+        if (inner) return { kind: "unary", operator: "not", operand: expression(inner), span: nodeSpan(n) };
+        return expression(node(n, "comparison"));
+      }
+      case "unary": {
+        const inner = maybeNode(n, "unary");
+        if (inner) return { kind: "unary", operator: "-", operand: expression(inner), span: nodeSpan(n) };
+        return expression(node(n, "postfix"));
+      }
+      case "postfix":
+        return postfix(n);
+      default:
+        throw new Error(`syntax tree: unknown expression ${n.name}`);
+    }
+  }
+
+  function foldBinary(n: CstNode, operatorAt: (index: number) => A.BinaryOperator): A.Expr {
+    const operands = nodes(n, "operands").map(expression);
+    let result = operands[0]!;
+    for (let i = 1; i < operands.length; i++) {
+      const right = operands[i]!;
+      result = { kind: "binary", operator: operatorAt(i - 1), left: result, right, span: { start: result.span.start, end: right.span.end } };
+    }
+    return result;
+  }
+
+  function postfix(n: CstNode): A.Expr {
+    let result = primary(node(n, "primary"));
+    // Dots and brackets interleave; their order is the order of their tokens in the text.
+    const steps: { offset: number; apply: (e: A.Expr) => A.Expr }[] = [];
+    for (const field of tokens(n, "field")) {
+      steps.push({
+        offset: field.startOffset,
+        apply: (object) => ({ kind: "member", object, field: name(field), span: { start: object.span.start, end: field.endOffset! + 1 } }),
+      });
+    }
+    const closers = tokens(n, "RBracket");
+    nodes(n, "index").forEach((indexNode, i) => {
+      const close = closers[i]!;
+      steps.push({
+        offset: indexNode.location!.startOffset,
+        apply: (object) => ({ kind: "index", object, index: expression(indexNode), span: { start: object.span.start, end: close.endOffset! + 1 } }),
+      });
+    });
+    steps.sort((a, b) => a.offset - b.offset);
+    for (const step of steps) result = step.apply(result);
+    return result;
+  }
+
+  function primary(n: CstNode): A.Expr {
+    const span = nodeSpan(n);
+    const numberToken = maybeToken(n, "NumberLiteral");
+    if (numberToken) return { kind: "number", value: number(numberToken), span };
+    const stringToken = maybeToken(n, "StringLiteral");
+    if (stringToken) return { kind: "string", value: stringValue(stringToken.image), span };
+    if (maybeToken(n, "True")) return { kind: "bool", value: true, span };
+    if (maybeToken(n, "False")) return { kind: "bool", value: false, span };
+    if (maybeToken(n, "Null")) return { kind: "null", span };
+    const identifier = maybeToken(n, "Identifier");
+    if (identifier) return { kind: "name", name: identifier.image, span };
+    const callNode = maybeNode(n, "call");
+    if (callNode) {
+      return { kind: "call", callee: name(token(callNode, "Identifier")), args: nodes(callNode, "arguments").map(expression), span };
+    }
+    const paren = maybeNode(n, "parenthesized");
+    if (paren) return expression(node(paren, "expression"));
+    const list = maybeNode(n, "listLiteral");
+    if (list) return { kind: "list", items: nodes(list, "items").map(expression), span };
+    const object = node(n, "objectLiteral");
+    return {
+      kind: "object",
+      entries: nodes(object, "objectEntry").map((entry) => {
+        const nameToken = token(entry, "name");
+        const quoted = nameToken.image.startsWith('"');
+        return {
+          name: { name: quoted ? stringValue(nameToken.image) : nameToken.image, span: tokenSpan(nameToken) },
+          quoted,
+          value: expression(node(entry, "expression")),
+        };
+      }),
+      span,
+    };
+  }
+
+  const statements = nodes(cst, "statement").map(statement);
+  const comments = lexed.comments.map((t) => ({ text: t.image, span: tokenSpan(t) }));
+  return { value: { kind: "spec", statements, comments, span: { start: 0, end: textLength } }, diagnostics };
+}

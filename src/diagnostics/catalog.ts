@@ -1,0 +1,83 @@
+// The one catalog of diagnostic codes. A code is prefixed by the stage that reports it and
+// is never reused; grammar/errors.md is generated from this file (npm run generate).
+import type { Severity } from "./diagnostic.js";
+
+export interface CatalogEntry {
+  readonly severity: Severity;
+  /** A short title, as in the generated reference. */
+  readonly title: string;
+  /** What it means and how to fix it, for grammar/errors.md. */
+  readonly help: string;
+}
+
+function error(title: string, help: string): CatalogEntry {
+  return { severity: "error", title, help };
+}
+export function warning(title: string, help: string): CatalogEntry {
+  return { severity: "warning", title, help };
+}
+
+export const CATALOG = {
+  // LEX: characters that form no token, and limits on the raw text.
+  LEX001: error("unexpected character", "A character that cannot start any word, number, string or symbol of the language. Remove it, or put it inside a string."),
+  LEX002: error("unterminated string", "A string must close with `\"` on the same line. Add the closing quote; write `\\\"` for a quote inside a string."),
+  LEX003: error("invalid escape in a string", "Strings accept the escapes `\\\"`, `\\\\`, `\\n`, `\\t` and `\\uXXXX`."),
+  LEX004: error("spec too large", "A spec file may hold at most 1 MiB of text. Split the integration into several specs."),
+  LEX005: error("string too long", "A string literal may hold at most 4,096 characters."),
+
+  // SYN: the shape of statements and expressions.
+  SYN001: error("unexpected token", "The parser expected something else at this place; the message says what it expected."),
+  SYN002: error("missing closing bracket", "A `{`, `(` or `[` was opened and not closed. Close it where the block or expression ends."),
+  SYN003: error("unexpected end of file", "The file ended in the middle of a statement. Finish the statement or remove the partial line."),
+  SYN004: error("nesting too deep", "Expressions and blocks may nest at most 64 levels deep. Use `let` or a `view` to name a part."),
+  SYN005: error("invalid schedule", "Schedules read `every N minutes`, `every N hours`, `every hour`, `nightly at HH:MM in \"Time/Zone\"`, `cron \"m h dom mon dow\" in \"Time/Zone\"`, or `every PARAM` for a param of type schedule."),
+  SYN006: error("invalid limit", "A safety limit reads `limit removals of SYSTEM.COLLECTION.FIELD to N%` or `limit deletes of SYSTEM.COLLECTION to N%`."),
+  SYN007: error("invalid conflict policy", "Conflict policies read `conflicts newest by A.field, B.field, tie SYSTEM` or `conflicts prefer SYSTEM`."),
+  SYN008: error("invalid number", "Numbers are written in decimal, like `12` or `2.5`, and must be finite."),
+
+  // NAM: names that do not resolve.
+  NAM001: error("unknown system", "The name is not one of the systems under integrations/. Check the spelling, or add the system's definition."),
+  NAM002: error("unknown collection", "The system has no collection of that name."),
+  NAM003: error("unknown field", "The record type has no field of that name."),
+  NAM004: error("unknown name", "The name is not an alias, a `let`, a param, a view or a built-in value in scope here."),
+  NAM005: error("unknown function", "The language has no function of that name; grammar/README.md lists them."),
+  NAM006: error("unknown event", "The system's definition does not declare that event."),
+  NAM007: error("unknown actor", "The system's definition does not declare that actor."),
+  NAM008: error("name defined twice", "Aliases, lets, params and views share one namespace within their scope; each name may be defined once."),
+  NAM009: error("system not part of this sync", "A spec reads and writes only the two systems of its `sync` line."),
+  NAM010: error("unknown time zone", "Time zones are IANA names such as \"America/New_York\" or \"UTC\"."),
+  NAM011: error("not linked", "`linked(x)` needs x to be a record of a collection that exactly one `link` joins."),
+
+  // TYP: types of expressions and values.
+  TYP001: error("type mismatch", "The value's type does not fit where it is used; the message gives both types."),
+  TYP002: error("wrong number of arguments", "The function takes a different number of arguments; grammar/README.md gives each function's parameters."),
+  TYP003: error("not a record", "Only records and objects have fields; the expression before `.` is of another type."),
+  TYP004: error("value not allowed", "The value is not among the values the field or param allows."),
+  TYP005: error("aggregate outside a group", "`count()` and aggregates of a single value (`sum(x)`, `max(x)` ...) add up the rows of one target record; they are allowed only inside an `upsert` or `create` block of a `from` rule."),
+  TYP006: error("not a list", "The expression must be a list here: a `from ... in` source, the right side of `in`, or a list function's argument."),
+  TYP007: error("invalid lookup", "Brackets after a collection take either a key (`coll[x.id]`) or field comparisons joined with `and` (`coll[email == x.email]`), where the left of each `==` names a field of the collection."),
+
+  // SEM: the meaning of statements.
+  SEM001: error("missing sync line", "A spec starts with `sync A <-> B`, `sync A -> B` or `sync A <- B`, naming the two systems it joins."),
+  SEM002: error("write against the sync's direction", "The `sync` line allows writes only into the system its arrow points to."),
+  SEM003: error("field written twice", "Two mappings or assignments write the same target field in the same direction; keep one, or make their `when` conditions part of one expression."),
+  SEM004: error("two-way mapping not invertible", "A `<->` mapping must join a field to a field, or an object to an object with renamed sub-fields; put an expression only on a one-way mapping."),
+  SEM005: error("invalid link match", "A link matches with `==` between an expression of one side and an expression of the other; other conditions in `match` may name only one side."),
+  SEM006: error("field not writable", "A record's key field is set by its key expression and cannot be mapped or assigned."),
+  SEM007: error("conflict policy without two-way fields", "A `conflicts` policy resolves `<->` mappings; this link has none."),
+  SEM008: error("two-way fields without a conflict policy", "A link with `<->` mappings needs `conflicts newest by ...` or `conflicts prefer SYSTEM` to decide when both sides changed."),
+  SEM009: error("duplicate statement", "The statement may appear once per spec (or once per link)."),
+  SEM010: error("wrong side", "The expression names the wrong alias for this place; the message says which side is expected."),
+  SEM011: error("invalid set modifier", "`add only when ...` applies to list-valued fields only."),
+  SEM012: error("trigger direction not in the sync", "A trigger's direction must be one the `sync` line allows."),
+  SEM013: error("required field not set on create", "A created record leaves a field empty that its schema requires; set it in the `create` block or through a mapping."),
+  SEM014: error("limit on a field no rule writes", "A safety limit must name a set-valued field (or a collection) that one of the spec's rules writes (or deletes from)."),
+
+  // SYS: system definitions under integrations/.
+  SYS001: error("invalid system definition", "integrations/<system>/system.yaml does not match the definition format; the message names the place."),
+
+  // PAR: params given at run time.
+  PAR001: error("invalid param", "A param given with --param is unknown, has a value outside its type or allowed values, or a required param is missing."),
+} satisfies Record<string, CatalogEntry>;
+
+export type Code = keyof typeof CATALOG;

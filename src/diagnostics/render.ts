@@ -1,0 +1,82 @@
+// Diagnostics for people (code frames) and for tools (the JSON of `check --json`).
+import type { SourceFile } from "../source/source-file.js";
+import type { Diagnostic } from "./diagnostic.js";
+
+/** `file:line:col: error CODE: message`, the source line with the span underlined, notes, suggestion. */
+export function renderText(d: Diagnostic, source: SourceFile): string {
+  const start = source.position(d.span.start);
+  const lines = [`${source.path}:${start.line}:${start.column}: ${d.severity} ${d.code}: ${d.message}`];
+  lines.push(...frame(source, d.span.start, d.span.end));
+  if (d.suggestion !== undefined) lines.push(`${gutter("")} = did you mean \`${d.suggestion}\`?`);
+  for (const note of d.notes ?? []) {
+    if (note.span) {
+      const at = source.position(note.span.start);
+      lines.push(`${gutter("")} note: ${note.message} (line ${at.line}, column ${at.column})`);
+      lines.push(...frame(source, note.span.start, note.span.end));
+    } else {
+      lines.push(`${gutter("")} note: ${note.message}`);
+    }
+  }
+  return lines.join("\n");
+}
+
+const GUTTER_WIDTH = 5;
+
+function gutter(label: string): string {
+  return label.padStart(GUTTER_WIDTH);
+}
+
+/** The first line of the span with carets under it; a span running past its line is marked to the line's end. */
+function frame(source: SourceFile, startOffset: number, endOffset: number): string[] {
+  const start = source.position(startOffset);
+  const text = source.lineText(start.line).replace(/\t/g, " ");
+  const end = source.position(Math.max(startOffset, endOffset));
+  const lastColumn = end.line === start.line ? end.column : text.length + 1;
+  const width = Math.max(1, lastColumn - start.column);
+  return [
+    `${gutter(String(start.line))} | ${text}`,
+    `${gutter("")} | ${" ".repeat(start.column - 1)}${"^".repeat(width)}`,
+  ];
+}
+
+export interface JsonDiagnostic {
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  code: string;
+  severity: string;
+  message: string;
+  suggestion?: string;
+  notes?: { message: string; line?: number; column?: number }[];
+}
+
+export function toJson(d: Diagnostic, source: SourceFile): JsonDiagnostic {
+  const start = source.position(d.span.start);
+  const end = source.position(d.span.end);
+  const json: JsonDiagnostic = {
+    file: source.path,
+    line: start.line,
+    column: start.column,
+    endLine: end.line,
+    endColumn: end.column,
+    code: d.code,
+    severity: d.severity,
+    message: d.message,
+  };
+  if (d.suggestion !== undefined) json.suggestion = d.suggestion;
+  if (d.notes) {
+    json.notes = d.notes.map((n) => {
+      if (!n.span) return { message: n.message };
+      const at = source.position(n.span.start);
+      return { message: n.message, line: at.line, column: at.column };
+    });
+  }
+  return json;
+}
+
+/** Errors first is not wanted: people read top to bottom, so order by place, then code. */
+export function sortDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
+  return [...list].sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end || a.code.localeCompare(b.code));
+}

@@ -1,0 +1,81 @@
+// Stage 1: text -> tokens. Lexing errors and size limits become diagnostics here, and
+// every string literal is checked for its escapes once, so later stages see clean tokens.
+import { Lexer, type IToken } from "chevrotain";
+import { diagnostic, type Diagnostic, type Result } from "../diagnostics/diagnostic.js";
+import type { SourceFile } from "../source/source-file.js";
+import { ALL_TOKENS, StringLiteral, UnterminatedString } from "./tokens.js";
+
+export const MAX_SPEC_BYTES = 1024 * 1024;
+export const MAX_STRING_LENGTH = 4096;
+
+const lexer = new Lexer(ALL_TOKENS, { positionTracking: "full", ensureOptimizations: false });
+
+export interface Tokens {
+  readonly tokens: IToken[];
+  readonly comments: IToken[];
+}
+
+export function tokenize(source: SourceFile): Result<Tokens> {
+  const diagnostics: Diagnostic[] = [];
+  if (source.text.length > MAX_SPEC_BYTES) {
+    diagnostics.push(
+      diagnostic("LEX004", { start: 0, end: 0 }, `the spec is ${source.text.length} characters long; the limit is ${MAX_SPEC_BYTES}`),
+    );
+    return { value: undefined, diagnostics };
+  }
+  const result = lexer.tokenize(source.text);
+  for (const error of result.errors) {
+    const char = source.text.slice(error.offset, error.offset + error.length);
+    const first = [...char][0] ?? char;
+    diagnostics.push(
+      diagnostic("LEX001", { start: error.offset, end: error.offset + first.length }, `unexpected character ${describeChar(first)}`),
+    );
+  }
+  const tokens: IToken[] = [];
+  for (const token of result.tokens) {
+    if (token.tokenType === UnterminatedString) {
+      diagnostics.push(
+        diagnostic("LEX002", { start: token.startOffset, end: token.endOffset! + 1 }, "this string is not closed before the end of the line"),
+      );
+      continue;
+    }
+    if (token.tokenType === StringLiteral) checkString(token, diagnostics);
+    tokens.push(token);
+  }
+  const comments = (result.groups["comments"] ?? []) as IToken[];
+  return { value: { tokens, comments }, diagnostics };
+}
+
+function describeChar(char: string): string {
+  const code = char.codePointAt(0) ?? 0;
+  if (code < 32 || code === 127) return `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
+  if (char === "'") return "`'` (strings use double quotes)";
+  if (char === "`") return "'`'";
+  return `\`${char}\``;
+}
+
+function checkString(token: IToken, diagnostics: Diagnostic[]): void {
+  const raw = token.image;
+  if (raw.length - 2 > MAX_STRING_LENGTH) {
+    diagnostics.push(
+      diagnostic("LEX005", { start: token.startOffset, end: token.endOffset! + 1 }, `this string has ${raw.length - 2} characters; the limit is ${MAX_STRING_LENGTH}`),
+    );
+    return;
+  }
+  const escape = /\\(u[0-9A-Fa-f]{4}|["\\nt])|\\(u.{0,4}|.)/g;
+  for (let m = escape.exec(raw); m; m = escape.exec(raw)) {
+    if (m[2] === undefined) continue;
+    const start = token.startOffset + m.index;
+    diagnostics.push(diagnostic("LEX003", { start, end: start + m[0].length }, `\`${m[0]}\` is not an escape; use \\", \\\\, \\n, \\t or \\uXXXX`));
+  }
+}
+
+/** The value of a string literal token: the text between its quotes with escapes resolved. */
+export function stringValue(image: string): string {
+  return image.slice(1, -1).replace(/\\(u[0-9A-Fa-f]{4}|.)/g, (_, e: string) => {
+    if (e.length === 5) return String.fromCharCode(parseInt(e.slice(1), 16));
+    if (e === "n") return "\n";
+    if (e === "t") return "\t";
+    return e;
+  });
+}

@@ -1,0 +1,562 @@
+// The grammar, as a pure Chevrotain CstParser: no actions, no semantics. One grammar serves
+// the compiler, the formatter and the generated railroad diagrams (grammar/diagrams.html).
+import { CstParser, type IToken } from "chevrotain";
+import * as T from "../lexer/tokens.js";
+import { messages } from "./messages.js";
+
+export class SpecParser extends CstParser {
+  constructor() {
+    super(T.ALL_TOKENS, {
+      recoveryEnabled: false,
+      maxLookahead: 3,
+      nodeLocationTracking: "full",
+      errorMessageProvider: messages,
+    });
+    this.performSelfAnalysis();
+  }
+
+  spec = this.RULE("spec", () => {
+    this.MANY(() => this.SUBRULE(this.statement));
+  });
+
+  statement = this.RULE("statement", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.syncStatement) },
+      { ALT: () => this.SUBRULE(this.paramStatement) },
+      { ALT: () => this.SUBRULE(this.viewStatement) },
+      { ALT: () => this.SUBRULE(this.linkStatement) },
+      { ALT: () => this.SUBRULE(this.ruleStatement) },
+      { ALT: () => this.SUBRULE(this.limitStatement) },
+      { ALT: () => this.SUBRULE(this.eventTrigger) },
+      { ALT: () => this.SUBRULE(this.scheduleTrigger) },
+    ]);
+  });
+
+  // sync raisedonors <-> virtuous
+  syncStatement = this.RULE("syncStatement", () => {
+    this.CONSUME(T.Sync);
+    this.CONSUME(T.Identifier, { LABEL: "left" });
+    this.SUBRULE(this.arrow);
+    this.CONSUME2(T.Identifier, { LABEL: "right" });
+  });
+
+  arrow = this.RULE("arrow", () => {
+    this.OR([{ ALT: () => this.CONSUME(T.TwoWay) }, { ALT: () => this.CONSUME(T.RightArrow) }, { ALT: () => this.CONSUME(T.LeftArrow) }]);
+  });
+
+  // param removals: "remove" | "keep" = "remove"
+  paramStatement = this.RULE("paramStatement", () => {
+    this.CONSUME(T.Param);
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.Colon);
+    this.SUBRULE(this.typeRef);
+    this.OPTION(() => {
+      this.CONSUME(T.Equals);
+      this.SUBRULE(this.expression);
+    });
+  });
+
+  typeRef = this.RULE("typeRef", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.StringLiteral);
+          this.MANY(() => {
+            this.CONSUME(T.Pipe);
+            this.CONSUME2(T.StringLiteral);
+          });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Identifier);
+          this.OPTION(() => {
+            this.CONSUME(T.LBracket);
+            this.CONSUME(T.RBracket);
+          });
+        },
+      },
+    ]);
+  });
+
+  // view counted = from p in vomo.participations ... select p
+  viewStatement = this.RULE("viewStatement", () => {
+    this.CONSUME(T.View);
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.Equals);
+    this.SUBRULE(this.fromClause);
+    this.MANY(() => this.SUBRULE(this.clause));
+    this.CONSUME(T.Select);
+    this.SUBRULE(this.expression);
+  });
+
+  // link donor in raisedonors.donors <-> contact in virtuous.contacts { ... }
+  linkStatement = this.RULE("linkStatement", () => {
+    this.CONSUME(T.Link);
+    this.SUBRULE(this.linkSide, { LABEL: "left" });
+    this.SUBRULE(this.arrow);
+    this.SUBRULE2(this.linkSide, { LABEL: "right" });
+    this.CONSUME(T.LCurly);
+    this.MANY(() => this.SUBRULE(this.linkItem));
+    this.CONSUME(T.RCurly);
+  });
+
+  linkSide = this.RULE("linkSide", () => {
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.In);
+    this.SUBRULE(this.expression);
+  });
+
+  linkItem = this.RULE("linkItem", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.matchItem) },
+      { ALT: () => this.SUBRULE(this.elseMatchItem) },
+      { ALT: () => this.SUBRULE(this.writeBackItem) },
+      { ALT: () => this.SUBRULE(this.skipClause) },
+      { ALT: () => this.SUBRULE(this.createItem) },
+      { ALT: () => this.SUBRULE(this.whenBlock) },
+      { ALT: () => this.SUBRULE(this.conflictsItem) },
+      { ALT: () => this.SUBRULE(this.mapping) },
+    ]);
+  });
+
+  matchItem = this.RULE("matchItem", () => {
+    this.CONSUME(T.Match);
+    this.SUBRULE(this.expression);
+  });
+
+  elseMatchItem = this.RULE("elseMatchItem", () => {
+    this.CONSUME(T.Else);
+    this.CONSUME(T.Match);
+    this.SUBRULE(this.expression);
+  });
+
+  // write back constituent.id to profile.constituent_id
+  writeBackItem = this.RULE("writeBackItem", () => {
+    this.CONSUME(T.Write);
+    this.CONSUME(T.Back);
+    this.SUBRULE(this.expression, { LABEL: "value" });
+    this.CONSUME(T.To);
+    this.SUBRULE2(this.expression, { LABEL: "target" });
+  });
+
+  // create contact key "rd-" + donor.id when ... { ... }
+  createItem = this.RULE("createItem", () => {
+    this.CONSUME(T.Create);
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.Key);
+    this.SUBRULE(this.expression, { LABEL: "key" });
+    this.OPTION(() => {
+      this.CONSUME(T.When);
+      this.SUBRULE2(this.expression, { LABEL: "condition" });
+    });
+    this.SUBRULE(this.assignmentBlock);
+  });
+
+  whenBlock = this.RULE("whenBlock", () => {
+    this.CONSUME(T.When);
+    this.SUBRULE(this.expression);
+    this.CONSUME(T.LCurly);
+    this.MANY(() => this.SUBRULE(this.mapping));
+    this.CONSUME(T.RCurly);
+  });
+
+  // conflicts newest by donor.modifiedDate, contact.modifiedDateTimeUtc, tie raisedonors
+  // conflicts prefer raisedonors
+  conflictsItem = this.RULE("conflictsItem", () => {
+    this.CONSUME(T.Conflicts);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Newest);
+          this.CONSUME(T.By);
+          this.SUBRULE(this.expression);
+          this.MANY(() => {
+            this.CONSUME(T.Comma);
+            this.OR2([
+              {
+                ALT: () => {
+                  this.CONSUME(T.Tie);
+                  this.CONSUME(T.Identifier, { LABEL: "tie" });
+                },
+              },
+              { ALT: () => this.SUBRULE2(this.expression) },
+            ]);
+          });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Prefer);
+          this.CONSUME2(T.Identifier, { LABEL: "prefer" });
+        },
+      },
+    ]);
+  });
+
+  // donor.phone <-> contact.phone when ...; donor.address { line1: address1, city } <-> contact.address
+  mapping = this.RULE("mapping", () => {
+    this.SUBRULE(this.expression, { LABEL: "left" });
+    this.OPTION(() => this.SUBRULE(this.renames));
+    this.SUBRULE(this.arrow);
+    this.SUBRULE2(this.expression, { LABEL: "right" });
+    // A mapping's own `when` stays on its line; a `when` on the next line opens a block.
+    this.OPTION2({
+      GATE: () => sameLine(this.LA(0), this.LA(1)),
+      DEF: () => {
+        this.CONSUME(T.When);
+        this.SUBRULE3(this.expression, { LABEL: "condition" });
+      },
+    });
+  });
+
+  renames = this.RULE("renames", () => {
+    this.CONSUME(T.LCurly);
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.rename) });
+    this.CONSUME(T.RCurly);
+  });
+
+  rename = this.RULE("rename", () => {
+    this.CONSUME(T.Word, { LABEL: "from" });
+    this.OPTION(() => {
+      this.CONSUME(T.Colon);
+      this.CONSUME2(T.Word, { LABEL: "to" });
+    });
+  });
+
+  // from gift in raisedonors.gifts where ... let ... skip ... create|upsert|delete ...
+  ruleStatement = this.RULE("ruleStatement", () => {
+    this.SUBRULE(this.fromClause);
+    this.MANY(() => this.SUBRULE(this.clause));
+    this.SUBRULE(this.action);
+  });
+
+  clause = this.RULE("clause", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.fromClause) },
+      { ALT: () => this.SUBRULE(this.letClause) },
+      { ALT: () => this.SUBRULE(this.whereClause) },
+      { ALT: () => this.SUBRULE(this.skipClause) },
+    ]);
+  });
+
+  fromClause = this.RULE("fromClause", () => {
+    this.CONSUME(T.From);
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.In);
+    this.SUBRULE(this.expression);
+  });
+
+  letClause = this.RULE("letClause", () => {
+    this.CONSUME(T.Let);
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.Equals);
+    this.SUBRULE(this.expression);
+  });
+
+  whereClause = this.RULE("whereClause", () => {
+    this.CONSUME(T.Where);
+    this.SUBRULE(this.expression);
+  });
+
+  skipClause = this.RULE("skipClause", () => {
+    this.CONSUME(T.Skip);
+    this.SUBRULE(this.expression, { LABEL: "reason" });
+    this.CONSUME(T.When);
+    this.SUBRULE2(this.expression, { LABEL: "condition" });
+  });
+
+  action = this.RULE("action", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.writeAction) },
+      { ALT: () => this.SUBRULE(this.deleteAction) },
+    ]);
+  });
+
+  // create virtuous.gifts key ... { ... }  /  upsert momentum.portfolios key ... { ... }
+  writeAction = this.RULE("writeAction", () => {
+    this.OR([{ ALT: () => this.CONSUME(T.Create) }, { ALT: () => this.CONSUME(T.Upsert) }]);
+    this.SUBRULE(this.expression, { LABEL: "target" });
+    this.CONSUME(T.Key);
+    this.SUBRULE2(this.expression, { LABEL: "key" });
+    this.SUBRULE(this.assignmentBlock);
+  });
+
+  // delete relationship  /  delete altru.timesheets key "vh-reg-" + registration.RegistrationUid
+  deleteAction = this.RULE("deleteAction", () => {
+    this.CONSUME(T.Delete);
+    this.SUBRULE(this.expression, { LABEL: "target" });
+    this.OPTION(() => {
+      this.CONSUME(T.Key);
+      this.SUBRULE2(this.expression, { LABEL: "key" });
+    });
+  });
+
+  assignmentBlock = this.RULE("assignmentBlock", () => {
+    this.CONSUME(T.LCurly);
+    this.MANY(() => this.SUBRULE(this.assignment));
+    this.CONSUME(T.RCurly);
+  });
+
+  // [initially] field = expression [add only when condition]
+  assignment = this.RULE("assignment", () => {
+    this.OPTION(() => this.CONSUME(T.Initially));
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.Equals);
+    this.SUBRULE(this.expression, { LABEL: "value" });
+    this.OPTION2(() => {
+      this.CONSUME(T.Add);
+      this.CONSUME(T.Only);
+      this.CONSUME(T.When);
+      this.SUBRULE2(this.expression, { LABEL: "condition" });
+    });
+  });
+
+  // limit removals of momentum.portfolios.donor_ids to 50%
+  limitStatement = this.RULE("limitStatement", () => {
+    this.CONSUME(T.Limit);
+    this.CONSUME(T.Identifier, { LABEL: "kind" });
+    this.CONSUME(T.Of);
+    this.SUBRULE(this.expression, { LABEL: "target" });
+    this.CONSUME(T.To);
+    this.CONSUME(T.NumberLiteral);
+    this.CONSUME(T.Percent);
+  });
+
+  // on raisedonors donor.updated, gift.created by admin, donor: raisedonors -> virtuous
+  // on vomo any event
+  eventTrigger = this.RULE("eventTrigger", () => {
+    this.CONSUME(T.On);
+    this.CONSUME(T.Identifier, { LABEL: "system" });
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Any);
+          this.CONSUME2(T.Identifier, { LABEL: "anyWord" });
+        },
+      },
+      {
+        ALT: () => {
+          this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.eventName) });
+        },
+      },
+    ]);
+    this.OPTION(() => {
+      this.CONSUME(T.By);
+      this.AT_LEAST_ONE_SEP2({ SEP: T.Comma, DEF: () => this.CONSUME3(T.Identifier, { LABEL: "actor" }) });
+    });
+    this.OPTION2(() => this.SUBRULE(this.directionSuffix));
+  });
+
+  eventName = this.RULE("eventName", () => {
+    this.CONSUME(T.Word);
+    this.MANY(() => {
+      this.CONSUME(T.Dot);
+      this.CONSUME2(T.Word);
+    });
+  });
+
+  // every 10 minutes / every hour / every schedule / nightly at 02:00 in "America/New_York" / cron "0 2 * * *"
+  scheduleTrigger = this.RULE("scheduleTrigger", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Every);
+          this.OPTION(() => this.CONSUME(T.NumberLiteral));
+          this.CONSUME(T.Identifier, { LABEL: "unit" });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Nightly);
+          this.OPTION2(() => {
+            this.CONSUME(T.At);
+            this.CONSUME(T.Time);
+          });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Cron);
+          this.CONSUME(T.StringLiteral, { LABEL: "cron" });
+        },
+      },
+    ]);
+    this.OPTION3(() => {
+      this.CONSUME(T.In);
+      this.CONSUME2(T.StringLiteral, { LABEL: "zone" });
+    });
+    this.OPTION4(() => this.SUBRULE(this.directionSuffix));
+  });
+
+  directionSuffix = this.RULE("directionSuffix", () => {
+    this.CONSUME(T.Colon);
+    this.CONSUME(T.Identifier, { LABEL: "left" });
+    this.SUBRULE(this.arrow);
+    this.CONSUME2(T.Identifier, { LABEL: "right" });
+  });
+
+  // Expressions, lowest precedence first.
+  expression = this.RULE("expression", () => {
+    this.OR([{ ALT: () => this.SUBRULE(this.ifExpression) }, { ALT: () => this.SUBRULE(this.orExpression) }]);
+  });
+
+  ifExpression = this.RULE("ifExpression", () => {
+    this.CONSUME(T.If);
+    this.SUBRULE(this.expression, { LABEL: "condition" });
+    this.CONSUME(T.Then);
+    this.SUBRULE2(this.expression, { LABEL: "then" });
+    this.CONSUME(T.Else);
+    this.SUBRULE3(this.expression, { LABEL: "else" });
+  });
+
+  orExpression = this.RULE("orExpression", () => {
+    this.SUBRULE(this.andExpression, { LABEL: "operands" });
+    this.MANY(() => {
+      this.CONSUME(T.Or);
+      this.SUBRULE2(this.andExpression, { LABEL: "operands" });
+    });
+  });
+
+  andExpression = this.RULE("andExpression", () => {
+    this.SUBRULE(this.notExpression, { LABEL: "operands" });
+    this.MANY(() => {
+      this.CONSUME(T.And);
+      this.SUBRULE2(this.notExpression, { LABEL: "operands" });
+    });
+  });
+
+  notExpression = this.RULE("notExpression", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Not);
+          this.SUBRULE(this.notExpression);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.comparison) },
+    ]);
+  });
+
+  comparison = this.RULE("comparison", () => {
+    this.SUBRULE(this.additive, { LABEL: "operands" });
+    this.OPTION(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(T.EqualEqual, { LABEL: "operator" }) },
+        { ALT: () => this.CONSUME(T.NotEqual, { LABEL: "operator" }) },
+        { ALT: () => this.CONSUME(T.LessEqual, { LABEL: "operator" }) },
+        { ALT: () => this.CONSUME(T.GreaterEqual, { LABEL: "operator" }) },
+        { ALT: () => this.CONSUME(T.Less, { LABEL: "operator" }) },
+        { ALT: () => this.CONSUME(T.Greater, { LABEL: "operator" }) },
+        { ALT: () => this.CONSUME(T.In, { LABEL: "operator" }) },
+      ]);
+      this.SUBRULE2(this.additive, { LABEL: "operands" });
+    });
+  });
+
+  additive = this.RULE("additive", () => {
+    this.SUBRULE(this.multiplicative, { LABEL: "operands" });
+    this.MANY(() => {
+      this.OR([{ ALT: () => this.CONSUME(T.Plus, { LABEL: "operator" }) }, { ALT: () => this.CONSUME(T.Minus, { LABEL: "operator" }) }]);
+      this.SUBRULE2(this.multiplicative, { LABEL: "operands" });
+    });
+  });
+
+  multiplicative = this.RULE("multiplicative", () => {
+    this.SUBRULE(this.unary, { LABEL: "operands" });
+    this.MANY(() => {
+      this.OR([{ ALT: () => this.CONSUME(T.Star, { LABEL: "operator" }) }, { ALT: () => this.CONSUME(T.Slash, { LABEL: "operator" }) }]);
+      this.SUBRULE2(this.unary, { LABEL: "operands" });
+    });
+  });
+
+  unary = this.RULE("unary", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Minus);
+          this.SUBRULE(this.unary);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.postfix) },
+    ]);
+  });
+
+  // donor.address.city, raisedonors.donors[gift.donorId], momentum.donors[crm_id == c.Id]
+  postfix = this.RULE("postfix", () => {
+    this.SUBRULE(this.primary);
+    this.MANY(() => {
+      this.OR([
+        {
+          ALT: () => {
+            this.CONSUME(T.Dot);
+            this.CONSUME(T.Word, { LABEL: "field" });
+          },
+        },
+        {
+          // An index stays on its line: a line starting with `[` is not glued to the one before.
+          GATE: () => sameLine(this.LA(0), this.LA(1)),
+          ALT: () => {
+            this.CONSUME(T.LBracket);
+            this.SUBRULE(this.expression, { LABEL: "index" });
+            this.CONSUME(T.RBracket);
+          },
+        },
+      ]);
+    });
+  });
+
+  primary = this.RULE("primary", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.NumberLiteral) },
+      { ALT: () => this.CONSUME(T.StringLiteral) },
+      { ALT: () => this.CONSUME(T.True) },
+      { ALT: () => this.CONSUME(T.False) },
+      { ALT: () => this.CONSUME(T.Null) },
+      // A call's `(` stays on its name's line, so a line starting with `(` is not glued to the one before.
+      { GATE: () => this.LA(2).tokenType !== T.LParen || sameLine(this.LA(1), this.LA(2)), ALT: () => this.SUBRULE(this.call) },
+      { ALT: () => this.CONSUME(T.Identifier) },
+      { ALT: () => this.SUBRULE(this.parenthesized) },
+      { ALT: () => this.SUBRULE(this.listLiteral) },
+      { ALT: () => this.SUBRULE(this.objectLiteral) },
+    ]);
+  });
+
+  call = this.RULE("call", () => {
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.LParen);
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: "arguments" }) });
+    this.CONSUME(T.RParen);
+  });
+
+  parenthesized = this.RULE("parenthesized", () => {
+    this.CONSUME(T.LParen);
+    this.SUBRULE(this.expression);
+    this.CONSUME(T.RParen);
+  });
+
+  listLiteral = this.RULE("listLiteral", () => {
+    this.CONSUME(T.LBracket);
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: "items" }) });
+    this.CONSUME(T.RBracket);
+  });
+
+  objectLiteral = this.RULE("objectLiteral", () => {
+    this.CONSUME(T.LCurly);
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.objectEntry) });
+    this.CONSUME(T.RCurly);
+  });
+
+  objectEntry = this.RULE("objectEntry", () => {
+    this.OR([{ ALT: () => this.CONSUME(T.Word, { LABEL: "name" }) }, { ALT: () => this.CONSUME(T.StringLiteral, { LABEL: "name" }) }]);
+    this.CONSUME(T.Colon);
+    this.SUBRULE(this.expression);
+  });
+}
+
+function sameLine(previous: IToken, next: IToken): boolean {
+  return previous.endLine !== undefined && next.startLine !== undefined && previous.endLine === next.startLine;
+}
+
+/** One parser instance serves every parse: Chevrotain's self-analysis is the expensive part. */
+export const parser = new SpecParser();

@@ -1,0 +1,105 @@
+// Stage 2: tokens -> concrete syntax tree. Reports the first syntax error in the author's
+// words, with a note on the bracket that most likely lost its partner.
+import type { CstNode, IToken } from "chevrotain";
+import { diagnostic, type Diagnostic, type Note, type Result } from "../diagnostics/diagnostic.js";
+import type { Tokens } from "../lexer/lex.js";
+import { LBracket, LCurly, LParen, RBracket, RCurly, RParen } from "../lexer/tokens.js";
+import type { SourceFile } from "../source/source-file.js";
+import { parser } from "./grammar.js";
+
+export const MAX_NESTING = 64;
+
+const CLOSER_OF = new Map([
+  [LCurly, RCurly],
+  [LParen, RParen],
+  [LBracket, RBracket],
+]);
+const CLOSERS = new Set([RCurly, RParen, RBracket]);
+
+export function parse(source: SourceFile, lexed: Tokens): Result<CstNode> {
+  const { tokens } = lexed;
+  const tooDeep = checkNesting(tokens);
+  if (tooDeep) {
+    return {
+      value: undefined,
+      diagnostics: [diagnostic("SYN004", span(tooDeep), `brackets nest more than ${MAX_NESTING} levels deep here`)],
+    };
+  }
+  parser.input = tokens;
+  let cst: CstNode;
+  try {
+    cst = parser.spec();
+  } catch (error) {
+    // Only a runaway recursion gets here (prefix operators such as `not not not ...`
+    // chained thousands of times); any other error is a defect and must surface.
+    if (!(error instanceof RangeError)) throw error;
+    return {
+      value: undefined,
+      diagnostics: [diagnostic("SYN004", { start: 0, end: 0 }, "the spec nests expressions too deeply to read")],
+    };
+  }
+  const first = parser.errors[0];
+  if (!first) return { value: cst, diagnostics: [] };
+  const atEnd = !Number.isFinite(first.token.startOffset);
+  const where = atEnd ? { start: source.text.length, end: source.text.length } : span(first.token);
+  const notes = bracketNotes(tokens);
+  const diagnostics: Diagnostic[] = [
+    diagnostic(atEnd ? "SYN003" : notes.length > 0 ? "SYN002" : "SYN001", where, first.message, { notes }),
+  ];
+  return { value: undefined, diagnostics };
+}
+
+function span(token: IToken) {
+  return { start: token.startOffset, end: token.endOffset! + 1 };
+}
+
+/** The first token past the nesting limit, if any: checked before parsing so that deep input cannot exhaust the stack. */
+function checkNesting(tokens: readonly IToken[]): IToken | undefined {
+  let depth = 0;
+  for (const token of tokens) {
+    if (CLOSER_OF.has(token.tokenType)) {
+      depth++;
+      if (depth > MAX_NESTING) return token;
+    } else if (CLOSERS.has(token.tokenType)) {
+      depth = Math.max(0, depth - 1);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Points at the bracket most likely missing its partner. Brackets pair by nesting; a pair
+ * whose closer starts a line at a different indent than its opener's line usually means a
+ * closer is missing inside it, so that pair's opener is named. Otherwise the innermost
+ * opener left unclosed at the end is.
+ */
+function bracketNotes(tokens: readonly IToken[]): Note[] {
+  const stack: IToken[] = [];
+  let suspect: IToken | undefined;
+  let previous: IToken | undefined;
+  const indentOf = new Map<number, number>();
+  for (const token of tokens) {
+    const line = token.startLine ?? 0;
+    if (!indentOf.has(line)) indentOf.set(line, token.startColumn ?? 1);
+    if (CLOSER_OF.has(token.tokenType)) {
+      stack.push(token);
+    } else if (CLOSERS.has(token.tokenType)) {
+      const opener = stack.pop();
+      if (opener && CLOSER_OF.get(opener.tokenType) !== token.tokenType) {
+        return [{ message: `\`${opener.image}\` opened here is closed by \`${token.image}\``, span: span(opener) }];
+      }
+      const startsLine = !previous || previous.endLine !== token.startLine;
+      if (!suspect && opener && startsLine && opener.startLine !== token.startLine) {
+        if (indentOf.get(opener.startLine ?? 0) !== token.startColumn) suspect = opener;
+      }
+    }
+    previous = token;
+  }
+  if (stack.length === 0) return [];
+  const unclosed = suspect ?? stack[stack.length - 1]!;
+  return [{ message: `this \`${unclosed.image}\` may be missing its closing \`${closerImage(unclosed)}\``, span: span(unclosed) }];
+}
+
+function closerImage(opener: IToken): string {
+  return opener.tokenType === LCurly ? "}" : opener.tokenType === LParen ? ")" : "]";
+}
