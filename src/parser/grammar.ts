@@ -4,6 +4,8 @@ import { CstParser, type IToken } from "chevrotain";
 import * as T from "../lexer/tokens.js";
 import { messages } from "./messages.js";
 
+const VALIDATE_GRAMMAR = process.env["VITEST"] !== undefined || process.env["SYNCSPEC_VALIDATE_GRAMMAR"] === "1";
+
 export class SpecParser extends CstParser {
   constructor() {
     super(T.ALL_TOKENS, {
@@ -11,6 +13,9 @@ export class SpecParser extends CstParser {
       maxLookahead: 3,
       nodeLocationTracking: "full",
       errorMessageProvider: messages,
+      // The grammar's own validation runs under the tests (see test/parser); the command
+      // skips it at each start, where it would cost more than checking every spec.
+      skipValidations: !VALIDATE_GRAMMAR,
     });
     this.performSelfAnalysis();
   }

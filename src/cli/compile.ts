@@ -1,0 +1,31 @@
+// `syncspec compile SPEC [-o FILE]`: the plan, as JSON. Nothing is written when the spec has an error.
+import { readFileSync } from "node:fs";
+import { hasErrors } from "../diagnostics/diagnostic.js";
+import { renderText, sortDiagnostics } from "../diagnostics/render.js";
+import { compileSpec } from "../pipeline.js";
+import { planProblems } from "../plan/validate.js";
+import { loadSystems } from "../systems/load.js";
+import { displayPath, findIntegrations, writeFileAtomic, UsageError } from "./files.js";
+
+export function runCompile(spec: string, output: string | undefined, systemsDir: string | undefined, out: (t: string) => void, err: (t: string) => void): number {
+  let text: string;
+  try {
+    text = readFileSync(spec, "utf8");
+  } catch {
+    throw new UsageError(`${spec}: no such file`);
+  }
+  const loaded = loadSystems(findIntegrations(spec, systemsDir));
+  for (const problem of loaded.problems) for (const d of problem.diagnostics) err(`${renderText(d, problem.source)}\n\n`);
+  const result = compileSpec(text, displayPath(spec), loaded.systems);
+  for (const d of sortDiagnostics(result.diagnostics)) err(`${renderText(d, result.source)}\n\n`);
+  if (!result.plan || hasErrors(result.diagnostics)) return 1;
+  const problems = planProblems(result.plan);
+  if (problems.length > 0) {
+    // The checker made a plan its own schema rejects: a defect in syncspec, not in the spec.
+    throw new Error(`the plan for ${spec} does not match plan.schema.json: ${problems.join("; ")}`);
+  }
+  const json = `${JSON.stringify(result.plan, null, 2)}\n`;
+  if (output) writeFileAtomic(output, json);
+  else out(json);
+  return 0;
+}

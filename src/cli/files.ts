@@ -1,0 +1,74 @@
+// Finding what a command works on: spec files under the paths given, and the system
+// definitions (the nearest integrations/ above the specs, else syncspec's own).
+import { existsSync, readdirSync, renameSync, statSync, writeFileSync, rmSync } from "node:fs";
+import { dirname, join, resolve, relative, isAbsolute } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export class UsageError extends Error {}
+
+/** The .sync files under each path (a file or a folder), sorted, each once. */
+export function findSpecs(paths: readonly string[]): string[] {
+  const found = new Set<string>();
+  const visit = (path: string, explicit: boolean): void => {
+    let stat;
+    try {
+      stat = statSync(path);
+    } catch {
+      throw new UsageError(`${path}: no such file or folder`);
+    }
+    if (stat.isDirectory()) {
+      for (const entry of readdirSync(path).sort()) {
+        if (entry === "node_modules" || entry.startsWith(".")) continue;
+        const child = join(path, entry);
+        if (entry.endsWith(".sync") || statSync(child).isDirectory()) visit(child, false);
+      }
+    } else if (explicit || path.endsWith(".sync")) {
+      found.add(path);
+    }
+  };
+  for (const path of paths) visit(path, true);
+  return [...found].sort();
+}
+
+/** syncspec's own folder, for its system definitions: the nearest package.json above this module, from source or from the bundle. */
+export const PACKAGE_ROOT = ((): string => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+})();
+
+/** The integrations/ folder nearest above `start`, else the one shipped with syncspec. */
+export function findIntegrations(start: string, given?: string): string {
+  if (given) {
+    if (!existsSync(given)) throw new UsageError(`${given}: no such folder`);
+    return given;
+  }
+  let dir = resolve(start);
+  for (;;) {
+    const candidate = join(dir, "integrations");
+    if (existsSync(candidate) && statSync(candidate).isDirectory()) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return join(PACKAGE_ROOT, "integrations");
+}
+
+/** A path as a person reads it: relative to the working folder when that is shorter. */
+export function displayPath(path: string): string {
+  if (!isAbsolute(path)) return path;
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith("..") && rel.length < path.length ? rel : path;
+}
+
+/** Replaces a file whole: written beside it, then renamed over it, so no reader sees half a file. */
+export function writeFileAtomic(path: string, content: string): void {
+  const temp = join(dirname(path), `.${path.split(/[\\/]/).pop()}.${process.pid}.tmp`);
+  try {
+    writeFileSync(temp, content);
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+}

@@ -1,0 +1,58 @@
+// The `syncspec` command: parses the command line and runs one command. Exit status:
+// 0 done, 1 an input is invalid (its message names the file and the place), 2 usage.
+import { parseArgs } from "node:util";
+import { runCheck } from "./check.js";
+import { runCompile } from "./compile.js";
+import { UsageError } from "./files.js";
+import { runFmt } from "./fmt.js";
+
+const USAGE = `usage: syncspec <command> [options]
+
+commands:
+  check [PATH ...]           check specs (files or folders; default specs/) [--json] [--systems DIR]
+  compile SPEC [-o FILE]     print the compiled plan as JSON [--systems DIR]
+  fmt [PATH ...]             rewrite specs in the canonical layout [--check]
+
+--systems DIR names the folder of system definitions; by default it is the nearest
+integrations/ above the specs.
+`;
+
+const out = (text: string): void => void process.stdout.write(text);
+const err = (text: string): void => void process.stderr.write(text);
+
+export function main(argv: string[]): number {
+  const [command, ...rest] = argv;
+  if (!command || command === "help" || command === "--help" || command === "-h") {
+    out(USAGE);
+    return command ? 0 : 2;
+  }
+  try {
+    switch (command) {
+      case "check": {
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: "boolean" }, systems: { type: "string" } } });
+        return runCheck({ paths: positionals, json: values.json ?? false, ...(values.systems ? { systems: values.systems } : {}) }, out);
+      }
+      case "compile": {
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { output: { type: "string", short: "o" }, systems: { type: "string" } } });
+        if (positionals.length !== 1) throw new UsageError("compile takes one spec file");
+        return runCompile(positionals[0]!, values.output, values.systems, out, err);
+      }
+      case "fmt": {
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { check: { type: "boolean" } } });
+        return runFmt(positionals, values.check ?? false, out, err);
+      }
+      default:
+        throw new UsageError(`unknown command \`${command}\``);
+    }
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      err(`syncspec: ${(error as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    // Anything else is a defect in syncspec: say so plainly, without a stack trace.
+    err(`syncspec: internal error: ${(error as Error).message}\nPlease report this, with the command you ran.\n`);
+    return 1;
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));
