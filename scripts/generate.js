@@ -4,12 +4,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { build } from "esbuild";
+import { bundle } from "./bundle.js";
 
 const dir = mkdtempSync(join(tmpdir(), "syncspec-generate-"));
 try {
   const outfile = join(dir, "generated.mjs");
-  await build({ entryPoints: ["src/docs/generated.ts"], outfile, bundle: true, platform: "node", format: "esm", logLevel: "warning" });
+  await bundle("src/docs/generated.ts", outfile);
   const { GENERATED } = await import(pathToFileURL(outfile).href);
   for (const file of GENERATED) {
     writeFileSync(file.path, file.make());

@@ -13,13 +13,33 @@ function isToken(element: CstElement): element is IToken {
   return (element as IToken).image !== undefined;
 }
 
+const COMPARISON = 4;
+const NOT = 3;
+const BINARY_PRECEDENCE: Record<string, number> = {
+  or: 1,
+  and: 2,
+  "==": COMPARISON,
+  "!=": COMPARISON,
+  "<": COMPARISON,
+  "<=": COMPARISON,
+  ">": COMPARISON,
+  ">=": COMPARISON,
+  in: COMPARISON,
+  "+": 5,
+  "-": 5,
+  "*": 6,
+  "/": 6,
+};
+
+// The helpers below read CST children by key without building intermediate arrays: on a
+// large spec the AST builder's allocations showed up as garbage-collection time.
 function node(parent: CstNode, key: string, index = 0): CstNode {
   const element = parent.children[key]?.[index];
   if (!element || isToken(element)) throw new Error(`syntax tree: no node ${key}[${index}] in ${parent.name}`);
   return element;
 }
 function nodes(parent: CstNode, key: string): CstNode[] {
-  return (parent.children[key] ?? []).filter((e): e is CstNode => !isToken(e));
+  return (parent.children[key] as CstNode[] | undefined) ?? [];
 }
 function maybeNode(parent: CstNode, key: string, index = 0): CstNode | undefined {
   const element = parent.children[key]?.[index];
@@ -34,8 +54,9 @@ function maybeToken(parent: CstNode, key: string, index = 0): IToken | undefined
   const element = parent.children[key]?.[index];
   return element && isToken(element) ? element : undefined;
 }
+const NO_TOKENS: IToken[] = [];
 function tokens(parent: CstNode, key: string): IToken[] {
-  return (parent.children[key] ?? []).filter(isToken);
+  return (parent.children[key] as IToken[] | undefined) ?? NO_TOKENS;
 }
 function tokenSpan(t: IToken): Span {
   return { start: t.startOffset, end: t.endOffset! + 1 };
@@ -48,8 +69,9 @@ function name(t: IToken): A.Name {
 }
 /** The one child of a node that is an OR of sub-rules. */
 function onlyChild(parent: CstNode): CstNode {
-  for (const list of Object.values(parent.children as Children)) {
-    const first = list?.[0];
+  const children = parent.children as Children;
+  for (const key in children) {
+    const first = children[key]?.[0];
     if (first && !isToken(first)) return first;
   }
   throw new Error(`syntax tree: ${parent.name} has no child rule`);
@@ -364,64 +386,80 @@ export function buildAst(cst: CstNode, lexed: Tokens, textLength: number): Resul
   // ---- expressions ----
 
   function expression(n: CstNode): A.Expr {
-    switch (n.name) {
-      case "expression":
-        return expression(onlyChild(n));
-      case "ifExpression":
-        return {
-          kind: "if",
-          condition: expression(node(n, "condition")),
-          then: expression(node(n, "then")),
-          otherwise: expression(node(n, "else")),
-          span: nodeSpan(n),
-        };
-      case "orExpression":
-        return foldBinary(n, () => "or");
-      case "andExpression":
-        return foldBinary(n, () => "and");
-      case "comparison":
-      case "additive":
-      case "multiplicative":
-        return foldBinary(n, (i) => token(n, "operator", i).image as A.BinaryOperator);
-      case "notExpression": {
-        const inner = maybeNode(n, "notExpression");
-        if (inner) return { kind: "unary", operator: "not", operand: expression(inner), span: nodeSpan(n) };
-        return expression(node(n, "comparison"));
-      }
-      case "unary": {
-        const inner = maybeNode(n, "unary");
-        if (inner) return { kind: "unary", operator: "-", operand: expression(inner), span: nodeSpan(n) };
-        return expression(node(n, "postfix"));
-      }
-      case "postfix":
-        return postfix(n);
-      default:
-        throw new Error(`syntax tree: unknown expression ${n.name}`);
+    if (n.name === "ifExpression") {
+      return {
+        kind: "if",
+        condition: expression(node(n, "condition")),
+        then: expression(node(n, "then")),
+        otherwise: expression(node(n, "else")),
+        span: nodeSpan(n),
+      };
     }
+    const inner = maybeNode(n, "ifExpression");
+    if (inner) return expression(inner);
+    return operation(n);
   }
 
-  function foldBinary(n: CstNode, operatorAt: (index: number) => A.BinaryOperator): A.Expr {
-    const operands = nodes(n, "operands").map(expression);
-    let result = operands[0]!;
-    for (let i = 1; i < operands.length; i++) {
-      const right = operands[i]!;
-      result = { kind: "binary", operator: operatorAt(i - 1), left: result, right, span: { start: result.span.start, end: right.span.end } };
-    }
-    return result;
+  /**
+   * Applies precedence to a flat `operand (operator operand)*` by precedence climbing:
+   * or < and < not < comparisons and `in` < + - < * / < unary minus. `not` reaches over a
+   * comparison (`not a == b` is `not (a == b)`); comparisons do not chain.
+   */
+  function operation(n: CstNode): A.Expr {
+    const operands = nodes(n, "operands");
+    const operators = tokens(n, "operators");
+    let operandAt = 0; // the next operand to read
+    let prefixAt = 0; // the next prefix of that operand
+
+    const climb = (min: number): A.Expr => {
+      let left = unary();
+      // operators[i] stands between operands[i] and operands[i + 1].
+      while (operandAt - 1 < operators.length) {
+        const op = operators[operandAt - 1]!;
+        const precedence = BINARY_PRECEDENCE[op.image]!;
+        if (precedence < min) break;
+        const right = climb(precedence + 1);
+        left = { kind: "binary", operator: op.image as A.BinaryOperator, left, right, span: { start: left.span.start, end: right.span.end } };
+        const following = operators[operandAt - 1];
+        if (precedence === COMPARISON && following && BINARY_PRECEDENCE[following.image] === COMPARISON) {
+          diagnostics.push(diagnostic("SYN001", tokenSpan(following), `comparisons do not chain: write \`a ${op.image} b and b ${following.image} c\`, or add parentheses`));
+        }
+      }
+      return left;
+    };
+
+    const unary = (): A.Expr => {
+      const current = operands[operandAt]!;
+      const prefix = tokens(current, "prefixes")[prefixAt];
+      if (!prefix) {
+        operandAt++;
+        prefixAt = 0;
+        return postfix(current);
+      }
+      prefixAt++;
+      // `not` takes everything after it that binds tighter than `not`; `-` only its operand.
+      const inner = prefix.image === "not" ? climb(NOT + 1) : unary();
+      return { kind: "unary", operator: prefix.image === "not" ? "not" : "-", operand: inner, span: { start: prefix.startOffset, end: inner.span.end } };
+    };
+
+    return climb(0);
   }
 
+  /** An operand's value, then its `.field` and `[index]` steps in the order written. */
   function postfix(n: CstNode): A.Expr {
-    let result = primary(node(n, "primary"));
-    // Dots and brackets interleave; their order is the order of their tokens in the text.
+    let result = atom(n);
+    const fields = tokens(n, "field");
+    const indexes = nodes(n, "index");
+    if (fields.length === 0 && indexes.length === 0) return result;
     const steps: { offset: number; apply: (e: A.Expr) => A.Expr }[] = [];
-    for (const field of tokens(n, "field")) {
+    for (const field of fields) {
       steps.push({
         offset: field.startOffset,
         apply: (object) => ({ kind: "member", object, field: name(field), span: { start: object.span.start, end: field.endOffset! + 1 } }),
       });
     }
     const closers = tokens(n, "RBracket");
-    nodes(n, "index").forEach((indexNode, i) => {
+    indexes.forEach((indexNode, i) => {
       const close = closers[i]!;
       steps.push({
         offset: indexNode.location!.startOffset,
@@ -433,25 +471,31 @@ export function buildAst(cst: CstNode, lexed: Tokens, textLength: number): Resul
     return result;
   }
 
-  function primary(n: CstNode): A.Expr {
-    const span = nodeSpan(n);
+  /** The value an operand starts with, without its prefixes. */
+  function atom(n: CstNode): A.Expr {
     const numberToken = maybeToken(n, "NumberLiteral");
-    if (numberToken) return { kind: "number", value: number(numberToken), span };
+    if (numberToken) return { kind: "number", value: number(numberToken), span: tokenSpan(numberToken) };
     const stringToken = maybeToken(n, "StringLiteral");
-    if (stringToken) return { kind: "string", value: stringValue(stringToken.image), span };
-    if (maybeToken(n, "True")) return { kind: "bool", value: true, span };
-    if (maybeToken(n, "False")) return { kind: "bool", value: false, span };
-    if (maybeToken(n, "Null")) return { kind: "null", span };
+    if (stringToken) return { kind: "string", value: stringValue(stringToken.image), span: tokenSpan(stringToken) };
+    const t = maybeToken(n, "True") ?? maybeToken(n, "False");
+    if (t) return { kind: "bool", value: t.image === "true", span: tokenSpan(t) };
+    const nullToken = maybeToken(n, "Null");
+    if (nullToken) return { kind: "null", span: tokenSpan(nullToken) };
     const identifier = maybeToken(n, "Identifier");
-    if (identifier) return { kind: "name", name: identifier.image, span };
-    const callNode = maybeNode(n, "call");
-    if (callNode) {
-      return { kind: "call", callee: name(token(callNode, "Identifier")), args: nodes(callNode, "arguments").map(expression), span };
+    if (identifier) {
+      const close = maybeToken(n, "RParen");
+      if (!close) return { kind: "name", name: identifier.image, span: tokenSpan(identifier) };
+      return {
+        kind: "call",
+        callee: name(identifier),
+        args: nodes(n, "arguments").map(expression),
+        span: { start: identifier.startOffset, end: close.endOffset! + 1 },
+      };
     }
     const paren = maybeNode(n, "parenthesized");
     if (paren) return expression(node(paren, "expression"));
     const list = maybeNode(n, "listLiteral");
-    if (list) return { kind: "list", items: nodes(list, "items").map(expression), span };
+    if (list) return { kind: "list", items: nodes(list, "items").map(expression), span: nodeSpan(list) };
     const object = node(n, "objectLiteral");
     return {
       kind: "object",
@@ -464,7 +508,7 @@ export function buildAst(cst: CstNode, lexed: Tokens, textLength: number): Resul
           value: expression(node(entry, "expression")),
         };
       }),
-      span,
+      span: nodeSpan(object),
     };
   }
 

@@ -14,7 +14,9 @@ export type Binding =
   | { readonly kind: "var"; readonly type: Type; readonly span: Span }
   | { readonly kind: "builtin"; readonly name: "now" | "last_run"; readonly type: Type }
   /** Inside a lookup's brackets, left of `==`: a field of the candidate record. */
-  | { readonly kind: "candidateField"; readonly type: Type; readonly owner: string };
+  | { readonly kind: "candidateField"; readonly type: Type; readonly owner: string }
+  /** A name that exists but may not be read here, with the reason why. */
+  | { readonly kind: "unavailable"; readonly reason: string; readonly span: Span };
 
 export class Scope {
   private readonly names = new Map<string, Binding>();

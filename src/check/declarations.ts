@@ -64,6 +64,19 @@ function literalValue(expr: A.Expr): P.JsonValue | undefined {
   }
 }
 
+/** The names other languages give the param types, for "did you mean". */
+const TYPE_ALIASES: Record<string, string> = {
+  string: "str",
+  text: "str",
+  integer: "int",
+  number: "num",
+  float: "num",
+  decimal: "num",
+  boolean: "bool",
+  timestamp: "datetime",
+  time: "datetime",
+};
+
 export function checkParams(statements: readonly A.Statement[], ctx: CheckContext, scope: Scope): P.ParamPlan[] {
   const params: P.ParamPlan[] = [];
   for (const statement of statements) {
@@ -84,8 +97,9 @@ export function checkParams(statements: readonly A.Statement[], ctx: CheckContex
     } else {
       const named = NAMED_TYPES.get(ref.name.name);
       if (!named || (ref.list && named === SCHEDULE)) {
-        ctx.error("NAM004", ref.name.span, `unknown type \`${ref.name.name}${ref.list ? "[]" : ""}\``, {
-          suggestion: didYouMean(ref.name.name, NAMED_TYPES.keys()),
+        const near = TYPE_ALIASES[ref.name.name] ?? didYouMean(ref.name.name, NAMED_TYPES.keys());
+        ctx.error("NAM004", ref.span, `unknown type \`${ref.name.name}${ref.list ? "[]" : ""}\``, {
+          suggestion: near === undefined ? undefined : `${near}${ref.list ? "[]" : ""}`,
           notes: [{ message: "param types are str, int, num, bool, date, datetime, schedule, a list such as str[], or allowed strings \"a\" | \"b\"" }],
         });
         continue;
@@ -106,8 +120,9 @@ export function checkParams(statements: readonly A.Statement[], ctx: CheckContex
           if ("error" in parsed) ctx.error("SYN005", statement.default.span, parsed.error);
         }
       } else if (type.kind === "enum" && typeof defaultValue === "string" && !type.values.includes(defaultValue)) {
+        const suggestion = didYouMean(defaultValue, type.values);
         ctx.error("TYP004", statement.default.span, `the default ${JSON.stringify(defaultValue)} is not one of ${describe(type)}`, {
-          suggestion: didYouMean(defaultValue, type.values),
+          ...(suggestion !== undefined ? { suggestion: JSON.stringify(suggestion) } : {}),
         });
       } else if (!assignable(checked.type, type)) {
         ctx.error("TYP001", statement.default.span, `the default must be ${describe(type)}, but this is ${describe(checked.type)}`);

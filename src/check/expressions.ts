@@ -15,7 +15,9 @@ import {
   STR,
   assignable,
   comparable,
+  dateLiteralProblem,
   describe,
+  describeKind,
   isNumeric,
   isStringLike,
   list,
@@ -122,7 +124,7 @@ export function checkValue(expr: A.Expr, env: Env): Checked {
       for (let i = 0; i < items.length; i++) {
         const next = unify(type, items[i]!.type);
         if (!next) {
-          ctx.error("TYP001", expr.items[i]!.span, `the items of a list must have one type; this one is ${describe(items[i]!.type)}, the ones before ${describe(type)}`);
+          ctx.error("TYP001", expr.items[i]!.span, `the items of a list must have one type; this one is ${describeKind(items[i]!.type)}, the ones before it are ${describeKind(type)}`);
           type = ANY;
         } else type = next;
       }
@@ -153,8 +155,12 @@ function checkName(expr: Extract<A.Expr, { kind: "name" }>, env: Env): Checked {
   const binding = env.scope.lookup(expr.name);
   if (!binding) {
     const fn = FUNCTIONS_BY_NAME.get(expr.name);
-    if (fn) {
-      env.ctx.error("NAM004", expr.span, `\`${expr.name}\` is a function; call it as ${fn.signature.replace(/ ->.*/, "")}`);
+    if (env.ctx.systems.has(expr.name)) {
+      env.ctx.error("NAM009", expr.span, `\`${expr.name}\` is not part of this sync; the \`sync\` line joins ${env.ctx.syncSystems.join(" and ")}`);
+    } else if (fn) {
+      env.ctx.error("NAM004", expr.span, `\`${expr.name}\` is a function; call it with parentheses, as \`${expr.name}(...)\``, {
+        notes: [{ message: fn.signature }],
+      });
     } else {
       const inScope = env.scope.allNames();
       env.ctx.error("NAM004", expr.span, `unknown name \`${expr.name}\``, { suggestion: didYouMean(expr.name, inScope) });
@@ -181,6 +187,9 @@ function checkName(expr: Extract<A.Expr, { kind: "name" }>, env: Env): Checked {
       return value(binding.type, binding.name === "now" ? { op: "now" } : { op: "lastRun" });
     case "candidateField":
       return value(binding.type, { op: "get", of: { op: "var", name: "$" }, field: expr.name });
+    case "unavailable":
+      env.ctx.error("SEM010", expr.span, binding.reason);
+      return { kind: "value", ...FAILED };
   }
 }
 
@@ -232,7 +241,9 @@ function project(object: Typed, expr: Extract<A.Expr, { kind: "member" }>, env: 
 }
 
 export function ownerName(type: ObjectType): string {
-  return type.record ? `a ${type.record.system}.${type.record.collection} record` : "the object";
+  if (!type.record) return "the object";
+  const name = `${type.record.system}.${type.record.collection}`;
+  return `${/^[aeiou]/i.test(name) ? "an" : "a"} ${name} record`;
 }
 
 function checkIndex(expr: Extract<A.Expr, { kind: "index" }>, env: Env): Checked {
@@ -260,10 +271,15 @@ function checkIndex(expr: Extract<A.Expr, { kind: "index" }>, env: Env): Checked
       if (!comparable(left.type, right.type)) {
         ctx.error("TYP001", term.span, `cannot compare ${describe(left.type)} with ${describe(right.type)}`);
       }
+      checkEnumLiteral(term.right, right.type, left.type, env);
       fields.push(left.ir);
       values.push(right.ir);
     }
     return value(list(rowType), { op: "find", source: object.source, fields, values });
+  }
+  if (looksLikeCondition(expr.index)) {
+    ctx.error("TYP007", expr.index.span, "a lookup compares fields with `==`, joined by `and`; for any other condition, use a `view` with `where`, or `where` after the lookup");
+    return { kind: "value", ...FAILED };
   }
   if (object.kind === "view" && !object.keyAlias) {
     ctx.error("TYP007", expr.index.span, `the rows of view \`${object.name}\` have no key; look them up by field, as in \`${object.name}[field == value]\``);
@@ -279,6 +295,12 @@ function checkIndex(expr: Extract<A.Expr, { kind: "index" }>, env: Env): Checked
 /** `coll[a == x]` and `coll[a == x and b == y]` filter; anything else in brackets is a key. */
 function isFilter(index: A.Expr): boolean {
   return conjuncts(index).every((t) => t.kind === "binary" && t.operator === "==");
+}
+
+/** A comparison or logic inside brackets that is not `==`: the author meant a filter the lookup cannot do. */
+function looksLikeCondition(index: A.Expr): boolean {
+  if (index.kind === "unary" && index.operator === "not") return true;
+  return index.kind === "binary" && ["and", "or", "!=", "<", "<=", ">", ">=", "in"].includes(index.operator);
 }
 
 export function conjuncts(expr: A.Expr): A.Expr[] {
@@ -317,7 +339,7 @@ function checkCall(expr: Extract<A.Expr, { kind: "call" }>, env: Env): Typed {
     }
     const type = fn.type(args.map((a) => (a.type.kind === "list" ? a.type : list(a.type))));
     if (typeof type === "string") {
-      ctx.error("TYP001", expr.args[0]?.span ?? expr.span, `${name}: ${type}`);
+      ctx.error("TYP001", expr.args[0]?.span ?? expr.span, `\`${name}\` ${type}`);
       return FAILED;
     }
     const arg = args[0];
@@ -329,7 +351,7 @@ function checkCall(expr: Extract<A.Expr, { kind: "call" }>, env: Env): Typed {
   }
   const type = fn.type(args.map((a) => a.type));
   if (typeof type === "string") {
-    ctx.error("TYP001", expr.args[0]?.span ?? expr.span, `${name}: ${type}`);
+    ctx.error("TYP001", expr.args[0]?.span ?? expr.span, `\`${name}\` ${type}`);
     return FAILED;
   }
   return { type, ir: { op: "call", fn: name, args: args.map((a) => a.ir) } };
@@ -411,14 +433,19 @@ function checkBinary(expr: Extract<A.Expr, { kind: "binary" }>, env: Env): Typed
     return { type: BOOL, ir: { op: "in", item: left.ir, list: right.ir, as: compareAs(left.type) ?? compareAs(item) ?? "value" } };
   }
   if (op === "==" || op === "!=" || op === "<" || op === "<=" || op === ">" || op === ">=") {
-    if (!comparable(left.type, right.type)) {
+    const dateProblem = dateLiteralProblem(right.type, left.type) ?? dateLiteralProblem(left.type, right.type);
+    if (dateProblem) {
+      ctx.error("TYP001", (dateLiteralProblem(right.type, left.type) ? expr.right : expr.left).span, dateProblem);
+    } else if (!comparable(left.type, right.type)) {
       ctx.error("TYP001", expr.span, `cannot compare ${describe(left.type)} with ${describe(right.type)}`);
     } else if (op !== "==" && op !== "!=" && (!ordered(left.type) || !ordered(right.type))) {
       ctx.error("TYP001", expr.span, `\`${op}\` needs values with an order (numbers, texts, dates), not ${describe(left.type)}`);
     }
     checkEnumLiteral(expr.right, right.type, left.type, env);
     checkEnumLiteral(expr.left, left.type, right.type, env);
-    const as = compareAs(left.type.kind === "null" || left.type.kind === "any" ? right.type : left.type) ?? "value";
+    // Compare as the more telling side: a date beats the string literal it is compared with.
+    const telling = (t: Type): boolean => t.kind !== "null" && t.kind !== "any" && !(t.kind === "enum" && t.values.length === 1);
+    const as = compareAs(telling(left.type) || !telling(right.type) ? (left.type.kind === "null" || left.type.kind === "any" ? right.type : left.type) : right.type) ?? "value";
     return { type: BOOL, ir: { op: "compare", operator: op, as, left: left.ir, right: right.ir } };
   }
   if (op === "+" && (isText(left.type) || isText(right.type))) {

@@ -5,10 +5,10 @@ import type * as A from "../ast/nodes.js";
 import { didYouMean } from "../diagnostics/did-you-mean.js";
 import type * as P from "../plan/types.js";
 import type { Span } from "../source/source-file.js";
-import { STR, assignable, describe, type ObjectType, type Type } from "../types/type.js";
+import { BOOL, STR, assignable, comparable, describe, type ObjectType, type Type } from "../types/type.js";
 import type { CheckContext, LinkHeader, Scope } from "./context.js";
-import { checkCondition, checkExpr, checkTyped, checkValue, conjuncts, fieldPath, ownerName, varsOf, type Env } from "./expressions.js";
-import { checkAssignments, checkTypedLiteral, define, writeProblem } from "./rules.js";
+import { checkCondition, checkExpr, checkTyped, checkValue, compareAs, conjuncts, fieldPath, varsOf, type Env, type Typed } from "./expressions.js";
+import { checkAssignments, checkRequired, checkTypedLiteral, define, writeProblem } from "./rules.js";
 
 export function registerLink(link: A.LinkStatement, ctx: CheckContext, scope: Scope): LinkHeader | undefined {
   const sides = [link.left, link.right].map((side) => {
@@ -72,11 +72,17 @@ export function checkLinkBody(link: A.LinkStatement, header: LinkHeader, ctx: Ch
     }
     return sides;
   };
-  /** Scope in which only one side's alias is bound: creates and key expressions read one record. */
+  /** Scope in which only one side's record can be read: a create reads the record it is made for. */
   const oneSideEnv = (side: SideName): Env => {
     const s = outer.child();
     const name = side === "left" ? link.left.alias : link.right.alias;
+    const other = side === "left" ? link.right.alias : link.left.alias;
     define(ctx, s, name, side === "left" ? header.left.type : header.right.type);
+    s.define(other.name, {
+      kind: "unavailable",
+      reason: `\`${other.name}\` is the record being created, so its fields are not there to read; a create reads only \`${name.name}\``,
+      span: other.span,
+    });
     return { ctx, scope: s };
   };
   const linkAllows = (into: SideName, span: Span): boolean => {
@@ -103,6 +109,8 @@ export function checkLinkBody(link: A.LinkStatement, header: LinkHeader, ctx: Ch
   let conflicts: P.ConflictPlan | undefined;
   let conflictsSpan: Span | undefined;
   const written = new Map<string, Span>();
+  /** Creates wait for the whole link: its mappings also fill the record they make. */
+  const pendingCreates: { into: SideName; span: Span; given: string[] }[] = [];
 
   /** Registers a write of a target path; two writes of one field (or of an object and its sub-field) are an error. */
   const claim = (side: SideName, path: readonly string[], span: Span): void => {
@@ -164,8 +172,9 @@ export function checkLinkBody(link: A.LinkStatement, header: LinkHeader, ctx: Ch
         ctx.error("TYP001", mapping.span, `\`<->\` joins fields of one type, but ${aliasOf("left")}.${leftField.path.join(".")} is ${describe(leftField.type)} and ${aliasOf("right")}.${rightField.path.join(".")} is ${describe(rightField.type)}`);
         return;
       }
-      claim("left", leftField.path, mapping.span);
-      claim("right", rightField.path, mapping.span);
+      const [leftExpr, rightExpr] = first.side === "left" ? [mapping.left, mapping.right] : [mapping.right, mapping.left];
+      claim("left", leftField.path, leftExpr.span);
+      claim("right", rightField.path, rightExpr.span);
       mappings.push({
         id: `${leftField.path.join(".")}<->${rightField.path.join(".")}`,
         kind: "twoWay",
@@ -195,7 +204,7 @@ export function checkLinkBody(link: A.LinkStatement, header: LinkHeader, ctx: Ch
       return;
     }
     if (!linkAllows(target.side, mapping.directionSpan)) return;
-    claim(target.side, target.path, mapping.span);
+    claim(target.side, target.path, targetExpr.span);
     mappings.push({
       id: `${aliasOf(target.side)}.${target.path.join(".")}`,
       kind: "oneWay",
@@ -223,13 +232,19 @@ export function checkLinkBody(link: A.LinkStatement, header: LinkHeader, ctx: Ch
     for (const rename of mapping.renames!) {
       const fromType = first.type.fields.get(rename.from.name);
       const toType = second.type.fields.get(rename.to.name);
+      const firstLabel = `\`${aliasOf(first.side)}.${first.path.join(".")}\``;
+      const secondLabel = `\`${aliasOf(second.side)}.${second.path.join(".")}\``;
       if (!fromType) {
-        ctx.error("NAM003", rename.from.span, `${ownerName(first.type)} has no field \`${rename.from.name}\``, { suggestion: didYouMean(rename.from.name, first.type.fields.keys()) });
+        ctx.error("NAM003", rename.from.span, `${firstLabel} has no field \`${rename.from.name}\`; its fields are ${[...first.type.fields.keys()].join(", ")}`, {
+          suggestion: didYouMean(rename.from.name, first.type.fields.keys()),
+        });
         ok = false;
         continue;
       }
       if (!toType) {
-        ctx.error("NAM003", rename.to.span, `${ownerName(second.type)} has no field \`${rename.to.name}\``, { suggestion: didYouMean(rename.to.name, second.type.fields.keys()) });
+        ctx.error("NAM003", rename.to.span, `${secondLabel} has no field \`${rename.to.name}\`; its fields are ${[...second.type.fields.keys()].join(", ")}`, {
+          suggestion: didYouMean(rename.to.name, second.type.fields.keys()),
+        });
         ok = false;
         continue;
       }
@@ -257,25 +272,41 @@ export function checkLinkBody(link: A.LinkStatement, header: LinkHeader, ctx: Ch
         }
         const keys: { left: P.Expr; right: P.Expr }[] = [];
         const conditions: Record<SideName, P.Expr[]> = { left: [], right: [] };
+        let failed = false;
         for (const term of conjuncts(item.condition)) {
+          // Each term is checked once: an `==` between the sides is a key, anything else a condition on one side.
+          let checked: Typed;
           if (term.kind === "binary" && term.operator === "==") {
             const l = checkExpr(term.left, env);
             const r = checkExpr(term.right, env);
+            if (l.type.kind === "any" || r.type.kind === "any") {
+              failed = true;
+              continue;
+            }
             const ls = sidesRead(l.ir);
             const rs = sidesRead(r.ir);
             if (ls.size === 1 && rs.size === 1 && [...ls][0] !== [...rs][0]) {
+              if (!comparable(l.type, r.type)) ctx.error("TYP001", term.span, `cannot match ${describe(l.type)} with ${describe(r.type)}`);
               keys.push([...ls][0] === "left" ? { left: l.ir, right: r.ir } : { left: r.ir, right: l.ir });
               continue;
             }
+            checked = { type: BOOL, ir: { op: "compare", operator: "==", as: compareAs(l.type) ?? "value", left: l.ir, right: r.ir } };
+          } else {
+            checked = checkCondition(term, env, "a match condition");
+            if (checked.type.kind === "any") {
+              failed = true;
+              continue;
+            }
           }
-          const checked = checkCondition(term, env, "a match condition");
           const sides = sidesRead(checked.ir);
           if (sides.size !== 1) {
             ctx.error("SEM005", term.span, `a match compares ${header.left.alias} with ${header.right.alias} using \`==\`; other conditions here may name only one of them`);
+            failed = true;
             continue;
           }
           conditions[[...sides][0]!].push(checked.ir);
         }
+        if (failed) break;
         if (keys.length === 0) {
           ctx.error("SEM005", item.condition.span, `a match needs at least one \`==\` between ${header.left.alias} and ${header.right.alias}, such as \`${header.right.alias}.x == ${header.left.alias}.y\``);
           break;
@@ -303,7 +334,7 @@ export function checkLinkBody(link: A.LinkStatement, header: LinkHeader, ctx: Ch
           break;
         }
         if (!linkAllows(target.side, item.span)) break;
-        claim(target.side, target.path, item.span);
+        claim(target.side, target.path, item.target.span);
         writeBack = { into: target.side, value: value.ir, target: target.path, span };
         break;
       }
@@ -335,6 +366,7 @@ export function checkLinkBody(link: A.LinkStatement, header: LinkHeader, ctx: Ch
         const collection = into === "left" ? header.left.collection : header.right.collection;
         const assignments = checkAssignments(item.assignments, sourceEnv, collection, true);
         creates.push({ into, key: key.ir, ...(condition ? { condition } : {}), assignments, span });
+        pendingCreates.push({ into, span: { start: item.span.start, end: item.alias.span.end }, given: assignments.map((a) => a.field[0]!) });
         break;
       }
       case "when": {
@@ -389,13 +421,20 @@ export function checkLinkBody(link: A.LinkStatement, header: LinkHeader, ctx: Ch
   if (matches.length === 0 && !link.items.some((i) => i.kind === "match")) {
     ctx.error("SEM005", link.span, `this link has no \`match\`: say when ${header.left.alias} and ${header.right.alias} correspond, as in \`match ${header.right.alias}.x == ${header.left.alias}.y\``);
   }
-  const twoWay = mappings.some((m) => m.kind === "twoWay");
-  if (twoWay && !conflicts && !conflictsSpan) {
+  for (const create of pendingCreates) {
+    const side = create.into === "left" ? header.left : header.right;
+    const mapped = mappings.flatMap((m) => (m.kind === "twoWay" ? [(create.into === "left" ? m.left : m.right)[0]!] : m.into === create.into ? [m.target[0]!] : []));
+    const backed = writeBack && writeBack.into === create.into ? [writeBack.target[0]!] : [];
+    checkRequired(ctx, create.span, side.system, side.collection, [...create.given, ...mapped, ...backed]);
+  }
+  // Judged on what the author wrote: a `<->` mapping rejected for another reason still counts.
+  const writtenTwoWay = link.items.some((i) => (i.kind === "mapping" && i.direction === "<->") || (i.kind === "when" && i.mappings.some((m) => m.direction === "<->")));
+  if (writtenTwoWay && !conflicts && !conflictsSpan) {
     ctx.error("SEM008", link.span, "this link has `<->` mappings but no `conflicts` policy for fields changed on both sides", {
-      notes: [{ message: `add \`conflicts newest by ${header.left.alias}.updated, ${header.right.alias}.updated, tie ${header.left.system}\` or \`conflicts prefer ${header.left.system}\`` }],
+      notes: [{ message: `add ${conflictHint(header)}` }],
     });
   }
-  if (!twoWay && conflictsSpan) ctx.error("SEM007", conflictsSpan, "this link has no `<->` mapping, so nothing can conflict");
+  if (!writtenTwoWay && conflictsSpan) ctx.error("SEM007", conflictsSpan, "this link has no `<->` mapping, so nothing can conflict");
   return {
     id: header.id,
     left: { alias: header.left.alias, system: header.left.system, collection: header.left.collection.name, source: sourceOf(link.left, header.left) },
@@ -409,6 +448,18 @@ export function checkLinkBody(link: A.LinkStatement, header: LinkHeader, ctx: Ch
     ...(conflicts ? { conflicts } : {}),
     span: ctx.planSpan(link.span),
   };
+}
+
+/** A policy that compiles for this link: newest by the sides' own timestamps when both have one. */
+function conflictHint(header: LinkHeader): string {
+  const stamp = (side: LinkHeader["left"]): string | undefined => {
+    for (const [name, type] of side.type.fields) if (type.kind === "datetime") return `${side.alias}.${name}`;
+    return undefined;
+  };
+  const left = stamp(header.left);
+  const right = stamp(header.right);
+  const prefer = `\`conflicts prefer ${header.left.system}\``;
+  return left && right ? `\`conflicts newest by ${left}, ${right}, tie ${header.left.system}\` or ${prefer}` : prefer;
 }
 
 function sourceOf(side: A.LinkSide, header: LinkHeader["left"]): P.Source {

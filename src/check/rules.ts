@@ -105,6 +105,7 @@ export function checkRule(rule: A.RuleStatement, ctx: CheckContext, scope: Scope
     if (!isStringLike(key.type)) ctx.error("TYP001", action.key.span, `a key is a string, but this is ${describe(key.type)}`);
     if (!target) return undefined;
     const assignments = checkAssignments(action.assignments, { ctx, scope: inner, group: true }, target.collection, action.mode === "create");
+    checkRequired(ctx, { start: action.span.start, end: action.target.span.end }, target.system, target.collection, assignments.map((a) => a.field[0]!));
     const grouped = assignments.some((a) => usesAggregate(a.value));
     return {
       id,
@@ -157,8 +158,29 @@ function writableCollection(expr: A.Expr, ctx: CheckContext, scope: Scope): { sy
   return { system: target.system, collection: target.collection };
 }
 
+/** A created record must carry every field its schema requires, or the next run would reject the snapshot it was written into. */
+export function checkRequired(ctx: CheckContext, span: Span, system: string, collection: CollectionDefinition, given: readonly string[]): void {
+  const required = Array.isArray(collection.schema["required"]) ? (collection.schema["required"] as string[]) : [];
+  const missing = required.filter((field) => field !== collection.key && !given.includes(field));
+  if (missing.length === 0) return;
+  const names = missing.map((f) => `\`${f}\``);
+  const list = names.length === 1 ? names[0]! : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+  const record = `${system}.${collection.name}`;
+  ctx.error("SEM013", span, `${/^[aeiou]/i.test(record) ? "an" : "a"} ${record} record made here leaves ${list} empty, but its schema requires ${missing.length === 1 ? "it" : "them"}`, {
+    notes: [{ message: `set ${missing.length === 1 ? "it" : "them"} in the block, such as \`${missing[0]} = ...\`` }],
+  });
+}
+
 function usesAggregate(expr: P.Expr): boolean {
-  return JSON.stringify(expr).includes('"op":"aggregate"');
+  if (expr.op === "aggregate") return true;
+  for (const value of Object.values(expr)) {
+    if (Array.isArray(value)) {
+      for (const item of value) {
+        if (Array.isArray(item) ? usesAggregate(item[1] as P.Expr) : item && typeof item === "object" && "op" in item && usesAggregate(item as P.Expr)) return true;
+      }
+    } else if (value && typeof value === "object" && "op" in value && usesAggregate(value as P.Expr)) return true;
+  }
+  return false;
 }
 
 /** A write block's assignments, checked against the target record's fields. */

@@ -2,7 +2,7 @@
 import type * as A from "../ast/nodes.js";
 import { didYouMean } from "../diagnostics/did-you-mean.js";
 import type * as P from "../plan/types.js";
-import { DEFAULT_NIGHTLY_TIME, DEFAULT_ZONE, cronProblem, isTimeZone, timeProblem, timeZones } from "../schedule/schedule.js";
+import { DEFAULT_NIGHTLY_TIME, DEFAULT_ZONE, cronProblem, isTimeZone, nearZone, timeProblem } from "../schedule/schedule.js";
 import type { CheckContext, Scope } from "./context.js";
 import { checkValue } from "./expressions.js";
 
@@ -40,7 +40,10 @@ function directions(ref: A.DirectionRef | undefined, ctx: CheckContext): P.Direc
 function checkZone(zone: A.Literal<string> | undefined, ctx: CheckContext): string {
   if (!zone) return DEFAULT_ZONE;
   if (!isTimeZone(zone.value)) {
-    ctx.error("NAM010", zone.span, `unknown time zone ${JSON.stringify(zone.value)}`, { suggestion: didYouMean(zone.value, timeZones()) });
+    const near = nearZone(zone.value);
+    ctx.error("NAM010", zone.span, `unknown time zone ${JSON.stringify(zone.value)}`, {
+      ...(near ? { suggestion: JSON.stringify(near) } : { notes: [{ message: 'zones are IANA names, such as "America/New_York" or "UTC"' }] }),
+    });
   }
   return zone.value;
 }
@@ -145,7 +148,7 @@ export function checkLimit(limit: A.LimitStatement, ctx: CheckContext, scope: Sc
     }
     const owner = checkValue(target.object, { ctx, scope });
     if (owner.kind !== "collection") {
-      if (!(owner.kind === "value" && owner.type.kind === "any")) ctx.error("SYN006", target.object.span, "name the set field whose removals are limited, as SYSTEM.COLLECTION.FIELD");
+      if (!(owner.kind === "value" && owner.type.kind === "any")) ctx.error("SYN006", target.span, "name the set field whose removals are limited, as SYSTEM.COLLECTION.FIELD");
       return undefined;
     }
     const field = target.field.name;

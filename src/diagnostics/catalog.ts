@@ -70,7 +70,10 @@ export const CATALOG = {
   SEM010: error("wrong side", "The expression names the wrong alias for this place; the message says which side is expected."),
   SEM011: error("invalid set modifier", "`add only when ...` applies to list-valued fields only."),
   SEM012: error("trigger direction not in the sync", "A trigger's direction must be one the `sync` line allows."),
-  SEM013: error("required field not set on create", "A created record leaves a field empty that its schema requires; set it in the `create` block or through a mapping."),
+  SEM013: error(
+    "required field not set on create",
+    "A created record leaves empty a field its schema requires, so the snapshot it is written into would no longer be valid. Set the field in the `create` or `upsert` block, or through a mapping.",
+  ),
   SEM014: error("limit on a field no rule writes", "A safety limit must name a set-valued field (or a collection) that one of the spec's rules writes (or deletes from)."),
 
   // SYS: system definitions under integrations/.

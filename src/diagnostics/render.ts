@@ -26,17 +26,29 @@ function gutter(label: string): string {
   return label.padStart(GUTTER_WIDTH);
 }
 
+/** How much of a long line a frame shows, around the span. */
+const FRAME_WIDTH = 120;
+
 /** The first line of the span with carets under it; a span running past its line is marked to the line's end. */
 function frame(source: SourceFile, startOffset: number, endOffset: number): string[] {
   const start = source.position(startOffset);
-  const text = source.lineText(start.line).replace(/\t/g, " ");
+  const line = source.lineText(start.line).replace(/\t/g, " ");
   const end = source.position(Math.max(startOffset, endOffset));
-  const lastColumn = end.line === start.line ? end.column : text.length + 1;
-  const width = Math.max(1, lastColumn - start.column);
-  return [
-    `${gutter(String(start.line))} | ${text}`,
-    `${gutter("")} | ${" ".repeat(start.column - 1)}${"^".repeat(width)}`,
-  ];
+  let first = start.column - 1; // 0-based, into `line`
+  let last = end.line === start.line ? end.column - 1 : line.length; // exclusive
+  let text = line;
+  if (line.length > FRAME_WIDTH) {
+    // Show a window of a long line: from its start when the span begins early, else from a
+    // little before the span; "..." marks what is cut.
+    const from = first < FRAME_WIDTH - 30 ? 0 : Math.min(first - 20, line.length - FRAME_WIDTH);
+    const to = from + FRAME_WIDTH;
+    text = `${from > 0 ? "..." : ""}${line.slice(from, to)}${to < line.length ? "..." : ""}`;
+    const shift = from - (from > 0 ? 3 : 0);
+    first -= shift;
+    last = Math.min(last, to) - shift;
+  }
+  const width = Math.max(1, last - first);
+  return [`${gutter(String(start.line))} | ${text}`, `${gutter("")} | ${" ".repeat(Math.max(0, first))}${"^".repeat(width)}`];
 }
 
 export interface JsonDiagnostic {

@@ -35,8 +35,9 @@ function isList(t: Type): boolean {
 function itemOf(t: Type): Type {
   return t.kind === "list" ? t.item : t;
 }
+/** Completes "`name` ...": what a function needs, and what it was given. */
 function needs(what: string, t: Type): string {
-  return `expected ${what}, found ${describe(t)}`;
+  return `needs ${what}, but this is ${describe(t)}`;
 }
 function str(arg: unknown): string | null {
   return arg === null || arg === undefined ? null : String(arg);
@@ -98,8 +99,8 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
   },
   {
     name: "date",
-    signature: "date(moment: datetime) -> date",
-    summary: "The UTC date of a datetime.",
+    signature: "date(moment: datetime | date | str) -> date",
+    summary: "The UTC date of a datetime; a date, or a text such as \"2026-11-01\", read as a date.",
     examples: [{ call: 'date("2026-11-01T23:30:00Z")', result: "2026-11-01" }],
     arity: [1, 1],
     type: ([t]) => (t!.kind === "datetime" || t!.kind === "date" || isStringLike(t!) ? DATE : needs("a datetime", t!)),
@@ -128,7 +129,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
       let t: Type | undefined = args[0]!;
       for (const a of args.slice(1)) {
         t = t && unify(t, a);
-        if (!t) return "all values of coalesce must have one type";
+        if (!t) return "needs values of one type";
       }
       return t!;
     },
@@ -149,7 +150,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
       let t: Type | undefined = fallback ?? { kind: "null" };
       for (const entry of table!.fields.values()) {
         t = t && unify(t, entry);
-        if (!t) return "the table's values and the default must have one type";
+        if (!t) return "needs the table's values and the default to have one type";
       }
       return t!;
     },
@@ -200,8 +201,8 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
   },
   {
     name: "sum",
-    signature: "sum(numbers) -> num",
-    summary: "The sum of a list of numbers, nulls left out; of one number per row in a write block.",
+    signature: "sum(numbers) -> int | num",
+    summary: "The sum of a list of numbers, nulls left out (whole numbers sum to an int); of one number per row in a write block.",
     examples: [{ call: "sum([2.5, 1, null])", result: 3.5 }],
     arity: [1, 1],
     aggregate: true,

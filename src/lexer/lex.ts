@@ -51,11 +51,30 @@ export function tokenize(source: SourceFile): Result<Tokens> {
   return { value: { tokens, comments }, diagnostics };
 }
 
+/** Characters that are invisible or look like others, by name: a code frame cannot show them. */
+const NAMED_CHARACTERS: Record<number, string> = {
+  0x00a0: "no-break space",
+  0x200b: "zero-width space",
+  0x200c: "zero-width non-joiner",
+  0x200d: "zero-width joiner",
+  0x2028: "line separator",
+  0x2029: "paragraph separator",
+  0xfeff: "byte order mark",
+  0x2013: "en dash",
+  0x2014: "em dash",
+};
+
 function describeChar(char: string): string {
   const code = char.codePointAt(0) ?? 0;
-  if (code < 32 || code === 127) return `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
+  const hex = `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
+  if (code < 32 || code === 127) return hex;
   if (char === "'") return "`'` (strings use double quotes)";
   if (char === "`") return "'`'";
+  if (char === "\u201c" || char === "\u201d" || char === "\u2018" || char === "\u2019") {
+    return `\`${char}\` (a typographic quote, as word processors write them; use the straight quote \`"\`)`;
+  }
+  const name = NAMED_CHARACTERS[code] ?? (code >= 0x2000 && code <= 0x200a ? "space" : undefined);
+  if (name) return `${hex} (${name})`;
   return `\`${char}\``;
 }
 
@@ -67,7 +86,7 @@ function checkString(token: IToken, diagnostics: Diagnostic[]): void {
     );
     return;
   }
-  const escape = /\\(u[0-9A-Fa-f]{4}|["\\nt])|\\(u.{0,4}|.)/g;
+  const escape = /\\(u[0-9A-Fa-f]{4}|["\\nt])|\\(u[0-9A-Fa-f]{0,3}|.)/g;
   for (let m = escape.exec(raw); m; m = escape.exec(raw)) {
     if (m[2] === undefined) continue;
     const start = token.startOffset + m.index;

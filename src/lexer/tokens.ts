@@ -2,6 +2,10 @@
 // messages show; token type names never reach a user.
 import { createToken, Lexer, type TokenType } from "chevrotain";
 
+/** Operators between two operands, and before one; their precedence is the AST builder's. */
+export const BinaryOperator = createToken({ name: "BinaryOperator", pattern: Lexer.NA, label: "an operator" });
+export const PrefixOperator = createToken({ name: "PrefixOperator", pattern: Lexer.NA, label: "`not` or `-`" });
+
 /** Any word: identifiers and keywords alike. A field name after `.` may be any word. */
 export const Word = createToken({ name: "Word", pattern: Lexer.NA, label: "a name" });
 export const Identifier = createToken({
@@ -12,13 +16,13 @@ export const Identifier = createToken({
 });
 
 const keywordTokens: TokenType[] = [];
-function keyword(word: string): TokenType {
+function keyword(word: string, ...categories: TokenType[]): TokenType {
   const token = createToken({
     name: word[0]!.toUpperCase() + word.slice(1),
     pattern: new RegExp(word),
     longer_alt: Identifier,
     label: `\`${word}\``,
-    categories: [Word],
+    categories: [Word, ...categories],
   });
   keywordTokens.push(token);
   return token;
@@ -29,7 +33,7 @@ export const Param = keyword("param");
 export const View = keyword("view");
 export const Link = keyword("link");
 export const From = keyword("from");
-export const In = keyword("in");
+export const In = keyword("in", BinaryOperator);
 export const Let = keyword("let");
 export const Where = keyword("where");
 export const Skip = keyword("skip");
@@ -62,9 +66,9 @@ export const At = keyword("at");
 export const Cron = keyword("cron");
 export const If = keyword("if");
 export const Then = keyword("then");
-export const And = keyword("and");
-export const Or = keyword("or");
-export const Not = keyword("not");
+export const And = keyword("and", BinaryOperator);
+export const Or = keyword("or", BinaryOperator);
+export const Not = keyword("not", PrefixOperator);
 export const True = keyword("true");
 export const False = keyword("false");
 export const Null = keyword("null");
@@ -92,17 +96,17 @@ export const UnterminatedString = createToken({
 export const TwoWay = createToken({ name: "TwoWay", pattern: /<->/, label: "`<->`" });
 export const RightArrow = createToken({ name: "RightArrow", pattern: /->/, label: "`->`" });
 export const LeftArrow = createToken({ name: "LeftArrow", pattern: /<-/, label: "`<-`" });
-export const EqualEqual = createToken({ name: "EqualEqual", pattern: /==/, label: "`==`" });
-export const NotEqual = createToken({ name: "NotEqual", pattern: /!=/, label: "`!=`" });
-export const LessEqual = createToken({ name: "LessEqual", pattern: /<=/, label: "`<=`" });
-export const GreaterEqual = createToken({ name: "GreaterEqual", pattern: />=/, label: "`>=`" });
-export const Less = createToken({ name: "Less", pattern: /</, label: "`<`" });
-export const Greater = createToken({ name: "Greater", pattern: />/, label: "`>`" });
+export const EqualEqual = createToken({ name: "EqualEqual", pattern: /==/, label: "`==`", categories: [BinaryOperator] });
+export const NotEqual = createToken({ name: "NotEqual", pattern: /!=/, label: "`!=`", categories: [BinaryOperator] });
+export const LessEqual = createToken({ name: "LessEqual", pattern: /<=/, label: "`<=`", categories: [BinaryOperator] });
+export const GreaterEqual = createToken({ name: "GreaterEqual", pattern: />=/, label: "`>=`", categories: [BinaryOperator] });
+export const Less = createToken({ name: "Less", pattern: /</, label: "`<`", categories: [BinaryOperator] });
+export const Greater = createToken({ name: "Greater", pattern: />/, label: "`>`", categories: [BinaryOperator] });
 export const Equals = createToken({ name: "Equals", pattern: /=/, label: "`=`" });
-export const Plus = createToken({ name: "Plus", pattern: /\+/, label: "`+`" });
-export const Minus = createToken({ name: "Minus", pattern: /-/, label: "`-`" });
-export const Star = createToken({ name: "Star", pattern: /\*/, label: "`*`" });
-export const Slash = createToken({ name: "Slash", pattern: /\//, label: "`/`" });
+export const Plus = createToken({ name: "Plus", pattern: /\+/, label: "`+`", categories: [BinaryOperator] });
+export const Minus = createToken({ name: "Minus", pattern: /-/, label: "`-`", categories: [BinaryOperator, PrefixOperator] });
+export const Star = createToken({ name: "Star", pattern: /\*/, label: "`*`", categories: [BinaryOperator] });
+export const Slash = createToken({ name: "Slash", pattern: /\//, label: "`/`", categories: [BinaryOperator] });
 export const Percent = createToken({ name: "Percent", pattern: /%/, label: "`%`" });
 export const Dot = createToken({ name: "Dot", pattern: /\./, label: "`.`" });
 export const Comma = createToken({ name: "Comma", pattern: /,/, label: "`,`" });
@@ -149,9 +153,10 @@ export const ALL_TOKENS: TokenType[] = [
   LCurly,
   RCurly,
   Word,
+  BinaryOperator,
+  PrefixOperator,
   // Longest first, so that `in` cannot shadow `initially`.
   ...[...keywordTokens].sort((a, b) => String(b.PATTERN).length - String(a.PATTERN).length),
   Identifier,
 ];
 
-export const COMPARISON_OPERATORS = [EqualEqual, NotEqual, LessEqual, GreaterEqual, Less, Greater];

@@ -11,7 +11,7 @@ export class SpecParser extends CstParser {
     super(T.ALL_TOKENS, {
       recoveryEnabled: false,
       maxLookahead: 3,
-      nodeLocationTracking: "full",
+      nodeLocationTracking: "onlyOffset",
       errorMessageProvider: messages,
       // The grammar's own validation runs under the tests (see test/parser); the command
       // skips it at each start, where it would cost more than checking every spec.
@@ -401,9 +401,23 @@ export class SpecParser extends CstParser {
     this.CONSUME2(T.Identifier, { LABEL: "right" });
   });
 
-  // Expressions, lowest precedence first.
+  // Expressions. Operators are flat here, `operand (operator operand)*`, and the AST builder
+  // applies their precedence; an operand holds its prefixes, its value and its `.field` and
+  // `[index]` steps. Two rule calls per operand instead of one per precedence level keep
+  // parsing fast: a deep CST was most of the compile time, in garbage.
   expression = this.RULE("expression", () => {
-    this.OR([{ ALT: () => this.SUBRULE(this.ifExpression) }, { ALT: () => this.SUBRULE(this.orExpression) }]);
+    this.OR([
+      { ALT: () => this.SUBRULE(this.ifExpression) },
+      {
+        ALT: () => {
+          this.SUBRULE(this.operand, { LABEL: "operands" });
+          this.MANY(() => {
+            this.CONSUME(T.BinaryOperator, { LABEL: "operators" });
+            this.SUBRULE2(this.operand, { LABEL: "operands" });
+          });
+        },
+      },
+    ]);
   });
 
   ifExpression = this.RULE("ifExpression", () => {
@@ -415,123 +429,54 @@ export class SpecParser extends CstParser {
     this.SUBRULE3(this.expression, { LABEL: "else" });
   });
 
-  orExpression = this.RULE("orExpression", () => {
-    this.SUBRULE(this.andExpression, { LABEL: "operands" });
-    this.MANY(() => {
-      this.CONSUME(T.Or);
-      this.SUBRULE2(this.andExpression, { LABEL: "operands" });
-    });
-  });
-
-  andExpression = this.RULE("andExpression", () => {
-    this.SUBRULE(this.notExpression, { LABEL: "operands" });
-    this.MANY(() => {
-      this.CONSUME(T.And);
-      this.SUBRULE2(this.notExpression, { LABEL: "operands" });
-    });
-  });
-
-  notExpression = this.RULE("notExpression", () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.Not);
-          this.SUBRULE(this.notExpression);
-        },
-      },
-      { ALT: () => this.SUBRULE(this.comparison) },
-    ]);
-  });
-
-  comparison = this.RULE("comparison", () => {
-    this.SUBRULE(this.additive, { LABEL: "operands" });
-    this.OPTION(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(T.EqualEqual, { LABEL: "operator" }) },
-        { ALT: () => this.CONSUME(T.NotEqual, { LABEL: "operator" }) },
-        { ALT: () => this.CONSUME(T.LessEqual, { LABEL: "operator" }) },
-        { ALT: () => this.CONSUME(T.GreaterEqual, { LABEL: "operator" }) },
-        { ALT: () => this.CONSUME(T.Less, { LABEL: "operator" }) },
-        { ALT: () => this.CONSUME(T.Greater, { LABEL: "operator" }) },
-        { ALT: () => this.CONSUME(T.In, { LABEL: "operator" }) },
-      ]);
-      this.SUBRULE2(this.additive, { LABEL: "operands" });
-    });
-  });
-
-  additive = this.RULE("additive", () => {
-    this.SUBRULE(this.multiplicative, { LABEL: "operands" });
-    this.MANY(() => {
-      this.OR([{ ALT: () => this.CONSUME(T.Plus, { LABEL: "operator" }) }, { ALT: () => this.CONSUME(T.Minus, { LABEL: "operator" }) }]);
-      this.SUBRULE2(this.multiplicative, { LABEL: "operands" });
-    });
-  });
-
-  multiplicative = this.RULE("multiplicative", () => {
-    this.SUBRULE(this.unary, { LABEL: "operands" });
-    this.MANY(() => {
-      this.OR([{ ALT: () => this.CONSUME(T.Star, { LABEL: "operator" }) }, { ALT: () => this.CONSUME(T.Slash, { LABEL: "operator" }) }]);
-      this.SUBRULE2(this.unary, { LABEL: "operands" });
-    });
-  });
-
-  unary = this.RULE("unary", () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.Minus);
-          this.SUBRULE(this.unary);
-        },
-      },
-      { ALT: () => this.SUBRULE(this.postfix) },
-    ]);
-  });
-
-  // donor.address.city, raisedonors.donors[gift.donorId], momentum.donors[crm_id == c.Id]
-  postfix = this.RULE("postfix", () => {
-    this.SUBRULE(this.primary);
-    this.MANY(() => {
-      this.OR([
-        {
-          ALT: () => {
-            this.CONSUME(T.Dot);
-            this.CONSUME(T.Word, { LABEL: "field" });
-          },
-        },
-        {
-          // An index stays on its line: a line starting with `[` is not glued to the one before.
-          GATE: () => sameLine(this.LA(0), this.LA(1)),
-          ALT: () => {
-            this.CONSUME(T.LBracket);
-            this.SUBRULE(this.expression, { LABEL: "index" });
-            this.CONSUME(T.RBracket);
-          },
-        },
-      ]);
-    });
-  });
-
-  primary = this.RULE("primary", () => {
+  // not x, -x, donor.address.city, raisedonors.donors[gift.donorId], lower(x), (x), [x], {a: x}
+  operand = this.RULE("operand", () => {
+    this.MANY(() => this.CONSUME(T.PrefixOperator, { LABEL: "prefixes" }));
     this.OR([
       { ALT: () => this.CONSUME(T.NumberLiteral) },
       { ALT: () => this.CONSUME(T.StringLiteral) },
       { ALT: () => this.CONSUME(T.True) },
       { ALT: () => this.CONSUME(T.False) },
       { ALT: () => this.CONSUME(T.Null) },
-      // A call's `(` stays on its name's line, so a line starting with `(` is not glued to the one before.
-      { GATE: () => this.LA(2).tokenType !== T.LParen || sameLine(this.LA(1), this.LA(2)), ALT: () => this.SUBRULE(this.call) },
-      { ALT: () => this.CONSUME(T.Identifier) },
+      {
+        ALT: () => {
+          this.CONSUME(T.Identifier);
+          // A call's `(` stays on its name's line, so a line starting with `(` is not glued to the one before.
+          this.OPTION({
+            GATE: () => sameLine(this.LA(0), this.LA(1)),
+            DEF: () => {
+              this.CONSUME(T.LParen);
+              this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: "arguments" }) });
+              this.CONSUME(T.RParen);
+            },
+          });
+        },
+      },
       { ALT: () => this.SUBRULE(this.parenthesized) },
       { ALT: () => this.SUBRULE(this.listLiteral) },
       { ALT: () => this.SUBRULE(this.objectLiteral) },
     ]);
-  });
-
-  call = this.RULE("call", () => {
-    this.CONSUME(T.Identifier);
-    this.CONSUME(T.LParen);
-    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: "arguments" }) });
-    this.CONSUME(T.RParen);
+    // An index stays on its line: a line starting with `[` is not glued to the one before.
+    this.MANY2({
+      GATE: () => this.LA(1).tokenType === T.Dot || sameLine(this.LA(0), this.LA(1)),
+      DEF: () => {
+        this.OR2([
+          {
+            ALT: () => {
+              this.CONSUME(T.Dot);
+              this.CONSUME(T.Word, { LABEL: "field" });
+            },
+          },
+          {
+            ALT: () => {
+              this.CONSUME(T.LBracket);
+              this.SUBRULE2(this.expression, { LABEL: "index" });
+              this.CONSUME(T.RBracket);
+            },
+          },
+        ]);
+      },
+    });
   });
 
   parenthesized = this.RULE("parenthesized", () => {

@@ -1,9 +1,9 @@
 // Stage 2: tokens -> concrete syntax tree. Reports the first syntax error in the author's
 // words, with a note on the bracket that most likely lost its partner.
 import type { CstNode, IToken } from "chevrotain";
-import { diagnostic, type Diagnostic, type Note, type Result } from "../diagnostics/diagnostic.js";
+import { diagnostic, type Note, type Result } from "../diagnostics/diagnostic.js";
 import type { Tokens } from "../lexer/lex.js";
-import { LBracket, LCurly, LParen, RBracket, RCurly, RParen } from "../lexer/tokens.js";
+import { LBracket, LCurly, LParen, Minus, Not, RBracket, RCurly, RParen } from "../lexer/tokens.js";
 import type { SourceFile } from "../source/source-file.js";
 import { parser } from "./grammar.js";
 
@@ -22,7 +22,7 @@ export function parse(source: SourceFile, lexed: Tokens): Result<CstNode> {
   if (tooDeep) {
     return {
       value: undefined,
-      diagnostics: [diagnostic("SYN004", span(tooDeep), `brackets nest more than ${MAX_NESTING} levels deep here`)],
+      diagnostics: [diagnostic("SYN004", span(tooDeep), `brackets or prefix operators nest more than ${MAX_NESTING} levels deep here`)],
     };
   }
   parser.input = tokens;
@@ -41,22 +41,59 @@ export function parse(source: SourceFile, lexed: Tokens): Result<CstNode> {
   const first = parser.errors[0];
   if (!first) return { value: cst, diagnostics: [] };
   const atEnd = !Number.isFinite(first.token.startOffset);
-  const where = atEnd ? { start: source.text.length, end: source.text.length } : span(first.token);
+  const previous = (first as { previousToken?: IToken }).previousToken;
+  // A missing token is reported where it belongs, just after the last token, when what was
+  // found instead is on a later line ("expected `)`" at the end of the line that lacks it).
+  const missingAtLineEnd = previous && Number.isFinite(previous.startOffset) && (atEnd || (first.token.startLine ?? 0) > (previous.endLine ?? 0));
+  const end = source.text.length;
+  const where = missingAtLineEnd
+    ? { start: Math.min(previous.endOffset! + 1, end), end: Math.min(previous.endOffset! + 2, end) }
+    : atEnd
+      ? { start: source.text.length, end: source.text.length }
+      : span(first.token);
   const notes = bracketNotes(tokens);
-  const diagnostics: Diagnostic[] = [
-    diagnostic(atEnd ? "SYN003" : notes.length > 0 ? "SYN002" : "SYN001", where, first.message, { notes }),
-  ];
-  return { value: undefined, diagnostics };
+  const bracketTrouble = notes.length > 0;
+  const ruleStack = (first as { context?: { ruleStack?: string[] } }).context?.ruleStack ?? [];
+  if (ruleStack[ruleStack.length - 1] === "whenBlock" && first.message.startsWith("expected `{`")) {
+    notes.push(whenNote(tokens, first.token));
+  }
+  const code = atEnd ? "SYN003" : bracketTrouble ? "SYN002" : "SYN001";
+  return { value: undefined, diagnostics: [diagnostic(code, where, first.message, { notes })] };
+}
+
+/** Why a `when` was read as a block: it starts a line, or it comes before its mapping. */
+function whenNote(tokens: readonly IToken[], at: IToken): Note {
+  let i = tokens.indexOf(at);
+  if (i < 0) i = tokens.length;
+  let when: IToken | undefined;
+  for (let j = i - 1; j >= 0; j--) {
+    if (tokens[j]!.image === "when") {
+      when = tokens[j];
+      break;
+    }
+  }
+  if (!when) return { message: "a mapping's condition goes at the end of its line: `a.x -> b.y when CONDITION`" };
+  const before = tokens[tokens.indexOf(when) - 1];
+  const startsLine = !before || (before.endLine ?? 0) < (when.startLine ?? 0);
+  return startsLine
+    ? { message: "this `when` starts its own line, so it opens a block `when CONDITION { mappings }`; to give one mapping a condition, put `when` at the end of that mapping's line", span: span(when) }
+    : { message: "a mapping's condition comes after it, on its line: `a.x -> b.y when CONDITION`", span: span(when) };
 }
 
 function span(token: IToken) {
   return { start: token.startOffset, end: token.endOffset! + 1 };
 }
 
-/** The first token past the nesting limit, if any: checked before parsing so that deep input cannot exhaust the stack. */
+/**
+ * The first token past the nesting limit, if any: checked before parsing so that deep input
+ * cannot exhaust the stack. Brackets nest, and so do prefix operators in a row (`not not x`).
+ */
 function checkNesting(tokens: readonly IToken[]): IToken | undefined {
   let depth = 0;
+  let prefixes = 0;
   for (const token of tokens) {
+    prefixes = token.tokenType === Not || token.tokenType === Minus ? prefixes + 1 : 0;
+    if (prefixes > MAX_NESTING) return token;
     if (CLOSER_OF.has(token.tokenType)) {
       depth++;
       if (depth > MAX_NESTING) return token;

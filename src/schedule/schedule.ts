@@ -2,6 +2,7 @@
 // `cron "..."`) or from a param's text ("every 10 minutes", "nightly"). Cron expressions
 // and time zones are checked by croner and Intl, the same parts that will run them.
 import { Cron } from "croner";
+import { didYouMean } from "../diagnostics/did-you-mean.js";
 
 export type Schedule =
   | { readonly kind: "every"; readonly minutes: number }
@@ -21,6 +22,11 @@ export function isTimeZone(zone: string): boolean {
   }
 }
 
+/** A zone only a slip away (two edits): a city three letters off is another city. */
+export function nearZone(zone: string): string | undefined {
+  return didYouMean(zone, timeZones(), 2);
+}
+
 export function timeZones(): string[] {
   const intl = Intl as { supportedValuesOf?: (key: string) => string[] };
   return intl.supportedValuesOf ? intl.supportedValuesOf("timeZone") : [];
@@ -35,11 +41,19 @@ export function timeProblem(time: string): string | undefined {
 
 /** Why a cron expression is invalid, or undefined when croner accepts it. */
 export function cronProblem(expression: string): string | undefined {
+  const fields = expression.trim().split(/\s+/).filter((f) => f !== "");
+  if (fields.length !== 5) {
+    return `a cron expression has five fields, minute hour day-of-month month day-of-week (such as "30 2 * * *"); this one has ${fields.length}`;
+  }
   try {
     new Cron(expression, { paused: true });
     return undefined;
   } catch (error) {
-    return `the cron expression ${JSON.stringify(expression)} is invalid: ${(error as Error).message}`;
+    // croner's words ("CronPattern: Invalid value for hour: 25") in the author's.
+    const raw = (error as Error).message.replace(/^CronPattern:\s*/, "");
+    const range = /Invalid value for ([a-z-]+): (.*)$/i.exec(raw);
+    const reason = range ? `${range[2]} is not a valid ${range[1]}` : raw.charAt(0).toLowerCase() + raw.slice(1);
+    return `the cron expression ${JSON.stringify(expression)} is invalid: ${reason}`;
   }
 }
 
@@ -50,7 +64,10 @@ export function parseSchedule(text: string): { schedule: Schedule } | { error: s
   const zoneAt = rest.indexOf("in");
   const zone = zoneAt >= 0 ? rest.slice(zoneAt + 1).join(" ") : DEFAULT_ZONE;
   const body = zoneAt >= 0 ? rest.slice(0, zoneAt) : rest;
-  if (zoneAt >= 0 && !isTimeZone(zone)) return { error: `${JSON.stringify(zone)} is not a time zone` };
+  if (zoneAt >= 0 && !isTimeZone(zone)) {
+    const near = nearZone(zone);
+    return { error: `${JSON.stringify(zone)} is not a time zone${near ? `; did you mean ${JSON.stringify(near)}?` : `; zones are IANA names such as "America/New_York"`}` };
+  }
   if (first === "every") {
     const unitOnly = body.length === 1 ? body[0] : undefined;
     if (unitOnly === "minute" || unitOnly === "hour") return { schedule: { kind: "every", minutes: unitOnly === "hour" ? 60 : 1 } };

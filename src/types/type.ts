@@ -56,11 +56,16 @@ export const NAMED_TYPES: ReadonlyMap<string, Type> = new Map<string, Type>([
 export function describe(type: Type): string {
   switch (type.kind) {
     case "enum":
+      // A string literal's type is the one-value enum of its value.
+      if (type.values.length === 1) return `the string ${JSON.stringify(type.values[0])}`;
       return type.values.length <= 4 ? type.values.map((v) => JSON.stringify(v)).join(" | ") : `one of ${type.values.length} strings`;
     case "list":
       return type.item.kind === "object" || type.item.kind === "enum" ? `list of ${describe(type.item)}` : `${describe(type.item)}[]`;
-    case "object":
-      return type.record ? `${type.record.system}.${type.record.collection} record` : `object {${[...type.fields.keys()].join(", ")}}`;
+    case "object": {
+      if (!type.record) return `an object {${[...type.fields.keys()].join(", ")}}`;
+      const name = `${type.record.system}.${type.record.collection}`;
+      return `${/^[aeiou]/i.test(name) ? "an" : "a"} ${name} record`;
+    }
     case "null":
       return "null";
     case "any":
@@ -78,9 +83,22 @@ export function isStringLike(type: Type): boolean {
   return type.kind === "str" || type.kind === "enum" || type.kind === "any" || type.kind === "null";
 }
 
+const DATE_TEXT = /^\d{4}-\d{2}-\d{2}$/;
+const DATETIME_TEXT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** A string literal written as a date ("2026-11-01") or datetime ("2026-11-01T14:05:00Z") stands for one. */
+function literalFits(from: Type, to: Type): boolean {
+  if (from.kind !== "enum" || from.values.length !== 1) return false;
+  const text = from.values[0]!;
+  if (to.kind === "date") return DATE_TEXT.test(text) && !Number.isNaN(Date.parse(text));
+  if (to.kind === "datetime") return DATETIME_TEXT.test(text) && !Number.isNaN(Date.parse(text));
+  return false;
+}
+
 /** Whether a value of type `from` may be stored where `to` is expected. */
 export function assignable(from: Type, to: Type): boolean {
   if (from.kind === "any" || to.kind === "any" || from.kind === "null") return true;
+  if (literalFits(from, to)) return true;
   switch (to.kind) {
     case "str":
       return from.kind === "str" || from.kind === "enum";
@@ -124,6 +142,21 @@ export function unify(a: Type, b: Type): Type | undefined {
   if (assignable(a, b)) return b;
   if (assignable(b, a)) return a;
   return undefined;
+}
+
+/** A type as a kind, not a value: the string "x" reads as `str` (for lists of mixed items). */
+export function describeKind(type: Type): string {
+  return type.kind === "enum" && type.values.length === 1 ? "str" : describe(type);
+}
+
+/** Why a string literal cannot stand for a date or datetime, or undefined when it can (or is no such literal). */
+export function dateLiteralProblem(literal: Type, to: Type): string | undefined {
+  if (literal.kind !== "enum" || literal.values.length !== 1 || (to.kind !== "date" && to.kind !== "datetime")) return undefined;
+  if (literalFits(literal, to)) return undefined;
+  const text = literal.values[0]!;
+  return to.kind === "date"
+    ? `${JSON.stringify(text)} is not a date; dates are written "YYYY-MM-DD", such as "2026-11-01"`
+    : `${JSON.stringify(text)} is not a datetime; datetimes are written like "2026-11-01T14:05:00Z"`;
 }
 
 /** Whether values of the type have an order (`<`, `min`, `max`). */

@@ -1,0 +1,105 @@
+// The snapshots as a run changes them. Each collection keeps its parsed records untouched and
+// an overlay of changes on top, so a run over a million records copies only the ones it
+// writes, and the patch is read off the overlay. A collection the snapshot left out is
+// unknown: it has no records to read and takes no writes.
+import { copyRecord, setField, type Rec } from "./values.js";
+
+export class CollectionState {
+  /** key -> the record as the run leaves it; null when the run deletes it. */
+  private readonly changes = new Map<string, Rec | null>();
+  private cachedRows: Rec[] | undefined;
+  /** Bumped on every change, so that indexes and cached rows know they are stale. */
+  version = 0;
+
+  constructor(
+    readonly system: string,
+    readonly name: string,
+    readonly key: string,
+    /** The records as read, or undefined when the snapshot left the collection out. */
+    readonly original: ReadonlyMap<string, Rec> | undefined,
+  ) {}
+
+  get known(): boolean {
+    return this.original !== undefined;
+  }
+
+  get(key: string): Rec | null {
+    if (this.changes.has(key)) return this.changes.get(key)!;
+    return this.original?.get(key) ?? null;
+  }
+
+  /** The records as they stand, originals in snapshot order, then created ones in order of creation. */
+  rows(): readonly Rec[] {
+    if (this.cachedRows) return this.cachedRows;
+    const rows: Rec[] = [];
+    if (this.original) {
+      for (const [key, record] of this.original) {
+        if (!this.changes.has(key)) rows.push(record);
+        else {
+          const changed = this.changes.get(key);
+          if (changed) rows.push(changed);
+        }
+      }
+    }
+    for (const [key, record] of this.changes) if (record && !this.original?.has(key)) rows.push(record);
+    this.cachedRows = rows;
+    return rows;
+  }
+
+  /** A record the run may change: a copy of the original on first write. */
+  writable(key: string): Rec | null {
+    const current = this.get(key);
+    if (!current) return null;
+    if (this.changes.get(key) === current) return current;
+    const copy = copyRecord(current);
+    this.changes.set(key, copy);
+    this.touch();
+    return copy;
+  }
+
+  /** Writes one field; returns whether anything changed. */
+  setField(key: string, name: string, value: unknown): void {
+    const record = this.writable(key);
+    if (!record) throw new Error(`runtime: no record ${key} in ${this.system}.${this.name}`);
+    setField(record, name, value);
+    this.touch();
+  }
+
+  create(key: string, record: Rec): void {
+    this.changes.set(key, record);
+    this.touch();
+  }
+
+  delete(key: string): void {
+    this.changes.set(key, null);
+    this.touch();
+  }
+
+  /** The keys this run changed, created or deleted, in the order they were first touched. */
+  changedKeys(): IterableIterator<string> {
+    return this.changes.keys();
+  }
+
+  private touch(): void {
+    this.version++;
+    this.cachedRows = undefined;
+  }
+}
+
+export class Workspace {
+  private readonly collections = new Map<string, CollectionState>();
+
+  add(state: CollectionState): void {
+    this.collections.set(`${state.system}.${state.name}`, state);
+  }
+
+  collection(system: string, name: string): CollectionState {
+    const found = this.collections.get(`${system}.${name}`);
+    if (!found) throw new Error(`runtime: the plan names ${system}.${name}, which was not loaded`);
+    return found;
+  }
+
+  all(): IterableIterator<CollectionState> {
+    return this.collections.values();
+  }
+}
