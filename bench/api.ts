@@ -54,6 +54,7 @@ export function generateSpec(lines: number): string {
       `  upsert virtuous.gifts key "rd-gift-${i}-" + gift.id {`,
       "    contactId = contact.id",
       "    amount = sum(gift.amount)",
+      "    giftDate = max(gift.date)",
       '    transactionSource = "RaiseDonors"',
       "    initially transactionId = gift.id",
       "  }",

@@ -7,6 +7,9 @@ import { messages } from "./messages.js";
 const VALIDATE_GRAMMAR = process.env["VITEST"] !== undefined || process.env["SYNCSPEC_VALIDATE_GRAMMAR"] === "1";
 
 export class SpecParser extends CstParser {
+  /** The text being parsed: the grammar asks it whether two tokens stand on one line. */
+  text = "";
+
   constructor() {
     super(T.ALL_TOKENS, {
       recoveryEnabled: false,
@@ -18,6 +21,13 @@ export class SpecParser extends CstParser {
       skipValidations: !VALIDATE_GRAMMAR,
     });
     this.performSelfAnalysis();
+  }
+
+  /** Whether no line break stands between two tokens (the end of the file counts as another line). */
+  private sameLine(previous: IToken, next: IToken): boolean {
+    if (!Number.isFinite(next.startOffset) || !Number.isFinite(previous.startOffset)) return false;
+    const between = this.text.indexOf("\n", previous.endOffset! + 1);
+    return between === -1 || between >= next.startOffset;
   }
 
   spec = this.RULE("spec", () => {
@@ -207,7 +217,7 @@ export class SpecParser extends CstParser {
     this.SUBRULE2(this.expression, { LABEL: "right" });
     // A mapping's own `when` stays on its line; a `when` on the next line opens a block.
     this.OPTION2({
-      GATE: () => sameLine(this.LA(0), this.LA(1)),
+      GATE: () => this.sameLine(this.LA(0), this.LA(1)),
       DEF: () => {
         this.CONSUME(T.When);
         this.SUBRULE3(this.expression, { LABEL: "condition" });
@@ -443,7 +453,7 @@ export class SpecParser extends CstParser {
           this.CONSUME(T.Identifier);
           // A call's `(` stays on its name's line, so a line starting with `(` is not glued to the one before.
           this.OPTION({
-            GATE: () => sameLine(this.LA(0), this.LA(1)),
+            GATE: () => this.sameLine(this.LA(0), this.LA(1)),
             DEF: () => {
               this.CONSUME(T.LParen);
               this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: "arguments" }) });
@@ -458,7 +468,7 @@ export class SpecParser extends CstParser {
     ]);
     // An index stays on its line: a line starting with `[` is not glued to the one before.
     this.MANY2({
-      GATE: () => this.LA(1).tokenType === T.Dot || sameLine(this.LA(0), this.LA(1)),
+      GATE: () => this.LA(1).tokenType === T.Dot || this.sameLine(this.LA(0), this.LA(1)),
       DEF: () => {
         this.OR2([
           {
@@ -504,9 +514,6 @@ export class SpecParser extends CstParser {
   });
 }
 
-function sameLine(previous: IToken, next: IToken): boolean {
-  return previous.endLine !== undefined && next.startLine !== undefined && previous.endLine === next.startLine;
-}
 
 /** One parser instance serves every parse: Chevrotain's self-analysis is the expensive part. */
 export const parser = new SpecParser();

@@ -25,6 +25,7 @@ export function parse(source: SourceFile, lexed: Tokens): Result<CstNode> {
       diagnostics: [diagnostic("SYN004", span(tooDeep), `brackets or prefix operators nest more than ${MAX_NESTING} levels deep here`)],
     };
   }
+  parser.text = source.text;
   parser.input = tokens;
   let cst: CstNode;
   try {
@@ -44,25 +45,26 @@ export function parse(source: SourceFile, lexed: Tokens): Result<CstNode> {
   const previous = (first as { previousToken?: IToken }).previousToken;
   // A missing token is reported where it belongs, just after the last token, when what was
   // found instead is on a later line ("expected `)`" at the end of the line that lacks it).
-  const missingAtLineEnd = previous && Number.isFinite(previous.startOffset) && (atEnd || (first.token.startLine ?? 0) > (previous.endLine ?? 0));
+  const lineOf = (t: IToken): number => source.position(t.startOffset).line;
+  const missingAtLineEnd = previous && Number.isFinite(previous.startOffset) && (atEnd || lineOf(first.token) > lineOf(previous));
   const end = source.text.length;
   const where = missingAtLineEnd
     ? { start: Math.min(previous.endOffset! + 1, end), end: Math.min(previous.endOffset! + 2, end) }
     : atEnd
       ? { start: source.text.length, end: source.text.length }
       : span(first.token);
-  const notes = bracketNotes(tokens);
+  const notes = bracketNotes(tokens, source);
   const bracketTrouble = notes.length > 0;
   const ruleStack = (first as { context?: { ruleStack?: string[] } }).context?.ruleStack ?? [];
   if (ruleStack[ruleStack.length - 1] === "whenBlock" && first.message.startsWith("expected `{`")) {
-    notes.push(whenNote(tokens, first.token));
+    notes.push(whenNote(tokens, first.token, lineOf));
   }
   const code = atEnd ? "SYN003" : bracketTrouble ? "SYN002" : "SYN001";
   return { value: undefined, diagnostics: [diagnostic(code, where, first.message, { notes })] };
 }
 
 /** Why a `when` was read as a block: it starts a line, or it comes before its mapping. */
-function whenNote(tokens: readonly IToken[], at: IToken): Note {
+function whenNote(tokens: readonly IToken[], at: IToken, lineOf: (t: IToken) => number): Note {
   let i = tokens.indexOf(at);
   if (i < 0) i = tokens.length;
   let when: IToken | undefined;
@@ -74,7 +76,7 @@ function whenNote(tokens: readonly IToken[], at: IToken): Note {
   }
   if (!when) return { message: "a mapping's condition goes at the end of its line: `a.x -> b.y when CONDITION`" };
   const before = tokens[tokens.indexOf(when) - 1];
-  const startsLine = !before || (before.endLine ?? 0) < (when.startLine ?? 0);
+  const startsLine = !before || lineOf(before) < lineOf(when);
   return startsLine
     ? { message: "this `when` starts its own line, so it opens a block `when CONDITION { mappings }`; to give one mapping a condition, put `when` at the end of that mapping's line", span: span(when) }
     : { message: "a mapping's condition comes after it, on its line: `a.x -> b.y when CONDITION`", span: span(when) };
@@ -110,14 +112,15 @@ function checkNesting(tokens: readonly IToken[]): IToken | undefined {
  * closer is missing inside it, so that pair's opener is named. Otherwise the innermost
  * opener left unclosed at the end is.
  */
-function bracketNotes(tokens: readonly IToken[]): Note[] {
+function bracketNotes(tokens: readonly IToken[], source: SourceFile): Note[] {
   const stack: IToken[] = [];
   let suspect: IToken | undefined;
   let previous: IToken | undefined;
   const indentOf = new Map<number, number>();
+  const positionOf = (t: IToken) => source.position(t.startOffset);
   for (const token of tokens) {
-    const line = token.startLine ?? 0;
-    if (!indentOf.has(line)) indentOf.set(line, token.startColumn ?? 1);
+    const { line, column } = positionOf(token);
+    if (!indentOf.has(line)) indentOf.set(line, column);
     if (CLOSER_OF.has(token.tokenType)) {
       stack.push(token);
     } else if (CLOSERS.has(token.tokenType)) {
@@ -125,9 +128,10 @@ function bracketNotes(tokens: readonly IToken[]): Note[] {
       if (opener && CLOSER_OF.get(opener.tokenType) !== token.tokenType) {
         return [{ message: `\`${opener.image}\` opened here is closed by \`${token.image}\``, span: span(opener) }];
       }
-      const startsLine = !previous || previous.endLine !== token.startLine;
-      if (!suspect && opener && startsLine && opener.startLine !== token.startLine) {
-        if (indentOf.get(opener.startLine ?? 0) !== token.startColumn) suspect = opener;
+      const startsLine = !previous || positionOf(previous).line !== line;
+      const openerLine = opener ? positionOf(opener).line : line;
+      if (!suspect && opener && startsLine && openerLine !== line) {
+        if (indentOf.get(openerLine) !== column) suspect = opener;
       }
     }
     previous = token;

@@ -1,0 +1,147 @@
+// Reads a system's snapshot (JSON or YAML) and checks it against the system's definition:
+// known collections, string keys that equal each record's key field, no key written twice,
+// and every record valid against its collection's JSON Schema. Anything wrong is reported
+// with the file and a JSON Pointer, and the snapshot is not used.
+import { readFileSync } from "node:fs";
+import { Ajv, type ValidateFunction } from "ajv";
+import { isMap, isScalar, parseDocument } from "yaml";
+import type { CollectionDefinition, SystemDefinition } from "../systems/load.js";
+import { jsonErrorPlace, jsonErrorReason, type InputProblem } from "./input-error.js";
+import { escapePointer, findDuplicateKey } from "./json-keys.js";
+import type { Rec } from "./values.js";
+
+/** A system's records: collection -> key -> record. A collection left out is unknown. */
+export type Snapshot = Map<string, Map<string, Rec>>;
+
+const MAX_PROBLEMS = 20;
+
+const ajv = new Ajv({ allErrors: false, strict: false });
+ajv.addFormat("date", { validate: (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(s)) });
+ajv.addFormat("date-time", {
+  validate: (s: string) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i.test(s) && !Number.isNaN(Date.parse(s)),
+});
+const validators = new WeakMap<CollectionDefinition, ValidateFunction>();
+
+function validatorFor(collection: CollectionDefinition): ValidateFunction {
+  let validate = validators.get(collection);
+  if (!validate) {
+    validate = ajv.compile(collection.schema);
+    validators.set(collection, validate);
+  }
+  return validate;
+}
+
+export function readSnapshotFile(file: string, system: SystemDefinition): { snapshot?: Snapshot; problems: InputProblem[] } {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return { problems: [{ file, message: "cannot read the file" }] };
+  }
+  return parseSnapshot(text, file, system);
+}
+
+export function parseSnapshot(text: string, file: string, system: SystemDefinition): { snapshot?: Snapshot; problems: InputProblem[] } {
+  const yaml = /\.ya?ml$/i.test(file);
+  const parsed = yaml ? parseYaml(text, file) : parseJson(text, file);
+  if (!("data" in parsed)) return { problems: parsed.problems };
+  return checkSnapshot(parsed.data, file, system);
+}
+
+function parseJson(text: string, file: string): { data: unknown } | { problems: InputProblem[] } {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    const place = jsonErrorPlace(text, error as Error);
+    return { problems: [{ file, ...place, message: `not valid JSON: ${jsonErrorReason(error as Error)}` }] };
+  }
+  const duplicate = findDuplicateKey(text);
+  if (duplicate) {
+    return { problems: [{ file, pointer: duplicate.pointer, message: "this key is written twice; the second would silently replace the first" }] };
+  }
+  return { data };
+}
+
+function parseYaml(text: string, file: string): { data: unknown } | { problems: InputProblem[] } {
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    return {
+      problems: doc.errors.slice(0, MAX_PROBLEMS).map((e) => ({
+        file,
+        ...(e.linePos ? { line: e.linePos[0].line, column: e.linePos[0].col } : {}),
+        message: `not valid YAML: ${e.message.split("\n")[0]}`,
+      })),
+    };
+  }
+  // YAML allows keys that are not strings (1001: ...); a snapshot's keys are strings.
+  const problems: InputProblem[] = [];
+  const top = doc.contents;
+  if (isMap(top)) {
+    for (const pair of top.items) {
+      const collection = isScalar(pair.key) ? pair.key.value : undefined;
+      if (typeof collection !== "string") {
+        problems.push({ file, pointer: `/${String(collection)}`, message: "a collection's name must be a string" });
+        continue;
+      }
+      if (!isMap(pair.value)) continue;
+      for (const entry of pair.value.items) {
+        const key = isScalar(entry.key) ? entry.key.value : undefined;
+        if (typeof key !== "string") {
+          const shown = String(key);
+          problems.push({ file, pointer: `/${escapePointer(collection)}/${escapePointer(shown)}`, message: `record keys are strings; write "${shown}" in quotes` });
+        }
+      }
+    }
+  }
+  if (problems.length > 0) return { problems };
+  return { data: doc.toJS() as unknown };
+}
+
+function checkSnapshot(data: unknown, file: string, system: SystemDefinition): { snapshot?: Snapshot; problems: InputProblem[] } {
+  const problems: InputProblem[] = [];
+  if (data === null || typeof data !== "object" || Array.isArray(data)) {
+    return { problems: [{ file, pointer: "", message: "a snapshot is an object of collections, such as {\"donors\": {...}}" }] };
+  }
+  const snapshot: Snapshot = new Map();
+  for (const [name, records] of Object.entries(data)) {
+    const pointer = `/${escapePointer(name)}`;
+    const collection = system.collections.get(name);
+    if (!collection) {
+      problems.push({ file, pointer, message: `${system.name} has no collection "${name}"; its collections are ${[...system.collections.keys()].join(", ")}` });
+      continue;
+    }
+    if (records === null || typeof records !== "object" || Array.isArray(records)) {
+      problems.push({ file, pointer, message: "a collection is an object from record key to record" });
+      continue;
+    }
+    const validate = validatorFor(collection);
+    const map = new Map<string, Rec>();
+    for (const [key, record] of Object.entries(records as Record<string, unknown>)) {
+      if (problems.length >= MAX_PROBLEMS) break;
+      const at = `${pointer}/${escapePointer(key)}`;
+      if (!validate(record)) {
+        const error = validate.errors![0]!;
+        const where = `${at}${error.instancePath}`;
+        problems.push({ file, pointer: where, message: schemaMessage(error.message ?? "is invalid", error.params, error.keyword) });
+        continue;
+      }
+      const id = (record as Rec)[collection.key];
+      if (id !== key) {
+        problems.push({ file, pointer: `${at}/${escapePointer(collection.key)}`, message: `the record's ${collection.key} is ${JSON.stringify(id)}, but its key is "${key}"; they must be equal` });
+        continue;
+      }
+      map.set(key, record as Rec);
+    }
+    snapshot.set(name, map);
+  }
+  if (problems.length > 0) return { problems };
+  return { snapshot, problems };
+}
+
+function schemaMessage(message: string, params: Record<string, unknown>, keyword: string): string {
+  if (keyword === "required") return `the field "${String(params["missingProperty"])}" is missing`;
+  if (keyword === "enum") return `must be one of ${(params["allowedValues"] as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
+  if (keyword === "format") return `must be a ${params["format"] === "date" ? "date, YYYY-MM-DD" : "datetime, such as 2026-11-01T14:05:00Z"}`;
+  return message;
+}
