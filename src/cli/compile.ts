@@ -5,7 +5,8 @@ import { renderText, sortDiagnostics } from "../diagnostics/render.js";
 import { compileSpec } from "../pipeline.js";
 import { planProblems } from "../plan/validate.js";
 import { loadSystems } from "../systems/load.js";
-import { displayPath, findIntegrations, writeFileAtomic, UsageError } from "./files.js";
+import { displayPath, findIntegrations, UsageError } from "./files.js";
+import { writeFileAtomic } from "../fs/write-atomic.js";
 
 export function runCompile(spec: string, output: string | undefined, systemsDir: string | undefined, out: (t: string) => void, err: (t: string) => void): number {
   let text: string;

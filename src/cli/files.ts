@@ -1,6 +1,6 @@
 // Finding what a command works on: spec files under the paths given, and the system
 // definitions (the nearest integrations/ above the specs, else syncspec's own).
-import { existsSync, readdirSync, renameSync, statSync, writeFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, resolve, relative, isAbsolute } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -59,16 +59,4 @@ export function displayPath(path: string): string {
   if (!isAbsolute(path)) return path;
   const rel = relative(process.cwd(), path);
   return rel && !rel.startsWith("..") && rel.length < path.length ? rel : path;
-}
-
-/** Replaces a file whole: written beside it, then renamed over it, so no reader sees half a file. */
-export function writeFileAtomic(path: string, content: string): void {
-  const temp = join(dirname(path), `.${path.split(/[\\/]/).pop()}.${process.pid}.tmp`);
-  try {
-    writeFileSync(temp, content);
-    renameSync(temp, path);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    throw error;
-  }
 }

@@ -5,7 +5,8 @@ import { readFileSync } from "node:fs";
 import { renderText } from "../diagnostics/render.js";
 import { formatSpec } from "../format/format.js";
 import { parseSpec } from "../pipeline.js";
-import { displayPath, findSpecs, writeFileAtomic } from "./files.js";
+import { displayPath, findSpecs } from "./files.js";
+import { writeFileAtomic } from "../fs/write-atomic.js";
 
 export function runFmt(paths: string[], checkOnly: boolean, out: (t: string) => void, err: (t: string) => void): number {
   let status = 0;

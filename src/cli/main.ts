@@ -5,6 +5,7 @@ import { runCheck } from "./check.js";
 import { runCompile } from "./compile.js";
 import { UsageError } from "./files.js";
 import { runFmt } from "./fmt.js";
+import { runSpec } from "./run.js";
 
 const USAGE = `usage: syncspec <command> [options]
 
@@ -12,6 +13,10 @@ commands:
   check [PATH ...]           check specs (files or folders; default specs/) [--json] [--systems DIR]
   compile SPEC [-o FILE]     print the compiled plan as JSON [--systems DIR]
   fmt [PATH ...]             rewrite specs in the canonical layout [--check]
+  plan SPEC --snapshot SYSTEM=FILE ... [--state FILE] [--now TIME] [--param NAME=VALUE ...]
+            [--event FILE] [--json]
+                             what a run would change: one JSON Patch per system, with outcomes
+  apply SPEC ...             the options of plan; writes the patched snapshots, then the state
 
 --systems DIR names the folder of system definitions; by default it is the nearest
 integrations/ above the specs.
@@ -40,6 +45,38 @@ export function main(argv: string[]): number {
       case "fmt": {
         const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { check: { type: "boolean" } } });
         return runFmt(positionals, values.check ?? false, out, err);
+      }
+      case "plan":
+      case "apply": {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: {
+            snapshot: { type: "string", multiple: true },
+            state: { type: "string" },
+            now: { type: "string" },
+            param: { type: "string", multiple: true },
+            event: { type: "string" },
+            json: { type: "boolean" },
+            systems: { type: "string" },
+          },
+        });
+        if (positionals.length !== 1) throw new UsageError(`${command} takes one spec file`);
+        return runSpec(
+          {
+            spec: positionals[0]!,
+            snapshots: values.snapshot ?? [],
+            params: values.param ?? [],
+            json: values.json ?? false,
+            ...(values.state !== undefined ? { state: values.state } : {}),
+            ...(values.now !== undefined ? { now: values.now } : {}),
+            ...(values.event !== undefined ? { event: values.event } : {}),
+            ...(values.systems !== undefined ? { systems: values.systems } : {}),
+          },
+          command === "apply",
+          out,
+          err,
+        );
       }
       default:
         throw new UsageError(`unknown command \`${command}\``);

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { Ajv, type ValidateFunction } from "ajv";
 import { isMap, isScalar, parseDocument } from "yaml";
 import type { CollectionDefinition, SystemDefinition } from "../systems/load.js";
-import { jsonErrorPlace, jsonErrorReason, type InputProblem } from "./input-error.js";
+import { jsonErrorPlace, jsonErrorReason, type InputProblem } from "../diagnostics/input-problem.js";
 import { escapePointer, findDuplicateKey } from "./json-keys.js";
 import type { Rec } from "./values.js";
 
@@ -31,7 +31,15 @@ function validatorFor(collection: CollectionDefinition): ValidateFunction {
   return validate;
 }
 
-export function readSnapshotFile(file: string, system: SystemDefinition): { snapshot?: Snapshot; problems: InputProblem[] } {
+export interface LoadedSnapshot {
+  readonly snapshot?: Snapshot;
+  /** The parsed document, for applying a patch to. */
+  readonly document?: unknown;
+  readonly format?: "json" | "yaml";
+  readonly problems: InputProblem[];
+}
+
+export function readSnapshotFile(file: string, system: SystemDefinition): LoadedSnapshot {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -41,11 +49,12 @@ export function readSnapshotFile(file: string, system: SystemDefinition): { snap
   return parseSnapshot(text, file, system);
 }
 
-export function parseSnapshot(text: string, file: string, system: SystemDefinition): { snapshot?: Snapshot; problems: InputProblem[] } {
+export function parseSnapshot(text: string, file: string, system: SystemDefinition): LoadedSnapshot {
   const yaml = /\.ya?ml$/i.test(file);
   const parsed = yaml ? parseYaml(text, file) : parseJson(text, file);
   if (!("data" in parsed)) return { problems: parsed.problems };
-  return checkSnapshot(parsed.data, file, system);
+  const checked = checkSnapshot(parsed.data, file, system);
+  return { ...checked, document: parsed.data, format: yaml ? "yaml" : "json" };
 }
 
 function parseJson(text: string, file: string): { data: unknown } | { problems: InputProblem[] } {

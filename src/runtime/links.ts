@@ -1,0 +1,366 @@
+// A link at run time: pairs its records (matches tried in order; two candidates skip the
+// record, with the reason), creates counterparts for unlinked records, and makes each pair's
+// fields flow: one-way fields copy, two-way fields merge three ways against the last synced
+// values, and the conflict policy decides when both sides changed.
+import type { LinkPlan, MappingPlan, Side } from "../plan/types.js";
+import { pairKey, type SyncedValues } from "../state/state.js";
+import type { LinkPairs, RunContext } from "./context.js";
+import { compositeKey } from "./context.js";
+import { compileExpr, SkipRow, type Compiled, type Frame } from "./expressions.js";
+import type { Outcomes } from "./outcomes.js";
+import { equal, field, isEmpty, moment, type Rec } from "./values.js";
+import { readPath, type Writer } from "./writer.js";
+
+/** What a run may do: which sides it may write, and which records it may touch. */
+export interface RunScope {
+  canWrite(system: string): boolean;
+  /** Whether a record is in an event's scope (always, for a full run). */
+  includes(system: string, collection: string, key: string): boolean;
+}
+
+interface CompiledMapping {
+  readonly plan: MappingPlan;
+  readonly condition?: Compiled;
+  readonly value?: Compiled;
+}
+
+export class LinkRun implements LinkPairs {
+  readonly leftKey: string;
+  readonly rightKey: string;
+  private leftPairs = new Map<string, Rec | SkipRow>();
+  private rightPairs = new Map<string, Rec | SkipRow>();
+  private readonly label: string;
+  private readonly slots = new Map<string, number>();
+  private readonly matches: { keys: { left: Compiled; right: Compiled }[]; leftCondition?: Compiled; rightCondition?: Compiled }[];
+  private readonly skips: { side: Side; reason: Compiled; condition: Compiled }[];
+  private readonly creates: { into: Side; key: Compiled; condition?: Compiled; assignments: { field: readonly string[]; value: Compiled }[]; label: string }[];
+  private readonly mappings: CompiledMapping[];
+  private readonly writeBack?: { into: Side; value: Compiled; target: readonly string[] };
+  private readonly stamps?: { left: Compiled; right: Compiled };
+  /** Records skipped this run, reported once. */
+  private readonly skipped = new Set<string>();
+
+  constructor(
+    readonly plan: LinkPlan,
+    private readonly ctx: RunContext,
+    private readonly writer: Writer,
+    private readonly outcomes: Outcomes,
+    private readonly synced: SyncedValues,
+    private readonly scope: RunScope,
+  ) {
+    const collections = ctx.workspace;
+    this.leftKey = collections.collection(plan.left.system, plan.left.collection).key;
+    this.rightKey = collections.collection(plan.right.system, plan.right.collection).key;
+    this.label = `the link at line ${plan.span[0]}`;
+    this.slots.set(plan.left.alias, 0);
+    this.slots.set(plan.right.alias, 1);
+    const c = (e: Parameters<typeof compileExpr>[0]) => compileExpr(e, this.slots, ctx);
+    this.matches = plan.matches.map((m) => ({
+      keys: m.keys.map((k) => ({ left: c(k.left), right: c(k.right) })),
+      ...(m.leftCondition ? { leftCondition: c(m.leftCondition) } : {}),
+      ...(m.rightCondition ? { rightCondition: c(m.rightCondition) } : {}),
+    }));
+    this.skips = plan.skips.map((s) => ({ side: s.side, reason: c(s.reason), condition: c(s.condition) }));
+    this.creates = plan.creates.map((cr) => ({
+      into: cr.into,
+      key: c(cr.key),
+      ...(cr.condition ? { condition: c(cr.condition) } : {}),
+      assignments: cr.assignments.map((a) => ({ field: a.field, value: c(a.value) })),
+      label: `the link's create at line ${cr.span[0]}`,
+    }));
+    this.mappings = plan.mappings.map((m) => ({
+      plan: m,
+      ...(m.condition ? { condition: c(m.condition) } : {}),
+      ...(m.kind === "oneWay" ? { value: c(m.value) } : {}),
+    }));
+    if (plan.writeBack) this.writeBack = { into: plan.writeBack.into, value: c(plan.writeBack.value), target: plan.writeBack.target };
+    if (plan.conflicts?.policy === "newest") this.stamps = { left: c(plan.conflicts.left), right: c(plan.conflicts.right) };
+  }
+
+  leftToRight(key: string): Rec | null | SkipRow {
+    return this.leftPairs.get(key) ?? null;
+  }
+  rightToLeft(key: string): Rec | null | SkipRow {
+    return this.rightPairs.get(key) ?? null;
+  }
+
+  private side(side: Side) {
+    return side === "left" ? this.plan.left : this.plan.right;
+  }
+
+  private keyOf(side: Side, record: unknown): string {
+    return String(field(record, side === "left" ? this.leftKey : this.rightKey));
+  }
+
+  private inScope(side: Side, record: unknown): boolean {
+    const s = this.side(side);
+    return this.scope.includes(s.system, s.collection, this.keyOf(side, record));
+  }
+
+  private skip(side: Side, record: unknown, reason: string): void {
+    const s = this.side(side);
+    const key = this.keyOf(side, record);
+    if (!this.inScope(side, record)) return;
+    const id = `${side}\u0000${key}`;
+    if (this.skipped.has(id)) return;
+    this.skipped.add(id);
+    this.outcomes.add(s.system, s.collection, key, "skip", reason);
+  }
+
+  /** Pairs the sides' records as they stand now. */
+  pair(): void {
+    const left = this.ctx.rows(this.plan.left.source) as Rec[];
+    const right = this.ctx.rows(this.plan.right.source) as Rec[];
+    const frame: Frame = [undefined, undefined];
+    const skippedOn = (side: Side, record: Rec): boolean => {
+      frame[0] = side === "left" ? record : undefined;
+      frame[1] = side === "right" ? record : undefined;
+      for (const s of this.skips) {
+        if (s.side !== side) continue;
+        if (s.condition(frame) === true) {
+          this.skip(side, record, String(s.reason(frame)));
+          return true;
+        }
+      }
+      return false;
+    };
+    const rightOk = right.filter((r) => !skippedOn("right", r));
+    // One index per match, over the right side's key expressions.
+    const indexes = this.matches.map((m) => {
+      const index = new Map<string, Rec[]>();
+      for (const r of rightOk) {
+        frame[0] = undefined;
+        frame[1] = r;
+        if (m.rightCondition && m.rightCondition(frame) !== true) continue;
+        const key = compositeKey(m.keys.map((k) => k.right(frame)));
+        if (key === undefined) continue;
+        const bucket = index.get(key);
+        if (bucket) bucket.push(r);
+        else index.set(key, [r]);
+      }
+      return index;
+    });
+    this.leftPairs = new Map();
+    this.rightPairs = new Map();
+    const claimedBy = new Map<string, Rec[]>();
+    for (const l of left) {
+      if (skippedOn("left", l)) continue;
+      frame[0] = l;
+      frame[1] = undefined;
+      for (let i = 0; i < this.matches.length; i++) {
+        const m = this.matches[i]!;
+        if (m.leftCondition && m.leftCondition(frame) !== true) continue;
+        const key = compositeKey(m.keys.map((k) => k.left(frame)));
+        if (key === undefined) continue;
+        const candidates = indexes[i]!.get(key);
+        if (!candidates) continue;
+        if (candidates.length > 1) {
+          const s = this.plan.right;
+          const reason = `${candidates.length} ${s.system}.${s.collection} records match it (${candidates.map((c) => this.keyOf("right", c)).join(", ")}), so it is not clear which is its counterpart`;
+          this.leftPairs.set(this.keyOf("left", l), new SkipRow(reason));
+          this.skip("left", l, reason);
+          break;
+        }
+        const r = candidates[0]!;
+        this.leftPairs.set(this.keyOf("left", l), r);
+        const rk = this.keyOf("right", r);
+        const claims = claimedBy.get(rk);
+        if (claims) claims.push(l);
+        else claimedBy.set(rk, [l]);
+        break;
+      }
+    }
+    for (const [rk, lefts] of claimedBy) {
+      if (lefts.length === 1) {
+        this.rightPairs.set(rk, lefts[0]!);
+        continue;
+      }
+      // Two records of the left side claim one on the right: none of them is paired.
+      const s = this.plan.left;
+      const reason = `${lefts.length} ${s.system}.${s.collection} records (${lefts.map((l) => this.keyOf("left", l)).join(", ")}) match the same ${this.plan.right.system}.${this.plan.right.collection} record ${rk}, so it is not clear which is its counterpart`;
+      const skip = new SkipRow(reason);
+      this.rightPairs.set(rk, skip);
+      for (const l of lefts) {
+        this.leftPairs.set(this.keyOf("left", l), skip);
+        this.skip("left", l, reason);
+      }
+    }
+  }
+
+  /** Makes the pairs' fields flow, then creates counterparts for unlinked records. */
+  flow(): void {
+    const left = this.ctx.rows(this.plan.left.source) as Rec[];
+    for (const l of left) {
+      const r = this.leftPairs.get(this.keyOf("left", l));
+      if (!r || r instanceof SkipRow) continue;
+      if (!this.inScope("left", l) && !this.inScope("right", r)) continue;
+      this.flowPair(l, r);
+    }
+    for (const create of this.creates) {
+      const from: Side = create.into === "left" ? "right" : "left";
+      const rows = this.ctx.rows(this.side(from).source) as Rec[];
+      const pairs = from === "left" ? this.leftPairs : this.rightPairs;
+      const target = this.side(create.into);
+      if (!this.scope.canWrite(target.system)) continue;
+      for (const source of rows) {
+        const sourceKey = this.keyOf(from, source);
+        if (pairs.has(sourceKey) || this.skipped.has(`${from}\u0000${sourceKey}`) || !this.inScope(from, source)) continue;
+        this.createFor(create, from, source);
+      }
+    }
+  }
+
+  private createFor(create: LinkRun["creates"][number], from: Side, source: Rec): void {
+    const frame: Frame = from === "left" ? [source, undefined] : [undefined, source];
+    const target = this.side(create.into);
+    try {
+      if (create.condition && create.condition(frame) !== true) return;
+      const key = create.key(frame);
+      if (isEmpty(key)) return;
+      const collection = this.ctx.workspace.collection(target.system, target.collection);
+      if (collection.get(String(key))) {
+        this.skip(from, source, `its counterpart would be ${target.system}.${target.collection} ${String(key)}, which exists but does not match it, so no second one is created`);
+        return;
+      }
+      const values = create.assignments.map((a) => [a.field, a.value(frame)] as const);
+      const record = this.writer.create(target.system, target.collection, String(key), values, `${create.label}, for ${this.side(from).system}.${this.side(from).collection} ${this.keyOf(from, source)}`);
+      // The new record is the source's counterpart at once: its mapped fields follow now,
+      // and the rest of the run sees the pair.
+      const [l, r] = from === "left" ? [source, record] : [record, source];
+      this.leftPairs.set(this.keyOf("left", l), r);
+      this.rightPairs.set(this.keyOf("right", r), l);
+      this.flowPair(l, r, create.into);
+    } catch (error) {
+      if (error instanceof SkipRow) this.skip(from, source, error.reason);
+      else throw error;
+    }
+  }
+
+  /** One pair's fields. `created` names the side made this run: its two-way fields take the other side's values. */
+  private flowPair(l: Rec, r: Rec, created?: Side): void {
+    const lk = this.keyOf("left", l);
+    const rk = this.keyOf("right", r);
+    const pair = pairKey(lk, rk);
+    let values = this.synced.get(this.plan.id)?.get(pair);
+    const frame: Frame = [l, r];
+    try {
+      for (const m of this.mappings) {
+        // Each mapping reads the pair as it stands, after the writes before it.
+        frame[0] = this.current("left", lk) ?? l;
+        frame[1] = this.current("right", rk) ?? r;
+        if (m.condition && m.condition(frame) !== true) continue;
+        if (m.plan.kind === "oneWay") {
+          if (!this.scope.canWrite(this.side(m.plan.into).system)) continue;
+          const into = m.plan.into;
+          this.write(into, into === "left" ? lk : rk, m.plan.target, m.value!(frame));
+          continue;
+        }
+        const result = this.merge(m.plan, frame, values?.get(m.plan.id), values?.has(m.plan.id) ?? false, created);
+        if (result !== undefined) {
+          if (!values) {
+            let link = this.synced.get(this.plan.id);
+            if (!link) this.synced.set(this.plan.id, (link = new Map()));
+            link.set(pair, (values = new Map()));
+          }
+          values.set(m.plan.id, result);
+        }
+      }
+      if (this.writeBack && this.scope.canWrite(this.side(this.writeBack.into).system)) {
+        frame[0] = this.current("left", lk) ?? l;
+        frame[1] = this.current("right", rk) ?? r;
+        const into = this.writeBack.into;
+        this.write(into, into === "left" ? lk : rk, this.writeBack.target, this.writeBack.value(frame));
+      }
+    } catch (error) {
+      if (error instanceof SkipRow) this.skip("left", l, error.reason);
+      else throw error;
+    }
+  }
+
+  private current(side: Side, key: string): Rec | null {
+    const s = this.side(side);
+    return this.ctx.workspace.collection(s.system, s.collection).get(key);
+  }
+
+  private write(side: Side, key: string, path: readonly string[], value: unknown): void {
+    const s = this.side(side);
+    this.writer.set(s.system, s.collection, key, path, value, this.label);
+  }
+
+  /**
+   * A two-way field: the side that changed since the last sync wins; both changed, the
+   * policy decides and the pair is reported as a conflict. Returns the value both sides now
+   * hold (the new last synced value), or undefined when this run could not settle it.
+   */
+  private merge(m: Extract<MappingPlan, { kind: "twoWay" }>, frame: Frame, last: unknown, hasLast: boolean, created?: Side): unknown {
+    const [l, r] = frame as [Rec, Rec];
+    const lv = this.twoWayValue(m, "left", l);
+    const rv = this.twoWayValue(m, "right", r);
+    if (equal(lv, rv)) return lv;
+    let winner: Side;
+    let conflict = false;
+    if (created) winner = created === "left" ? "right" : "left";
+    else if (hasLast && equal(lv, last)) winner = "right";
+    else if (hasLast && equal(rv, last)) winner = "left";
+    else {
+      winner = this.resolve(frame);
+      conflict = true;
+    }
+    const loser: Side = winner === "left" ? "right" : "left";
+    if (!this.scope.canWrite(this.side(loser).system)) return undefined;
+    const value = winner === "left" ? lv : rv;
+    this.writeTwoWay(m, loser, loser === "left" ? this.keyOf("left", l) : this.keyOf("right", r), value);
+    if (conflict) {
+      const ls = this.plan.left;
+      const rs = this.plan.right;
+      const field = m.left.join(".");
+      const why = this.plan.conflicts?.policy === "prefer" ? `${this.side(winner).system} is preferred` : `${this.side(winner).system}'s record is the newer${this.tie ? " (a tie goes to it)" : ""}`;
+      this.outcomes.add(
+        this.side(loser).system,
+        this.side(loser).collection,
+        this.keyOf(loser, loser === "left" ? l : r),
+        "conflict",
+        `${field} differs (${ls.system}.${ls.collection} ${this.keyOf("left", l)}: ${JSON.stringify(lv)}, ${rs.system}.${rs.collection} ${this.keyOf("right", r)}: ${JSON.stringify(rv)})${hasLast ? " and both changed since the last sync" : " and there is no last sync"}; ${why}, so its value was kept`,
+      );
+    }
+    return value;
+  }
+
+  private tie = false;
+
+  private resolve(frame: Frame): Side {
+    this.tie = false;
+    const conflicts = this.plan.conflicts;
+    if (!conflicts) return "left";
+    if (conflicts.policy === "prefer") return conflicts.side;
+    const lt = moment(this.stamps!.left(frame));
+    const rt = moment(this.stamps!.right(frame));
+    if (lt !== null && (rt === null || lt > rt)) return "left";
+    if (rt !== null && (lt === null || rt > lt)) return "right";
+    this.tie = true;
+    return conflicts.tie;
+  }
+
+  /** A two-way field's value in the left side's shape: objects with renamed sub-fields use the left names. */
+  private twoWayValue(m: Extract<MappingPlan, { kind: "twoWay" }>, side: Side, record: Rec): unknown {
+    const value = readPath(record, side === "left" ? m.left : m.right);
+    if (!m.renames || isEmpty(value)) return isEmpty(value) ? null : value;
+    const out: Rec = {};
+    for (const [leftName, rightName] of m.renames) out[leftName] = field(value, side === "left" ? leftName : rightName);
+    return out;
+  }
+
+  private writeTwoWay(m: Extract<MappingPlan, { kind: "twoWay" }>, side: Side, key: string, value: unknown): void {
+    const path = side === "left" ? m.left : m.right;
+    if (!m.renames) {
+      this.write(side, key, path, value);
+      return;
+    }
+    if (isEmpty(value)) {
+      this.write(side, key, path, null);
+      return;
+    }
+    // Only the listed sub-fields are the link's; the object's others are left as they are.
+    for (const [leftName, rightName] of m.renames) this.write(side, key, [...path, side === "left" ? leftName : rightName], field(value, leftName));
+  }
+}

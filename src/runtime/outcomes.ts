@@ -1,0 +1,49 @@
+// What a run did to each record, and why: the answer to "why didn't this record sync?".
+// Several causes touching one record merge into one outcome per action.
+
+export type Action = "create" | "update" | "delete" | "skip" | "conflict";
+
+export interface Outcome {
+  readonly system: string;
+  readonly collection: string;
+  /** Null for a whole collection (a rule that could not run). */
+  readonly key: string | null;
+  readonly action: Action;
+  readonly reason: string;
+}
+
+const ACTION_ORDER: Record<Action, number> = { create: 0, update: 1, delete: 2, conflict: 3, skip: 4 };
+
+export class Outcomes {
+  private readonly byRecord = new Map<string, { outcome: Omit<Outcome, "reason">; reasons: string[] }>();
+
+  add(system: string, collection: string, key: string | null, action: Action, reason: string): void {
+    const id = `${system}\u0000${collection}\u0000${key ?? ""}\u0000${action}`;
+    const entry = this.byRecord.get(id);
+    if (!entry) this.byRecord.set(id, { outcome: { system, collection, key, action }, reasons: [reason] });
+    else if (!entry.reasons.includes(reason)) entry.reasons.push(reason);
+  }
+
+  /** Drops what a record's later create or delete makes moot, e.g. updates of a record this run created. */
+  forget(system: string, collection: string, key: string, action: Action): void {
+    this.byRecord.delete(`${system}\u0000${collection}\u0000${key}\u0000${action}`);
+  }
+
+  has(system: string, collection: string, key: string, action: Action): boolean {
+    return this.byRecord.has(`${system}\u0000${collection}\u0000${key}\u0000${action}`);
+  }
+
+  /** Sorted by system, collection, key, then action: the same run gives the same list. */
+  list(): Outcome[] {
+    return [...this.byRecord.values()]
+      .map(({ outcome, reasons }) => ({ ...outcome, reason: reasons.join("; ") }))
+      .sort(
+        (a, b) =>
+          compare(a.system, b.system) || compare(a.collection, b.collection) || compare(a.key ?? "", b.key ?? "") || ACTION_ORDER[a.action] - ACTION_ORDER[b.action],
+      );
+  }
+}
+
+export function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,129 @@
+// Every change a run makes goes through here: records created whole (every field of the
+// schema present, null where nothing sets it), fields set (inside nested objects too), lists
+// compared as sets, deletes, and the outcome of each, with its cause.
+import type { SystemCatalog } from "../systems/load.js";
+import type { Type } from "../types/type.js";
+import type { Outcomes } from "./outcomes.js";
+import { equal, field, isEmpty, sameSet, setField, type Rec } from "./values.js";
+import type { Workspace } from "./workspace.js";
+
+export class Writer {
+  /** Whether this round changed anything, and which causes did: a fixpoint needs both. */
+  changedThisRound = false;
+  readonly causesThisRound = new Set<string>();
+  private readonly updates = new Map<string, { system: string; collection: string; key: string; fields: Map<string, Set<string>> }>();
+  private readonly created = new Map<string, string>();
+  private readonly deleted = new Map<string, string>();
+
+  constructor(
+    private readonly workspace: Workspace,
+    private readonly systems: SystemCatalog,
+    private readonly outcomes: Outcomes,
+  ) {}
+
+  startRound(): void {
+    this.changedThisRound = false;
+    this.causesThisRound.clear();
+  }
+
+  private typeOf(system: string, collection: string): ReadonlyMap<string, Type> {
+    return this.systems.get(system)!.collections.get(collection)!.type.fields;
+  }
+
+  private changed(cause: string): void {
+    this.changedThisRound = true;
+    this.causesThisRound.add(cause);
+  }
+
+  /** Creates a record: the key field, every other field null, then `values` by path. */
+  create(system: string, collection: string, key: string, values: readonly (readonly [readonly string[], unknown])[], cause: string): Rec {
+    const state = this.workspace.collection(system, collection);
+    const record: Rec = {};
+    for (const name of this.typeOf(system, collection).keys()) setField(record, name, null);
+    setField(record, state.key, key);
+    for (const [path, value] of values) writePath(record, path, value, this.typeOf(system, collection));
+    state.create(key, record);
+    const id = recordId(system, collection, key);
+    this.created.set(id, cause);
+    this.changed(cause);
+    return record;
+  }
+
+  /** Sets a field (or a sub-field, by path); returns whether the value changed. */
+  set(system: string, collection: string, key: string, path: readonly string[], value: unknown, cause: string): boolean {
+    const state = this.workspace.collection(system, collection);
+    const current = state.get(key);
+    if (!current) return false;
+    const types = this.typeOf(system, collection);
+    if (sameValue(readPath(current, path), value, types, path)) return false;
+    const record = state.writable(key)!;
+    writePath(record, path, value, types);
+    state.version++;
+    const id = recordId(system, collection, key);
+    let entry = this.updates.get(id);
+    if (!entry) this.updates.set(id, (entry = { system, collection, key, fields: new Map() }));
+    let fields = entry.fields.get(cause);
+    if (!fields) entry.fields.set(cause, (fields = new Set()));
+    fields.add(path.join("."));
+    this.changed(cause);
+    return true;
+  }
+
+  delete(system: string, collection: string, key: string, cause: string): boolean {
+    const state = this.workspace.collection(system, collection);
+    if (!state.get(key)) return false;
+    state.delete(key);
+    this.deleted.set(recordId(system, collection, key), cause);
+    this.changed(cause);
+    return true;
+  }
+
+  /** Writes the outcomes of everything changed: one per record and action. */
+  report(): void {
+    for (const [id, cause] of this.created) {
+      const [system, collection, key] = id.split("\u0000") as [string, string, string];
+      if (this.deleted.has(id)) continue;
+      this.outcomes.add(system, collection, key, "create", `created by ${cause}`);
+    }
+    for (const [id, entry] of this.updates) {
+      if (this.created.has(id) || this.deleted.has(id)) continue;
+      for (const [cause, fields] of entry.fields) this.outcomes.add(entry.system, entry.collection, entry.key, "update", `${[...fields].join(", ")} set by ${cause}`);
+    }
+    for (const [id, cause] of this.deleted) {
+      const [system, collection, key] = id.split("\u0000") as [string, string, string];
+      if (this.created.has(id)) continue;
+      this.outcomes.add(system, collection, key, "delete", `deleted by ${cause}`);
+    }
+  }
+}
+
+function recordId(system: string, collection: string, key: string): string {
+  return `${system}\u0000${collection}\u0000${key}`;
+}
+
+export function readPath(record: unknown, path: readonly string[]): unknown {
+  let value = record;
+  for (const step of path) value = field(value, step);
+  return value;
+}
+
+/** Lists are sets in every system here (ids, group uids): their order carries no meaning. */
+function sameValue(a: unknown, b: unknown, types: ReadonlyMap<string, Type>, path: readonly string[]): boolean {
+  if (Array.isArray(a) && Array.isArray(b) && types.get(path[0]!)?.kind === "list" && path.length === 1) return sameSet(a, b);
+  return equal(a, b);
+}
+
+/** Writes a value at a path; a missing nested object is made with all its sub-fields null. */
+function writePath(record: Rec, path: readonly string[], value: unknown, types: ReadonlyMap<string, Type>): void {
+  if (path.length === 1) {
+    setField(record, path[0]!, value === undefined ? null : value);
+    return;
+  }
+  const [head, ...rest] = path as [string, ...string[]];
+  const type = types.get(head);
+  const existing = field(record, head);
+  const object: Rec = existing && typeof existing === "object" && !Array.isArray(existing) ? { ...(existing as Rec) } : {};
+  if (isEmpty(existing) && type?.kind === "object") for (const name of type.fields.keys()) setField(object, name, null);
+  writePath(object, rest, value, type?.kind === "object" ? type.fields : new Map());
+  setField(record, head, object);
+}
