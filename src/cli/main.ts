@@ -6,6 +6,7 @@ import { runCompile } from "./compile.js";
 import { UsageError } from "./files.js";
 import { runFmt } from "./fmt.js";
 import { runSpec } from "./run.js";
+import { runTests } from "./test.js";
 
 const USAGE = `usage: syncspec <command> [options]
 
@@ -17,6 +18,7 @@ commands:
             [--event FILE] [--json]
                              what a run would change: one JSON Patch per system, with outcomes
   apply SPEC ...             the options of plan; writes the patched snapshots, then the state
+  test [PATH ...]            run the specs' test cases (*.test.yaml; default specs/) [--json] [--systems DIR]
 
 --systems DIR names the folder of system definitions; by default it is the nearest
 integrations/ above the specs.
@@ -77,6 +79,10 @@ export function main(argv: string[]): number {
           out,
           err,
         );
+      }
+      case "test": {
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: "boolean" }, systems: { type: "string" } } });
+        return runTests({ paths: positionals, json: values.json ?? false, ...(values.systems ? { systems: values.systems } : {}) }, out, err);
       }
       default:
         throw new UsageError(`unknown command \`${command}\``);

@@ -2,14 +2,15 @@
 // record, with the reason), creates counterparts for unlinked records, and makes each pair's
 // fields flow: one-way fields copy, two-way fields merge three ways against the last synced
 // values, and the conflict policy decides when both sides changed.
-import type { LinkPlan, MappingPlan, Side } from "../plan/types.js";
+import type { Expr, LinkPlan, MappingPlan, Side } from "../plan/types.js";
 import { pairKey, type SyncedValues } from "../state/state.js";
 import type { LinkPairs, RunContext } from "./context.js";
 import { compositeKey } from "./context.js";
 import { compileExpr, SkipRow, type Compiled, type Frame } from "./expressions.js";
 import type { Outcomes } from "./outcomes.js";
 import { equal, field, isEmpty, moment, type Rec } from "./values.js";
-import { readPath, type Writer } from "./writer.js";
+import { readPath, type Touches, type Writer } from "./writer.js";
+import type { CollectionState } from "./workspace.js";
 
 /** What a run may do: which sides it may write, and which records it may touch. */
 export interface RunScope {
@@ -27,8 +28,9 @@ interface CompiledMapping {
 export class LinkRun implements LinkPairs {
   readonly leftKey: string;
   readonly rightKey: string;
-  private leftPairs = new Map<string, Rec | SkipRow>();
-  private rightPairs = new Map<string, Rec | SkipRow>();
+  /** Pairs by key, not by record: a record written this run is read as it stands now. */
+  private leftPairs = new Map<string, string | SkipRow>();
+  private rightPairs = new Map<string, string | SkipRow>();
   private readonly label: string;
   private readonly slots = new Map<string, number>();
   private readonly matches: { keys: { left: Compiled; right: Compiled }[]; leftCondition?: Compiled; rightCondition?: Compiled }[];
@@ -39,6 +41,13 @@ export class LinkRun implements LinkPairs {
   private readonly stamps?: { left: Compiled; right: Compiled };
   /** Records skipped this run, reported once. */
   private readonly skipped = new Set<string>();
+  private readonly leftState: CollectionState;
+  private readonly rightState: CollectionState;
+  /** Fields of each side that matching reads, and whether matching reads anything beyond the record. */
+  private readonly matchReads: { left: Set<string>; right: Set<string>; beyond: boolean };
+  /** Whether a pair's fields, creates and write-back read anything beyond the pair's two records. */
+  private readonly flowReadsBeyond: boolean;
+  private readonly overViews: boolean;
 
   constructor(
     readonly plan: LinkPlan,
@@ -49,8 +58,26 @@ export class LinkRun implements LinkPairs {
     private readonly scope: RunScope,
   ) {
     const collections = ctx.workspace;
-    this.leftKey = collections.collection(plan.left.system, plan.left.collection).key;
-    this.rightKey = collections.collection(plan.right.system, plan.right.collection).key;
+    this.leftState = collections.collection(plan.left.system, plan.left.collection);
+    this.rightState = collections.collection(plan.right.system, plan.right.collection);
+    this.leftKey = this.leftState.key;
+    this.rightKey = this.rightState.key;
+    this.overViews = "view" in plan.left.source || "view" in plan.right.source;
+    const matchExprs = [
+      ...plan.matches.flatMap((m) => [...m.keys.flatMap((k) => [k.left, k.right]), ...(m.leftCondition ? [m.leftCondition] : []), ...(m.rightCondition ? [m.rightCondition] : [])]),
+      ...plan.skips.flatMap((sk) => [sk.reason, sk.condition]),
+    ];
+    this.matchReads = {
+      left: fieldsRead(matchExprs, plan.left.alias),
+      right: fieldsRead(matchExprs, plan.right.alias),
+      beyond: matchExprs.some(readsBeyond),
+    };
+    this.flowReadsBeyond = [
+      ...plan.mappings.flatMap((m) => [...(m.condition ? [m.condition] : []), ...(m.kind === "oneWay" ? [m.value] : [])]),
+      ...(plan.writeBack ? [plan.writeBack.value] : []),
+      ...plan.creates.flatMap((cr) => [cr.key, ...(cr.condition ? [cr.condition] : []), ...cr.assignments.map((a) => a.value)]),
+      ...(plan.conflicts?.policy === "newest" ? [plan.conflicts.left, plan.conflicts.right] : []),
+    ].some(readsBeyond);
     this.label = `the link at line ${plan.span[0]}`;
     this.slots.set(plan.left.alias, 0);
     this.slots.set(plan.right.alias, 1);
@@ -78,10 +105,12 @@ export class LinkRun implements LinkPairs {
   }
 
   leftToRight(key: string): Rec | null | SkipRow {
-    return this.leftPairs.get(key) ?? null;
+    const found = this.leftPairs.get(key);
+    return found === undefined ? null : found instanceof SkipRow ? found : this.rightState.get(found);
   }
   rightToLeft(key: string): Rec | null | SkipRow {
-    return this.rightPairs.get(key) ?? null;
+    const found = this.rightPairs.get(key);
+    return found === undefined ? null : found instanceof SkipRow ? found : this.leftState.get(found);
   }
 
   private side(side: Side) {
@@ -107,8 +136,21 @@ export class LinkRun implements LinkPairs {
     this.outcomes.add(s.system, s.collection, key, "skip", reason);
   }
 
-  /** Pairs the sides' records as they stand now. */
-  pair(): void {
+  private touchedIn(touches: Touches): { left?: Touches extends ReadonlyMap<string, infer T> ? T : never; right?: Touches extends ReadonlyMap<string, infer T> ? T : never } {
+    const left = touches.get(`${this.plan.left.system}.${this.plan.left.collection}`);
+    const right = touches.get(`${this.plan.right.system}.${this.plan.right.collection}`);
+    return { ...(left ? { left } : {}), ...(right ? { right } : {}) };
+  }
+
+  /**
+   * Pairs the sides' records as they stand now. After the first round the pairs are kept
+   * unless the round before changed what matching reads: records came or went, or a field
+   * a match or skip reads was written.
+   */
+  pair(round: number, previous: Touches): void {
+    if (round > 0 && !this.overViews) {
+      if (this.matchReads.beyond ? previous.size === 0 : !this.pairingChanged(previous)) return;
+    }
     const left = this.ctx.rows(this.plan.left.source) as Rec[];
     const right = this.ctx.rows(this.plan.right.source) as Rec[];
     const frame: Frame = [undefined, undefined];
@@ -156,14 +198,15 @@ export class LinkRun implements LinkPairs {
         if (!candidates) continue;
         if (candidates.length > 1) {
           const s = this.plan.right;
-          const reason = `${candidates.length} ${s.system}.${s.collection} records match it (${candidates.map((c) => this.keyOf("right", c)).join(", ")}), so it is not clear which is its counterpart`;
+          const subject = `${this.plan.left.system}.${this.plan.left.collection} ${this.keyOf("left", l)}`;
+          const reason = `${subject} matches ${candidates.length} ${s.system}.${s.collection} records (${candidates.map((c) => this.keyOf("right", c)).join(", ")}), so it is not clear which is its counterpart`;
           this.leftPairs.set(this.keyOf("left", l), new SkipRow(reason));
           this.skip("left", l, reason);
           break;
         }
         const r = candidates[0]!;
-        this.leftPairs.set(this.keyOf("left", l), r);
         const rk = this.keyOf("right", r);
+        this.leftPairs.set(this.keyOf("left", l), rk);
         const claims = claimedBy.get(rk);
         if (claims) claims.push(l);
         else claimedBy.set(rk, [l]);
@@ -172,7 +215,7 @@ export class LinkRun implements LinkPairs {
     }
     for (const [rk, lefts] of claimedBy) {
       if (lefts.length === 1) {
-        this.rightPairs.set(rk, lefts[0]!);
+        this.rightPairs.set(rk, this.keyOf("left", lefts[0]!));
         continue;
       }
       // Two records of the left side claim one on the right: none of them is paired.
@@ -187,18 +230,52 @@ export class LinkRun implements LinkPairs {
     }
   }
 
-  /** Makes the pairs' fields flow, then creates counterparts for unlinked records. */
-  flow(): void {
-    const left = this.ctx.rows(this.plan.left.source) as Rec[];
+  private pairingChanged(previous: Touches): boolean {
+    const { left, right } = this.touchedIn(previous);
+    for (const [touch, fields] of [
+      [left, this.matchReads.left],
+      [right, this.matchReads.right],
+    ] as const) {
+      if (!touch) continue;
+      if (touch.structural) return true;
+      for (const f of touch.fields) if (fields.has(f)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Makes the pairs' fields flow, then creates counterparts for unlinked records. After the
+   * first round, only the records the round before changed are looked at again, when what
+   * flows reads nothing beyond a pair's own two records.
+   */
+  flow(round: number, previous: Touches): void {
+    const incremental = round > 0 && !this.flowReadsBeyond && !this.overViews;
+    const changed = incremental ? this.touchedIn(previous) : {};
+    if (incremental && !changed.left && !changed.right) return;
+    const left = incremental ? [...new Set([...(changed.left?.keys ?? []), ...[...(changed.right?.keys ?? [])].flatMap((k) => {
+      const lk = this.rightPairs.get(k);
+      return typeof lk === "string" ? [lk] : [];
+    })])].flatMap((k) => {
+      const l = this.leftState.get(k);
+      return l ? [l] : [];
+    }) : (this.ctx.rows(this.plan.left.source) as Rec[]);
     for (const l of left) {
-      const r = this.leftPairs.get(this.keyOf("left", l));
-      if (!r || r instanceof SkipRow) continue;
-      if (!this.inScope("left", l) && !this.inScope("right", r)) continue;
+      const rk = this.leftPairs.get(this.keyOf("left", l));
+      if (rk === undefined || rk instanceof SkipRow) continue;
+      const r = this.rightState.get(rk);
+      if (!r || (!this.inScope("left", l) && !this.inScope("right", r))) continue;
       this.flowPair(l, r);
     }
     for (const create of this.creates) {
       const from: Side = create.into === "left" ? "right" : "left";
-      const rows = this.ctx.rows(this.side(from).source) as Rec[];
+      const touch = from === "left" ? changed.left : changed.right;
+      const sourceState = from === "left" ? this.leftState : this.rightState;
+      const rows = incremental
+        ? [...(touch?.keys ?? [])].flatMap((k) => {
+            const record = sourceState.get(k);
+            return record ? [record] : [];
+          })
+        : (this.ctx.rows(this.side(from).source) as Rec[]);
       const pairs = from === "left" ? this.leftPairs : this.rightPairs;
       const target = this.side(create.into);
       if (!this.scope.canWrite(target.system)) continue;
@@ -217,7 +294,7 @@ export class LinkRun implements LinkPairs {
       if (create.condition && create.condition(frame) !== true) return;
       const key = create.key(frame);
       if (isEmpty(key)) return;
-      const collection = this.ctx.workspace.collection(target.system, target.collection);
+      const collection = create.into === "left" ? this.leftState : this.rightState;
       if (collection.get(String(key))) {
         this.skip(from, source, `its counterpart would be ${target.system}.${target.collection} ${String(key)}, which exists but does not match it, so no second one is created`);
         return;
@@ -227,8 +304,8 @@ export class LinkRun implements LinkPairs {
       // The new record is the source's counterpart at once: its mapped fields follow now,
       // and the rest of the run sees the pair.
       const [l, r] = from === "left" ? [source, record] : [record, source];
-      this.leftPairs.set(this.keyOf("left", l), r);
-      this.rightPairs.set(this.keyOf("right", r), l);
+      this.leftPairs.set(this.keyOf("left", l), this.keyOf("right", r));
+      this.rightPairs.set(this.keyOf("right", r), this.keyOf("left", l));
       this.flowPair(l, r, create.into);
     } catch (error) {
       if (error instanceof SkipRow) this.skip(from, source, error.reason);
@@ -278,8 +355,7 @@ export class LinkRun implements LinkPairs {
   }
 
   private current(side: Side, key: string): Rec | null {
-    const s = this.side(side);
-    return this.ctx.workspace.collection(s.system, s.collection).get(key);
+    return (side === "left" ? this.leftState : this.rightState).get(key);
   }
 
   private write(side: Side, key: string, path: readonly string[], value: unknown): void {
@@ -363,4 +439,36 @@ export class LinkRun implements LinkPairs {
     // Only the listed sub-fields are the link's; the object's others are left as they are.
     for (const [leftName, rightName] of m.renames) this.write(side, key, [...path, side === "left" ? leftName : rightName], field(value, leftName));
   }
+}
+
+/** Whether an expression reads anything beyond the records bound to names: lookups, views, links. */
+export function readsBeyond(expr: Expr): boolean {
+  if (expr.op === "rows" || expr.op === "byKey" || expr.op === "find" || expr.op === "linked") return true;
+  for (const value of Object.values(expr)) {
+    if (Array.isArray(value)) {
+      for (const item of value) {
+        const e = (Array.isArray(item) ? item[1] : item) as unknown;
+        if (e && typeof e === "object" && "op" in e && readsBeyond(e as Expr)) return true;
+      }
+    } else if (value && typeof value === "object" && "op" in value && readsBeyond(value as Expr)) return true;
+  }
+  return false;
+}
+
+/** The top-level fields of an alias's record that expressions read. */
+function fieldsRead(exprs: readonly Expr[], alias: string): Set<string> {
+  const fields = new Set<string>();
+  const visit = (e: Expr): void => {
+    if (e.op === "get" && e.of.op === "var" && e.of.name === alias) fields.add(e.field);
+    for (const value of Object.values(e)) {
+      if (Array.isArray(value)) {
+        for (const item of value) {
+          const inner = (Array.isArray(item) ? item[1] : item) as unknown;
+          if (inner && typeof inner === "object" && "op" in inner) visit(inner as Expr);
+        }
+      } else if (value && typeof value === "object" && "op" in value) visit(value as Expr);
+    }
+  };
+  exprs.forEach(visit);
+  return fields;
 }

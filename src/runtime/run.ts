@@ -97,13 +97,17 @@ export function runPlan(input: RunInput): RunResult {
     disabled("the rule", rule.span, readsOf(plan, { rule })) ? [] : [new RuleRun(rule, ctx, writer, outcomes, originOf(plan, rule.clauses[0]!), scope)],
   );
 
+  // After the first round, a view or rule runs again only when something it reads changed.
+  const viewReads = views.map((v) => readsOf(plan, { view: v.plan }));
+  const ruleReads = rules.map((r) => readsOf(plan, { rule: r.plan }));
+  const stale = (round: number, reads: Set<string>): boolean => round === 0 || [...reads].some((c) => writer.previous.has(c));
   let settled = false;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     writer.startRound();
-    for (const view of views) view.compute();
-    for (const link of links) link?.pair();
-    for (const link of links) link?.flow();
-    for (const rule of rules) rule.run();
+    views.forEach((view, i) => stale(round, viewReads[i]!) && view.compute());
+    for (const link of links) link?.pair(round, writer.previous);
+    for (const link of links) link?.flow(round, writer.previous);
+    rules.forEach((rule, i) => stale(round, ruleReads[i]!) && rule.run());
     if (!writer.changedThisRound) {
       settled = true;
       break;

@@ -7,9 +7,21 @@ import type { Outcomes } from "./outcomes.js";
 import { equal, field, isEmpty, sameSet, setField, type Rec } from "./values.js";
 import type { Workspace } from "./workspace.js";
 
+/** What one round changed in a collection: which records and fields, and whether records came or went. */
+export interface Touch {
+  readonly keys: Set<string>;
+  readonly fields: Set<string>;
+  structural: boolean;
+}
+
+export type Touches = ReadonlyMap<string, Touch>;
+
 export class Writer {
   /** Whether this round changed anything, and which causes did: a fixpoint needs both. */
   changedThisRound = false;
+  /** What this round and the one before it changed, by "system.collection". */
+  touched = new Map<string, Touch>();
+  previous: Touches = new Map();
   readonly causesThisRound = new Set<string>();
   private readonly updates = new Map<string, { system: string; collection: string; key: string; fields: Map<string, Set<string>> }>();
   private readonly created = new Map<string, string>();
@@ -24,6 +36,17 @@ export class Writer {
   startRound(): void {
     this.changedThisRound = false;
     this.causesThisRound.clear();
+    this.previous = this.touched;
+    this.touched = new Map();
+  }
+
+  private touch(system: string, collection: string, key: string, field: string | undefined): void {
+    const id = `${system}.${collection}`;
+    let t = this.touched.get(id);
+    if (!t) this.touched.set(id, (t = { keys: new Set(), fields: new Set(), structural: false }));
+    t.keys.add(key);
+    if (field === undefined) t.structural = true;
+    else t.fields.add(field);
   }
 
   private typeOf(system: string, collection: string): ReadonlyMap<string, Type> {
@@ -43,6 +66,7 @@ export class Writer {
     setField(record, state.key, key);
     for (const [path, value] of values) writePath(record, path, value, this.typeOf(system, collection));
     state.create(key, record);
+    this.touch(system, collection, key, undefined);
     const id = recordId(system, collection, key);
     this.created.set(id, cause);
     this.changed(cause);
@@ -59,6 +83,7 @@ export class Writer {
     const record = state.writable(key)!;
     writePath(record, path, value, types);
     state.version++;
+    this.touch(system, collection, key, path[0]!);
     const id = recordId(system, collection, key);
     let entry = this.updates.get(id);
     if (!entry) this.updates.set(id, (entry = { system, collection, key, fields: new Map() }));
@@ -73,6 +98,7 @@ export class Writer {
     const state = this.workspace.collection(system, collection);
     if (!state.get(key)) return false;
     state.delete(key);
+    this.touch(system, collection, key, undefined);
     this.deleted.set(recordId(system, collection, key), cause);
     this.changed(cause);
     return true;

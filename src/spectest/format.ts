@@ -1,0 +1,477 @@
+// The test file format: `specs/<spec>.test.yaml`, the cases that prove a spec right.
+// Reading a file checks its shape only (known keys, the right kinds of values, unique case
+// names); what needs the spec (its systems, their collections and schemas, params, events)
+// is checked in inputs.ts. Problems are data with a line and column, routed to the case
+// they are in, so one bad case does not hide the others.
+import { dirname, join } from "node:path";
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
+import { didYouMean } from "../diagnostics/did-you-mean.js";
+import type { InputProblem } from "../diagnostics/input-problem.js";
+import { parseEvent, type RunEvent } from "../runtime/events.js";
+import type { Operation } from "../runtime/patch.js";
+import type { Action } from "../runtime/outcomes.js";
+import type { Rec } from "../runtime/values.js";
+import { Locator, type Place, type YamlPath } from "./locate.js";
+
+export const TEST_FILE_SUFFIX = ".test.yaml";
+
+export interface TestFile {
+  /** The file as people see it. */
+  readonly file: string;
+  /** The .sync file it tests: beside it with the same name, or the one `spec:` names. */
+  readonly spec: string;
+  /** Where `spec:` is written, when it is. */
+  readonly specPlace?: Place;
+  readonly cases: TestCase[];
+  readonly locate: Locator;
+}
+
+export interface TestCase {
+  /** The case's index in `cases`, for places inside it. */
+  readonly index: number;
+  readonly name: string;
+  readonly line: number;
+  readonly covers?: string;
+  readonly now?: string;
+  /** As `--param NAME=VALUE` would give them. */
+  readonly params: (readonly [string, string])[];
+  readonly state?: unknown;
+  /** System -> its snapshot, written inline or named by file. */
+  readonly snapshots: ReadonlyMap<string, SnapshotSource>;
+  readonly runs: TestRun[];
+  /** What is wrong with the case as written: a case with problems fails without running. */
+  readonly problems: InputProblem[];
+}
+
+export type SnapshotSource = { readonly inline: unknown } | { readonly file: string };
+
+export interface TestRun {
+  readonly now?: string;
+  readonly event?: RunEvent;
+  /** System -> a JSON merge patch applied to its snapshot before the run. */
+  readonly edit: ReadonlyMap<string, unknown>;
+  readonly expect: Expectations;
+}
+
+/** System -> collection -> key -> value. */
+export type BySystem<T> = ReadonlyMap<string, ReadonlyMap<string, T>>;
+
+export interface Expectations {
+  readonly records: BySystem<ReadonlyMap<string, Rec>>;
+  readonly absent: BySystem<readonly string[]>;
+  readonly patches: ReadonlyMap<string, readonly Operation[]>;
+  readonly unchanged: readonly string[];
+  readonly outcomes: readonly OutcomeExpectation[];
+  readonly fails?: string;
+}
+
+export interface OutcomeExpectation {
+  /** The expectation's index in `outcomes`, for its place. */
+  readonly index: number;
+  readonly action: Action;
+  readonly key: string | null;
+  readonly reason?: string;
+  readonly system?: string;
+  readonly collection?: string;
+}
+
+export const ACTIONS: readonly Action[] = ["create", "update", "delete", "skip", "conflict"];
+
+const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i;
+
+// Each level of the format with its keys, in the order the messages list them.
+const KEYS = {
+  file: ["spec", "cases", "fixtures"],
+  case: ["name", "covers", "now", "params", "state", "snapshots", "runs"],
+  run: ["now", "event", "edit", "expect"],
+  expect: ["records", "absent", "patches", "unchanged", "outcomes", "fails"],
+  outcome: ["action", "key", "reason", "system", "collection"],
+  operation: ["op", "path", "value"],
+} as const;
+
+const WHAT = { file: "a test file", case: "a case", run: "a run", expect: "`expect`", outcome: "an expected outcome", operation: "a patch operation" } as const;
+
+export interface ReadResult {
+  readonly testFile?: TestFile;
+  /**
+   * Problems with the file as a whole (not YAML, no `cases`, an unknown key, a case without a
+   * name); problems inside a named case are on the case.
+   */
+  readonly problems: InputProblem[];
+}
+
+/**
+ * Reads a test file's text. `file` is the name shown; `path` is where it is on disk, for
+ * resolving the spec and snapshot files it names relative to its folder.
+ */
+export function readTestFile(text: string, file: string, path: string = file): ReadResult {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter: lines });
+  if (doc.errors.length > 0) {
+    return {
+      problems: doc.errors.slice(0, 20).map((e) => {
+        const at = lines.linePos(e.pos[0]);
+        return { file, line: at.line, column: at.col, message: `not valid YAML: ${e.message.split("\n")[0]}` };
+      }),
+    };
+  }
+  const locate = new Locator(doc, lines);
+  const reader = new Reader(doc, locate, file);
+  const data = reader.value(doc.contents, []);
+  return reader.file(data, dirname(path), path);
+}
+
+/** Builds the typed file from the YAML, collecting problems by case. */
+class Reader {
+  private readonly fileProblems: InputProblem[] = [];
+  private readonly caseProblems = new Map<number, InputProblem[]>();
+
+  constructor(
+    private readonly doc: Document,
+    private readonly locate: Locator,
+    private readonly name: string,
+  ) {}
+
+  problem(path: YamlPath, message: string, part: "key" | "value" = "value"): void {
+    const { line, column } = this.locate.at(path, part);
+    const problem: InputProblem = { file: this.name, line, column, message };
+    if (path[0] === "cases" && typeof path[1] === "number") {
+      const list = this.caseProblems.get(path[1]) ?? [];
+      list.push(problem);
+      this.caseProblems.set(path[1], list);
+    } else this.fileProblems.push(problem);
+  }
+
+  /**
+   * The YAML as plain data. Written here rather than with toJS() so that a key that is not a
+   * string (1001:, which YAML reads as a number) is reported where it is written, aliases
+   * give copies rather than shared objects that one run's patches would change for another
+   * case, and `<<` merges work, which is how cases share fixtures.
+   */
+  value(node: unknown, path: YamlPath): unknown {
+    if (isAlias(node)) return this.value(node.resolve(this.doc), path);
+    if (isScalar(node)) return node.value;
+    if (isSeq(node)) return node.items.map((item, i) => this.value(item, [...path, i]));
+    if (isMap(node)) {
+      const result: Record<string, unknown> = {};
+      const merged: Record<string, unknown>[] = [];
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? pair.key.value : undefined;
+        if (key === "<<") {
+          const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
+          for (const source of sources) {
+            const value = this.value(source, path);
+            if (value && typeof value === "object" && !Array.isArray(value)) merged.push(value as Record<string, unknown>);
+            else this.problem(path, "`<<` merges a map (an alias such as *donors) into this one");
+          }
+          continue;
+        }
+        if (typeof key !== "string") {
+          const shown = String(key);
+          this.problem([...path, shown], `keys are strings here; write "${shown}" in quotes`, "key");
+          continue;
+        }
+        define(result, key, this.value(pair.value, [...path, key]));
+      }
+      // Keys written in the map win over merged ones, whatever their order.
+      for (const source of merged) for (const [key, value] of Object.entries(source)) if (!Object.prototype.hasOwnProperty.call(result, key)) define(result, key, value);
+      return result;
+    }
+    return null;
+  }
+
+  file(data: unknown, folder: string, path: string): ReadResult {
+    if (!isObject(data)) {
+      this.problem([], "a test file is a map with `cases:`, a list of cases");
+      return { problems: this.fileProblems };
+    }
+    this.keys(data, [], "file");
+    let spec = path.endsWith(TEST_FILE_SUFFIX) ? path.slice(0, -TEST_FILE_SUFFIX.length) + ".sync" : path.replace(/(\.test)?\.ya?ml$/i, "") + ".sync";
+    let specPlace: Place | undefined;
+    if (data["spec"] !== undefined) {
+      if (typeof data["spec"] !== "string" || data["spec"] === "") this.problem(["spec"], "`spec` is the path of the .sync file to test, relative to this file");
+      else {
+        spec = join(folder, data["spec"]);
+        specPlace = this.locate.at(["spec"]);
+      }
+    }
+    const cases: TestCase[] = [];
+    if (!Array.isArray(data["cases"]) || data["cases"].length === 0) {
+      this.problem(data["cases"] === undefined ? [] : ["cases"], "a test file needs `cases:`, a list of one or more cases, each with a `name`");
+    } else {
+      const names = new Map<string, number>();
+      data["cases"].forEach((raw, index) => {
+        const testCase = this.testCase(raw, index, folder);
+        if (!testCase) return;
+        const first = names.get(testCase.name);
+        if (first !== undefined) this.problem(["cases", index, "name"], `another case is named "${testCase.name}" (line ${cases.find((c) => c.index === first)!.line}); names are unique in a file, so that a failure names one case`);
+        else names.set(testCase.name, index);
+        cases.push(testCase);
+      });
+    }
+    // Problems found after a case was built (a duplicate name) join its list here.
+    for (const testCase of cases) testCase.problems.push(...(this.caseProblems.get(testCase.index) ?? []).filter((p) => !testCase.problems.includes(p)));
+    // A case without a usable name cannot be reported as a case: its problems are the file's.
+    for (const [index, problems] of this.caseProblems) if (!cases.some((c) => c.index === index)) this.fileProblems.push(...problems);
+    // People read top to bottom: problems in the order they are written.
+    const byPlace = (a: InputProblem, b: InputProblem) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
+    this.fileProblems.sort(byPlace);
+    for (const testCase of cases) testCase.problems.sort(byPlace);
+    if (cases.length === 0) return { problems: this.fileProblems };
+    // Cases are read even when the file has problems of its own, so that all are reported at once.
+    return { testFile: { file: this.name, spec, ...(specPlace ? { specPlace } : {}), cases, locate: this.locate }, problems: this.fileProblems };
+  }
+
+  private keys(data: Record<string, unknown>, path: YamlPath, level: keyof typeof KEYS): void {
+    const known: readonly string[] = KEYS[level];
+    for (const key of Object.keys(data)) {
+      if (known.includes(key)) continue;
+      const near = didYouMean(key, known);
+      this.problem([...path, key], `${WHAT[level]} has no "${key}"${near ? `; did you mean "${near}"?` : ""} (it has ${list(known)})`, "key");
+    }
+  }
+
+  private testCase(raw: unknown, index: number, folder: string): TestCase | undefined {
+    const at: YamlPath = ["cases", index];
+    const line = this.locate.at(at).line;
+    if (!isObject(raw)) {
+      this.problem(at, "a case is a map with a `name`, `snapshots` and `runs`");
+      return undefined;
+    }
+    this.keys(raw, at, "case");
+    const name = raw["name"];
+    if (typeof name !== "string" || name.trim() === "") {
+      this.problem(name === undefined ? at : [...at, "name"], "a case needs a `name`, a sentence that says what it proves");
+      return undefined;
+    }
+    const covers = this.optionalString(raw, "covers", at, "`covers` is the bullet of the spec's article that the case proves, as text");
+    const now = this.time(raw, at);
+    const params: (readonly [string, string])[] = [];
+    if (raw["params"] !== undefined) {
+      if (!isObject(raw["params"])) this.problem([...at, "params"], "`params` is a map from param name to value, such as {removals: keep}");
+      // As --param reads them: text is read as JSON where it parses, other values are JSON.
+      else for (const [param, value] of Object.entries(raw["params"])) params.push([param, typeof value === "string" ? value : JSON.stringify(value)]);
+    }
+    if (raw["state"] !== undefined && !isObject(raw["state"])) this.problem([...at, "state"], "`state` is a state file's JSON, such as {lastRun: ..., links: {...}}");
+    const snapshots = new Map<string, SnapshotSource>();
+    if (!isObject(raw["snapshots"])) {
+      this.problem(raw["snapshots"] === undefined ? at : [...at, "snapshots"], "a case needs `snapshots`: one per system of the spec, each a map of collections or {file: PATH}");
+    } else {
+      for (const [system, value] of Object.entries(raw["snapshots"])) {
+        const where = [...at, "snapshots", system];
+        if (!isObject(value)) this.problem(where, `the ${system} snapshot is a map of collections, such as {donors: {...}}, or {file: PATH}`);
+        else if (Object.keys(value).length === 1 && typeof value["file"] === "string") snapshots.set(system, { file: join(folder, value["file"]) });
+        else snapshots.set(system, { inline: value });
+      }
+    }
+    const runs: TestRun[] = [];
+    if (!Array.isArray(raw["runs"]) || raw["runs"].length === 0) {
+      this.problem(raw["runs"] === undefined ? at : [...at, "runs"], "a case needs `runs`: a list of one or more runs, each with what it should `expect`");
+    } else {
+      raw["runs"].forEach((run, i) => {
+        const parsed = this.run(run, [...at, "runs", i], now !== undefined);
+        if (parsed) runs.push(parsed);
+      });
+    }
+    return { index, name, line, ...(covers !== undefined ? { covers } : {}), ...(now !== undefined ? { now } : {}), params, ...(raw["state"] !== undefined ? { state: raw["state"] } : {}), snapshots, runs, problems: [...(this.caseProblems.get(index) ?? [])] };
+  }
+
+  private run(raw: unknown, at: YamlPath, caseHasTime: boolean): TestRun | undefined {
+    if (!isObject(raw)) {
+      this.problem(at, "a run is a map: {now?, event?, edit?, expect}");
+      return undefined;
+    }
+    this.keys(raw, at, "run");
+    const now = this.time(raw, at);
+    if (now === undefined && !caseHasTime && raw["now"] === undefined) this.problem(at, "this run has no time: give the case a `now`, or the run one");
+    let event: RunEvent | undefined;
+    if (raw["event"] !== undefined) {
+      const parsed = parseEvent(JSON.stringify(raw["event"]), this.name);
+      if ("problems" in parsed) for (const p of parsed.problems) this.problem([...at, "event", ...pointerPath(p.pointer ?? "")], p.message, p.pointer ? "key" : "value");
+      else event = parsed;
+    }
+    const edit = new Map<string, unknown>();
+    if (raw["edit"] !== undefined) {
+      if (!isObject(raw["edit"])) this.problem([...at, "edit"], "`edit` is a map from system to a JSON merge patch of its snapshot, such as {raisedonors: {donors: {\"1001\": {phone: ...}}}}");
+      else for (const [system, patch] of Object.entries(raw["edit"])) {
+        if (!isObject(patch)) this.problem([...at, "edit", system], `the ${system} edit is a map of collections to merge into its snapshot (null deletes)`);
+        else edit.set(system, patch);
+      }
+    }
+    return { ...(now !== undefined ? { now } : {}), ...(event ? { event } : {}), edit, expect: this.expect(raw["expect"], [...at, "expect"]) };
+  }
+
+  private expect(raw: unknown, at: YamlPath): Expectations {
+    const records = new Map<string, Map<string, Map<string, Rec>>>();
+    const absent = new Map<string, Map<string, string[]>>();
+    const patches = new Map<string, Operation[]>();
+    const unchanged: string[] = [];
+    const outcomes: OutcomeExpectation[] = [];
+    let fails: string | undefined;
+    const result = (): Expectations => ({ records, absent, patches, unchanged, outcomes, ...(fails !== undefined ? { fails } : {}) });
+    if (raw === undefined) return result();
+    if (!isObject(raw)) {
+      this.problem(at, "`expect` is a map: {records, absent, patches, unchanged, outcomes, fails}");
+      return result();
+    }
+    this.keys(raw, at, "expect");
+    this.bySystem(raw["records"], [...at, "records"], "records", (record, where) => {
+      if (isObject(record)) return record;
+      this.problem(where, "an expected record is a map of the field values it must have, such as {name: Ann Lee}");
+      return undefined;
+    }, records);
+    if (raw["absent"] !== undefined) {
+      const example = "such as {virtuous: {contacts: [c9]}}";
+      if (!isObject(raw["absent"])) this.problem([...at, "absent"], `\`absent\` maps system to collection to a list of keys, ${example}`);
+      else for (const [system, collections] of Object.entries(raw["absent"])) {
+        if (!isObject(collections)) {
+          this.problem([...at, "absent", system], `\`absent\` maps system to collection to a list of keys, ${example}`);
+          continue;
+        }
+        const bySystem = new Map<string, string[]>();
+        for (const [collection, keys] of Object.entries(collections)) {
+          const where = [...at, "absent", system, collection];
+          if (!Array.isArray(keys)) this.problem(where, `a list of the keys that must not exist, ${example}`);
+          else keys.forEach((key, i) => (typeof key === "string" ? void 0 : this.problem([...where, i], `keys are strings; write "${String(key)}" in quotes`)));
+          if (Array.isArray(keys)) bySystem.set(collection, keys.filter((k): k is string => typeof k === "string"));
+        }
+        absent.set(system, bySystem);
+      }
+    }
+    if (raw["patches"] !== undefined) {
+      if (!isObject(raw["patches"])) this.problem([...at, "patches"], "`patches` maps a system to its exact patch, a list of operations such as {op: replace, path: /contacts/c1/phone, value: ...}");
+      else for (const [system, list] of Object.entries(raw["patches"])) {
+        const where = [...at, "patches", system];
+        if (!Array.isArray(list)) this.problem(where, `the ${system} patch is a list of operations ([] for none)`);
+        else patches.set(system, list.flatMap((op, i) => this.operation(op, [...where, i])));
+      }
+    }
+    if (raw["unchanged"] !== undefined) {
+      if (!Array.isArray(raw["unchanged"]) || raw["unchanged"].some((s) => typeof s !== "string")) this.problem([...at, "unchanged"], "`unchanged` is a list of systems whose patches must be empty, such as [raisedonors]");
+      else unchanged.push(...(raw["unchanged"] as string[]));
+    }
+    if (raw["outcomes"] !== undefined) {
+      if (!Array.isArray(raw["outcomes"])) this.problem([...at, "outcomes"], "`outcomes` is a list, such as [{action: skip, key: g3, reason: \"not in the snapshot\"}]");
+      else raw["outcomes"].forEach((o, i) => {
+        const parsed = this.outcome(o, [...at, "outcomes", i], i);
+        if (parsed) outcomes.push(parsed);
+      });
+    }
+    if (raw["fails"] !== undefined) {
+      if (typeof raw["fails"] !== "string" || raw["fails"] === "") this.problem([...at, "fails"], "`fails` is part of the message the run must fail with, such as \"more than the 50%\"");
+      else fails = raw["fails"];
+    }
+    return result();
+  }
+
+  /** system -> collection -> key -> T, for `records`. */
+  private bySystem<T>(raw: unknown, at: YamlPath, what: string, item: (value: unknown, at: YamlPath) => T | undefined, into: Map<string, Map<string, Map<string, T>>>): void {
+    if (raw === undefined) return;
+    const shape = `\`${what}\` maps system to collection to key to fields, such as {virtuous: {contacts: {rd-1001: {name: Ann Lee}}}}`;
+    if (!isObject(raw)) return this.problem(at, shape);
+    for (const [system, collections] of Object.entries(raw)) {
+      if (!isObject(collections)) {
+        this.problem([...at, system], shape);
+        continue;
+      }
+      const bySystem = new Map<string, Map<string, T>>();
+      for (const [collection, keyed] of Object.entries(collections)) {
+        if (!isObject(keyed)) {
+          this.problem([...at, system, collection], shape);
+          continue;
+        }
+        const byKey = new Map<string, T>();
+        for (const [key, value] of Object.entries(keyed)) {
+          const parsed = item(value, [...at, system, collection, key]);
+          if (parsed !== undefined) byKey.set(key, parsed);
+        }
+        bySystem.set(collection, byKey);
+      }
+      into.set(system, bySystem);
+    }
+  }
+
+  private operation(raw: unknown, at: YamlPath): Operation[] {
+    if (!isObject(raw)) {
+      this.problem(at, "an operation is a map such as {op: replace, path: /contacts/c1/phone, value: \"202-555-0199\"}");
+      return [];
+    }
+    this.keys(raw, at, "operation");
+    const op = raw["op"];
+    if (op !== "add" && op !== "remove" && op !== "replace") {
+      this.problem(raw["op"] === undefined ? at : [...at, "op"], "`op` is add, remove or replace: the operations syncspec writes");
+      return [];
+    }
+    if (typeof raw["path"] !== "string" || !(raw["path"] === "" || raw["path"].startsWith("/"))) {
+      this.problem(raw["path"] === undefined ? at : [...at, "path"], "`path` is a JSON Pointer such as /contacts/c1/phone");
+      return [];
+    }
+    if (op === "remove") return [{ op, path: raw["path"] }];
+    if (!Object.prototype.hasOwnProperty.call(raw, "value")) {
+      this.problem(at, `an ${op} operation needs a \`value\``);
+      return [];
+    }
+    return [{ op, path: raw["path"], value: raw["value"] }];
+  }
+
+  private outcome(raw: unknown, at: YamlPath, index: number): OutcomeExpectation | undefined {
+    if (!isObject(raw)) {
+      this.problem(at, "an expected outcome is a map such as {action: skip, key: g3, reason: \"not in the snapshot\"}");
+      return undefined;
+    }
+    this.keys(raw, at, "outcome");
+    const action = raw["action"];
+    if (typeof action !== "string" || !ACTIONS.includes(action as Action)) {
+      // "skipped" or "created" are near enough to say which was meant.
+      const near = typeof action === "string" ? (didYouMean(action, ACTIONS) ?? ACTIONS.find((a) => action.toLowerCase().startsWith(a))) : undefined;
+      this.problem(action === undefined ? at : [...at, "action"], `\`action\` is one of ${list(ACTIONS, "or")}${near ? `; did you mean "${near}"?` : ""}`);
+      return undefined;
+    }
+    if (!Object.prototype.hasOwnProperty.call(raw, "key") || (raw["key"] !== null && typeof raw["key"] !== "string")) {
+      const shown = raw["key"] === undefined ? undefined : String(raw["key"]);
+      this.problem(raw["key"] === undefined ? at : [...at, "key"], shown === undefined ? "an expected outcome needs the `key` of its record (null for a whole collection)" : `keys are strings; write "${shown}" in quotes`);
+      return undefined;
+    }
+    const strings: Record<string, string> = {};
+    for (const name of ["reason", "system", "collection"] as const) {
+      const value = raw[name];
+      if (value === undefined) continue;
+      if (typeof value !== "string") this.problem([...at, name], `\`${name}\` is text`);
+      else strings[name] = value;
+    }
+    return { index, action: action as Action, key: raw["key"] as string | null, ...strings };
+  }
+
+  private optionalString(data: Record<string, unknown>, name: string, at: YamlPath, message: string): string | undefined {
+    const value = data[name];
+    if (value === undefined) return undefined;
+    if (typeof value === "string") return value;
+    this.problem([...at, name], message);
+    return undefined;
+  }
+
+  private time(data: Record<string, unknown>, at: YamlPath): string | undefined {
+    const now = data["now"];
+    if (now === undefined) return undefined;
+    if (typeof now === "string" && DATETIME.test(now) && !Number.isNaN(Date.parse(now))) return now;
+    this.problem([...at, "now"], `${JSON.stringify(now)} is not a datetime; write it like "2026-11-01T14:05:00Z"`);
+    return undefined;
+  }
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function define(object: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
+/** A JSON Pointer as a path of keys. */
+export function pointerPath(pointer: string): string[] {
+  return pointer === "" ? [] : pointer.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+}
+
+export function list(items: readonly string[], last = "and"): string {
+  return items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} ${last} ${items[items.length - 1]}`;
+}

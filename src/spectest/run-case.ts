@@ -1,0 +1,107 @@
+// Running one case: its runs in order, as `syncspec apply` would run them one after another
+// on the same files. Before each run its edit is merged into the snapshots; after it, its
+// patches are applied and its state kept, so the next run sees what this one wrote.
+import { formatProblem, type InputProblem } from "../diagnostics/input-problem.js";
+import type { Plan } from "../plan/types.js";
+import { applyOperations } from "../runtime/apply-patch.js";
+import { runPlan } from "../runtime/run.js";
+import { parseSnapshot, type Snapshot } from "../runtime/snapshots.js";
+import type { SystemCatalog } from "../systems/load.js";
+import { compareRun } from "./expect.js";
+import type { TestCase, TestFile } from "./format.js";
+import { prepareCase, recordPlace } from "./inputs.js";
+import { mergePatch } from "./merge-patch.js";
+
+export interface CaseResult {
+  readonly file: string;
+  readonly integration: string;
+  readonly name: string;
+  readonly line: number;
+  readonly covers?: string;
+  readonly status: "passed" | "failed";
+  readonly failures: Failure[];
+}
+
+/** One thing that went wrong: in a run (1-based), or with the case as written. */
+export interface Failure {
+  readonly run?: number;
+  readonly message: string;
+}
+
+export function caseResult(testFile: TestFile, testCase: TestCase, integration: string, failures: Failure[]): CaseResult {
+  return {
+    file: testFile.file,
+    integration,
+    name: testCase.name,
+    line: testCase.line,
+    ...(testCase.covers !== undefined ? { covers: testCase.covers } : {}),
+    status: failures.length === 0 ? "passed" : "failed",
+    failures,
+  };
+}
+
+const asFailures = (problems: readonly InputProblem[]): Failure[] => problems.map((p) => ({ message: formatProblem(p) }));
+
+export function runCase(testFile: TestFile, testCase: TestCase, plan: Plan, systems: SystemCatalog): CaseResult {
+  const done = (failures: Failure[]) => caseResult(testFile, testCase, plan.integration, failures);
+  // Problems with the case's shape and with what it names in the spec are reported together,
+  // so that an author fixes them in one go.
+  const prepared = prepareCase(testFile, testCase, plan, systems);
+  if (testCase.problems.length > 0 || !prepared.inputs) {
+    const all = [...testCase.problems, ...prepared.problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+    return done(asFailures(all));
+  }
+  const { documents, params } = prepared.inputs;
+  let state = prepared.inputs.state;
+  const failures: Failure[] = [];
+
+  for (let r = 0; r < testCase.runs.length; r++) {
+    const run = testCase.runs[r]!;
+    const number = r + 1;
+    const fail = (message: string): void => void failures.push({ run: number, message });
+
+    for (const [system, patch] of run.edit) documents.set(system, mergePatch(documents.get(system), patch));
+    // Each run reads its snapshots afresh: what the edits made must be valid like any
+    // snapshot, and the runtime gets records no earlier run can still hold on to.
+    const snapshots = new Map<string, Snapshot>();
+    for (const [system, document] of documents) {
+      const parsed = parseSnapshot(JSON.stringify(document), `${system}.json`, systems.get(system)!);
+      if (parsed.snapshot) {
+        snapshots.set(system, parsed.snapshot);
+        continue;
+      }
+      const edited = run.edit.has(system);
+      const where = edited ? testFile.locate.at(["cases", testCase.index, "runs", r, "edit", system]) : undefined;
+      for (const p of parsed.problems) {
+        fail(
+          edited
+            ? `the edit of ${system} (${testFile.file}:${where!.line}:${where!.column}) leaves a record invalid: ${recordPlace(system, p.pointer)}${p.message}`
+            : `after run ${r}'s patches, a record is invalid: ${recordPlace(system, p.pointer)}${p.message}`,
+        );
+      }
+    }
+    if (snapshots.size < documents.size) break;
+
+    const now = run.now ?? testCase.now!;
+    const result = runPlan({ plan, systems, snapshots, state, now, params, ...(run.event ? { event: run.event } : {}) });
+
+    // A failed run changes nothing: the snapshots and the state stay as they were.
+    if (!result.failure) {
+      for (const [system, operations] of Object.entries(result.patches)) {
+        try {
+          applyOperations(documents.get(system), operations);
+        } catch (error) {
+          fail(`the ${system} patch does not apply to its snapshot: ${(error as Error).message.replace(/^runtime: /, "")}`);
+        }
+      }
+      state = result.state;
+    }
+    for (const message of compareRun(run.expect, result, documents)) fail(message);
+    // A run that failed unexpectedly leaves nothing sensible for the next to check.
+    if (result.failure && run.expect.fails === undefined) {
+      if (r < testCase.runs.length - 1) fail(`run${r + 2 < testCase.runs.length ? "s" : ""} ${r + 2}${r + 2 < testCase.runs.length ? `-${testCase.runs.length}` : ""} did not run`);
+      break;
+    }
+  }
+  return done(failures);
+}

@@ -1,0 +1,141 @@
+// A suite: the test files under some paths, each with the spec it tests compiled once, and
+// its cases ready to run one by one (the command runs them all; vitest gives each its own
+// `it`). A spec that does not compile fails every case of its files, with its diagnostics.
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { hasErrors } from "../diagnostics/diagnostic.js";
+import type { InputProblem } from "../diagnostics/input-problem.js";
+import { renderText, sortDiagnostics, toJson } from "../diagnostics/render.js";
+import { compileSpec, integrationName, type Compiled } from "../pipeline.js";
+import type { SystemCatalog } from "../systems/load.js";
+import { displayPath, UsageError } from "../cli/files.js";
+import { readTestFile, TEST_FILE_SUFFIX, type TestCase, type TestFile } from "./format.js";
+import { caseResult, runCase, type CaseResult } from "./run-case.js";
+
+export interface SuiteFile {
+  /** The test file as people see it. */
+  readonly file: string;
+  readonly integration: string;
+  /** Problems with the test file as a whole; together they count as one failure, and its cases still run. */
+  readonly problems: readonly InputProblem[];
+  /** The spec's diagnostics as code frames, when it does not compile. */
+  readonly specReport: readonly string[];
+  readonly cases: readonly SuiteCase[];
+}
+
+export interface SuiteCase {
+  readonly name: string;
+  readonly line: number;
+  run(): CaseResult;
+}
+
+/**
+ * The test files under each path: a folder's `*.test.yaml` (recursively), a file as given,
+ * and for a `.sync` file the test file beside it. Sorted, each once.
+ */
+export function findTestFiles(paths: readonly string[]): string[] {
+  const found = new Set<string>();
+  const visit = (path: string, explicit: boolean): void => {
+    let stat;
+    try {
+      stat = statSync(path);
+    } catch {
+      throw new UsageError(`${path}: no such file or folder`);
+    }
+    if (stat.isDirectory()) {
+      for (const entry of readdirSync(path).sort()) {
+        if (entry === "node_modules" || entry.startsWith(".")) continue;
+        const child = join(path, entry);
+        if (entry.endsWith(TEST_FILE_SUFFIX) || statSync(child).isDirectory()) visit(child, false);
+      }
+    } else if (explicit && path.endsWith(".sync")) {
+      const beside = path.slice(0, -".sync".length) + TEST_FILE_SUFFIX;
+      if (!existsSync(beside)) throw new UsageError(`${path} has no test file; write its cases in ${beside}`);
+      found.add(beside);
+    } else if (explicit || path.endsWith(TEST_FILE_SUFFIX)) {
+      found.add(path);
+    }
+  };
+  for (const path of paths) visit(path, true);
+  return [...found].sort();
+}
+
+/** Compiles each spec once, however many test files name it. */
+export class SpecCache {
+  private readonly compiled = new Map<string, Compiled>();
+  constructor(readonly systems: SystemCatalog) {}
+
+  get(spec: string): Compiled | undefined {
+    let result = this.compiled.get(spec);
+    if (!result) {
+      if (!existsSync(spec)) return undefined;
+      result = compileSpec(readFileSync(spec, "utf8"), displayPath(spec), this.systems);
+      this.compiled.set(spec, result);
+    }
+    return result;
+  }
+}
+
+export function loadSuiteFile(path: string, specs: SpecCache): SuiteFile {
+  const file = displayPath(path);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    return { file, integration: integrationName(path.replace(/\.test\.ya?ml$/, "")), problems: [{ file, message: "cannot read the file" }], specReport: [], cases: [] };
+  }
+  const read = readTestFile(text, file, path);
+  const testFile = read.testFile;
+  if (!testFile) return { file, integration: integrationName(path.replace(/\.test\.ya?ml$/, "")), problems: read.problems, specReport: [], cases: [] };
+  const integration = integrationName(testFile.spec);
+  const compiled = specs.get(testFile.spec);
+  if (!compiled) {
+    const place = testFile.specPlace ? { line: testFile.specPlace.line, column: testFile.specPlace.column } : {};
+    const fix = testFile.specPlace ? "check the path, which is relative to this file" : `name the spec it tests with \`spec: PATH\``;
+    return { file, integration, problems: [...read.problems, { file, ...place, message: `there is no spec ${displayPath(testFile.spec)}; ${fix}` }], specReport: [], cases: [] };
+  }
+  const diagnostics = sortDiagnostics(compiled.diagnostics);
+  const plan = !hasErrors(compiled.diagnostics) ? compiled.plan : undefined;
+  // Warnings are `syncspec check`'s to report; a test run shows a spec only when it cannot run it.
+  const specReport = plan ? [] : diagnostics.map((d) => renderText(d, compiled.source));
+  const brokenSpec = diagnostics
+    .filter((d) => d.severity === "error")
+    .map((d) => {
+      const j = toJson(d, compiled.source);
+      return { message: `${j.file}:${j.line}:${j.column}: error ${j.code}: ${j.message}` };
+    });
+  return {
+    file,
+    integration,
+    problems: read.problems,
+    specReport,
+    cases: testFile.cases.map((testCase) => ({
+      name: testCase.name,
+      line: testCase.line,
+      run: () => (plan ? runCase(testFile, testCase, plan, specs.systems) : specFailed(testFile, testCase, integration, brokenSpec)),
+    })),
+  };
+}
+
+function specFailed(testFile: TestFile, testCase: TestCase, integration: string, diagnostics: { message: string }[]): CaseResult {
+  return caseResult(testFile, testCase, integration, [{ message: `the spec does not compile, so no case of ${testFile.file} can run:` }, ...diagnostics]);
+}
+
+export interface SuiteResult {
+  readonly files: readonly { readonly file: SuiteFile; readonly results: readonly CaseResult[] }[];
+  readonly passed: number;
+  readonly failed: number;
+}
+
+/** Runs every case of every file; a file with problems of its own counts as one failure. */
+export function runSuite(files: readonly SuiteFile[]): SuiteResult {
+  let passed = 0;
+  let failed = 0;
+  const done = files.map((file) => {
+    const results = file.cases.map((c) => c.run());
+    for (const r of results) r.status === "passed" ? passed++ : failed++;
+    if (file.problems.length > 0) failed++;
+    return { file, results };
+  });
+  return { files: done, passed, failed };
+}
