@@ -390,7 +390,13 @@ export class LinkRun implements LinkPairs {
       const ls = this.plan.left;
       const rs = this.plan.right;
       const field = m.left.join(".");
-      const why = this.plan.conflicts?.policy === "prefer" ? `${this.side(winner).system} is preferred` : `${this.side(winner).system}'s record is the newer${this.tie ? " (a tie goes to it)" : ""}`;
+      const winnerSystem = this.side(winner).system;
+      const why =
+        this.plan.conflicts?.policy === "prefer"
+          ? `${winnerSystem} is preferred`
+          : this.tie
+            ? `both records are as new, and a tie goes to ${winnerSystem}`
+            : `${winnerSystem}'s record is the newer`;
       this.outcomes.add(
         this.side(loser).system,
         this.side(loser).collection,

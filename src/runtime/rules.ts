@@ -97,15 +97,6 @@ export class RuleRun {
     return isEmpty(key) || this.scope.includes(this.origin.system, this.origin.collection, String(key));
   }
 
-  /** Runs the clauses for the rows in scope, writing nothing: the lookups they make are what an event refers to. */
-  discoverOnly(): void {
-    this.clauses.run(
-      () => undefined,
-      () => undefined,
-      (root) => this.inScope(root),
-    );
-  }
-
   run(): void {
     const action = this.plan.action;
     if (!this.scope.canWrite(action.system)) return;

@@ -6,6 +6,7 @@
 import type { Expr, LinkPlan, Plan, RulePlan, Source, ViewPlan } from "../plan/types.js";
 import type { SystemCatalog } from "../systems/load.js";
 import { emptyState, type SyncState, type SyncedValues } from "../state/state.js";
+import { compileClauses } from "./clauses.js";
 import { RunContext } from "./context.js";
 import { LinkRun, type RunScope } from "./links.js";
 import { Outcomes, type Outcome } from "./outcomes.js";
@@ -145,7 +146,7 @@ function copySynced(synced: SyncedValues): SyncedValues {
   return copy;
 }
 
-/** Runs the rules and views rooted at the event's records, noting every record they look up by key. */
+/** Runs the clauses of the rules rooted at the event's records, noting every record they look up by key. */
 function discover(plan: Plan, ctx: RunContext, roots: Set<string>): void {
   ctx.discovered = new Set();
   const noop = new Outcomes();
@@ -154,16 +155,9 @@ function discover(plan: Plan, ctx: RunContext, roots: Set<string>): void {
   for (const rule of plan.rules) {
     const origin = originOf(plan, rule.clauses[0]!);
     if (!origin) continue;
-    // Only the rows whose root is one of the event's records: run the rule's clauses alone.
-    const run = new RuleRun(rule, ctx, undefined as never, noop, origin, {
-      canWrite: () => true,
-      includes: (s, c, k) => roots.has(`${s}\u0000${c}\u0000${k}`),
-    });
-    try {
-      run.discoverOnly();
-    } catch {
-      // A lookup that fails here fails in the run too, and is reported there.
-    }
+    const isRoot = (root: unknown): boolean => roots.has(`${origin.system}\u0000${origin.collection}\u0000${String(field(root, origin.key))}`);
+    // A lookup that fails here (an ambiguous one) fails in the run too, and is reported there.
+    compileClauses(rule.clauses, ctx).run(() => undefined, () => undefined, isRoot);
   }
   for (const found of ctx.discovered) roots.add(found);
   ctx.discovered = undefined;

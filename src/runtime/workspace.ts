@@ -2,7 +2,7 @@
 // an overlay of changes on top, so a run over a million records copies only the ones it
 // writes, and the patch is read off the overlay. A collection the snapshot left out is
 // unknown: it has no records to read and takes no writes.
-import { copyRecord, setField, type Rec } from "./values.js";
+import { copyRecord, type Rec } from "./values.js";
 
 export class CollectionState {
   /** key -> the record as the run leaves it; null when the run deletes it. */
@@ -55,14 +55,6 @@ export class CollectionState {
     this.changes.set(key, copy);
     this.touch();
     return copy;
-  }
-
-  /** Writes one field; returns whether anything changed. */
-  setField(key: string, name: string, value: unknown): void {
-    const record = this.writable(key);
-    if (!record) throw new Error(`runtime: no record ${key} in ${this.system}.${this.name}`);
-    setField(record, name, value);
-    this.touch();
   }
 
   create(key: string, record: Rec): void {

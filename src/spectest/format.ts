@@ -125,6 +125,7 @@ export function readTestFile(text: string, file: string, path: string = file): R
 class Reader {
   private readonly fileProblems: InputProblem[] = [];
   private readonly caseProblems = new Map<number, InputProblem[]>();
+  private readonly resolving = new Set<unknown>();
 
   constructor(
     private readonly doc: Document,
@@ -149,7 +150,20 @@ class Reader {
    * case, and `<<` merges work, which is how cases share fixtures.
    */
   value(node: unknown, path: YamlPath): unknown {
-    if (isAlias(node)) return this.value(node.resolve(this.doc), path);
+    if (isAlias(node)) {
+      const target = node.resolve(this.doc);
+      // YAML lets an anchored node hold an alias of itself; data cannot.
+      if (!target || this.resolving.has(target)) {
+        this.problem(path, `the alias *${node.source} ${target ? "is inside the node it names" : "names no anchor"}`);
+        return null;
+      }
+      this.resolving.add(target);
+      try {
+        return this.value(target, path);
+      } finally {
+        this.resolving.delete(target);
+      }
+    }
     if (isScalar(node)) return node.value;
     if (isSeq(node)) return node.items.map((item, i) => this.value(item, [...path, i]));
     if (isMap(node)) {

@@ -63,11 +63,13 @@ export function prepareCase(testFile: TestFile, testCase: TestCase, plan: Plan, 
   const missing = specSystems.filter((s) => !testCase.snapshots.has(s));
   // A case that gave no snapshots at all has already been told it needs them.
   const toldAlready = testCase.snapshots.size === 0 && testCase.problems.length > 0;
-  if (missing.length > 0 && !toldAlready) at(testCase.snapshots.size > 0 ? ["snapshots"] : [], `give a snapshot for each system of ${plan.integration}: ${missing.join(" and ")} ${missing.length === 1 ? "is" : "are"} missing ({} is a snapshot that knows no collection)`);
+  if (missing.length > 0 && !toldAlready) at(testCase.snapshots.size > 0 ? ["snapshots"] : [], `give a snapshot for each system of ${plan.integration}: ${missing.join(" and ")} ${missing.length === 1 ? "is" : "are"} missing ({} is a snapshot that knows no collection)`, "key");
 
   // Params, as --param gives them.
   const params = resolveParams(plan, testCase.params, "params");
-  if ("problems" in params) for (const p of params.problems) at(testCase.params.length > 0 ? ["params"] : [], p.message);
+  if ("problems" in params) {
+    for (const p of params.problems) at(testCase.params.length > 0 ? ["params"] : [], p.message.replace(/give it with --param (\S+)=VALUE$/, "give it in the case's params: {$1: VALUE}"));
+  }
 
   // The state, as a state file's JSON; its header may be left out.
   let state = emptyState();

@@ -14,7 +14,7 @@ export function failureText(failure: Failure): string {
 function indented(text: string): string {
   return text
     .split("\n")
-    .map((line) => `${INDENT}${line}`)
+    .map((line, i) => `${INDENT}${i > 0 ? "  " : ""}${line}`)
     .join("\n");
 }
 

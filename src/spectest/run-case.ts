@@ -4,7 +4,7 @@
 import { formatProblem, type InputProblem } from "../diagnostics/input-problem.js";
 import type { Plan } from "../plan/types.js";
 import { applyOperations } from "../runtime/apply-patch.js";
-import { runPlan } from "../runtime/run.js";
+import { runPlan, type RunResult } from "../runtime/run.js";
 import { parseSnapshot, type Snapshot } from "../runtime/snapshots.js";
 import type { SystemCatalog } from "../systems/load.js";
 import { compareRun } from "./expect.js";
@@ -83,7 +83,14 @@ export function runCase(testFile: TestFile, testCase: TestCase, plan: Plan, syst
     if (snapshots.size < documents.size) break;
 
     const now = run.now ?? testCase.now!;
-    const result = runPlan({ plan, systems, snapshots, state, now, params, ...(run.event ? { event: run.event } : {}) });
+    let result: RunResult;
+    try {
+      result = runPlan({ plan, systems, snapshots, state, now, params, ...(run.event ? { event: run.event } : {}) });
+    } catch (error) {
+      // A defect in syncspec, not in the case: fail this case and go on with the others.
+      fail(`syncspec failed inside the run: ${(error as Error).message}; this is a defect in syncspec, please report it with this case`);
+      break;
+    }
 
     // A failed run changes nothing: the snapshots and the state stay as they were.
     if (!result.failure) {
