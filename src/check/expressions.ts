@@ -354,7 +354,8 @@ function checkCall(expr: Extract<A.Expr, { kind: "call" }>, env: Env): Typed {
     ctx.error("TYP001", expr.args[0]?.span ?? expr.span, `\`${name}\` ${type}`);
     return FAILED;
   }
-  return { type, ir: { op: "call", fn: name, args: args.map((a) => a.ir) } };
+  const compare = (name === "min" || name === "max") && args[0] ? compareAs(args[0].type) : undefined;
+  return { type, ir: { op: "call", fn: name, args: args.map((a) => a.ir), ...(compare ? { compare } : {}) } };
 }
 
 function isListLike(type: Type): boolean {

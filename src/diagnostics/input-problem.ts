@@ -27,14 +27,84 @@ export function lineColumn(text: string, offset: number): { line: number; column
   return { line, column: offset - lineStart + 1 };
 }
 
-/** Where JSON.parse stopped, from its message ("... at position 12" or "(line 3 column 5)"). */
-export function jsonErrorPlace(text: string, error: Error): { line: number; column: number } | undefined {
+/** Where JSON.parse stopped: from its message ("... at position 12", "(line 3 column 5)"), or found again when it says nowhere. */
+export function jsonErrorPlace(text: string, error: Error): { line: number; column: number } {
   const lc = /line (\d+) column (\d+)/.exec(error.message);
   if (lc) return { line: Number(lc[1]), column: Number(lc[2]) };
   const position = /position (\d+)/.exec(error.message);
   if (position) return lineColumn(text, Number(position[1]));
-  if (/end of JSON input/.test(error.message)) return lineColumn(text, text.length);
-  return undefined;
+  return lineColumn(text, firstJsonError(text));
+}
+
+/**
+ * The offset where a text stops being JSON. Node 20 words some JSON.parse errors without a
+ * place ("Unexpected token '}', ... is not valid JSON"), so this walks the text once more,
+ * only after JSON.parse has failed.
+ */
+export function firstJsonError(text: string): number {
+  let i = 0;
+  const n = text.length;
+  const space = () => {
+    while (i < n && (text[i] === " " || text[i] === "\t" || text[i] === "\n" || text[i] === "\r")) i++;
+  };
+  const fail = (): never => {
+    throw i;
+  };
+  const value = (): void => {
+    space();
+    const c = text[i];
+    if (c === "{") {
+      i++;
+      space();
+      if (text[i] === "}") return void i++;
+      for (;;) {
+        space();
+        if (text[i] !== '"') fail();
+        string();
+        space();
+        if (text[i] !== ":") fail();
+        i++;
+        value();
+        space();
+        if (text[i] === ",") i++;
+        else if (text[i] === "}") return void i++;
+        else fail();
+      }
+    } else if (c === "[") {
+      i++;
+      space();
+      if (text[i] === "]") return void i++;
+      for (;;) {
+        value();
+        space();
+        if (text[i] === ",") i++;
+        else if (text[i] === "]") return void i++;
+        else fail();
+      }
+    } else if (c === '"') string();
+    else if (c !== undefined && /[-0-9]/.test(c)) {
+      const m = /-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
+      m.lastIndex = i;
+      if (!m.exec(text)) fail();
+      i = m.lastIndex;
+    } else {
+      for (const word of ["true", "false", "null"]) if (text.startsWith(word, i)) return void (i += word.length);
+      fail();
+    }
+  };
+  const string = (): void => {
+    const m = /"(?:[^"\\\u0000-\u001f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"/y;
+    m.lastIndex = i;
+    if (!m.exec(text)) fail();
+    i = m.lastIndex;
+  };
+  try {
+    value();
+    space();
+    return i < n ? i : n;
+  } catch (at) {
+    return typeof at === "number" ? at : n;
+  }
 }
 
 /** JSON.parse's complaint without its position, which the problem carries on its own. */
@@ -42,5 +112,6 @@ export function jsonErrorReason(error: Error): string {
   return error.message
     .replace(/\s*\(line \d+ column \d+\)/, "")
     .replace(/ at position \d+.*$/, "")
+    .replace(/, (".*"|\.\.\.".*") is not valid JSON$/s, "")
     .replace(/^JSON\.parse: /, "");
 }

@@ -32,7 +32,8 @@ export type Expr =
   | { readonly op: "find"; readonly source: Source; readonly fields: readonly Expr[]; readonly values: readonly Expr[] }
   /** The counterpart of a record through a link; a record with two counterparts skips its row. */
   | { readonly op: "linked"; readonly link: number; readonly from: "left" | "right"; readonly record: Expr }
-  | { readonly op: "call"; readonly fn: string; readonly args: readonly Expr[] }
+  /** `compare` tells `min` and `max` how their values order (datetimes as moments). */
+  | { readonly op: "call"; readonly fn: string; readonly args: readonly Expr[]; readonly compare?: CompareAs }
   /** An aggregate over the rows that produce one target record. */
   | { readonly op: "aggregate"; readonly fn: "count" | "sum" | "min" | "max" | "set"; readonly arg?: Expr; readonly compare?: CompareAs }
   | { readonly op: "compare"; readonly operator: "==" | "!=" | "<" | "<=" | ">" | ">="; readonly as: CompareAs; readonly left: Expr; readonly right: Expr }

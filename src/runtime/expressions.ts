@@ -227,6 +227,11 @@ function compileCall(expr: Extract<Expr, { op: "call" }>, c: (e: Expr) => Compil
       return items[0];
     };
   }
+  if ((expr.fn === "min" || expr.fn === "max") && expr.compare === "datetime") {
+    const list = args[0]!;
+    const sign = expr.fn === "max" ? 1 : -1;
+    return (f, g) => extreme(list(f, g), sign);
+  }
   const declaration = FUNCTIONS_BY_NAME.get(expr.fn);
   const evaluate = declaration?.evaluate;
   if (!evaluate) throw new Error(`plan: the function ${expr.fn} cannot be called here`);
@@ -240,6 +245,18 @@ function compileCall(expr: Extract<Expr, { op: "call" }>, c: (e: Expr) => Compil
 function describeLookup(expr: Expr): string {
   if (expr.op === "find") return `${sourceName(expr.source)} where ${expr.fields.map((f) => `${describe(f)} is the same`).join(" and ")}`;
   return describe(expr);
+}
+
+/** The latest (sign 1) or earliest (-1) of datetimes, compared as moments, not as text. */
+function extreme(values: unknown, sign: number): unknown {
+  if (!Array.isArray(values)) return null;
+  let best: unknown = null;
+  for (const v of values) {
+    if (isEmpty(v)) continue;
+    const o = best === null ? 1 : order(v, best, "datetime");
+    if (o !== null && o * sign > 0) best = v;
+  }
+  return best;
 }
 
 function compileAggregate(expr: Extract<Expr, { op: "aggregate" }>, c: (e: Expr) => Compiled): Compiled {
@@ -261,15 +278,7 @@ function compileAggregate(expr: Extract<Expr, { op: "aggregate" }>, c: (e: Expr)
       }
       return out;
     }
-    if ((fn === "min" || fn === "max") && expr.compare === "datetime") {
-      let best: unknown = null;
-      for (const v of values) {
-        if (isEmpty(v)) continue;
-        const o = best === null ? 0 : order(v, best, "datetime");
-        if (best === null || (o !== null && (fn === "max" ? o > 0 : o < 0))) best = v;
-      }
-      return best;
-    }
+    if ((fn === "min" || fn === "max") && expr.compare === "datetime") return extreme(values, fn === "max" ? 1 : -1);
     return evaluate([values]);
   };
 }

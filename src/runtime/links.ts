@@ -8,8 +8,8 @@ import type { LinkPairs, RunContext } from "./context.js";
 import { compositeKey } from "./context.js";
 import { compileExpr, SkipRow, type Compiled, type Frame } from "./expressions.js";
 import type { Outcomes } from "./outcomes.js";
-import { equal, field, isEmpty, moment, type Rec } from "./values.js";
-import { readPath, type Touches, type Writer } from "./writer.js";
+import { equal, field, isEmpty, moment, setField, type Rec } from "./values.js";
+import { readPath, writePath, type Touches, type Writer } from "./writer.js";
 import type { CollectionState } from "./workspace.js";
 
 /** What a run may do: which sides it may write, and which records it may touch. */
@@ -300,7 +300,12 @@ export class LinkRun implements LinkPairs {
         return;
       }
       const values = create.assignments.map((a) => [a.field, a.value(frame)] as const);
-      const record = this.writer.create(target.system, target.collection, String(key), values, `${create.label}, for ${this.side(from).system}.${this.side(from).collection} ${this.keyOf(from, source)}`);
+      const label = `${create.label}, for ${this.side(from).system}.${this.side(from).collection} ${this.keyOf(from, source)}`;
+      const record = this.writer.create(target.system, target.collection, String(key), values, label, (made) => this.fillCreated(made, create.into, source));
+      if (typeof record === "string") {
+        this.skip(from, source, record);
+        return;
+      }
       // The new record is the source's counterpart at once: its mapped fields follow now,
       // and the rest of the run sees the pair.
       const [l, r] = from === "left" ? [source, record] : [record, source];
@@ -311,6 +316,29 @@ export class LinkRun implements LinkPairs {
       if (error instanceof SkipRow) this.skip(from, source, error.reason);
       else throw error;
     }
+  }
+
+  /**
+   * Fills a record being created from its source with what the link's mappings and write
+   * back put into its side, so that it is complete (and checked) before it exists.
+   */
+  private fillCreated(record: Rec, into: Side, source: Rec): void {
+    const s = this.side(into);
+    const types = this.writer.typeOf(s.system, s.collection);
+    const frame: Frame = into === "left" ? [record, source] : [source, record];
+    const from: Side = into === "left" ? "right" : "left";
+    for (const m of this.mappings) {
+      if (m.condition && m.condition(frame) !== true) continue;
+      if (m.plan.kind === "oneWay") {
+        if (m.plan.into === into) writePath(record, m.plan.target, m.value!(frame), types);
+        continue;
+      }
+      const value = this.twoWayValue(m.plan, from, source);
+      const path = into === "left" ? m.plan.left : m.plan.right;
+      if (!m.plan.renames || isEmpty(value)) writePath(record, path, value, types);
+      else for (const [leftName, rightName] of m.plan.renames) writePath(record, [...path, into === "left" ? leftName : rightName], field(value, leftName), types);
+    }
+    if (this.writeBack && this.writeBack.into === into) writePath(record, this.writeBack.target, this.writeBack.value(frame), types);
   }
 
   /** One pair's fields. `created` names the side made this run: its two-way fields take the other side's values. */
@@ -428,8 +456,15 @@ export class LinkRun implements LinkPairs {
     const value = readPath(record, side === "left" ? m.left : m.right);
     if (!m.renames || isEmpty(value)) return isEmpty(value) ? null : value;
     const out: Rec = {};
-    for (const [leftName, rightName] of m.renames) out[leftName] = field(value, side === "left" ? leftName : rightName);
-    return out;
+    let empty = true;
+    for (const [leftName, rightName] of m.renames) {
+      const sub = field(value, side === "left" ? leftName : rightName);
+      setField(out, leftName, sub);
+      if (!isEmpty(sub)) empty = false;
+    }
+    // An object with nothing in the fields the link maps is as empty as no object at all:
+    // {} on one side and null on the other are the same, and must not flip-flop.
+    return empty ? null : out;
   }
 
   private writeTwoWay(m: Extract<MappingPlan, { kind: "twoWay" }>, side: Side, key: string, value: unknown): void {

@@ -18,7 +18,7 @@ export class Outcomes {
   private readonly byRecord = new Map<string, { outcome: Omit<Outcome, "reason">; reasons: string[] }>();
 
   add(system: string, collection: string, key: string | null, action: Action, reason: string): void {
-    const id = `${system}\u0000${collection}\u0000${key ?? ""}\u0000${action}`;
+    const id = JSON.stringify([system, collection, key, action]);
     const entry = this.byRecord.get(id);
     if (!entry) this.byRecord.set(id, { outcome: { system, collection, key, action }, reasons: [reason] });
     else if (!entry.reasons.includes(reason)) entry.reasons.push(reason);
@@ -26,11 +26,11 @@ export class Outcomes {
 
   /** Drops what a record's later create or delete makes moot, e.g. updates of a record this run created. */
   forget(system: string, collection: string, key: string, action: Action): void {
-    this.byRecord.delete(`${system}\u0000${collection}\u0000${key}\u0000${action}`);
+    this.byRecord.delete(JSON.stringify([system, collection, key, action]));
   }
 
   has(system: string, collection: string, key: string, action: Action): boolean {
-    return this.byRecord.has(`${system}\u0000${collection}\u0000${key}\u0000${action}`);
+    return this.byRecord.has(JSON.stringify([system, collection, key, action]));
   }
 
   /** Sorted by system, collection, key, then action: the same run gives the same list. */

@@ -136,7 +136,8 @@ export class RuleRun {
     const first = frames[0]!;
     if (!existing) {
       const values = this.assignments.map((a) => [a.plan.field, a.value(first, frames)] as const);
-      this.writer.create(action.system, action.collection, key, values, this.label);
+      const created = this.writer.create(action.system, action.collection, key, values, this.label);
+      if (typeof created === "string") throw new SkipRow(created);
       return;
     }
     if (action.mode === "create") return;

@@ -22,7 +22,7 @@ ajv.addFormat("date-time", {
 });
 const validators = new WeakMap<CollectionDefinition, ValidateFunction>();
 
-function validatorFor(collection: CollectionDefinition): ValidateFunction {
+export function validatorFor(collection: CollectionDefinition): ValidateFunction {
   let validate = validators.get(collection);
   if (!validate) {
     validate = ajv.compile(collection.schema);
@@ -46,6 +46,8 @@ export function readSnapshotFile(file: string, system: SystemDefinition): Loaded
   } catch {
     return { problems: [{ file, message: "cannot read the file" }] };
   }
+  // Some editors begin a UTF-8 file with a byte-order mark; it is not part of the data.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   return parseSnapshot(text, file, system);
 }
 
@@ -73,13 +75,13 @@ function parseJson(text: string, file: string): { data: unknown } | { problems: 
 }
 
 function parseYaml(text: string, file: string): { data: unknown } | { problems: InputProblem[] } {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) {
     return {
       problems: doc.errors.slice(0, MAX_PROBLEMS).map((e) => ({
         file,
         ...(e.linePos ? { line: e.linePos[0].line, column: e.linePos[0].col } : {}),
-        message: `not valid YAML: ${e.message.split("\n")[0]}`,
+        message: `not valid YAML: ${e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}`,
       })),
     };
   }
@@ -151,8 +153,18 @@ function checkSnapshot(data: unknown, file: string, system: SystemDefinition): {
   return { snapshot, problems };
 }
 
+/** Why a record is not valid against its collection's schema, or undefined when it is. */
+export function recordProblem(collection: CollectionDefinition, record: unknown): string | undefined {
+  const validate = validatorFor(collection);
+  if (validate(record)) return undefined;
+  const error = validate.errors![0]!;
+  const at = error.instancePath === "" ? "" : `${error.instancePath.slice(1).replace(/\//g, ".")} `;
+  return `${at}${schemaMessage(error.message ?? "is invalid", error.params, error.keyword)}`;
+}
+
 function schemaMessage(message: string, params: Record<string, unknown>, keyword: string): string {
   if (keyword === "required") return `the field "${String(params["missingProperty"])}" is missing`;
+  if (keyword === "type" && params["type"] !== undefined) return `must be ${String(params["type"]).replace(",null", "").replace(/,/g, " or ")}, not empty`.replace(", not empty", "");
   if (keyword === "enum") return `must be one of ${(params["allowedValues"] as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
   if (keyword === "format") return `must be a ${params["format"] === "date" ? "date, YYYY-MM-DD" : "datetime, such as 2026-11-01T14:05:00Z"}`;
   return message;

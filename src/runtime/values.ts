@@ -57,9 +57,10 @@ export function sameSet(a: readonly unknown[], b: readonly unknown[]): boolean {
   return true;
 }
 
-/** A string that identifies a value for sets and indexes: strings as themselves, others as JSON. */
+/** A string that identifies a value for sets and indexes: strings as themselves, others as JSON, kept apart by a prefix. */
 export function setKey(value: unknown): string {
-  return typeof value === "string" ? value : `\u0000${JSON.stringify(value)}`;
+  if (typeof value === "string") return value.charCodeAt(0) === 0 ? `\u0000s${value}` : value;
+  return `\u0000j${JSON.stringify(value)}`;
 }
 
 /** Moments as milliseconds, for comparing datetimes written with different precision or offsets. */

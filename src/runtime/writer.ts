@@ -1,7 +1,8 @@
 // Every change a run makes goes through here: records created whole (every field of the
 // schema present, null where nothing sets it), fields set (inside nested objects too), lists
 // compared as sets, deletes, and the outcome of each, with its cause.
-import type { SystemCatalog } from "../systems/load.js";
+import type { CollectionDefinition, SystemCatalog } from "../systems/load.js";
+import { recordProblem } from "./snapshots.js";
 import type { Type } from "../types/type.js";
 import type { Outcomes } from "./outcomes.js";
 import { equal, field, isEmpty, sameSet, setField, type Rec } from "./values.js";
@@ -49,8 +50,12 @@ export class Writer {
     else t.fields.add(field);
   }
 
-  private typeOf(system: string, collection: string): ReadonlyMap<string, Type> {
-    return this.systems.get(system)!.collections.get(collection)!.type.fields;
+  private definition(system: string, collection: string): CollectionDefinition {
+    return this.systems.get(system)!.collections.get(collection)!;
+  }
+
+  typeOf(system: string, collection: string): ReadonlyMap<string, Type> {
+    return this.definition(system, collection).type.fields;
   }
 
   private changed(cause: string): void {
@@ -58,13 +63,28 @@ export class Writer {
     this.causesThisRound.add(cause);
   }
 
-  /** Creates a record: the key field, every other field null, then `values` by path. */
-  create(system: string, collection: string, key: string, values: readonly (readonly [readonly string[], unknown])[], cause: string): Rec {
+  /**
+   * Creates a record: the key field, every other field null, then `values` by path. A record
+   * its schema would refuse (a required field left empty, a value of the wrong kind) is not
+   * created: the reason is returned, for the caller to report as a skip.
+   */
+  create(
+    system: string,
+    collection: string,
+    key: string,
+    values: readonly (readonly [readonly string[], unknown])[],
+    cause: string,
+    /** Fills in more of the record before it is checked: a link's mappings into it. */
+    fill?: (record: Rec) => void,
+  ): Rec | string {
     const state = this.workspace.collection(system, collection);
     const record: Rec = {};
     for (const name of this.typeOf(system, collection).keys()) setField(record, name, null);
     setField(record, state.key, key);
     for (const [path, value] of values) writePath(record, path, value, this.typeOf(system, collection));
+    fill?.(record);
+    const problem = recordProblem(this.definition(system, collection), record);
+    if (problem) return `${system}.${collection} ${key} was not created, because its ${problem}`;
     state.create(key, record);
     this.touch(system, collection, key, undefined);
     const id = recordId(system, collection, key);
@@ -80,6 +100,15 @@ export class Writer {
     if (!current) return false;
     const types = this.typeOf(system, collection);
     if (sameValue(readPath(current, path), value, types, path)) return false;
+    // A write its schema would refuse (null into a required field, say) is not made: the
+    // snapshot must stay valid for the next run. The record is reported as skipped.
+    const candidate: Rec = { ...current };
+    writePath(candidate, path, value, types);
+    const problem = recordProblem(this.definition(system, collection), candidate);
+    if (problem) {
+      this.outcomes.add(system, collection, key, "skip", `${path.join(".")} was not set to ${JSON.stringify(value)} by ${cause}, because its ${problem}`);
+      return false;
+    }
     const record = state.writable(key)!;
     writePath(record, path, value, types);
     state.version++;
@@ -107,7 +136,7 @@ export class Writer {
   /** Writes the outcomes of everything changed: one per record and action. */
   report(): void {
     for (const [id, cause] of this.created) {
-      const [system, collection, key] = id.split("\u0000") as [string, string, string];
+      const [system, collection, key] = fromRecordId(id);
       if (this.deleted.has(id)) continue;
       this.outcomes.add(system, collection, key, "create", `created by ${cause}`);
     }
@@ -116,15 +145,20 @@ export class Writer {
       for (const [cause, fields] of entry.fields) this.outcomes.add(entry.system, entry.collection, entry.key, "update", `${[...fields].join(", ")} set by ${cause}`);
     }
     for (const [id, cause] of this.deleted) {
-      const [system, collection, key] = id.split("\u0000") as [string, string, string];
+      const [system, collection, key] = fromRecordId(id);
       if (this.created.has(id)) continue;
       this.outcomes.add(system, collection, key, "delete", `deleted by ${cause}`);
     }
   }
 }
 
+/** A record's id across systems: a JSON list, so that any character may be in a key. */
 function recordId(system: string, collection: string, key: string): string {
-  return `${system}\u0000${collection}\u0000${key}`;
+  return JSON.stringify([system, collection, key]);
+}
+
+function fromRecordId(id: string): [string, string, string] {
+  return JSON.parse(id) as [string, string, string];
 }
 
 export function readPath(record: unknown, path: readonly string[]): unknown {
@@ -140,7 +174,7 @@ function sameValue(a: unknown, b: unknown, types: ReadonlyMap<string, Type>, pat
 }
 
 /** Writes a value at a path; a missing nested object is made with all its sub-fields null. */
-function writePath(record: Rec, path: readonly string[], value: unknown, types: ReadonlyMap<string, Type>): void {
+export function writePath(record: Rec, path: readonly string[], value: unknown, types: ReadonlyMap<string, Type>): void {
   if (path.length === 1) {
     setField(record, path[0]!, value === undefined ? null : value);
     return;

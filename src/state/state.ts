@@ -21,8 +21,9 @@ export function emptyState(): SyncState {
   return { lastRun: null, synced: new Map() };
 }
 
+/** A pair's id in the state: the two keys as a JSON list, so that any character may be in a key. */
 export function pairKey(leftKey: string, rightKey: string): string {
-  return `${leftKey}\u0000${rightKey}`;
+  return JSON.stringify([leftKey, rightKey]);
 }
 
 export interface StateStore {
@@ -45,7 +46,7 @@ export function serializeState(integration: string, state: SyncState): string {
   for (const linkId of [...state.synced.keys()].sort()) {
     const pairs = state.synced.get(linkId)!;
     links[linkId] = [...pairs.keys()].sort().map((pair) => {
-      const [left, right] = pair.split("\u0000") as [string, string];
+      const [left, right] = JSON.parse(pair) as [string, string];
       const values: Record<string, unknown> = {};
       for (const [mapping, value] of [...pairs.get(pair)!].sort(([a], [b]) => (a < b ? -1 : 1))) values[mapping] = value;
       return [left, right, values];
