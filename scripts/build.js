@@ -1,6 +1,11 @@
 // Builds the `syncspec` command: one bundled ES module, dist/syncspec.js. Bundling is
 // for start-up time: Chevrotain alone is hundreds of small modules that take longer to
 // load than `syncspec check` takes to check every spec. Types are checked by `npm run check`.
+import { rmSync } from "node:fs";
 import { bundle } from "./bundle.js";
 
+rmSync("dist", { recursive: true, force: true });
+
 await bundle("src/cli/main.ts", "dist/syncspec.js");
+// The worker that counts a large snapshot's keys beside JSON.parse (src/runtime/snapshots.ts).
+await bundle("src/runtime/key-count-worker.ts", "dist/key-count-worker.js");

@@ -3,7 +3,8 @@
 // fields flow: one-way fields copy, two-way fields merge three ways against the last synced
 // values, and the conflict policy decides when both sides changed.
 import type { Expr, LinkPlan, MappingPlan, Side } from "../plan/types.js";
-import { pairKey, type SyncedValues } from "../state/state.js";
+import { pairKey } from "../state/state.js";
+import type { StateDraft } from "../state/draft.js";
 import type { LinkPairs, RunContext } from "./context.js";
 import { compositeKey } from "./context.js";
 import { compileExpr, SkipRow, type Compiled, type Frame } from "./expressions.js";
@@ -54,7 +55,7 @@ export class LinkRun implements LinkPairs {
     private readonly ctx: RunContext,
     private readonly writer: Writer,
     private readonly outcomes: Outcomes,
-    private readonly synced: SyncedValues,
+    private readonly synced: StateDraft,
     private readonly scope: RunScope,
   ) {
     const collections = ctx.workspace;
@@ -346,33 +347,35 @@ export class LinkRun implements LinkPairs {
     const lk = this.keyOf("left", l);
     const rk = this.keyOf("right", r);
     const pair = pairKey(lk, rk);
-    let values = this.synced.get(this.plan.id)?.get(pair);
-    const frame: Frame = [l, r];
+    let values = this.synced.values(this.plan.id, pair);
+    // Each mapping reads the pair as it stands: after a write, the records are read again.
+    const frame: Frame = [this.current("left", lk) ?? l, this.current("right", rk) ?? r];
+    const refresh = (): void => {
+      frame[0] = this.current("left", lk) ?? l;
+      frame[1] = this.current("right", rk) ?? r;
+    };
     try {
       for (const m of this.mappings) {
-        // Each mapping reads the pair as it stands, after the writes before it.
-        frame[0] = this.current("left", lk) ?? l;
-        frame[1] = this.current("right", rk) ?? r;
         if (m.condition && m.condition(frame) !== true) continue;
         if (m.plan.kind === "oneWay") {
           if (!this.scope.canWrite(this.side(m.plan.into).system)) continue;
           const into = m.plan.into;
-          this.write(into, into === "left" ? lk : rk, m.plan.target, m.value!(frame));
+          if (this.write(into, into === "left" ? lk : rk, m.plan.target, m.value!(frame))) refresh();
           continue;
         }
-        const result = this.merge(m.plan, frame, values?.get(m.plan.id), values?.has(m.plan.id) ?? false, created);
+        const last = values?.get(m.plan.id);
+        const hasLast = values?.has(m.plan.id) ?? false;
+        // The common case, checked without building anything: both sides hold the last synced value.
+        if (hasLast && !created && this.unchanged(m.plan, frame[0] as Rec, frame[1] as Rec, last)) continue;
+        const result = this.merge(m.plan, frame, last, hasLast, created);
+        refresh();
         if (result !== undefined) {
-          if (!values) {
-            let link = this.synced.get(this.plan.id);
-            if (!link) this.synced.set(this.plan.id, (link = new Map()));
-            link.set(pair, (values = new Map()));
-          }
-          values.set(m.plan.id, result);
+          const writable = this.synced.writable(this.plan.id, pair);
+          writable.set(m.plan.id, result);
+          values = writable;
         }
       }
       if (this.writeBack && this.scope.canWrite(this.side(this.writeBack.into).system)) {
-        frame[0] = this.current("left", lk) ?? l;
-        frame[1] = this.current("right", rk) ?? r;
         const into = this.writeBack.into;
         this.write(into, into === "left" ? lk : rk, this.writeBack.target, this.writeBack.value(frame));
       }
@@ -382,13 +385,26 @@ export class LinkRun implements LinkPairs {
     }
   }
 
+  /** Whether both sides of a two-way field equal its last synced value (in the left side's shape). */
+  private unchanged(m: Extract<MappingPlan, { kind: "twoWay" }>, l: Rec, r: Rec, last: unknown): boolean {
+    const lv = readPath(l, m.left);
+    const rv = readPath(r, m.right);
+    if (!m.renames) return equal(lv, last) && equal(rv, last);
+    if (isEmpty(last)) return this.twoWayValue(m, "left", l) === null && this.twoWayValue(m, "right", r) === null;
+    for (const [leftName, rightName] of m.renames) {
+      const expected = field(last, leftName);
+      if (!equal(field(lv, leftName), expected) || !equal(field(rv, rightName), expected)) return false;
+    }
+    return true;
+  }
+
   private current(side: Side, key: string): Rec | null {
     return (side === "left" ? this.leftState : this.rightState).get(key);
   }
 
-  private write(side: Side, key: string, path: readonly string[], value: unknown): void {
+  private write(side: Side, key: string, path: readonly string[], value: unknown): boolean {
     const s = this.side(side);
-    this.writer.set(s.system, s.collection, key, path, value, this.label);
+    return this.writer.set(s.system, s.collection, key, path, value, this.label);
   }
 
   /**

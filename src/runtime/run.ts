@@ -5,7 +5,8 @@
 // rounds, each round seeing what the ones before wrote, until a round changes nothing.
 import type { Expr, LinkPlan, Plan, RulePlan, Source, ViewPlan } from "../plan/types.js";
 import type { SystemCatalog } from "../systems/load.js";
-import { emptyState, type SyncState, type SyncedValues } from "../state/state.js";
+import { StateDraft } from "../state/draft.js";
+import { emptyState, type SyncState } from "../state/state.js";
 import { compileClauses } from "./clauses.js";
 import { RunContext } from "./context.js";
 import { LinkRun, type RunScope } from "./links.js";
@@ -53,7 +54,7 @@ export function runPlan(input: RunInput): RunResult {
   const { plan, systems } = input;
   const outcomes = new Outcomes();
   const before = input.state ?? emptyState();
-  const synced = copySynced(before.synced);
+  const synced = new StateDraft(before.synced);
 
   const workspace = new Workspace();
   for (const [system, collections] of Object.entries(plan.collections)) {
@@ -129,21 +130,11 @@ export function runPlan(input: RunInput): RunResult {
 
   const patches = emptyPatches(plan);
   for (const state of workspace.all()) collectionPatch(state, systems, patches[state.system]!);
-  return { patches, outcomes: outcomes.list(), state: { lastRun: input.now, synced } };
+  return { patches, outcomes: outcomes.list(), state: { lastRun: input.now, synced: synced.result() } };
 }
 
 function emptyPatches(plan: Plan): Record<string, Operation[]> {
   return { [plan.systems.left]: [], [plan.systems.right]: [] };
-}
-
-function copySynced(synced: SyncedValues): SyncedValues {
-  const copy: SyncedValues = new Map();
-  for (const [link, pairs] of synced) {
-    const pairsCopy = new Map<string, Map<string, unknown>>();
-    for (const [pair, values] of pairs) pairsCopy.set(pair, new Map(values));
-    copy.set(link, pairsCopy);
-  }
-  return copy;
 }
 
 /** Runs the clauses of the rules rooted at the event's records, noting every record they look up by key. */

@@ -2,7 +2,9 @@
 // known collections, string keys that equal each record's key field, no key written twice,
 // and every record valid against its collection's JSON Schema. Anything wrong is reported
 // with the file and a JSON Pointer, and the snapshot is not used.
-import { readFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import { Ajv, type ValidateFunction } from "ajv";
 import { isMap, isScalar, parseDocument } from "yaml";
 import type { CollectionDefinition, SystemDefinition } from "../systems/load.js";
@@ -15,11 +17,13 @@ export type Snapshot = Map<string, Map<string, Rec>>;
 
 const MAX_PROBLEMS = 20;
 
+// Dates and datetimes are checked by shape with exact ranges (month 01-12, hour 00-23 ...),
+// without Date.parse: a snapshot of a million records has millions of them.
+export const DATE_SHAPE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+export const DATETIME_SHAPE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/i;
 const ajv = new Ajv({ allErrors: false, strict: false });
-ajv.addFormat("date", { validate: (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(s)) });
-ajv.addFormat("date-time", {
-  validate: (s: string) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i.test(s) && !Number.isNaN(Date.parse(s)),
-});
+ajv.addFormat("date", DATE_SHAPE);
+ajv.addFormat("date-time", DATETIME_SHAPE);
 const validators = new WeakMap<CollectionDefinition, ValidateFunction>();
 
 export function validatorFor(collection: CollectionDefinition): ValidateFunction {
@@ -39,27 +43,77 @@ export interface LoadedSnapshot {
   readonly problems: InputProblem[];
 }
 
+/** From this size on, a JSON snapshot's keys are counted in a worker thread while it is parsed. */
+const COUNT_BESIDE_PARSE_BYTES = 16 * 1024 * 1024;
+const KEY_COUNT_WORKER = new URL("./key-count-worker.js", import.meta.url);
+
 export function readSnapshotFile(file: string, system: SystemDefinition): LoadedSnapshot {
-  let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    const size = statSync(file).size;
+    if (!/\.ya?ml$/i.test(file) && size >= COUNT_BESIDE_PARSE_BYTES && existsSync(fileURLToPath(KEY_COUNT_WORKER))) {
+      return readLargeJson(file, size, system);
+    }
+    return parseSnapshot(withoutByteOrderMark(readFileSync(file, "utf8")), file, system);
   } catch {
     return { problems: [{ file, message: "cannot read the file" }] };
   }
-  // Some editors begin a UTF-8 file with a byte-order mark; it is not part of the data.
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  return parseSnapshot(text, file, system);
+}
+
+/** Some editors begin a UTF-8 file with a byte-order mark; it is not part of the data. */
+function withoutByteOrderMark(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/**
+ * A large JSON snapshot: read into shared memory, its record keys counted by a worker on the
+ * other core while this thread parses it, so that finding a key written twice costs no time.
+ */
+function readLargeJson(file: string, size: number, system: SystemDefinition): LoadedSnapshot {
+  const bytes = new SharedArrayBuffer(size);
+  const view = new Uint8Array(bytes);
+  const fd = openSync(file, "r");
+  try {
+    for (let read = 0; read < size; ) {
+      const n = readSync(fd, view, read, size - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  const reply = new SharedArrayBuffer(8 + 64 * 1024);
+  const worker = new Worker(KEY_COUNT_WORKER, { workerData: { bytes, reply } });
+  worker.unref();
+  const text = withoutByteOrderMark(Buffer.from(bytes).toString("utf8"));
+  const parsed = parseJson(text, file, false);
+  if (!("data" in parsed)) {
+    void worker.terminate();
+    return { problems: parsed.problems };
+  }
+  const header = new Int32Array(reply, 0, 2);
+  while (Atomics.load(header, 0) === 0) Atomics.wait(header, 0, 0, 60_000);
+  const answer = JSON.parse(new TextDecoder().decode(new Uint8Array(reply, 8, header[1]))) as { counts: [string, number][]; repeatedCollection: string | null };
+  if (answer.repeatedCollection !== null) {
+    return { problems: [{ file, pointer: `/${escapePointer(answer.repeatedCollection)}`, message: "this key is written twice; the second would silently replace the first" }] };
+  }
+  const checked = checkSnapshot(parsed.data, file, system, new Map(answer.counts), text);
+  return { ...checked, document: parsed.data, format: "json" };
 }
 
 export function parseSnapshot(text: string, file: string, system: SystemDefinition): LoadedSnapshot {
   const yaml = /\.ya?ml$/i.test(file);
-  const parsed = yaml ? parseYaml(text, file) : parseJson(text, file);
+  const parsed = yaml ? parseYaml(text, file) : parseJson(text, file, true);
   if (!("data" in parsed)) return { problems: parsed.problems };
   const checked = checkSnapshot(parsed.data, file, system);
   return { ...checked, document: parsed.data, format: yaml ? "yaml" : "json" };
 }
 
-function parseJson(text: string, file: string): { data: unknown } | { problems: InputProblem[] } {
+function duplicateProblem(file: string, text: string): InputProblem | undefined {
+  const duplicate = findDuplicateKey(text);
+  return duplicate ? { file, pointer: duplicate.pointer, message: "this key is written twice; the second would silently replace the first" } : undefined;
+}
+
+function parseJson(text: string, file: string, scanForDuplicates: boolean): { data: unknown } | { problems: InputProblem[] } {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -67,10 +121,8 @@ function parseJson(text: string, file: string): { data: unknown } | { problems: 
     const place = jsonErrorPlace(text, error as Error);
     return { problems: [{ file, ...place, message: `not valid JSON: ${jsonErrorReason(error as Error)}` }] };
   }
-  const duplicate = findDuplicateKey(text);
-  if (duplicate) {
-    return { problems: [{ file, pointer: duplicate.pointer, message: "this key is written twice; the second would silently replace the first" }] };
-  }
+  const duplicate = scanForDuplicates ? duplicateProblem(file, text) : undefined;
+  if (duplicate) return { problems: [duplicate] };
   return { data };
 }
 
@@ -109,7 +161,12 @@ function parseYaml(text: string, file: string): { data: unknown } | { problems: 
   return { data: doc.toJS() as unknown };
 }
 
-function checkSnapshot(data: unknown, file: string, system: SystemDefinition): { snapshot?: Snapshot; problems: InputProblem[] } {
+/**
+ * Checks a parsed snapshot against the system's definition. `keyCounts`, when given, are the
+ * record keys counted in the text: a collection with fewer records had a key written twice,
+ * and `text` is scanned again to say which.
+ */
+function checkSnapshot(data: unknown, file: string, system: SystemDefinition, keyCounts?: ReadonlyMap<string, number>, text?: string): { snapshot?: Snapshot; problems: InputProblem[] } {
   const problems: InputProblem[] = [];
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     return { problems: [{ file, pointer: "", message: "a snapshot is an object of collections, such as {\"donors\": {...}}" }] };
@@ -146,6 +203,11 @@ function checkSnapshot(data: unknown, file: string, system: SystemDefinition): {
         continue;
       }
       map.set(key, record as Rec);
+    }
+    const counted = keyCounts?.get(name);
+    if (counted !== undefined && counted !== map.size && problems.length === 0 && text !== undefined) {
+      const duplicate = duplicateProblem(file, text);
+      if (duplicate) return { problems: [duplicate] };
     }
     snapshot.set(name, map);
   }
