@@ -91,12 +91,21 @@ export function compositeKey(values: readonly unknown[]): string | undefined {
   return key;
 }
 
+/** The index key of one row: for a single field its value alone, with no array to build. */
+export function rowKey(fields: readonly Compiled[], frame: Frame): string | undefined {
+  if (fields.length === 1) {
+    const value = fields[0]!(frame);
+    return isEmpty(value) ? undefined : setKey(value);
+  }
+  return compositeKey(fields.map((f) => f(frame)));
+}
+
 function buildIndex(rows: readonly unknown[], fields: readonly Compiled[]): Map<string, unknown[]> {
   const index = new Map<string, unknown[]>();
   const frame: Frame = [undefined];
   for (const row of rows) {
     frame[0] = row;
-    const key = compositeKey(fields.map((f) => f(frame)));
+    const key = rowKey(fields, frame);
     if (key === undefined) continue;
     const bucket = index.get(key);
     if (bucket) bucket.push(row);

@@ -3,10 +3,10 @@
 // fields flow: one-way fields copy, two-way fields merge three ways against the last synced
 // values, and the conflict policy decides when both sides changed.
 import type { Expr, LinkPlan, MappingPlan, Side } from "../plan/types.js";
-import { pairKey } from "../state/state.js";
+import { syncedValue } from "../state/state.js";
 import type { StateDraft } from "../state/draft.js";
 import type { LinkPairs, RunContext } from "./context.js";
-import { compositeKey } from "./context.js";
+import { rowKey } from "./context.js";
 import { compileExpr, SkipRow, type Compiled, type Frame } from "./expressions.js";
 import type { Outcomes } from "./outcomes.js";
 import { equal, field, isEmpty, moment, setField, type Rec } from "./values.js";
@@ -34,7 +34,7 @@ export class LinkRun implements LinkPairs {
   private rightPairs = new Map<string, string | SkipRow>();
   private readonly label: string;
   private readonly slots = new Map<string, number>();
-  private readonly matches: { keys: { left: Compiled; right: Compiled }[]; leftCondition?: Compiled; rightCondition?: Compiled }[];
+  private readonly matches: { left: Compiled[]; right: Compiled[]; leftCondition?: Compiled; rightCondition?: Compiled }[];
   private readonly skips: { side: Side; reason: Compiled; condition: Compiled }[];
   private readonly creates: { into: Side; key: Compiled; condition?: Compiled; assignments: { field: readonly string[]; value: Compiled }[]; label: string }[];
   private readonly mappings: CompiledMapping[];
@@ -84,7 +84,8 @@ export class LinkRun implements LinkPairs {
     this.slots.set(plan.right.alias, 1);
     const c = (e: Parameters<typeof compileExpr>[0]) => compileExpr(e, this.slots, ctx);
     this.matches = plan.matches.map((m) => ({
-      keys: m.keys.map((k) => ({ left: c(k.left), right: c(k.right) })),
+      left: m.keys.map((k) => c(k.left)),
+      right: m.keys.map((k) => c(k.right)),
       ...(m.leftCondition ? { leftCondition: c(m.leftCondition) } : {}),
       ...(m.rightCondition ? { rightCondition: c(m.rightCondition) } : {}),
     }));
@@ -175,7 +176,7 @@ export class LinkRun implements LinkPairs {
         frame[0] = undefined;
         frame[1] = r;
         if (m.rightCondition && m.rightCondition(frame) !== true) continue;
-        const key = compositeKey(m.keys.map((k) => k.right(frame)));
+        const key = rowKey(m.right, frame);
         if (key === undefined) continue;
         const bucket = index.get(key);
         if (bucket) bucket.push(r);
@@ -193,7 +194,7 @@ export class LinkRun implements LinkPairs {
       for (let i = 0; i < this.matches.length; i++) {
         const m = this.matches[i]!;
         if (m.leftCondition && m.leftCondition(frame) !== true) continue;
-        const key = compositeKey(m.keys.map((k) => k.left(frame)));
+        const key = rowKey(m.left, frame);
         if (key === undefined) continue;
         const candidates = indexes[i]!.get(key);
         if (!candidates) continue;
@@ -346,8 +347,7 @@ export class LinkRun implements LinkPairs {
   private flowPair(l: Rec, r: Rec, created?: Side): void {
     const lk = this.keyOf("left", l);
     const rk = this.keyOf("right", r);
-    const pair = pairKey(lk, rk);
-    let values = this.synced.values(this.plan.id, pair);
+    let values = this.synced.values(this.plan.id, lk, rk);
     // Each mapping reads the pair as it stands: after a write, the records are read again.
     const frame: Frame = [this.current("left", lk) ?? l, this.current("right", rk) ?? r];
     const refresh = (): void => {
@@ -363,15 +363,14 @@ export class LinkRun implements LinkPairs {
           if (this.write(into, into === "left" ? lk : rk, m.plan.target, m.value!(frame))) refresh();
           continue;
         }
-        const last = values?.get(m.plan.id);
-        const hasLast = values?.has(m.plan.id) ?? false;
+        const { has: hasLast, value: last } = syncedValue(values, m.plan.id);
         // The common case, checked without building anything: both sides hold the last synced value.
         if (hasLast && !created && this.unchanged(m.plan, frame[0] as Rec, frame[1] as Rec, last)) continue;
         const result = this.merge(m.plan, frame, last, hasLast, created);
         refresh();
         if (result !== undefined) {
-          const writable = this.synced.writable(this.plan.id, pair);
-          writable.set(m.plan.id, result);
+          const writable = this.synced.writable(this.plan.id, lk, rk);
+          writable[m.plan.id] = result;
           values = writable;
         }
       }

@@ -10,10 +10,11 @@ import { isMap, isScalar, parseDocument } from "yaml";
 import type { CollectionDefinition, SystemDefinition } from "../systems/load.js";
 import { jsonErrorPlace, jsonErrorReason, type InputProblem } from "../diagnostics/input-problem.js";
 import { escapePointer, findDuplicateKey } from "./json-keys.js";
+import { RecordTable } from "./record-table.js";
 import type { Rec } from "./values.js";
 
 /** A system's records: collection -> key -> record. A collection left out is unknown. */
-export type Snapshot = Map<string, Map<string, Rec>>;
+export type Snapshot = Map<string, ReadonlyMap<string, Rec>>;
 
 const MAX_PROBLEMS = 20;
 
@@ -184,11 +185,12 @@ function checkSnapshot(data: unknown, file: string, system: SystemDefinition, ke
       continue;
     }
     const validate = validatorFor(collection);
-    const map = new Map<string, Rec>();
-    const all = records as Record<string, unknown>;
+    const all = records as Record<string, Rec>;
+    const keys = Object.keys(all);
     const keyField = collection.key;
-    // A million records pass here: nothing is built for a valid one but its place in the map.
-    for (const key in all) {
+    // A million records pass here: nothing is built for a valid one.
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
       const record = all[key];
       if (!validate(record)) {
         const error = validate.errors![0]!;
@@ -202,14 +204,13 @@ function checkSnapshot(data: unknown, file: string, system: SystemDefinition, ke
         if (problems.length >= MAX_PROBLEMS) break;
         continue;
       }
-      map.set(key, record as Rec);
     }
     const counted = keyCounts?.get(name);
-    if (counted !== undefined && counted !== map.size && problems.length === 0 && text !== undefined) {
+    if (counted !== undefined && counted !== keys.length && problems.length === 0 && text !== undefined) {
       const duplicate = duplicateProblem(file, text);
       if (duplicate) return { problems: [duplicate] };
     }
-    snapshot.set(name, map);
+    snapshot.set(name, new RecordTable(all, keys));
   }
   if (problems.length > 0) return { problems };
   return { snapshot, problems };

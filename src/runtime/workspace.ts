@@ -2,6 +2,7 @@
 // an overlay of changes on top, so a run over a million records copies only the ones it
 // writes, and the patch is read off the overlay. A collection the snapshot left out is
 // unknown: it has no records to read and takes no writes.
+import { RecordTable } from "./record-table.js";
 import { copyRecord, type Rec } from "./values.js";
 
 export class CollectionState {
@@ -32,15 +33,15 @@ export class CollectionState {
   rows(): readonly Rec[] {
     if (this.cachedRows) return this.cachedRows;
     const rows: Rec[] = [];
-    if (this.original) {
-      for (const [key, record] of this.original) {
-        if (!this.changes.has(key)) rows.push(record);
-        else {
-          const changed = this.changes.get(key);
-          if (changed) rows.push(changed);
-        }
+    const visit = (key: string, record: Rec): void => {
+      if (!this.changes.has(key)) rows.push(record);
+      else {
+        const changed = this.changes.get(key);
+        if (changed) rows.push(changed);
       }
-    }
+    };
+    if (this.original instanceof RecordTable) this.original.each(visit);
+    else if (this.original) for (const [key, record] of this.original) visit(key, record);
     for (const [key, record] of this.changes) if (record && !this.original?.has(key)) rows.push(record);
     this.cachedRows = rows;
     return rows;

@@ -14,7 +14,7 @@ function snapshotProblems(text: string, file: string): string[] {
   return parseSnapshot(text, file, SYSTEMS.get("raisedonors")!).problems.map(formatProblem);
 }
 
-describe("BUG 1: a two-way object field, empty on one side and all-null on the other, flips instead of settling", () => {
+describe("regression: a two-way object field, empty on one side and all-null on the other, flips instead of settling", () => {
   // A donor's address {} (or {"city": null}: every sub-field empty) against a contact's
   // address null. Run 1 reports a conflict that RaiseDonors wins (a tie), but writes nothing:
   // writeTwoWay (src/runtime/links.ts) writes the winner's sub-fields one by one, each null
@@ -40,7 +40,7 @@ describe("BUG 1: a two-way object field, empty on one side and all-null on the o
   });
 });
 
-describe("BUG 2: the runtime writes null into a required field, making the target snapshot invalid", () => {
+describe("regression: the runtime writes null into a required field, making the target snapshot invalid", () => {
   // An organization donor without an organizationName is a valid RaiseDonors record, but the
   // contact it creates (or the two-way organizationName <-> name) sets the Virtuous contact's
   // `name`, a required non-null string, to null. The patch applies, and every later run over
@@ -65,10 +65,9 @@ describe("BUG 2: the runtime writes null into a required field, making the targe
   });
 });
 
-describe("BUG 3: record keys containing U+0000 are split apart inside the runtime", () => {
-  // The runtime joins keys with "\u0000" and splits them again: pairKey / serializeState
-  // (src/state/state.ts) and Writer.report (src/runtime/writer.ts). A key is any string, so
-  // a key holding U+0000 is cut at it.
+describe("regression: record keys containing U+0000 are split apart inside the runtime", () => {
+  // The runtime once joined keys with "\u0000" and split them again, in the state and in the
+  // writer's outcomes. A key is any string, so a key holding U+0000 was cut at it.
   const key = "a\u0000b";
   const docs: Docs = {
     raisedonors: { donors: keyed([{ id: key, firstName: "A", phone: "1", isOrganization: false, modifiedDate: T0, isArchived: false }]), gifts: {} },
@@ -95,7 +94,7 @@ describe("BUG 3: record keys containing U+0000 are split apart inside the runtim
   });
 });
 
-describe("BUG 4: invalid JSON that V8 reports as `Unexpected token` has no line:column", () => {
+describe("regression: invalid JSON that V8 reports as `Unexpected token` has no line:column", () => {
   // jsonErrorPlace (src/diagnostics/input-problem.ts) reads the place from JSON.parse's message,
   // but Node 20 words "Unexpected token 'x', ... is not valid JSON" without a position: a
   // missing value, a typo such as `tru`, NaN, or a byte-order mark. The message then has no
@@ -117,7 +116,7 @@ describe("BUG 4: invalid JSON that V8 reports as `Unexpected token` has no line:
   });
 });
 
-describe("BUG 5: invalid YAML snapshots carry no line:column", () => {
+describe("regression: invalid YAML snapshots carry no line:column", () => {
   // parseYaml (src/runtime/snapshots.ts) parses with `prettyErrors: false`, so the yaml
   // library never fills in `linePos`, and every YAML syntax error (including a key written
   // twice) is reported with the file name only.
@@ -159,7 +158,7 @@ describe("BUG 6 (in specs/volunteerhub-altru.sync): a skipped user's timesheet i
   });
 });
 
-describe("BUG 7: max() over datetimes compares text, so an incremental VolunteerHub run misses a user", () => {
+describe("regression: max() over datetimes compares text, so an incremental VolunteerHub run misses a user", () => {
   // The view's `max(volunteerhub.registrations[...].LastUpdate) > last_run` is a plain call of
   // `max`, which orders values with compareValues (src/functions/catalog.ts): as strings. For
   // datetimes written with different precision ("...10:00:00Z" and "...10:00:00.250Z") or an
