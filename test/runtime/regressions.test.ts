@@ -128,7 +128,7 @@ describe("regression: invalid YAML snapshots carry no line:column", () => {
   });
 });
 
-describe("BUG 6 (in specs/volunteerhub-altru.sync): a skipped user's timesheet is still deleted", () => {
+describe("regression (specs/volunteerhub-altru.sync): a skipped user's timesheet is still deleted", () => {
   // systems.md: "Two constituents with the same volunteerhub_uid: the user, with its
   // relationships and timesheets, is skipped with a reason, and neither constituent is
   // touched." The rule that deletes the timesheet of a Deleted registration never asks for
