@@ -249,6 +249,7 @@ export function buildAst(cst: CstNode, lexed: Tokens, textLength: number): Resul
       direction: direction(arrowNode),
       directionSpan: nodeSpan(arrowNode),
       right: expression(node(n, "right")),
+      ...(maybeToken(n, "compare") ? { compare: name(token(n, "compare")) } : {}),
       ...(condition ? { condition: expression(condition) } : {}),
       span: nodeSpan(n),
     };

@@ -110,6 +110,8 @@ export interface Mapping {
   readonly direction: Direction;
   readonly directionSpan: Span;
   readonly right: Expr;
+  /** `as FUNCTION`: the sides compare through this function. */
+  readonly compare?: Name;
   readonly condition?: Expr;
   readonly span: Span;
 }

@@ -5,6 +5,7 @@ import type * as A from "../ast/nodes.js";
 import { didYouMean } from "../diagnostics/did-you-mean.js";
 import type * as P from "../plan/types.js";
 import type { Span } from "../source/source-file.js";
+import { FUNCTIONS_BY_NAME } from "../functions/catalog.js";
 import { BOOL, STR, assignable, comparable, describe, type ObjectType, type Type } from "../types/type.js";
 import type { CheckContext, LinkHeader, Scope } from "./context.js";
 import { checkCondition, checkExpr, checkTyped, checkValue, compareAs, conjuncts, fieldPath, varsOf, type Env, type Typed } from "./expressions.js";
@@ -143,6 +144,31 @@ export function checkLinkBody(link: A.LinkStatement, header: LinkHeader, ctx: Ch
     return { side, path: found.path, type: checked.type };
   };
 
+  /** `as FUNCTION`: a function of one value that accepts the field's type and computes. */
+  const compareWith = (mapping: A.Mapping, fieldType: Type): { compare?: string } | undefined => {
+    const name = mapping.compare;
+    if (!name) return {};
+    const fn = FUNCTIONS_BY_NAME.get(name.name);
+    if (!fn) {
+      ctx.error("NAM005", name.span, `unknown function \`${name.name}\``, { suggestion: didYouMean(name.name, [...FUNCTIONS_BY_NAME.values()].filter((f) => f.evaluate && f.arity[0] <= 1 && f.arity[1] >= 1).map((f) => f.name)) });
+      return undefined;
+    }
+    if (!fn.evaluate || fn.arity[0] > 1 || fn.arity[1] < 1 || fn.aggregate) {
+      ctx.error("TYP002", name.span, `\`as\` compares through a function of one value, such as \`digits\`, \`lower\` or \`trim\`; \`${name.name}\` is not one`);
+      return undefined;
+    }
+    if (mapping.renames) {
+      ctx.error("SEM004", name.span, "`as` compares single fields; an object with renamed sub-fields is compared sub-field by sub-field as it is");
+      return undefined;
+    }
+    const result = fn.type([fieldType]);
+    if (typeof result === "string") {
+      ctx.error("TYP001", name.span, `\`${name.name}\` ${result}`);
+      return undefined;
+    }
+    return { compare: name.name };
+  };
+
   const checkMapping = (mapping: A.Mapping, blockCondition: P.Expr | undefined): void => {
     const own = mapping.condition ? checkCondition(mapping.condition, env, "a mapping's condition").ir : undefined;
     const condition = own && blockCondition ? { op: "and" as const, args: [blockCondition, own] } : (own ?? blockCondition);
@@ -173,6 +199,8 @@ export function checkLinkBody(link: A.LinkStatement, header: LinkHeader, ctx: Ch
         return;
       }
       const [leftExpr, rightExpr] = first.side === "left" ? [mapping.left, mapping.right] : [mapping.right, mapping.left];
+      const compare = compareWith(mapping, leftField.type);
+      if (!compare) return;
       claim("left", leftField.path, leftExpr.span);
       claim("right", rightField.path, rightExpr.span);
       mappings.push({
@@ -181,6 +209,7 @@ export function checkLinkBody(link: A.LinkStatement, header: LinkHeader, ctx: Ch
         left: leftField.path,
         right: rightField.path,
         ...(renames ? { renames } : {}),
+        ...compare,
         ...withCondition,
         span,
       });
@@ -204,6 +233,8 @@ export function checkLinkBody(link: A.LinkStatement, header: LinkHeader, ctx: Ch
       return;
     }
     if (!linkAllows(target.side, mapping.directionSpan)) return;
+    const compare = compareWith(mapping, target.type);
+    if (!compare) return;
     claim(target.side, target.path, targetExpr.span);
     mappings.push({
       id: `${aliasOf(target.side)}.${target.path.join(".")}`,
@@ -211,6 +242,7 @@ export function checkLinkBody(link: A.LinkStatement, header: LinkHeader, ctx: Ch
       into: target.side,
       value: value.ir,
       target: target.path,
+      ...compare,
       ...withCondition,
       span,
     });

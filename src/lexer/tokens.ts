@@ -51,6 +51,7 @@ export const Initially = keyword("initially");
 export const Add = keyword("add");
 export const Only = keyword("only");
 export const Select = keyword("select");
+export const As = keyword("as");
 export const Conflicts = keyword("conflicts");
 export const Newest = keyword("newest");
 export const Prefer = keyword("prefer");

@@ -215,6 +215,12 @@ export class SpecParser extends CstParser {
     this.OPTION(() => this.SUBRULE(this.renames));
     this.SUBRULE(this.arrow);
     this.SUBRULE2(this.expression, { LABEL: "right" });
+    // `as digits`: the sides are compared through a function, so values that differ only in
+    // a way the spec does not care about (format, case) are the same and never flip-flop.
+    this.OPTION3(() => {
+      this.CONSUME(T.As);
+      this.CONSUME(T.Identifier, { LABEL: "compare" });
+    });
     // A mapping's own `when` stays on its line; a `when` on the next line opens a block.
     this.OPTION2({
       GATE: () => this.sameLine(this.LA(0), this.LA(1)),

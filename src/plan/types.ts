@@ -113,6 +113,8 @@ export type MappingPlan =
       readonly into: Side;
       readonly value: Expr;
       readonly target: readonly string[];
+      /** A function both values pass through before they are compared (`as digits`). */
+      readonly compare?: string;
       readonly condition?: Expr;
       readonly span: PlanSpan;
     }
@@ -123,6 +125,8 @@ export type MappingPlan =
       readonly right: readonly string[];
       /** For objects mapped as one field: [left sub-field, right sub-field]. */
       readonly renames?: readonly (readonly [string, string])[];
+      /** A function both values pass through before they are compared (`as digits`). */
+      readonly compare?: string;
       readonly condition?: Expr;
       readonly span: PlanSpan;
     };

@@ -11,6 +11,7 @@ import { compileExpr, SkipRow, type Compiled, type Frame } from "./expressions.j
 import type { Outcomes } from "./outcomes.js";
 import { equal, field, isEmpty, moment, setField, type Rec } from "./values.js";
 import { readPath, writePath, type Touches, type Writer } from "./writer.js";
+import { FUNCTIONS_BY_NAME } from "../functions/catalog.js";
 import type { CollectionState } from "./workspace.js";
 
 /** What a run may do: which sides it may write, and which records it may touch. */
@@ -24,6 +25,13 @@ interface CompiledMapping {
   readonly plan: MappingPlan;
   readonly condition?: Compiled;
   readonly value?: Compiled;
+  /** `as FUNCTION`: values compare through it. */
+  readonly normalize?: (value: unknown) => unknown;
+}
+
+/** Whether two values are the same for a mapping: equal, or equal through its `as` function. */
+function sameFor(m: CompiledMapping, a: unknown, b: unknown): boolean {
+  return m.normalize ? equal(m.normalize(a), m.normalize(b)) : equal(a, b);
 }
 
 export class LinkRun implements LinkPairs {
@@ -97,11 +105,15 @@ export class LinkRun implements LinkPairs {
       assignments: cr.assignments.map((a) => ({ field: a.field, value: c(a.value) })),
       label: `the link's create at line ${cr.span[0]}`,
     }));
-    this.mappings = plan.mappings.map((m) => ({
-      plan: m,
-      ...(m.condition ? { condition: c(m.condition) } : {}),
-      ...(m.kind === "oneWay" ? { value: c(m.value) } : {}),
-    }));
+    this.mappings = plan.mappings.map((m) => {
+      const evaluate = m.compare ? FUNCTIONS_BY_NAME.get(m.compare)?.evaluate : undefined;
+      return {
+        plan: m,
+        ...(m.condition ? { condition: c(m.condition) } : {}),
+        ...(m.kind === "oneWay" ? { value: c(m.value) } : {}),
+        ...(evaluate ? { normalize: (v: unknown) => evaluate([v]) } : {}),
+      };
+    });
     if (plan.writeBack) this.writeBack = { into: plan.writeBack.into, value: c(plan.writeBack.value), target: plan.writeBack.target };
     if (plan.conflicts?.policy === "newest") this.stamps = { left: c(plan.conflicts.left), right: c(plan.conflicts.right) };
   }
@@ -360,13 +372,16 @@ export class LinkRun implements LinkPairs {
         if (m.plan.kind === "oneWay") {
           if (!this.scope.canWrite(this.side(m.plan.into).system)) continue;
           const into = m.plan.into;
-          if (this.write(into, into === "left" ? lk : rk, m.plan.target, m.value!(frame))) refresh();
+          const value = m.value!(frame);
+          // A value the same as the target's through the mapping's `as` function is not written.
+          if (m.normalize && sameFor(m, readPath(frame[into === "left" ? 0 : 1], m.plan.target), value)) continue;
+          if (this.write(into, into === "left" ? lk : rk, m.plan.target, value)) refresh();
           continue;
         }
         const { has: hasLast, value: last } = syncedValue(values, m.plan.id);
         // The common case, checked without building anything: both sides hold the last synced value.
-        if (hasLast && !created && this.unchanged(m.plan, frame[0] as Rec, frame[1] as Rec, last)) continue;
-        const result = this.merge(m.plan, frame, last, hasLast, created);
+        if (hasLast && !created && this.unchanged(m, frame[0] as Rec, frame[1] as Rec, last)) continue;
+        const result = this.merge(m, frame, last, hasLast, created);
         refresh();
         if (result !== undefined) {
           const writable = this.synced.writable(this.plan.id, lk, rk);
@@ -385,10 +400,11 @@ export class LinkRun implements LinkPairs {
   }
 
   /** Whether both sides of a two-way field equal its last synced value (in the left side's shape). */
-  private unchanged(m: Extract<MappingPlan, { kind: "twoWay" }>, l: Rec, r: Rec, last: unknown): boolean {
+  private unchanged(mapping: CompiledMapping, l: Rec, r: Rec, last: unknown): boolean {
+    const m = mapping.plan as Extract<MappingPlan, { kind: "twoWay" }>;
     const lv = readPath(l, m.left);
     const rv = readPath(r, m.right);
-    if (!m.renames) return equal(lv, last) && equal(rv, last);
+    if (!m.renames) return sameFor(mapping, lv, last) && sameFor(mapping, rv, last);
     if (isEmpty(last)) return this.twoWayValue(m, "left", l) === null && this.twoWayValue(m, "right", r) === null;
     for (const [leftName, rightName] of m.renames) {
       const expected = field(last, leftName);
@@ -411,16 +427,18 @@ export class LinkRun implements LinkPairs {
    * policy decides and the pair is reported as a conflict. Returns the value both sides now
    * hold (the new last synced value), or undefined when this run could not settle it.
    */
-  private merge(m: Extract<MappingPlan, { kind: "twoWay" }>, frame: Frame, last: unknown, hasLast: boolean, created?: Side): unknown {
+  private merge(mapping: CompiledMapping, frame: Frame, last: unknown, hasLast: boolean, created?: Side): unknown {
+    const m = mapping.plan as Extract<MappingPlan, { kind: "twoWay" }>;
     const [l, r] = frame as [Rec, Rec];
     const lv = this.twoWayValue(m, "left", l);
     const rv = this.twoWayValue(m, "right", r);
-    if (equal(lv, rv)) return lv;
+    // Values the same through the mapping's `as` function are the same: nothing flows.
+    if (sameFor(mapping, lv, rv)) return hasLast && sameFor(mapping, lv, last) ? last : lv;
     let winner: Side;
     let conflict = false;
     if (created) winner = created === "left" ? "right" : "left";
-    else if (hasLast && equal(lv, last)) winner = "right";
-    else if (hasLast && equal(rv, last)) winner = "left";
+    else if (hasLast && sameFor(mapping, lv, last)) winner = "right";
+    else if (hasLast && sameFor(mapping, rv, last)) winner = "left";
     else {
       winner = this.resolve(frame);
       conflict = true;
