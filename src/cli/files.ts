@@ -6,8 +6,12 @@ import { fileURLToPath } from "node:url";
 
 export class UsageError extends Error {}
 
-/** The .sync files under each path (a file or a folder), sorted, each once. */
-export function findSpecs(paths: readonly string[]): string[] {
+/**
+ * The files under each path that end with `suffix` (a folder is searched, hidden folders and
+ * node_modules left out), sorted, each once. A file named on its own is taken as it is, after
+ * `named` has had its say (it may point at another file, or refuse with a UsageError).
+ */
+export function findFiles(paths: readonly string[], suffix: string, named: (path: string) => string = (path) => path): string[] {
   const found = new Set<string>();
   const visit = (path: string, explicit: boolean): void => {
     let stat;
@@ -20,14 +24,21 @@ export function findSpecs(paths: readonly string[]): string[] {
       for (const entry of readdirSync(path).sort()) {
         if (entry === "node_modules" || entry.startsWith(".")) continue;
         const child = join(path, entry);
-        if (entry.endsWith(".sync") || statSync(child).isDirectory()) visit(child, false);
+        if (entry.endsWith(suffix) || statSync(child).isDirectory()) visit(child, false);
       }
-    } else if (explicit || path.endsWith(".sync")) {
+    } else if (explicit) {
+      found.add(named(path));
+    } else if (path.endsWith(suffix)) {
       found.add(path);
     }
   };
   for (const path of paths) visit(path, true);
   return [...found].sort();
+}
+
+/** The .sync files under each path (a file or a folder), sorted, each once. */
+export function findSpecs(paths: readonly string[]): string[] {
+  return findFiles(paths, ".sync");
 }
 
 /** syncspec's own folder, for its system definitions: the nearest package.json above this module, from source or from the bundle. */

@@ -115,3 +115,12 @@ export function jsonErrorReason(error: Error): string {
     .replace(/, (".*"|\.\.\.".*") is not valid JSON$/s, "")
     .replace(/^JSON\.parse: /, "");
 }
+
+/** Parses an input file's JSON, or says where it is not JSON. */
+export function parseJsonInput(text: string, file: string): { data: unknown } | { problems: InputProblem[] } {
+  try {
+    return { data: JSON.parse(text) as unknown };
+  } catch (error) {
+    return { problems: [{ file, ...jsonErrorPlace(text, error as Error), message: `not valid JSON: ${jsonErrorReason(error as Error)}` }] };
+  }
+}

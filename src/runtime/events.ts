@@ -2,7 +2,7 @@
 // records the run may touch (the one the event names, plus what the rules find it refers
 // to). An event no trigger accepts changes nothing, and says why.
 import type { InputProblem } from "../diagnostics/input-problem.js";
-import { jsonErrorPlace, jsonErrorReason } from "../diagnostics/input-problem.js";
+import { parseJsonInput } from "../diagnostics/input-problem.js";
 import type { Plan } from "../plan/types.js";
 import type { SystemCatalog } from "../systems/load.js";
 import type { RunScope } from "./links.js";
@@ -17,12 +17,9 @@ export interface RunEvent {
 }
 
 export function parseEvent(text: string, file: string): RunEvent | { problems: InputProblem[] } {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    return { problems: [{ file, ...jsonErrorPlace(text, error as Error), message: `not valid JSON: ${jsonErrorReason(error as Error)}` }] };
-  }
+  const parsed = parseJsonInput(text, file);
+  if ("problems" in parsed) return parsed;
+  const data = parsed.data;
   const problem = (pointer: string, message: string) => ({ problems: [{ file, pointer, message }] });
   if (!data || typeof data !== "object" || Array.isArray(data)) return problem("", 'an event is an object: {"system", "type", "actor"?, "recordId"}');
   const e = data as Record<string, unknown>;

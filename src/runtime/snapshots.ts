@@ -8,7 +8,7 @@ import { Worker } from "node:worker_threads";
 import { Ajv, type ValidateFunction } from "ajv";
 import { isMap, isScalar, parseDocument } from "yaml";
 import type { CollectionDefinition, SystemDefinition } from "../systems/load.js";
-import { jsonErrorPlace, jsonErrorReason, type InputProblem } from "../diagnostics/input-problem.js";
+import { parseJsonInput, type InputProblem } from "../diagnostics/input-problem.js";
 import { escapePointer, findDuplicateKey } from "./json-keys.js";
 import { RecordTable } from "./record-table.js";
 import type { Rec } from "./values.js";
@@ -115,16 +115,11 @@ function duplicateProblem(file: string, text: string): InputProblem | undefined 
 }
 
 function parseJson(text: string, file: string, scanForDuplicates: boolean): { data: unknown } | { problems: InputProblem[] } {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    const place = jsonErrorPlace(text, error as Error);
-    return { problems: [{ file, ...place, message: `not valid JSON: ${jsonErrorReason(error as Error)}` }] };
-  }
+  const parsed = parseJsonInput(text, file);
+  if ("problems" in parsed) return parsed;
   const duplicate = scanForDuplicates ? duplicateProblem(file, text) : undefined;
   if (duplicate) return { problems: [duplicate] };
-  return { data };
+  return parsed;
 }
 
 function parseYaml(text: string, file: string): { data: unknown } | { problems: InputProblem[] } {

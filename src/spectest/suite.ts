@@ -1,14 +1,13 @@
 // A suite: the test files under some paths, each with the spec it tests compiled once, and
 // its cases ready to run one by one (the command runs them all; vitest gives each its own
 // `it`). A spec that does not compile fails every case of its files, with its diagnostics.
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
 import { hasErrors } from "../diagnostics/diagnostic.js";
 import type { InputProblem } from "../diagnostics/input-problem.js";
 import { renderText, sortDiagnostics, toJson } from "../diagnostics/render.js";
 import { compileSpec, integrationName, type Compiled } from "../pipeline.js";
 import type { SystemCatalog } from "../systems/load.js";
-import { displayPath, UsageError } from "../cli/files.js";
+import { displayPath, findFiles, UsageError } from "../cli/files.js";
 import { readTestFile, TEST_FILE_SUFFIX, type TestCase, type TestFile } from "./format.js";
 import { caseResult, runCase, type CaseResult } from "./run-case.js";
 
@@ -34,30 +33,12 @@ export interface SuiteCase {
  * and for a `.sync` file the test file beside it. Sorted, each once.
  */
 export function findTestFiles(paths: readonly string[]): string[] {
-  const found = new Set<string>();
-  const visit = (path: string, explicit: boolean): void => {
-    let stat;
-    try {
-      stat = statSync(path);
-    } catch {
-      throw new UsageError(`${path}: no such file or folder`);
-    }
-    if (stat.isDirectory()) {
-      for (const entry of readdirSync(path).sort()) {
-        if (entry === "node_modules" || entry.startsWith(".")) continue;
-        const child = join(path, entry);
-        if (entry.endsWith(TEST_FILE_SUFFIX) || statSync(child).isDirectory()) visit(child, false);
-      }
-    } else if (explicit && path.endsWith(".sync")) {
-      const beside = path.slice(0, -".sync".length) + TEST_FILE_SUFFIX;
-      if (!existsSync(beside)) throw new UsageError(`${path} has no test file; write its cases in ${beside}`);
-      found.add(beside);
-    } else if (explicit || path.endsWith(TEST_FILE_SUFFIX)) {
-      found.add(path);
-    }
-  };
-  for (const path of paths) visit(path, true);
-  return [...found].sort();
+  return findFiles(paths, TEST_FILE_SUFFIX, (path) => {
+    if (!path.endsWith(".sync")) return path;
+    const beside = path.slice(0, -".sync".length) + TEST_FILE_SUFFIX;
+    if (!existsSync(beside)) throw new UsageError(`${path} has no test file; write its cases in ${beside}`);
+    return beside;
+  });
 }
 
 /** Compiles each spec once, however many test files name it. */

@@ -4,7 +4,7 @@
 // JSON file that `--state` names.
 import { existsSync, readFileSync } from "node:fs";
 import { writeFileAtomic } from "../fs/write-atomic.js";
-import { jsonErrorPlace, jsonErrorReason, type InputProblem } from "../diagnostics/input-problem.js";
+import { parseJsonInput, type InputProblem } from "../diagnostics/input-problem.js";
 
 export const STATE_VERSION = 1;
 
@@ -72,12 +72,9 @@ export function serializeState(integration: string, state: SyncState): string {
 }
 
 export function parseState(text: string, file: string, integration: string): SyncState | { problems: InputProblem[] } {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    return { problems: [{ file, ...jsonErrorPlace(text, error as Error), message: `not valid JSON: ${jsonErrorReason(error as Error)}` }] };
-  }
+  const parsed = parseJsonInput(text, file);
+  if ("problems" in parsed) return parsed;
+  const data = parsed.data;
   const problem = (pointer: string, message: string) => ({ problems: [{ file, pointer, message }] });
   if (!data || typeof data !== "object" || Array.isArray(data)) return problem("", "a state file is an object written by `syncspec apply`");
   const d = data as Partial<StateFile>;
