@@ -452,23 +452,21 @@ export function buildAst(cst: CstNode, lexed: Tokens, textLength: number): Resul
     const fields = tokens(n, "field");
     const indexes = nodes(n, "index");
     if (fields.length === 0 && indexes.length === 0) return result;
-    const steps: { offset: number; apply: (e: A.Expr) => A.Expr }[] = [];
-    for (const field of fields) {
-      steps.push({
-        offset: field.startOffset,
-        apply: (object) => ({ kind: "member", object, field: name(field), span: { start: object.span.start, end: field.endOffset! + 1 } }),
-      });
-    }
+    // Dots and brackets interleave: merge the two lists by where each stands in the text.
     const closers = tokens(n, "RBracket");
-    indexes.forEach((indexNode, i) => {
-      const close = closers[i]!;
-      steps.push({
-        offset: indexNode.location!.startOffset,
-        apply: (object) => ({ kind: "index", object, index: expression(indexNode), span: { start: object.span.start, end: close.endOffset! + 1 } }),
-      });
-    });
-    steps.sort((a, b) => a.offset - b.offset);
-    for (const step of steps) result = step.apply(result);
+    let f = 0;
+    let x = 0;
+    while (f < fields.length || x < indexes.length) {
+      const field = fields[f];
+      const index = indexes[x];
+      if (field && (!index || field.startOffset < index.location!.startOffset)) {
+        result = { kind: "member", object: result, field: name(field), span: { start: result.span.start, end: field.endOffset! + 1 } };
+        f++;
+      } else {
+        result = { kind: "index", object: result, index: expression(index!), span: { start: result.span.start, end: closers[x]!.endOffset! + 1 } };
+        x++;
+      }
+    }
     return result;
   }
 

@@ -360,6 +360,9 @@ export class LinkRun implements LinkPairs {
     const lk = this.keyOf("left", l);
     const rk = this.keyOf("right", r);
     let values = this.synced.values(this.plan.id, lk, rk);
+    // A pair made in this run flows whole, write-backs included, even in a run an event limits
+    // to one direction: "a record created in a run gets its write-back in that run".
+    const canWrite = (side: Side): boolean => created !== undefined || this.scope.canWrite(this.side(side).system);
     // Each mapping reads the pair as it stands: after a write, the records are read again.
     const frame: Frame = [this.current("left", lk) ?? l, this.current("right", rk) ?? r];
     const refresh = (): void => {
@@ -370,7 +373,7 @@ export class LinkRun implements LinkPairs {
       for (const m of this.mappings) {
         if (m.condition && m.condition(frame) !== true) continue;
         if (m.plan.kind === "oneWay") {
-          if (!this.scope.canWrite(this.side(m.plan.into).system)) continue;
+          if (!canWrite(m.plan.into)) continue;
           const into = m.plan.into;
           const value = m.value!(frame);
           // A value the same as the target's through the mapping's `as` function is not written.
@@ -389,7 +392,7 @@ export class LinkRun implements LinkPairs {
           values = writable;
         }
       }
-      if (this.writeBack && this.scope.canWrite(this.side(this.writeBack.into).system)) {
+      if (this.writeBack && canWrite(this.writeBack.into)) {
         const into = this.writeBack.into;
         this.write(into, into === "left" ? lk : rk, this.writeBack.target, this.writeBack.value(frame));
       }
