@@ -180,7 +180,9 @@ export class LinkRun implements LinkPairs {
       }
       return false;
     };
-    const rightOk = right.filter((r) => !skippedOn("right", r));
+    // Without skips on a side there is nothing to filter: a million records need no pass.
+    const rightOk = this.skips.some((sk) => sk.side === "right") ? right.filter((r) => !skippedOn("right", r)) : right;
+    const leftSkips = this.skips.some((sk) => sk.side === "left");
     // One index per match, over the right side's key expressions.
     const indexes = this.matches.map((m) => {
       const index = new Map<string, Rec[]>();
@@ -200,7 +202,7 @@ export class LinkRun implements LinkPairs {
     this.rightPairs = new Map();
     const claimedBy = new Map<string, Rec[]>();
     for (const l of left) {
-      if (skippedOn("left", l)) continue;
+      if (leftSkips && skippedOn("left", l)) continue;
       frame[0] = l;
       frame[1] = undefined;
       for (let i = 0; i < this.matches.length; i++) {
