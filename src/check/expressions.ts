@@ -5,6 +5,7 @@ import type * as A from "../ast/nodes.js";
 import { didYouMean } from "../diagnostics/did-you-mean.js";
 import { FUNCTIONS_BY_NAME } from "../functions/catalog.js";
 import type * as P from "../plan/types.js";
+import { walk } from "../plan/walk.js";
 import type { CollectionDefinition, SystemDefinition } from "../systems/load.js";
 import {
   ANY,
@@ -70,7 +71,7 @@ export function checkTyped(expr: A.Expr, env: Env, expected: Type, what: string)
   if (!assignable(result.type, expected)) {
     env.ctx.error("TYP001", expr.span, `${what} must be ${describe(expected)}, but this is ${describe(result.type)}`);
   }
-  checkEnumLiteral(expr, result.type, expected, env);
+  checkEnumLiteral(expr, expected, env);
   return result;
 }
 
@@ -271,7 +272,7 @@ function checkIndex(expr: Extract<A.Expr, { kind: "index" }>, env: Env): Checked
       if (!comparable(left.type, right.type)) {
         ctx.error("TYP001", term.span, `cannot compare ${describe(left.type)} with ${describe(right.type)}`);
       }
-      checkEnumLiteral(term.right, right.type, left.type, env);
+      checkEnumLiteral(term.right, left.type, env);
       fields.push(left.ir);
       values.push(right.ir);
     }
@@ -332,7 +333,7 @@ function checkCall(expr: Extract<A.Expr, { kind: "call" }>, env: Env): Typed {
     }
   }
   const args = expr.args.map((a) => checkExpr(a, env));
-  if (fn.aggregate && (args.length === 0 || !isListLike(args[0]!.type))) {
+  if (fn.aggregate && (args.length === 0 || args[0]!.type.kind !== "list")) {
     if (!env.group) {
       ctx.error("TYP005", expr.span, `\`${name}(${args.length === 0 ? "" : "x"})\` adds up the rows of one target record, so it belongs in an \`upsert\` or \`create\` block of a \`from\` rule; to add up a list here, pass a list`);
       return FAILED;
@@ -356,10 +357,6 @@ function checkCall(expr: Extract<A.Expr, { kind: "call" }>, env: Env): Typed {
   }
   const compare = (name === "min" || name === "max") && args[0] ? compareAs(args[0].type) : undefined;
   return { type, ir: { op: "call", fn: name, args: args.map((a) => a.ir), ...(compare ? { compare } : {}) } };
-}
-
-function isListLike(type: Type): boolean {
-  return type.kind === "list";
 }
 
 function checkLinked(expr: Extract<A.Expr, { kind: "call" }>, env: Env): Typed {
@@ -442,8 +439,8 @@ function checkBinary(expr: Extract<A.Expr, { kind: "binary" }>, env: Env): Typed
     } else if (op !== "==" && op !== "!=" && (!ordered(left.type) || !ordered(right.type))) {
       ctx.error("TYP001", expr.span, `\`${op}\` needs values with an order (numbers, texts, dates), not ${describe(left.type)}`);
     }
-    checkEnumLiteral(expr.right, right.type, left.type, env);
-    checkEnumLiteral(expr.left, left.type, right.type, env);
+    checkEnumLiteral(expr.right, left.type, env);
+    checkEnumLiteral(expr.left, right.type, env);
     // Compare as the more telling side: a date beats the string literal it is compared with.
     const telling = (t: Type): boolean => t.kind !== "null" && t.kind !== "any" && !(t.kind === "enum" && t.values.length === 1);
     const as = compareAs(telling(left.type) || !telling(right.type) ? (left.type.kind === "null" || left.type.kind === "any" ? right.type : left.type) : right.type) ?? "value";
@@ -474,8 +471,8 @@ function isText(type: Type): boolean {
 }
 
 /** A string literal compared with an enum must be one of its values: `status == "Succeded"` is a typo. */
-function checkEnumLiteral(literal: A.Expr, literalType: Type, against: Type, env: Env): void {
-  if (literal.kind !== "string" || against.kind !== "enum" || literalType.kind !== "enum") return;
+function checkEnumLiteral(literal: A.Expr, against: Type, env: Env): void {
+  if (literal.kind !== "string" || against.kind !== "enum") return;
   if (!against.values.includes(literal.value)) {
     const suggestion = didYouMean(literal.value, against.values);
     env.ctx.error("TYP004", literal.span, `${JSON.stringify(literal.value)} is not one of the allowed values ${describe(against)}`, {
@@ -486,7 +483,7 @@ function checkEnumLiteral(literal: A.Expr, literalType: Type, against: Type, env
 
 function checkEnumLiteralsIn(listExpr: A.Expr, item: Type, env: Env): void {
   if (listExpr.kind !== "list") return;
-  for (const element of listExpr.items) checkEnumLiteral(element, { kind: "enum", values: [] }, item, env);
+  for (const element of listExpr.items) checkEnumLiteral(element, item, env);
 }
 
 /** A path from an alias through fields: `contact.address.city` -> alias contact, ["address", "city"]. */
@@ -510,60 +507,8 @@ export function fieldPath(expr: A.Expr): { alias: string; path: string[] } | und
 
 /** The aliases an expression's plan step reads, so a check can tell which side it is about. */
 export function varsOf(ir: P.Expr, into = new Set<string>()): Set<string> {
-  const visit = (e: P.Expr): void => {
-    switch (e.op) {
-      case "var":
-        into.add(e.name);
-        return;
-      case "get":
-        return visit(e.of);
-      case "byKey":
-        return visit(e.key);
-      case "find":
-        e.values.forEach(visit);
-        return;
-      case "linked":
-        return visit(e.record);
-      case "call":
-        e.args.forEach(visit);
-        return;
-      case "aggregate":
-        if (e.arg) visit(e.arg);
-        return;
-      case "compare":
-      case "arithmetic":
-        visit(e.left);
-        visit(e.right);
-        return;
-      case "in":
-        visit(e.item);
-        visit(e.list);
-        return;
-      case "concat":
-        e.parts.forEach(visit);
-        return;
-      case "and":
-      case "or":
-        e.args.forEach(visit);
-        return;
-      case "not":
-      case "negate":
-        return visit(e.arg);
-      case "if":
-        visit(e.condition);
-        visit(e.then);
-        visit(e.else);
-        return;
-      case "list":
-        e.items.forEach(visit);
-        return;
-      case "object":
-        e.entries.forEach(([, v]) => visit(v));
-        return;
-      default:
-        return;
-    }
-  };
-  visit(ir);
+  walk(ir, (e) => {
+    if (e.op === "var") into.add(e.name);
+  });
   return into;
 }

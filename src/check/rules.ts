@@ -3,6 +3,7 @@
 import type * as A from "../ast/nodes.js";
 import { didYouMean } from "../diagnostics/did-you-mean.js";
 import type * as P from "../plan/types.js";
+import { some } from "../plan/walk.js";
 import type { CollectionDefinition } from "../systems/load.js";
 import type { Span } from "../source/source-file.js";
 import { ANY, STR, assignable, describe, isStringLike, type Type } from "../types/type.js";
@@ -172,15 +173,7 @@ export function checkRequired(ctx: CheckContext, span: Span, system: string, col
 }
 
 function usesAggregate(expr: P.Expr): boolean {
-  if (expr.op === "aggregate") return true;
-  for (const value of Object.values(expr)) {
-    if (Array.isArray(value)) {
-      for (const item of value) {
-        if (Array.isArray(item) ? usesAggregate(item[1] as P.Expr) : item && typeof item === "object" && "op" in item && usesAggregate(item as P.Expr)) return true;
-      }
-    } else if (value && typeof value === "object" && "op" in value && usesAggregate(value as P.Expr)) return true;
-  }
-  return false;
+  return some(expr, (e) => e.op === "aggregate");
 }
 
 /** A write block's assignments, checked against the target record's fields. */

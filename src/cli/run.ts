@@ -146,7 +146,7 @@ function jsonResult(integration: string, result: RunResult) {
 function summary(integration: string, result: RunResult, written: boolean): string {
   const counts = new Map<string, number>();
   for (const o of result.outcomes) counts.set(o.action, (counts.get(o.action) ?? 0) + 1);
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : word.endsWith("ct") ? "s" : "s"}`;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
   const parts = ["create", "update", "delete", "conflict", "skip"].filter((a) => counts.has(a)).map((a) => plural(counts.get(a)!, a));
   const lines = [`${integration}: ${parts.length > 0 ? parts.join(", ") : "nothing to do"}`];
   const width = Math.max(0, ...result.outcomes.map((o) => `${o.system}.${o.collection} ${o.key ?? ""}`.length));

@@ -2,9 +2,6 @@
 // loaded, so the compiler and the runtime cannot drift apart unnoticed.
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import schema from "./plan.schema.json" with { type: "json" };
-import type { Plan } from "./types.js";
-
-export const PLAN_SCHEMA: object = schema;
 
 // Compiled on first use: compiling the schema costs more than checking every seed spec,
 // and `syncspec check` neither writes nor loads a plan.
@@ -15,8 +12,4 @@ export function planProblems(plan: unknown): string[] {
   validate ??= new Ajv({ allErrors: false, strict: false }).compile(schema);
   if (validate(plan)) return [];
   return (validate.errors ?? []).map((e: ErrorObject) => `${e.instancePath || "/"}: ${e.message ?? "is invalid"}`);
-}
-
-export function isPlan(value: unknown): value is Plan {
-  return planProblems(value).length === 0;
 }

@@ -12,6 +12,8 @@ export interface DuplicateKey {
   readonly offset: number;
 }
 
+import { CLOSE_ARRAY, CLOSE_OBJECT, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from "./key-count.js";
+
 /** Text with no bracket outside a string: strings whole (an unrolled loop), anything else but brackets and quotes. */
 const SKIP = /[^"{}[\]]*(?:"[^"\\]*(?:\\.[^"\\]*)*"[^"{}[\]]*)*/y;
 /** At the top two levels, where every string may be a key: text up to the next quote or bracket. */
@@ -20,12 +22,6 @@ const SHALLOW = /[^"{}[\]]+/y;
 const STRING = /"[^"\\]*(?:\\.[^"\\]*)*"/y;
 /** A member's key: a string followed by a colon. */
 const KEY = /"([^"\\]*(?:\\.[^"\\]*)*)"\s*:/y;
-
-const OPEN_OBJECT = 123;
-const CLOSE_OBJECT = 125;
-const OPEN_ARRAY = 91;
-const CLOSE_ARRAY = 93;
-const QUOTE = 34;
 
 export function escapePointer(segment: string): string {
   return segment.replace(/~/g, "~0").replace(/\//g, "~1");

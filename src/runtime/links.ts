@@ -3,6 +3,7 @@
 // fields flow: one-way fields copy, two-way fields merge three ways against the last synced
 // values, and the conflict policy decides when both sides changed.
 import type { Expr, LinkPlan, MappingPlan, Side } from "../plan/types.js";
+import { some, walk } from "../plan/walk.js";
 import { syncedValue } from "../state/state.js";
 import type { StateDraft } from "../state/draft.js";
 import type { LinkPairs, RunContext } from "./context.js";
@@ -246,6 +247,21 @@ export class LinkRun implements LinkPairs {
     }
   }
 
+  /** The left records the round before changed, on either side of their pair. */
+  private changedLeftRecords(leftKeys: Iterable<string> = [], rightKeys: Iterable<string> = []): Rec[] {
+    const keys = new Set(leftKeys);
+    for (const rk of rightKeys) {
+      const lk = this.rightPairs.get(rk);
+      if (typeof lk === "string") keys.add(lk);
+    }
+    const records: Rec[] = [];
+    for (const key of keys) {
+      const record = this.leftState.get(key);
+      if (record) records.push(record);
+    }
+    return records;
+  }
+
   private pairingChanged(previous: Touches): boolean {
     const { left, right } = this.touchedIn(previous);
     for (const [touch, fields] of [
@@ -268,13 +284,7 @@ export class LinkRun implements LinkPairs {
     const incremental = round > 0 && !this.flowReadsBeyond && !this.overViews;
     const changed = incremental ? this.touchedIn(previous) : {};
     if (incremental && !changed.left && !changed.right) return;
-    const left = incremental ? [...new Set([...(changed.left?.keys ?? []), ...[...(changed.right?.keys ?? [])].flatMap((k) => {
-      const lk = this.rightPairs.get(k);
-      return typeof lk === "string" ? [lk] : [];
-    })])].flatMap((k) => {
-      const l = this.leftState.get(k);
-      return l ? [l] : [];
-    }) : (this.ctx.rows(this.plan.left.source) as Rec[]);
+    const left = incremental ? this.changedLeftRecords(changed.left?.keys, changed.right?.keys) : (this.ctx.rows(this.plan.left.source) as Rec[]);
     for (const l of left) {
       const rk = this.leftPairs.get(this.keyOf("left", l));
       if (rk === undefined || rk instanceof SkipRow) continue;
@@ -441,11 +451,12 @@ export class LinkRun implements LinkPairs {
     if (sameFor(mapping, lv, rv)) return hasLast && sameFor(mapping, lv, last) ? last : lv;
     let winner: Side;
     let conflict = false;
+    let tie = false;
     if (created) winner = created === "left" ? "right" : "left";
     else if (hasLast && sameFor(mapping, lv, last)) winner = "right";
     else if (hasLast && sameFor(mapping, rv, last)) winner = "left";
     else {
-      winner = this.resolve(frame);
+      ({ winner, tie } = this.resolve(frame));
       conflict = true;
     }
     const loser: Side = winner === "left" ? "right" : "left";
@@ -460,7 +471,7 @@ export class LinkRun implements LinkPairs {
       const why =
         this.plan.conflicts?.policy === "prefer"
           ? `${winnerSystem} is preferred`
-          : this.tie
+          : tie
             ? `both records are as new, and a tie goes to ${winnerSystem}`
             : `${winnerSystem}'s record is the newer`;
       this.outcomes.add(
@@ -474,19 +485,16 @@ export class LinkRun implements LinkPairs {
     return value;
   }
 
-  private tie = false;
-
-  private resolve(frame: Frame): Side {
-    this.tie = false;
+  /** Which side the conflict policy keeps, and whether it came down to the tie rule. */
+  private resolve(frame: Frame): { winner: Side; tie: boolean } {
     const conflicts = this.plan.conflicts;
-    if (!conflicts) return "left";
-    if (conflicts.policy === "prefer") return conflicts.side;
+    if (!conflicts) return { winner: "left", tie: false };
+    if (conflicts.policy === "prefer") return { winner: conflicts.side, tie: false };
     const lt = moment(this.stamps!.left(frame));
     const rt = moment(this.stamps!.right(frame));
-    if (lt !== null && (rt === null || lt > rt)) return "left";
-    if (rt !== null && (lt === null || rt > lt)) return "right";
-    this.tie = true;
-    return conflicts.tie;
+    if (lt !== null && (rt === null || lt > rt)) return { winner: "left", tie: false };
+    if (rt !== null && (lt === null || rt > lt)) return { winner: "right", tie: false };
+    return { winner: conflicts.tie, tie: true };
   }
 
   /** A two-way field's value in the left side's shape: objects with renamed sub-fields use the left names. */
@@ -522,32 +530,16 @@ export class LinkRun implements LinkPairs {
 
 /** Whether an expression reads anything beyond the records bound to names: lookups, views, links. */
 export function readsBeyond(expr: Expr): boolean {
-  if (expr.op === "rows" || expr.op === "byKey" || expr.op === "find" || expr.op === "linked") return true;
-  for (const value of Object.values(expr)) {
-    if (Array.isArray(value)) {
-      for (const item of value) {
-        const e = (Array.isArray(item) ? item[1] : item) as unknown;
-        if (e && typeof e === "object" && "op" in e && readsBeyond(e as Expr)) return true;
-      }
-    } else if (value && typeof value === "object" && "op" in value && readsBeyond(value as Expr)) return true;
-  }
-  return false;
+  return some(expr, (e) => e.op === "rows" || e.op === "byKey" || e.op === "find" || e.op === "linked");
 }
 
 /** The top-level fields of an alias's record that expressions read. */
 function fieldsRead(exprs: readonly Expr[], alias: string): Set<string> {
   const fields = new Set<string>();
-  const visit = (e: Expr): void => {
-    if (e.op === "get" && e.of.op === "var" && e.of.name === alias) fields.add(e.field);
-    for (const value of Object.values(e)) {
-      if (Array.isArray(value)) {
-        for (const item of value) {
-          const inner = (Array.isArray(item) ? item[1] : item) as unknown;
-          if (inner && typeof inner === "object" && "op" in inner) visit(inner as Expr);
-        }
-      } else if (value && typeof value === "object" && "op" in value) visit(value as Expr);
-    }
-  };
-  exprs.forEach(visit);
+  for (const expr of exprs) {
+    walk(expr, (e) => {
+      if (e.op === "get" && e.of.op === "var" && e.of.name === alias) fields.add(e.field);
+    });
+  }
   return fields;
 }

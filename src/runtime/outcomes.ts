@@ -24,15 +24,6 @@ export class Outcomes {
     else if (!entry.reasons.includes(reason)) entry.reasons.push(reason);
   }
 
-  /** Drops what a record's later create or delete makes moot, e.g. updates of a record this run created. */
-  forget(system: string, collection: string, key: string, action: Action): void {
-    this.byRecord.delete(JSON.stringify([system, collection, key, action]));
-  }
-
-  has(system: string, collection: string, key: string, action: Action): boolean {
-    return this.byRecord.has(JSON.stringify([system, collection, key, action]));
-  }
-
   /** Sorted by system, collection, key, then action: the same run gives the same list. */
   list(): Outcome[] {
     return [...this.byRecord.values()]

@@ -4,6 +4,7 @@
 // A run is computed whole: views, then links (pairs, fields, creates), then rules, in
 // rounds, each round seeing what the ones before wrote, until a round changes nothing.
 import type { Expr, LinkPlan, Plan, RulePlan, Source, ViewPlan } from "../plan/types.js";
+import { walk } from "../plan/walk.js";
 import type { SystemCatalog } from "../systems/load.js";
 import { StateDraft } from "../state/draft.js";
 import { emptyState, type SyncState } from "../state/state.js";
@@ -168,31 +169,17 @@ function readsOf(plan: Plan, what: { view: ViewPlan } | { link: LinkPlan } | { r
     } else found.add(`${s.system}.${s.collection}`);
   };
   const exprs = (list: readonly Expr[]): void => {
-    for (const e of list) walk(e);
-  };
-  const walk = (e: Expr): void => {
-    switch (e.op) {
-      case "rows":
-        return source(e.source);
-      case "byKey":
-        source(e.source);
-        return walk(e.key);
-      case "find":
-        source(e.source);
-        return exprs(e.values);
-      case "linked": {
-        const link = plan.links[e.link];
-        if (link) {
-          source(link.left.source);
-          source(link.right.source);
+    for (const expr of list) {
+      walk(expr, (e) => {
+        if (e.op === "rows" || e.op === "byKey" || e.op === "find") source(e.source);
+        else if (e.op === "linked") {
+          const link = plan.links[e.link];
+          if (link) {
+            source(link.left.source);
+            source(link.right.source);
+          }
         }
-        return walk(e.record);
-      }
-      default:
-        for (const value of Object.values(e)) {
-          if (Array.isArray(value)) for (const item of value) if (item && typeof item === "object") (Array.isArray(item) ? walk(item[1] as Expr) : "op" in item && walk(item as Expr));
-          if (value && typeof value === "object" && !Array.isArray(value) && "op" in value) walk(value as Expr);
-        }
+      });
     }
   };
   if ("view" in what) source({ view: what.view.name });

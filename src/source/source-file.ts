@@ -61,12 +61,3 @@ export class SourceFile {
     return starts;
   }
 }
-
-export function span(start: number, end: number): Span {
-  return { start, end };
-}
-
-/** The smallest span covering both. */
-export function cover(a: Span, b: Span): Span {
-  return { start: Math.min(a.start, b.start), end: Math.max(a.end, b.end) };
-}
