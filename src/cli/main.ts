@@ -19,6 +19,11 @@ commands:
                              what a run would change: one JSON Patch per system, with outcomes
   apply SPEC ...             the options of plan; writes the patched snapshots, then the state
   test [PATH ...]            run the specs' test cases (*.test.yaml; default specs/) [--json] [--systems DIR]
+  run DEPLOYMENT             run every integration of a deployment once, then a summary table
+            [--watch]        then keep running on the schedules and webhooks (/healthz, /metrics)
+            [--sandbox]      against syncspec's own loopback servers with the sample data
+  runs DEPLOYMENT            the run history and the records systems refused [--integration NAME]
+            [--limit N] [--json]
 
 --systems DIR names the folder of system definitions; by default it is the nearest
 integrations/ above the specs.
@@ -27,7 +32,7 @@ integrations/ above the specs.
 const out = (text: string): void => void process.stdout.write(text);
 const err = (text: string): void => void process.stderr.write(text);
 
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === "help" || command === "--help" || command === "-h") {
     out(USAGE);
@@ -84,6 +89,21 @@ export function main(argv: string[]): number {
         const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: "boolean" }, systems: { type: "string" } } });
         return runTests({ paths: positionals, json: values.json ?? false, ...(values.systems ? { systems: values.systems } : {}) }, out, err);
       }
+      case "run": {
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { watch: { type: "boolean" }, sandbox: { type: "boolean" }, systems: { type: "string" } } });
+        if (positionals.length !== 1) throw new UsageError("run takes one deployment file (such as specs/sandbox.deploy.yaml)");
+        // The service's parts (HTTP, SQLite) load only for the commands that use them.
+        const { runService } = await import("./run-service.js");
+        return await runService({ deployment: positionals[0]!, watch: values.watch ?? false, sandbox: values.sandbox ?? false, ...(values.systems ? { systems: values.systems } : {}) }, out, err);
+      }
+      case "runs": {
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { integration: { type: "string" }, limit: { type: "string" }, json: { type: "boolean" } } });
+        if (positionals.length !== 1) throw new UsageError("runs takes one deployment file");
+        const limit = values.limit === undefined ? 20 : Number(values.limit);
+        if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit takes a whole number of runs, not ${values.limit}`);
+        const { showRuns } = await import("./runs.js");
+        return showRuns({ deployment: positionals[0]!, limit, json: values.json ?? false, ...(values.integration ? { integration: values.integration } : {}) }, out, err);
+      }
       default:
         throw new UsageError(`unknown command \`${command}\``);
     }
@@ -98,4 +118,4 @@ export function main(argv: string[]): number {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

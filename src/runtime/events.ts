@@ -3,7 +3,7 @@
 // to). An event no trigger accepts changes nothing, and says why.
 import type { InputProblem } from "../diagnostics/input-problem.js";
 import { parseJsonInput } from "../diagnostics/input-problem.js";
-import type { Plan } from "../plan/types.js";
+import type { Plan, TriggerPlan } from "../plan/types.js";
 import type { SystemCatalog } from "../systems/load.js";
 import type { RunScope } from "./links.js";
 import type { Outcomes } from "./outcomes.js";
@@ -38,14 +38,20 @@ export function parseEvent(text: string, file: string): RunEvent | { problems: I
   };
 }
 
+/** The triggers of a plan that accept an event: its system, one of its types, one of its actors. */
+export function acceptingTriggers(plan: Plan, event: RunEvent): Extract<TriggerPlan, { kind: "event" }>[] {
+  return plan.triggers.filter(
+    (t): t is Extract<TriggerPlan, { kind: "event" }> =>
+      t.kind === "event" && t.system === event.system && (t.events === null || t.events.includes(event.type)) && (t.actors === null || (event.actor !== undefined && t.actors.includes(event.actor))),
+  );
+}
+
 /** The scope of the run an event starts, or undefined (with an outcome saying why) when it starts none. */
 export function eventScope(plan: Plan, systems: SystemCatalog, event: RunEvent, workspace: Workspace, outcomes: Outcomes): { scope: RunScope; roots: Set<string> } | undefined {
   const system = systems.get(event.system);
   const collection = system?.events.get(event.type) ?? "";
   const actor = event.actor ? ` by ${event.actor}` : "";
-  const accepting = plan.triggers.filter(
-    (t) => t.kind === "event" && t.system === event.system && (t.events === null || t.events.includes(event.type)) && (t.actors === null || (event.actor !== undefined && t.actors.includes(event.actor))),
-  );
+  const accepting = acceptingTriggers(plan, event);
   if (accepting.length === 0) {
     outcomes.add(event.system, collection, event.recordId, "skip", `no trigger of ${plan.integration} accepts ${event.system} ${event.type}${actor}, so the event started no run`);
     return undefined;

@@ -78,7 +78,7 @@ export function resolveParams(plan: Plan, given: readonly (readonly [string, str
   for (const param of plan.params) {
     if (values.has(param.name)) continue;
     if (param.default !== undefined) values.set(param.name, param.default);
-    else if (param.required) problems.push({ file: where, message: `${plan.integration} needs the param ${param.name} (${param.type}); give it with --param ${param.name}=VALUE` });
+    else if (param.required) problems.push({ file: where, message: `${plan.integration} needs the param ${param.name} (${param.type}); give it ${where === "--param" ? `with --param ${param.name}=VALUE` : `under params (${param.name}: VALUE)`}` });
   }
   return problems.length > 0 ? { problems } : values;
 }

@@ -3,7 +3,7 @@
 //
 // A run is computed whole: views, then links (pairs, fields, creates), then rules, in
 // rounds, each round seeing what the ones before wrote, until a round changes nothing.
-import type { Expr, LinkPlan, Plan, RulePlan, Source, ViewPlan } from "../plan/types.js";
+import type { DirectionPlan, Expr, LinkPlan, Plan, RulePlan, Source, ViewPlan } from "../plan/types.js";
 import { walk } from "../plan/walk.js";
 import type { SystemCatalog } from "../systems/load.js";
 import { StateDraft } from "../state/draft.js";
@@ -34,6 +34,8 @@ export interface RunInput {
   /** Params with their values, defaults filled in (see params.ts). */
   readonly params: ReadonlyMap<string, unknown>;
   readonly event?: RunEvent;
+  /** A scheduled trigger's directions: the run writes only into their targets. Left out: every direction. */
+  readonly directions?: readonly DirectionPlan[];
 }
 
 export interface RunFailure {
@@ -67,6 +69,10 @@ export function runPlan(input: RunInput): RunResult {
 
   // What the run may write and touch: everything, or what an event's triggers allow.
   let scope: RunScope = { canWrite: () => true, includes: () => true };
+  if (input.directions) {
+    const into = new Set(input.directions.map((d) => d.to));
+    scope = { canWrite: (system) => into.has(system), includes: () => true };
+  }
   if (input.event) {
     const scoped = eventScope(plan, systems, input.event, workspace, outcomes);
     if (!scoped) return { patches: emptyPatches(plan), outcomes: outcomes.list(), state: before };

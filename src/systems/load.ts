@@ -3,9 +3,10 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv } from "ajv";
-import { isNode, parseDocument, type Document } from "yaml";
+import { parseDocument } from "yaml";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { SourceFile, type Span } from "../source/source-file.js";
+import { SourceFile } from "../source/source-file.js";
+import { yamlSpan } from "../source/yaml-span.js";
 import type { ObjectType } from "../types/type.js";
 import { DEFINITION_SCHEMA } from "./definition-schema.js";
 import { schemaToType, type SchemaProblem } from "./schema-types.js";
@@ -81,7 +82,7 @@ export function readDefinition(source: SourceFile, folder: string): { definition
     for (const error of validateDefinition.errors ?? []) {
       const path = error.instancePath.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
       const where = error.instancePath === "" ? "the definition" : `/${path.join("/")}`;
-      diagnostics.push(diagnostic("SYS001", locate(doc, path), `${where} ${error.message ?? "is invalid"}`));
+      diagnostics.push(diagnostic("SYS001", yamlSpan(doc, path), `${where} ${error.message ?? "is invalid"}`));
     }
     return { diagnostics };
   }
@@ -94,25 +95,25 @@ export function readDefinition(source: SourceFile, folder: string): { definition
     connector?: Record<string, unknown>;
   };
   if (raw.system !== folder) {
-    diagnostics.push(diagnostic("SYS001", locate(doc, ["system"]), `the system is named ${JSON.stringify(raw.system)} but its folder is ${JSON.stringify(folder)}; they must agree`));
+    diagnostics.push(diagnostic("SYS001", yamlSpan(doc, ["system"]), `the system is named ${JSON.stringify(raw.system)} but its folder is ${JSON.stringify(folder)}; they must agree`));
   }
   const collections = new Map<string, CollectionDefinition>();
   for (const [name, collection] of Object.entries(raw.collections)) {
     const problems: SchemaProblem[] = [];
     const type = schemaToType(collection.schema, problems, [], { system: raw.system, collection: name, key: collection.key });
     for (const problem of problems) {
-      diagnostics.push(diagnostic("SYS001", locate(doc, ["collections", name, "schema", ...problem.path.map(String)]), problem.message));
+      diagnostics.push(diagnostic("SYS001", yamlSpan(doc, ["collections", name, "schema", ...problem.path.map(String)]), problem.message));
     }
     if (type.kind !== "object") continue;
     if (!type.fields.has(collection.key)) {
-      diagnostics.push(diagnostic("SYS001", locate(doc, ["collections", name, "key"]), `the key field ${JSON.stringify(collection.key)} is not a property of the record`));
+      diagnostics.push(diagnostic("SYS001", yamlSpan(doc, ["collections", name, "key"]), `the key field ${JSON.stringify(collection.key)} is not a property of the record`));
     }
     collections.set(name, { name, key: collection.key, schema: collection.schema, type });
   }
   const events = new Map<string, string>();
   for (const [event, { collection }] of Object.entries(raw.events ?? {})) {
     if (!collections.has(collection)) {
-      diagnostics.push(diagnostic("SYS001", locate(doc, ["events", event, "collection"]), `the event names the collection ${JSON.stringify(collection)}, which is not defined`));
+      diagnostics.push(diagnostic("SYS001", yamlSpan(doc, ["events", event, "collection"]), `the event names the collection ${JSON.stringify(collection)}, which is not defined`));
     }
     events.set(event, collection);
   }
@@ -129,13 +130,4 @@ export function readDefinition(source: SourceFile, folder: string): { definition
     },
     diagnostics,
   };
-}
-
-/** The span of the YAML node at a path, or of its nearest ancestor that exists. */
-function locate(doc: Document, path: readonly string[]): Span {
-  for (let length = path.length; length >= 0; length--) {
-    const found = doc.getIn(path.slice(0, length), true);
-    if (isNode(found) && found.range) return { start: found.range[0], end: found.range[1] };
-  }
-  return { start: 0, end: 0 };
 }

@@ -1,0 +1,71 @@
+// What `syncspec run` prints: a line for each run as it ends and each webhook as it is decided,
+// and at the end a table of what each integration did. Words a person reads, never ids of
+// internals; refused records and incomplete reads say what to do about them.
+import type { RunSummary } from "../scheduler/run-integration.js";
+import type { ServiceProgress } from "../scheduler/service.js";
+
+const ACTIONS = ["create", "update", "delete"] as const;
+
+export function progressLine(event: ServiceProgress): string {
+  switch (event.kind) {
+    case "run":
+      return runLine(event.summary);
+    case "event": {
+      const e = event.event;
+      const what = `${event.connection} ${e.type} ${e.recordId}${e.actor ? ` by ${e.actor}` : ""}`;
+      const decision = event.decision;
+      if (decision === "accepted") return `  webhook  ${what}: runs ${event.integrations.join(", ")}`;
+      if (decision === "duplicate") return `  webhook  ${what}: already received (a replay), not run again`;
+      return `  webhook  ${what}: ignored, ${decision.ignored}`;
+    }
+    case "error":
+      return `  error    ${event.integration}: ${event.message}`;
+  }
+}
+
+function runLine(s: RunSummary): string {
+  const applied = totals(s);
+  const did = ACTIONS.filter((a) => applied[a]).map((a) => `${applied[a]} ${past(a)}`);
+  const skipped = s.planned["skip"] ?? 0;
+  if (skipped > 0) did.push(`${skipped} skipped`);
+  if (s.planned["conflict"]) did.push(`${s.planned["conflict"]} conflicts resolved`);
+  if (s.failures.length > 0) did.push(`${s.failures.length} refused`);
+  const result = s.status === "failed" ? "nothing was changed" : did.length > 0 ? did.join(", ") : "nothing to do";
+  const head = `  ${s.status.padEnd(10)} ${s.integration} (${s.trigger}, ${s.seconds.toFixed(2)}s): ${result}`;
+  const lines = [head];
+  for (const f of s.failures.slice(0, 5)) lines.push(`             refused: ${f.system}.${f.write.collection} ${f.write.key} (${f.write.action}): ${f.status ? `${f.status} ` : ""}${f.reason}`);
+  if (s.failures.length > 5) lines.push(`             and ${s.failures.length - 5} more; \`syncspec runs\` lists them all`);
+  if (s.message && s.status !== "partial") lines.push(`             ${s.message}`);
+  return lines.join("\n");
+}
+
+/** The closing table: one row per integration, what its runs did in all. */
+export function summaryTable(summaries: readonly RunSummary[]): string {
+  const rows = new Map<string, { status: string; runs: number; create: number; update: number; delete: number; skip: number; conflict: number; refused: number }>();
+  for (const s of summaries) {
+    const row = rows.get(s.integration) ?? { status: s.status, runs: 0, create: 0, update: 0, delete: 0, skip: 0, conflict: 0, refused: 0 };
+    const applied = totals(s);
+    row.status = s.status;
+    row.runs++;
+    for (const a of ACTIONS) row[a] += applied[a] ?? 0;
+    row.skip += s.planned["skip"] ?? 0;
+    row.conflict += s.planned["conflict"] ?? 0;
+    row.refused += s.failures.length;
+    rows.set(s.integration, row);
+  }
+  const header = ["integration", "last run", "runs", "created", "updated", "deleted", "skipped", "conflicts", "refused"];
+  const body = [...rows].map(([name, r]) => [name, r.status, r.runs, r.create, r.update, r.delete, r.skip, r.conflict, r.refused].map(String));
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd();
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n");
+}
+
+function totals(s: RunSummary): Record<string, number> {
+  const total: Record<string, number> = {};
+  for (const counts of Object.values(s.applied)) for (const [action, n] of Object.entries(counts)) total[action] = (total[action] ?? 0) + n;
+  return total;
+}
+
+function past(action: string): string {
+  return action === "create" ? "created" : action === "update" ? "updated" : "deleted";
+}

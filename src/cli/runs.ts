@@ -1,0 +1,78 @@
+// `syncspec runs DEPLOYMENT`: the run history kept in the deployment's state, newest first,
+// and the records that systems refused and that later runs are still retrying.
+import { existsSync } from "node:fs";
+import { formatProblem } from "../diagnostics/input-problem.js";
+import { loadDeployment } from "../scheduler/deployment.js";
+import { SqliteServiceStore } from "../state/sqlite-store.js";
+import { StateStoreError } from "../state/service-store.js";
+import { displayPath } from "./files.js";
+
+export interface RunsOptions {
+  readonly deployment: string;
+  readonly integration?: string;
+  readonly limit: number;
+  readonly json: boolean;
+}
+
+export function showRuns(options: RunsOptions, out: (t: string) => void, err: (t: string) => void): number {
+  const deployment = loadDeployment(options.deployment);
+  if ("problems" in deployment) {
+    for (const p of deployment.problems) err(`${formatProblem({ ...p, file: displayPath(p.file) })}\n`);
+    return 1;
+  }
+  if (options.integration !== undefined && !deployment.integrations.has(options.integration)) {
+    err(`${displayPath(deployment.file)}: there is no integration ${JSON.stringify(options.integration)}; the integrations are ${[...deployment.integrations.keys()].join(", ")}\n`);
+    return 1;
+  }
+  if (!existsSync(deployment.state)) {
+    out(`no runs yet: ${displayPath(deployment.state)} does not exist (\`syncspec run ${displayPath(deployment.file)}\` makes it)\n`);
+    return 0;
+  }
+  let store: SqliteServiceStore;
+  try {
+    store = new SqliteServiceStore(deployment.state);
+  } catch (error) {
+    if (error instanceof StateStoreError) {
+      err(`${displayPath(error.file)}: error: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  try {
+    const filter = options.integration !== undefined ? { integration: options.integration } : {};
+    const runs = store.runs({ ...filter, limit: options.limit });
+    const failures = store.failures(options.integration);
+    if (options.json) {
+      out(`${JSON.stringify({ runs, failures }, null, 2)}\n`);
+      return 0;
+    }
+    if (runs.length === 0) out("no runs yet\n");
+    for (const run of runs) {
+      const counts = describeCounts(run.counts);
+      out(`${String(run.id).padStart(5)}  ${run.startedAt}  ${run.status.padEnd(11)} ${run.integration} (${run.trigger})${counts ? `: ${counts}` : ""}\n`);
+      if (run.message) out(`       ${run.message}\n`);
+    }
+    if (failures.length > 0) {
+      out(`\n${failures.length} record${failures.length === 1 ? "" : "s"} refused, retried by every run until it applies:\n`);
+      for (const f of failures) {
+        out(`  ${f.integration}: ${f.system}.${f.collection} ${f.key} (${f.action}) ${f.status ?? ""} ${f.reason} [${f.attempts} attempt${f.attempts === 1 ? "" : "s"} since ${f.firstSeen}]\n`);
+      }
+    }
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+/** A run's counts in words: what the systems accepted, then what was skipped, resolved or refused. */
+function describeCounts(counts: Readonly<Record<string, number>>): string {
+  const words: [string, string][] = [
+    ["applied_create", "created"],
+    ["applied_update", "updated"],
+    ["applied_delete", "deleted"],
+    ["skip", "skipped"],
+    ["conflict", "conflicts resolved"],
+    ["failed", "refused"],
+  ];
+  return words.flatMap(([key, word]) => ((counts[key] ?? 0) > 0 ? [`${counts[key]} ${word}`] : [])).join(", ");
+}

@@ -1,0 +1,55 @@
+// How the service reads a system and writes to it. A connector reads whole collections (a
+// collection it cannot read whole is reported, never half-given, since a missing record would
+// look deleted) and applies a run's patch one record at a time, so one refused record does
+// not stop the rest. Here: the interface, files, HTTP (undici), and patch -> per-record writes.
+
+/** A system's records: collection -> key -> record. */
+export type Document = Record<string, Record<string, Record<string, unknown>>>;
+
+export interface ReadResult {
+  /** The collections read whole. */
+  readonly document: Document;
+  /** Collection -> why its read is not whole; such a collection is left out of `document`. */
+  readonly incomplete: ReadonlyMap<string, string>;
+}
+
+export interface RecordWrite {
+  readonly collection: string;
+  readonly key: string;
+  readonly action: "create" | "update" | "delete";
+  /** create: the whole record; update: the changed top-level fields with their new values (null = empty); delete: absent */
+  readonly fields?: Record<string, unknown>;
+}
+
+export interface WriteFailure {
+  readonly write: RecordWrite;
+  /** The HTTP status the system answered with, when it answered. */
+  readonly status?: number;
+  readonly reason: string;
+}
+
+export interface WriteResult {
+  readonly applied: RecordWrite[];
+  readonly failed: WriteFailure[];
+}
+
+export interface Connector {
+  readonly system: string;
+  read(collections: readonly string[]): Promise<ReadResult>;
+  /** Applies writes in order, one request each; a record the system refuses is a failure, the rest go on.
+   *  onApplied is called after each write the system accepted (the runner journals it). */
+  write(writes: readonly RecordWrite[], onApplied?: (w: RecordWrite) => void): Promise<WriteResult>;
+  close(): Promise<void>;
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** Sets a member as an own data property: a key such as `__proto__` is data, never a prototype. */
+export function setMember(object: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
+/** An own member, or undefined: `record["__proto__"]` must not find Object.prototype. */
+export function ownMember<T>(object: Record<string, T> | undefined, key: string): T | undefined {
+  return object !== undefined && hasOwn.call(object, key) ? object[key] : undefined;
+}

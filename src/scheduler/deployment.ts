@@ -1,0 +1,234 @@
+// The deployment file: which specs run, with which params, and how each of their systems is
+// reached (an HTTP API or a snapshot file). Credentials are named by environment variable and
+// read from the environment, never written in the file. Every problem names the file, the
+// line and the place (a JSON Pointer), and nothing runs until the file is whole.
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { Ajv } from "ajv";
+import { parseDocument } from "yaml";
+import type { InputProblem } from "../diagnostics/input-problem.js";
+import { SourceFile } from "../source/source-file.js";
+import { yamlKeySpan } from "../source/yaml-span.js";
+
+export interface ConnectionConfig {
+  readonly name: string;
+  readonly system: string;
+  /** An HTTP API's base URL, or a snapshot file; exactly one. */
+  readonly url?: string;
+  readonly file?: string;
+  /** Environment variables holding the credentials. */
+  readonly tokenEnv?: string;
+  readonly webhookSecretEnv?: string;
+  /** Hosts the connector may call besides the URL's own (a vendor's second API host). */
+  readonly extraHosts: readonly string[];
+  /** The data `--sandbox` serves for this connection (default: the system's sample.json). */
+  readonly sample?: string;
+  /** Records asked for per page, over the system's connector.yaml. */
+  readonly pageSize?: number;
+}
+
+export interface IntegrationConfig {
+  readonly name: string;
+  /** The spec file, resolved against the deployment file's folder. */
+  readonly spec: string;
+  /** Param values as the command line would give them (`--param NAME=VALUE`). */
+  readonly params: readonly (readonly [string, string])[];
+  /** System -> the connection it is reached through (by default, the connection named as the system). */
+  readonly connections: ReadonlyMap<string, string>;
+}
+
+export interface Deployment {
+  readonly file: string;
+  /** The SQLite file that holds the state, resolved against the deployment file's folder. */
+  readonly state: string;
+  readonly server: { readonly host: string; readonly port: number };
+  readonly connections: ReadonlyMap<string, ConnectionConfig>;
+  readonly integrations: ReadonlyMap<string, IntegrationConfig>;
+}
+
+const NAME = "^[a-z][a-z0-9_-]*$";
+const ENV_REF = { type: "object", required: ["env"], additionalProperties: false, properties: { env: { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$" } } };
+
+const SCHEMA = {
+  type: "object",
+  required: ["integrations", "connections"],
+  additionalProperties: false,
+  properties: {
+    state: { type: "string", minLength: 1 },
+    server: {
+      type: "object",
+      additionalProperties: false,
+      properties: { host: { type: "string", minLength: 1 }, port: { type: "integer", minimum: 0, maximum: 65535 } },
+    },
+    connections: {
+      type: "object",
+      propertyNames: { pattern: NAME },
+      additionalProperties: {
+        type: "object",
+        additionalProperties: false,
+        properties: {
+          system: { type: "string", pattern: NAME },
+          url: { type: "string", pattern: "^https?://" },
+          file: { type: "string", minLength: 1 },
+          token: ENV_REF,
+          webhookSecret: ENV_REF,
+          hosts: { type: "array", items: { type: "string", minLength: 1 } },
+          sample: { type: "string", minLength: 1 },
+          pageSize: { type: "integer", minimum: 1, maximum: 10000 },
+        },
+      },
+    },
+    integrations: {
+      type: "object",
+      minProperties: 1,
+      propertyNames: { pattern: NAME },
+      additionalProperties: {
+        type: "object",
+        required: ["spec"],
+        additionalProperties: false,
+        properties: {
+          spec: { type: "string", minLength: 1 },
+          params: { type: "object" },
+          connections: { type: "object", additionalProperties: { type: "string", pattern: NAME } },
+        },
+      },
+    },
+  },
+} as const;
+
+const validate = new Ajv({ allErrors: true, strict: false }).compile(SCHEMA);
+
+interface RawConnection {
+  system?: string;
+  url?: string;
+  file?: string;
+  token?: { env: string } | string;
+  webhookSecret?: { env: string } | string;
+  hosts?: string[];
+  sample?: string;
+  pageSize?: number;
+}
+
+interface RawDeployment {
+  state?: string;
+  server?: { host?: string; port?: number };
+  connections: Record<string, RawConnection>;
+  integrations: Record<string, { spec: string; params?: Record<string, unknown>; connections?: Record<string, string> }>;
+}
+
+export function loadDeployment(file: string): Deployment | { problems: InputProblem[] } {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return { problems: [{ file, message: "no such deployment file" }] };
+  }
+  return parseDeployment(text, file);
+}
+
+export function parseDeployment(text: string, file: string): Deployment | { problems: InputProblem[] } {
+  const source = new SourceFile(file, text);
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  const problems: InputProblem[] = [];
+  const at = (path: readonly (string | number)[], message: string): void => {
+    const { line, column } = source.position(yamlKeySpan(doc, path).start);
+    problems.push({ file, line, column, pointer: path.length === 0 ? "" : `/${path.join("/")}`, message });
+  };
+  for (const error of doc.errors) {
+    const { line, column } = source.position(error.pos[0]);
+    problems.push({ file, line, column, message: `not valid YAML: ${error.message.split("\n")[0]}` });
+  }
+  if (problems.length > 0) return { problems };
+  const data = doc.toJS() as unknown;
+
+  // Secrets written into the file are refused before anything else, with the fix.
+  if (data && typeof data === "object") {
+    const connections = (data as { connections?: unknown }).connections;
+    if (connections && typeof connections === "object") {
+      for (const [name, connection] of Object.entries(connections)) {
+        for (const secret of ["token", "webhookSecret"]) {
+          const value = (connection as Record<string, unknown> | null)?.[secret];
+          if (typeof value === "string") {
+            at(["connections", name, secret], `credentials come from the environment, not the deployment file: write ${secret}: {env: ${name.toUpperCase().replace(/-/g, "_")}_${secret === "token" ? "TOKEN" : "WEBHOOK_SECRET"}} and set that variable`);
+          }
+        }
+      }
+    }
+  }
+  if (problems.length > 0) return { problems };
+
+  if (!validate(data)) {
+    for (const error of validate.errors ?? []) {
+      const path = error.instancePath.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+      const name = error.keyword === "additionalProperties" ? (error.params as { additionalProperty: string }).additionalProperty : undefined;
+      const message =
+        name !== undefined
+          ? `${JSON.stringify(name)} is not a setting here; ${allowedHere(path)}`
+          : error.keyword === "propertyNames"
+            ? "names are lower case letters, digits, - and _ (such as raisedonors-virtuous)"
+            : (error.message ?? "is invalid");
+      at(name !== undefined ? [...path, name] : path, message);
+    }
+    return { problems };
+  }
+  const raw = data as RawDeployment;
+  const dir = dirname(resolve(file));
+
+  const connections = new Map<string, ConnectionConfig>();
+  for (const [name, c] of Object.entries(raw.connections)) {
+    if ((c.url === undefined) === (c.file === undefined)) {
+      at(["connections", name], "a connection has either a url (an HTTP API) or a file (a snapshot), and not both");
+      continue;
+    }
+    connections.set(name, {
+      name,
+      system: c.system ?? name,
+      ...(c.url !== undefined ? { url: c.url } : {}),
+      ...(c.file !== undefined ? { file: resolve(dir, c.file) } : {}),
+      ...(typeof c.token === "object" ? { tokenEnv: c.token.env } : {}),
+      ...(typeof c.webhookSecret === "object" ? { webhookSecretEnv: c.webhookSecret.env } : {}),
+      extraHosts: c.hosts ?? [],
+      ...(c.sample !== undefined ? { sample: resolve(dir, c.sample) } : {}),
+      ...(c.pageSize !== undefined ? { pageSize: c.pageSize } : {}),
+    });
+  }
+
+  const integrations = new Map<string, IntegrationConfig>();
+  for (const [name, i] of Object.entries(raw.integrations)) {
+    const routes = new Map<string, string>(Object.entries(i.connections ?? {}));
+    for (const [system, connection] of routes) {
+      if (!connections.has(connection)) at(["integrations", name, "connections", system], `there is no connection named ${JSON.stringify(connection)}; the connections are ${[...connections.keys()].join(", ")}`);
+    }
+    const params = Object.entries(i.params ?? {}).map(([param, value]) => [param, typeof value === "string" ? value : JSON.stringify(value)] as const);
+    integrations.set(name, { name, spec: resolve(dir, i.spec), params, connections: routes });
+  }
+  if (problems.length > 0) return { problems };
+
+  return {
+    file,
+    state: resolve(dir, raw.state ?? ".syncspec/state.db"),
+    server: { host: raw.server?.host ?? "127.0.0.1", port: raw.server?.port ?? 8787 },
+    connections,
+    integrations,
+  };
+}
+
+/** The connection an integration reaches a system through. */
+export function connectionFor(integration: IntegrationConfig, system: string): string {
+  return integration.connections.get(system) ?? system;
+}
+
+/** Reads a credential named by an environment variable; the message names the variable, never a value. */
+export function credential(env: Readonly<Record<string, string | undefined>>, variable: string | undefined, what: string): { value?: string; problem?: string } {
+  if (variable === undefined) return {};
+  const value = env[variable];
+  if (value === undefined || value === "") return { problem: `${what} comes from the environment variable ${variable}, which is not set` };
+  return { value };
+}
+
+function allowedHere(path: readonly string[]): string {
+  if (path.length === 0) return "a deployment has state, server, connections and integrations";
+  if (path[0] === "server") return "server has host and port";
+  if (path[0] === "connections") return "a connection has system, url or file, token, webhookSecret, hosts, pageSize and sample";
+  return "an integration has spec, params and connections";
+}

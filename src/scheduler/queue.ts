@@ -1,0 +1,154 @@
+// The queue between triggers (timers, webhooks, a person) and runs. An interface, so that a
+// shared queue (Redis, for several machines) can replace the in-process one; triggers are
+// plain data for that reason. At most one run per integration at a time: what arrives
+// meanwhile waits, coalesced, for the run after it.
+import type { DirectionPlan } from "../plan/types.js";
+import type { RunEvent } from "../runtime/events.js";
+
+export type Trigger =
+  /** at: when it was due (ISO 8601); label: the schedule in the spec's words; directions: the ones it runs. */
+  | { readonly kind: "schedule"; readonly at: string; readonly label: string; readonly directions: readonly DirectionPlan[] }
+  | { readonly kind: "event"; readonly event: RunEvent; readonly connection: string }
+  | { readonly kind: "manual" };
+
+export interface Job {
+  readonly integration: string;
+  readonly trigger: Trigger;
+}
+
+export type JobHandler = (integration: string, triggers: Trigger[]) => Promise<void>;
+
+export interface WorkQueue {
+  /**
+   * Adds work. While the integration runs or waits, its triggers are coalesced into the one
+   * run that follows: each schedule and the manual trigger kept once, each distinct event
+   * kept; none lost. false when the queue is stopping and did not take the job.
+   */
+  push(job: Job): boolean;
+  /** Runs jobs with handler, at most one per integration at a time, up to `concurrency` integrations at once. */
+  start(handler: JobHandler): void;
+  /** Resolves when nothing is queued or running. */
+  idle(): Promise<void>;
+  /** Takes no more work, waits for the runs under way, and returns the jobs that never started. */
+  stop(): Promise<Job[]>;
+}
+
+export interface QueueOptions {
+  /** Integrations run at once; 2 by default. */
+  readonly concurrency?: number;
+  /** A handler that threw; the queue goes on. By default a line on stderr. */
+  readonly onError?: (integration: string, error: unknown, triggers: readonly Trigger[]) => void;
+}
+
+/**
+ * Triggers that ask for the same work: a schedule that fired again, a second manual run,
+ * an event sent twice. Events are not folded into a pending schedule: a schedule covers
+ * only its own directions and which directions an event allows is the plan's to say, so
+ * the handler gets both and decides (a manual run, every direction, covers all of them).
+ */
+function coalesceKey(trigger: Trigger): string {
+  switch (trigger.kind) {
+    case "manual":
+      return "manual";
+    case "schedule":
+      return `schedule\0${trigger.label}\0${trigger.directions.map((d) => `${d.from}>${d.to}`).join(",")}`;
+    case "event": {
+      const e = trigger.event;
+      return `event\0${trigger.connection}\0${e.system}\0${e.type}\0${e.actor ?? ""}\0${e.recordId}`;
+    }
+  }
+}
+
+export class InProcessQueue implements WorkQueue {
+  private readonly concurrency: number;
+  private readonly onError: NonNullable<QueueOptions["onError"]>;
+  /** integration -> coalesce key -> trigger, in the order they arrived. */
+  private readonly pending = new Map<string, Map<string, Trigger>>();
+  /** Integrations with pending work that are not running, first come first served. */
+  private readonly ready: string[] = [];
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly idleWaiters: (() => void)[] = [];
+  private handler: JobHandler | undefined;
+  private stopping = false;
+
+  constructor(options: QueueOptions = {}) {
+    this.concurrency = options.concurrency ?? 2;
+    if (!Number.isInteger(this.concurrency) || this.concurrency < 1) throw new RangeError(`concurrency must be a whole number of 1 or more, not ${this.concurrency}`);
+    this.onError = options.onError ?? ((integration, error) => process.stderr.write(`syncspec: the run of ${integration} failed: ${error instanceof Error ? error.message : String(error)}\n`));
+  }
+
+  push(job: Job): boolean {
+    if (this.stopping) return false;
+    let triggers = this.pending.get(job.integration);
+    if (!triggers) {
+      this.pending.set(job.integration, (triggers = new Map()));
+      if (!this.running.has(job.integration)) this.ready.push(job.integration);
+    }
+    const key = coalesceKey(job.trigger);
+    if (!triggers.has(key)) triggers.set(key, job.trigger);
+    this.pump();
+    return true;
+  }
+
+  start(handler: JobHandler): void {
+    if (this.handler) throw new Error("the queue is already started");
+    this.handler = handler;
+    this.pump();
+  }
+
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  async stop(): Promise<Job[]> {
+    this.stopping = true;
+    while (this.running.size > 0) await Promise.all(this.running.values());
+    const left: Job[] = [];
+    for (const [integration, triggers] of this.pending) for (const trigger of triggers.values()) left.push({ integration, trigger });
+    this.pending.clear();
+    this.ready.length = 0;
+    this.settle();
+    return left;
+  }
+
+  private pump(): void {
+    const handler = this.handler;
+    if (!handler) return;
+    while (!this.stopping && this.running.size < this.concurrency && this.ready.length > 0) {
+      const integration = this.ready.shift()!;
+      const triggers = [...this.pending.get(integration)!.values()];
+      this.pending.delete(integration);
+      this.running.set(integration, this.run(handler, integration, triggers));
+    }
+  }
+
+  private run(handler: JobHandler, integration: string, triggers: Trigger[]): Promise<void> {
+    // Started on the next microtask, so a handler that throws at once still finds itself in `running`.
+    return Promise.resolve()
+      .then(() => handler(integration, triggers))
+      .catch((error: unknown) => {
+        try {
+          this.onError(integration, error, triggers);
+        } catch {
+          // A reporter that fails must not stop the queue either; the run's failure stands.
+        }
+      })
+      .then(() => {
+        this.running.delete(integration);
+        // Behind the others that waited meanwhile, so a busy integration cannot starve them.
+        if (this.pending.has(integration)) this.ready.push(integration);
+        this.pump();
+        this.settle();
+      });
+  }
+
+  private isIdle(): boolean {
+    return this.running.size === 0 && this.pending.size === 0;
+  }
+
+  private settle(): void {
+    if (!this.isIdle()) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+}

@@ -1,0 +1,242 @@
+// One run of an integration in the service: read both systems through their connectors,
+// plan with the engine, apply the patches record by record, and keep the outcome in the
+// store. What can go wrong is contained: a collection read part-way makes the run
+// incomplete (no deletes or removals, state kept), a record a system refuses is kept as a
+// failure and retried by the next run while the rest applies, and a crash part-way leaves
+// a journal and a state that lets the next run finish the job without doing anything twice.
+import type { Connector, Document, RecordWrite, WriteFailure } from "../connectors/connector.js";
+import { recordWrites } from "../connectors/record-writes.js";
+import type { DirectionPlan, Plan } from "../plan/types.js";
+import { acceptingTriggers, type RunEvent } from "../runtime/events.js";
+import type { Outcome } from "../runtime/outcomes.js";
+import type { Operation } from "../runtime/patch.js";
+import { RecordTable } from "../runtime/record-table.js";
+import { runPlan } from "../runtime/run.js";
+import type { Snapshot } from "../runtime/snapshots.js";
+import { holdBack } from "../state/hold-back.js";
+import type { RecordRef, RunStatus, ServiceStore } from "../state/service-store.js";
+import type { SystemCatalog } from "../systems/load.js";
+import type { Trigger } from "./queue.js";
+import type { ScheduledTrigger } from "./schedules.js";
+
+/** An integration as the service runs it: its plan, params, schedules and connections. */
+export interface LoadedIntegration {
+  readonly name: string;
+  readonly plan: Plan;
+  readonly params: ReadonlyMap<string, unknown>;
+  /** System -> connection name. */
+  readonly connections: ReadonlyMap<string, string>;
+  readonly schedules: readonly ScheduledTrigger[];
+}
+
+export interface RunServices {
+  readonly systems: SystemCatalog;
+  /** Connection name -> connector. */
+  readonly connectors: ReadonlyMap<string, Connector>;
+  readonly store: ServiceStore;
+  readonly now: () => Date;
+}
+
+export interface SystemFailure extends WriteFailure {
+  readonly system: string;
+}
+
+export interface RunSummary {
+  readonly integration: string;
+  readonly runId: number;
+  /** What started the run, in words: "every 10 minutes", "raisedonors donor.updated 1001". */
+  readonly trigger: string;
+  readonly status: RunStatus;
+  /** Outcomes of the plan by action (create, update, delete, skip, conflict). */
+  readonly planned: Readonly<Record<string, number>>;
+  /** Writes the systems accepted, by system and action. */
+  readonly applied: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  readonly failures: readonly SystemFailure[];
+  readonly outcomes: readonly Outcome[];
+  readonly message?: string;
+  readonly seconds: number;
+}
+
+/** What the run covers, from the triggers that asked for it (coalesced while it waited). */
+export interface RunKind {
+  readonly label: string;
+  readonly event?: RunEvent;
+  /** Left out: every direction. */
+  readonly directions?: readonly DirectionPlan[];
+}
+
+export function runKind(plan: Plan, triggers: readonly Trigger[]): RunKind {
+  if (triggers.length === 0 || triggers.some((t) => t.kind === "manual")) return { label: "full run" };
+  const events = triggers.flatMap((t) => (t.kind === "event" ? [t.event] : []));
+  const schedules = triggers.flatMap((t) => (t.kind === "schedule" ? [t] : []));
+  if (schedules.length === 0 && events.length === 1) {
+    const e = events[0]!;
+    return { label: `${e.system} ${e.type} ${e.recordId}${e.actor ? ` by ${e.actor}` : ""}`, event: e };
+  }
+  // Several triggers make one run over the union of their directions, a superset of each.
+  const directions = new Map<string, DirectionPlan>();
+  for (const s of schedules) for (const d of s.directions) directions.set(`${d.from}>${d.to}`, d);
+  for (const e of events) for (const t of acceptingTriggers(plan, e)) for (const d of t.directions) directions.set(`${d.from}>${d.to}`, d);
+  const parts = [...new Set(schedules.map((s) => s.label))];
+  if (events.length > 0) parts.push(`${events.length} event${events.length === 1 ? "" : "s"}`);
+  return { label: parts.join(" + "), directions: [...directions.values()] };
+}
+
+export async function runIntegration(integration: LoadedIntegration, triggers: readonly Trigger[], services: RunServices): Promise<RunSummary> {
+  const { plan } = integration;
+  const { store, systems } = services;
+  const started = services.now();
+  const kind = runKind(plan, triggers);
+  const runId = store.startRun(integration.name, kind.label, started.toISOString());
+  const planSystems = [plan.systems.left, plan.systems.right];
+  const connectorOf = (system: string): Connector => services.connectors.get(integration.connections.get(system) ?? system)!;
+  const summary = (status: RunStatus, rest: Partial<RunSummary>): RunSummary => ({
+    integration: integration.name,
+    runId,
+    trigger: kind.label,
+    status,
+    planned: {},
+    applied: {},
+    failures: [],
+    outcomes: [],
+    seconds: (services.now().getTime() - started.getTime()) / 1000,
+    ...rest,
+  });
+  const fail = (message: string, rest: Partial<RunSummary> = {}): RunSummary => {
+    store.finishRun(runId, { status: "failed", at: services.now().toISOString(), counts: {}, message, failures: [], cleared: [] });
+    return summary("failed", { message, ...rest });
+  };
+
+  // Read both systems at once; a collection not read whole is left out, so it is unknown.
+  let documents: Document[];
+  const incomplete: string[] = [];
+  try {
+    const reads = await Promise.all(planSystems.map((system) => connectorOf(system).read(Object.keys(plan.collections[system] ?? {}))));
+    documents = reads.map((r) => r.document);
+    reads.forEach((r, i) => {
+      for (const [collection, why] of r.incomplete) incomplete.push(`${planSystems[i]}.${collection}: ${why}`);
+    });
+  } catch (error) {
+    return fail(`reading failed: ${(error as Error).message}`);
+  }
+  const snapshots = new Map<string, Snapshot>();
+  planSystems.forEach((system, i) => snapshots.set(system, snapshotOf(documents[i]!)));
+
+  const before = store.loadState(integration.name);
+  const now = started.toISOString();
+  const result = runPlan({
+    plan,
+    systems,
+    snapshots,
+    state: before,
+    now,
+    params: integration.params,
+    ...(kind.event ? { event: kind.event } : {}),
+    ...(kind.directions ? { directions: kind.directions } : {}),
+  });
+  const planned = countBy(result.outcomes.map((o) => o.action));
+  if (result.failure) return fail(result.failure.message, { planned, outcomes: result.outcomes });
+
+  // A run that could not read everything deletes and removes nothing: what it did not see
+  // may well be there.
+  const outcomes = incomplete.length > 0 ? withholdDeleteOutcomes(result.outcomes, incomplete) : result.outcomes;
+  const at = services.now().toISOString();
+  const applied: Record<string, Record<string, number>> = {};
+  const failures: SystemFailure[] = [];
+  const appliedRefs: RecordRef[] = [];
+  // Creates first, in both systems, then updates, then deletes: a record exists before a
+  // write elsewhere refers to it, and nothing is deleted before what replaces it is made.
+  const writesOf = planSystems.map((system, i) => {
+    const operations = result.patches[system] ?? [];
+    return recordWrites(documents[i]!, incomplete.length > 0 ? withholdRemovals(operations) : operations);
+  });
+  for (const action of ["create", "update", "delete"] as const) {
+    for (const [i, system] of planSystems.entries()) {
+      const writes = writesOf[i]!.filter((w) => w.action === action);
+      if (writes.length === 0) continue;
+      const connection = integration.connections.get(system) ?? system;
+      const counts: Record<string, number> = (applied[system] ??= {});
+      try {
+        const written = await connectorOf(system).write(writes, (w: RecordWrite) => {
+          // Journaled as each lands, and noted before its echo can come back as an event.
+          store.journalWrite(runId, system, w);
+          store.noteWrites(connection, w.collection, [w.key], services.now().toISOString());
+          counts[w.action] = (counts[w.action] ?? 0) + 1;
+          appliedRefs.push({ system, collection: w.collection, key: w.key });
+        });
+        for (const f of written.failed) failures.push({ ...f, system });
+      } catch (error) {
+        // A write that throws (not a refused record: the connection itself) stops the run;
+        // what landed is journaled, and the state does not advance.
+        return fail(`writing to ${system} failed: ${(error as Error).message}`, { planned, applied, outcomes });
+      }
+    }
+  }
+
+  const refused = failures.map((f) => ({ system: f.system, collection: f.write.collection, key: f.write.key }));
+  const coversAll = !kind.event && (!kind.directions || coversEveryDirection(plan, kind.directions));
+  const status: RunStatus = incomplete.length > 0 ? "incomplete" : failures.length > 0 ? "partial" : "ok";
+  // The last successful run is one that saw and did everything: "since the last run" rules count from it.
+  const lastRun = status === "ok" && coversAll ? result.state.lastRun : before.lastRun;
+  const state = status === "incomplete" ? undefined : { ...holdBack(plan, before, result.state, refused), lastRun };
+  const open = store.failures(integration.name);
+  const stillFailing = new Set(refused.map(refKey));
+  // A full, complete run re-decides every record: an old failure it did not hit again is gone.
+  const cleared = status !== "incomplete" && coversAll ? open.filter((f) => !stillFailing.has(refKey(f))) : appliedRefs;
+  const counts = { ...planned, ...Object.fromEntries(Object.entries(sumApplied(applied)).map(([a, n]) => [`applied_${a}`, n])), failed: failures.length };
+  const message =
+    incomplete.length > 0
+      ? `read incompletely, so nothing was deleted or removed and the state was kept: ${incomplete.join("; ")}`
+      : failures.length > 0
+        ? `${failures.length} record${failures.length === 1 ? "" : "s"} refused; they are retried by the next run`
+        : undefined;
+  store.finishRun(runId, {
+    status,
+    at,
+    counts,
+    ...(message ? { message } : {}),
+    ...(state ? { state } : {}),
+    failures: failures.map((f) => ({ system: f.system, collection: f.write.collection, key: f.write.key, action: f.write.action, status: f.status ?? null, reason: f.reason })),
+    cleared,
+  });
+  return summary(status, { planned, applied, failures, outcomes, ...(message ? { message } : {}) });
+}
+
+function snapshotOf(document: Document): Snapshot {
+  const snapshot: Snapshot = new Map();
+  for (const [collection, records] of Object.entries(document)) snapshot.set(collection, new RecordTable(records, Object.keys(records)));
+  return snapshot;
+}
+
+/** Drops every `remove` from a patch: deletes of records, and elements leaving sets or objects. Additions use `/-`, so no index moves. */
+export function withholdRemovals(operations: readonly Operation[]): Operation[] {
+  return operations.filter((o) => o.op !== "remove");
+}
+
+function withholdDeleteOutcomes(outcomes: readonly Outcome[], incomplete: readonly string[]): Outcome[] {
+  const why = `not deleted: this run read ${incomplete.map((i) => i.split(":")[0]).join(", ")} incompletely`;
+  return outcomes.map((o) => (o.action === "delete" ? { ...o, action: "skip", reason: why } : o));
+}
+
+function coversEveryDirection(plan: Plan, directions: readonly DirectionPlan[]): boolean {
+  const { left, right, direction } = plan.systems;
+  const needed = direction === "<->" ? [`${left}>${right}`, `${right}>${left}`] : direction === "->" ? [`${left}>${right}`] : [`${right}>${left}`];
+  const given = new Set(directions.map((d) => `${d.from}>${d.to}`));
+  return needed.every((d) => given.has(d));
+}
+
+function refKey(r: { system: string; collection: string; key: string }): string {
+  return `${r.system}\u0000${r.collection}\u0000${r.key}`;
+}
+
+function countBy(values: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const v of values) counts[v] = (counts[v] ?? 0) + 1;
+  return counts;
+}
+
+function sumApplied(applied: Record<string, Record<string, number>>): Record<string, number> {
+  const total: Record<string, number> = {};
+  for (const counts of Object.values(applied)) for (const [action, n] of Object.entries(counts)) total[action] = (total[action] ?? 0) + n;
+  return total;
+}

@@ -1,0 +1,180 @@
+// The SQLite store's file: opening it with the settings a long-running service needs, its
+// tables as numbered migrations, and the errors a person gets for a file that is not a
+// store, is corrupt, or was written by a newer syncspec.
+import Database from "better-sqlite3";
+import { StateStoreError } from "./service-store.js";
+
+/** Each entry takes the file from version i to i + 1; never edit one that has shipped, add another. */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused, so "run 12" keeps meaning one run
+    integration TEXT NOT NULL,
+    trigger TEXT NOT NULL,
+    status TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    counts TEXT NOT NULL DEFAULT '{}',
+    message TEXT
+  );
+  CREATE INDEX runs_by_integration ON runs (integration, id);
+  CREATE INDEX runs_by_start ON runs (started_at);
+  CREATE INDEX runs_running ON runs (status) WHERE status = 'running';
+
+  CREATE TABLE last_runs (integration TEXT PRIMARY KEY, last_run TEXT) WITHOUT ROWID;
+
+  CREATE TABLE synced_pairs (
+    integration TEXT NOT NULL,
+    link TEXT NOT NULL,
+    left_key TEXT NOT NULL,
+    right_key TEXT NOT NULL,
+    vals TEXT NOT NULL, -- the pair's last synced values, as JSON
+    PRIMARY KEY (integration, link, left_key)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE cursors (
+    integration TEXT NOT NULL,
+    name TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (integration, name)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE record_failures (
+    integration TEXT NOT NULL,
+    system TEXT NOT NULL,
+    collection TEXT NOT NULL,
+    record_key TEXT NOT NULL,
+    action TEXT NOT NULL,
+    status INTEGER,
+    reason TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    PRIMARY KEY (integration, system, collection, record_key)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE write_journal (
+    id INTEGER PRIMARY KEY, -- the order writes were applied in
+    run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    system TEXT NOT NULL,
+    collection TEXT NOT NULL,
+    record_key TEXT NOT NULL,
+    action TEXT NOT NULL,
+    fields TEXT
+  );
+  CREATE INDEX write_journal_by_run ON write_journal (run_id, id);
+
+  CREATE TABLE webhook_ids (
+    connection TEXT NOT NULL,
+    id TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    PRIMARY KEY (connection, id)
+  ) WITHOUT ROWID;
+  CREATE INDEX webhook_ids_by_age ON webhook_ids (received_at);
+
+  CREATE TABLE engine_writes (
+    connection TEXT NOT NULL,
+    collection TEXT NOT NULL,
+    record_key TEXT NOT NULL,
+    written_at TEXT NOT NULL,
+    PRIMARY KEY (connection, collection, record_key)
+  ) WITHOUT ROWID;
+  CREATE INDEX engine_writes_by_age ON engine_writes (written_at);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Marks the file as syncspec's (PRAGMA application_id), so another program's database is told apart. */
+const APPLICATION_ID = 0x73796e63; // "sync"
+
+/** How long a write waits for another connection's lock before giving up. */
+export const BUSY_TIMEOUT_MS = 5000;
+
+/** Opens (creating when missing) and migrates a store file; every failure is a StateStoreError naming it. */
+export function openStoreFile(file: string): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+    // WAL: readers (`syncspec runs` beside the service) never block the writer, and a
+    // commit is one append. synchronous=NORMAL: in WAL mode a crash of the process loses
+    // nothing committed and a power cut can lose only the last commits, never corrupt the
+    // file; everything here can be recomputed by reading the systems again (creates are
+    // upserts by a deterministic key), so a sync of the disk on every journaled write, as
+    // FULL does, would cost a run more than it saves.
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    db.pragma("foreign_keys = ON");
+    // A 200,000-pair first save makes a large WAL; truncate it after each checkpoint.
+    db.pragma("journal_size_limit = 67108864");
+    migrate(db, file);
+    return db;
+  } catch (error) {
+    db?.close();
+    throw storeError(file, error);
+  }
+}
+
+function migrate(db: Database.Database, file: string): void {
+  // IMMEDIATE: two processes opening a new file at once migrate it once.
+  db.transaction(() => {
+    const version = schemaVersion(db, file);
+    if (version > SCHEMA_VERSION) {
+      throw new StateStoreError(
+        file,
+        `${file} was written by a newer syncspec (state schema version ${version}; this syncspec reads up to version ${SCHEMA_VERSION}). Upgrade syncspec to use it, or name another state file.`,
+      );
+    }
+    for (let v = version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
+    if (version < SCHEMA_VERSION) {
+      db.prepare("UPDATE schema_version SET version = ?").run(SCHEMA_VERSION);
+      db.pragma(`application_id = ${APPLICATION_ID}`);
+    }
+  }).immediate();
+}
+
+function schemaVersion(db: Database.Database, file: string): number {
+  const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[];
+  const applicationId = db.pragma("application_id", { simple: true }) as number;
+  const ours = applicationId === APPLICATION_ID || (applicationId === 0 && tables.length === 0);
+  if (!ours || (tables.length > 0 && !tables.includes("schema_version"))) {
+    throw new StateStoreError(file, `${file} is a SQLite database of another program, not a syncspec state store; name another state file (syncspec creates it).`);
+  }
+  if (!tables.includes("schema_version")) {
+    db.exec("CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (0);");
+    return 0;
+  }
+  const version = db.prepare("SELECT version FROM schema_version").pluck().get();
+  if (typeof version !== "number" || !Number.isInteger(version) || version < 0) {
+    throw new StateStoreError(file, `${file} has no valid state schema version (found ${JSON.stringify(version ?? null)}); it was changed outside syncspec. Restore it from a backup, or name another state file.`);
+  }
+  return version;
+}
+
+/** A SQLite failure as a message a person can act on, naming the file. */
+export function storeError(file: string, error: unknown): unknown {
+  if (error instanceof StateStoreError) return error;
+  if (!(error instanceof Error)) return error;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== "string" || !code.startsWith("SQLITE_")) {
+    // better-sqlite3 checks the folder itself, with a TypeError.
+    if (/directory does not exist/.test(error.message)) return new StateStoreError(file, `cannot create ${file}: its folder does not exist. Create the folder, or name a state file in one that does.`);
+    return error;
+  }
+  if (code === "SQLITE_NOTADB") {
+    return new StateStoreError(file, `${file} is not a SQLite database, so it is not a syncspec state store (a JSON state file of \`syncspec apply --state\` is not one either). Name another state file, or restore this one from a backup.`);
+  }
+  if (code.startsWith("SQLITE_CORRUPT")) {
+    return new StateStoreError(file, `${file} is corrupt (SQLite says: ${error.message}). Restore it from a backup, or move it aside to start again from empty state (each integration then runs as for the first time).`);
+  }
+  if (code.startsWith("SQLITE_BUSY")) {
+    return new StateStoreError(file, `${file} stayed locked by another process for more than ${BUSY_TIMEOUT_MS / 1000} seconds; check that only one syncspec service uses this state file.`);
+  }
+  if (code.startsWith("SQLITE_READONLY") || code.startsWith("SQLITE_CANTOPEN") || code.startsWith("SQLITE_PERM")) {
+    return new StateStoreError(file, `cannot write ${file} (SQLite says: ${error.message}); check that the file and its folder are writable by this user.`);
+  }
+  if (code.startsWith("SQLITE_FULL") || code.startsWith("SQLITE_IOERR")) {
+    return new StateStoreError(file, `cannot write ${file} (SQLite says: ${error.message}); check the disk has space and is working.`);
+  }
+  return new StateStoreError(file, `${file}: SQLite says: ${error.message}`);
+}

@@ -1,0 +1,63 @@
+// Deployment files: what a correct one gives, and that every mistake names the file, the line
+// and the place, with credentials refused when they are written into the file.
+import { describe, expect, it } from "vitest";
+import { formatProblem } from "../../src/diagnostics/input-problem.js";
+import { loadDeployment, parseDeployment, credential } from "../../src/scheduler/deployment.js";
+
+const problems = (text: string): string[] => {
+  const parsed = parseDeployment(text, "deploy.yaml");
+  return "problems" in parsed ? parsed.problems.map(formatProblem) : [];
+};
+
+describe("deployment files", () => {
+  it("reads the sandbox deployment: connections, routes, params, paths resolved beside the file", () => {
+    const d = loadDeployment("specs/sandbox.deploy.yaml");
+    if ("problems" in d) throw new Error(d.problems.map(formatProblem).join("\n"));
+    expect([...d.integrations.keys()]).toHaveLength(7);
+    expect(d.integrations.get("momentum-virtuous")!.connections.get("momentum")).toBe("momentum-virtuous");
+    expect(d.connections.get("momentum-virtuous")!.system).toBe("momentum");
+    expect(d.connections.get("raisedonors")!.tokenEnv).toBe("RAISEDONORS_TOKEN");
+    expect(d.integrations.get("vomo-virtuous")!.spec).toMatch(/specs[\\/]vomo-virtuous\.sync$/);
+    expect(d.state).toMatch(/\.syncspec[\\/]sandbox\.db$/);
+  });
+
+  it("keeps params as the command line gives them", () => {
+    const d = parseDeployment("connections: {}\nintegrations:\n  a:\n    spec: a.sync\n    params: {removals: keep, primary_types: [Primary], limit: 5}\n", "deploy.yaml");
+    if ("problems" in d) throw new Error("unexpected problems");
+    expect(d.integrations.get("a")!.params).toEqual([["removals", "keep"], ["primary_types", '["Primary"]'], ["limit", "5"]]);
+  });
+
+  it("refuses a credential written into the file, and says how to name its variable", () => {
+    expect(problems("connections:\n  crm:\n    url: https://crm.example.org\n    token: s3cret\nintegrations: {a: {spec: a.sync}}\n")).toEqual([
+      "deploy.yaml:4:5: error at /connections/crm/token: credentials come from the environment, not the deployment file: write token: {env: CRM_TOKEN} and set that variable",
+    ]);
+  });
+
+  it("names an unknown setting and the ones that are allowed", () => {
+    expect(problems("connections:\n  crm: {url: https://x.org, tokn: {env: T}}\nintegrations: {a: {spec: a.sync}}\n")).toEqual([
+      'deploy.yaml:2:29: error at /connections/crm/tokn: "tokn" is not a setting here; a connection has system, url or file, token, webhookSecret, hosts, pageSize and sample',
+    ]);
+  });
+
+  it("wants a url or a file, not both", () => {
+    expect(problems("connections:\n  crm: {url: https://x.org, file: crm.json}\nintegrations: {a: {spec: a.sync}}\n")[0]).toContain("either a url (an HTTP API) or a file");
+  });
+
+  it("checks that routes name connections that exist", () => {
+    expect(problems("connections: {crm: {file: crm.json}}\nintegrations:\n  a: {spec: a.sync, connections: {crm: crm2}}\n")[0]).toMatch(/^deploy\.yaml:3:\d+: error at \/integrations\/a\/connections\/crm: there is no connection named "crm2"/);
+  });
+
+  it("reports YAML errors with their line", () => {
+    expect(problems("connections: {crm: {file: crm.json}\nintegrations: x\n")[0]).toMatch(/^deploy\.yaml:\d+:\d+: error: not valid YAML/);
+  });
+
+  it("a missing file is a clear error", () => {
+    const d = loadDeployment("nowhere/deploy.yaml");
+    expect("problems" in d && d.problems.map(formatProblem)).toEqual(["nowhere/deploy.yaml: error: no such deployment file"]);
+  });
+
+  it("reads credentials from the environment and names the variable, never the value, when one is missing", () => {
+    expect(credential({ CRM_TOKEN: "abc" }, "CRM_TOKEN", "the token of crm")).toEqual({ value: "abc" });
+    expect(credential({}, "CRM_TOKEN", "the token of crm")).toEqual({ problem: "the token of crm comes from the environment variable CRM_TOKEN, which is not set" });
+  });
+});

@@ -1,0 +1,168 @@
+// The service end to end over real parts: the sandbox's HTTP servers on loopback, the HTTP
+// connectors, a SQLite file for the state, and the service's webhook server. What must hold:
+// runs converge, a refused record is retried while the rest applies, a partial read deletes
+// nothing, triggers that overlap a run are coalesced, webhooks run once, and echoes not at all.
+import { afterEach, describe, expect, it } from "vitest";
+import type { RunSummary } from "../../src/scheduler/run-integration.js";
+import { contactSync, startWorld, type World } from "./support.js";
+
+let world: World | undefined;
+afterEach(async () => {
+  await world?.close();
+  world = undefined;
+});
+
+const appliedTotal = (summaries: readonly RunSummary[]): number =>
+  summaries.reduce((n, s) => n + Object.values(s.applied).reduce((m, counts) => m + Object.values(counts).reduce((a, b) => a + b, 0), 0), 0);
+
+describe("runs over HTTP", () => {
+  it("applies a first run record by record, and a second run finds nothing to do", async () => {
+    world = await contactSync();
+    const [first] = await world.service.runAll();
+    expect(first!.status).toBe("ok");
+    expect(first!.applied).toEqual({ raisedonors: { update: 3 }, virtuous: { create: 4 } });
+    const contacts = world.sandbox.document("virtuous")["contacts"]!;
+    expect(contacts["rd-1003"]).toMatchObject({ id: "rd-1003", referenceSource: expect.any(String) });
+    expect(world.sandbox.document("raisedonors")["donors"]!["1003"]!["crmKey"]).toBe("rd-1003");
+
+    const second = await world.service.runAll();
+    expect(second[0]!.status).toBe("ok");
+    expect(appliedTotal(second)).toBe(0);
+    expect(world.store.runs().map((r) => r.status)).toEqual(["ok", "ok"]);
+  });
+
+  it("rides out a storm of 429s with Retry-After and still applies everything", async () => {
+    world = await contactSync();
+    world.sandbox.faults("virtuous").rateLimit(4, 0);
+    const [run] = await world.service.runAll();
+    expect(run!.status).toBe("ok");
+    expect(world.sandbox.stats("virtuous").statuses.get(429)).toBe(4);
+    expect(Object.keys(world.sandbox.document("virtuous")["contacts"]!)).toContain("rd-1004");
+  });
+});
+
+describe("a record the target refuses", () => {
+  it("is kept with its reason and retried by the next run, while the rest applies; its synced values do not advance", async () => {
+    world = await contactSync();
+    world.sandbox.faults("virtuous").rejectKey("contacts", "rd-1003", "email: is not a valid address");
+    const [first] = await world.service.runAll();
+    expect(first!.status).toBe("partial");
+    expect(first!.failures.map((f) => [f.system, f.write.collection, f.write.key, f.status])).toEqual([["virtuous", "contacts", "rd-1003", 422]]);
+    expect(first!.failures[0]!.reason).toContain("email: is not a valid address");
+    const contacts = world.sandbox.document("virtuous")["contacts"]!;
+    expect(Object.keys(contacts)).toContain("rd-1004");
+    expect(Object.keys(contacts)).not.toContain("rd-1003");
+    expect(world.store.failures().map((f) => [f.key, f.status, f.attempts])).toEqual([["rd-1003", 422, 1]]);
+    // The pair of the refused record is not in the state; the others are.
+    const link = [...world.store.loadState("raisedonors-virtuous").synced.values()][0]!;
+    expect(link.has("1004")).toBe(true);
+    expect(link.has("1003")).toBe(false);
+    expect(world.store.loadState("raisedonors-virtuous").lastRun).toBeNull();
+
+    const [second] = await world.service.runAll();
+    expect(second!.status).toBe("partial");
+    expect(world.store.failures().map((f) => [f.key, f.attempts])).toEqual([["rd-1003", 2]]);
+
+    world.sandbox.faults("virtuous").clear();
+    const [third] = await world.service.runAll();
+    expect(third!.status).toBe("ok");
+    expect(third!.applied["virtuous"]).toEqual({ create: 1 });
+    expect(world.store.failures()).toEqual([]);
+    expect(world.sandbox.stats("virtuous").createsOf("contacts", "rd-1003")).toBe(1);
+    expect(appliedTotal(await world.service.runAll())).toBe(0);
+  });
+});
+
+describe("a read that fails part-way", () => {
+  it("makes an incomplete run: no deletes, no removals, the state kept; the next whole read finishes the job", async () => {
+    world = await startWorld({
+      integrations: { "volunteerhub-altru": { spec: "volunteerhub-altru" } },
+      connections: { volunteerhub: { pageSize: 1 }, altru: {} },
+    });
+    // Only the rule that makes timesheets reads events: the rules that delete still run.
+    world.sandbox.faults("volunteerhub").failPage("events", 2, "500");
+    const [run] = await world.service.runAll();
+    expect(run!.status).toBe("incomplete");
+    expect(run!.message).toContain("volunteerhub.events");
+    const altru = world.sandbox.document("altru");
+    // What the sample's run deletes is still there; what it creates from whole reads was made.
+    expect(Object.keys(altru["timesheets"]!)).toContain("vh-reg-r2");
+    expect(Object.keys(altru["relationships"]!)).toContain("vh-u-ann-g-old");
+    expect(run!.applied["altru"]?.["delete"] ?? 0).toBe(0);
+    expect(Object.keys(altru["constituents"]!)).toContain("vh-u-bo");
+    expect(world.store.loadState("volunteerhub-altru").lastRun).toBeNull();
+    expect(world.store.runs()[0]!.status).toBe("incomplete");
+
+    world.sandbox.faults("volunteerhub").clear();
+    const [healed] = await world.service.runAll();
+    expect(healed!.status).toBe("ok");
+    expect(Object.keys(world.sandbox.document("altru")["timesheets"]!)).not.toContain("vh-reg-r2");
+    expect(world.store.loadState("volunteerhub-altru").lastRun).not.toBeNull();
+  });
+});
+
+describe("triggers", () => {
+  it("never runs an integration twice at once; triggers that arrive during a run make one more run, none lost", async () => {
+    world = await contactSync();
+    world.sandbox.faults("virtuous").delay(20);
+    const first = world.service.runAll();
+    // While the first run reads, five events and a manual run arrive.
+    for (let i = 0; i < 5; i++) world.service.onEvent("raisedonors", { system: "raisedonors", type: "donor.updated", actor: "admin", recordId: "1001" }, `evt-${i}`);
+    const second = world.service.runAll();
+    await Promise.all([first, second]);
+    await world.service.idle();
+    const runs = world.store.runs().reverse();
+    expect(runs).toHaveLength(2);
+    expect(runs[1]!.trigger).toBe("full run");
+    expect(runs[0]!.finishedAt! <= runs[1]!.startedAt).toBe(true);
+  });
+});
+
+describe("webhooks", () => {
+  it("a person's edit runs the event's sync once; the engine's own write coming back is an echo; a replay runs nothing", async () => {
+    world = await contactSync({ server: true });
+    await world.service.runAll();
+    await world.sandbox.settled();
+    await world.service.idle();
+    world.progress.length = 0;
+
+    const answer = await world.sandbox.change("raisedonors", "donors", "1001", { phone: "+1 202 555 0199" }, "admin");
+    expect(answer!.status).toBe(202);
+    await world.service.idle();
+    await world.sandbox.settled();
+    await world.service.idle();
+
+    const contact = Object.values(world.sandbox.document("virtuous")["contacts"]!).find((c) => c["referenceId"] === "1001" || c["id"] === world!.sandbox.document("raisedonors")["donors"]!["1001"]!["crmKey"]);
+    expect(contact?.["phone"]).toBe("+1 202 555 0199");
+    const events = world.progress.flatMap((p) => (p.kind === "event" ? [p] : []));
+    expect(events.map((e) => [e.connection, e.event.type, typeof e.decision === "string" ? e.decision : "ignored"])).toEqual([
+      ["raisedonors", "donor.updated", "accepted"],
+      ["virtuous", "contact.updated", "ignored"],
+    ]);
+    expect((events[1]!.decision as { ignored: string }).ignored).toContain("echo");
+    const runs = world.progress.flatMap((p) => (p.kind === "run" ? [p.summary] : []));
+    expect(runs.map((r) => r.trigger)).toEqual(["raisedonors donor.updated 1001 by admin"]);
+
+    // The same delivery again is a replay: accepted by HTTP, run never.
+    const replay = await world.sandbox.emit("raisedonors", { type: "donor.updated", actor: "admin", recordId: "1001" }, { id: answer!.id });
+    expect(replay.status).toBe(200);
+    expect(JSON.parse(replay.body)).toEqual({ status: "duplicate" });
+    await world.service.idle();
+    expect(world.store.runs()).toHaveLength(2);
+    expect(world.metrics.render()).toMatch(/syncspec_webhooks_total\{connection="raisedonors",result="duplicate"\} 1/);
+  });
+
+  it("refuses a forged or stale delivery with 401, and starts nothing", async () => {
+    world = await contactSync({ server: true });
+    const stale = await world.sandbox.emit("raisedonors", { type: "donor.updated", actor: "admin", recordId: "1001" }, { timestamp: Math.floor(Date.now() / 1000) - 3600 });
+    expect(stale.status).toBe(401);
+    const forged = await fetch(`${world.serverUrl}/webhooks/raisedonors`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "webhook-id": "msg_x", "webhook-timestamp": String(Math.floor(Date.now() / 1000)), "webhook-signature": "v1,AAAA" },
+      body: JSON.stringify({ type: "donor.updated", actor: "admin", recordId: "1001" }),
+    });
+    expect(forged.status).toBe(401);
+    await world.service.idle();
+    expect(world.store.runs()).toEqual([]);
+  });
+});
