@@ -118,6 +118,7 @@ export async function runService(options: ServiceCommandOptions, out: (t: string
     out(`syncspec run: ${assembled.integrations.length} integrations against ${where}; state in ${displayPath(deployment.state)}\n`);
     const summaries = await service.runAll();
     out(`\n${summaryTable(summaries)}\n`);
+    if (sandbox) out(`${sandboxTraffic(sandbox)}\n`);
     const failed = summaries.filter((s) => s.status === "failed");
 
     if (options.watch) {
@@ -166,7 +167,25 @@ async function startSandboxFor(deployment: Deployment, systems: SystemCatalog, e
     if (c.webhookSecretEnv) env[c.webhookSecretEnv] = secret;
     connections.push({ name: c.name, system: c.system, token, ...(c.sample ? { sample: c.sample } : {}), ...(c.webhookSecretEnv ? { webhookSecret: secret } : {}) });
   }
-  return startSandbox({ connections, systems, ...(webhookTarget ? { webhookTarget } : {}) });
+  const sandbox = await startSandbox({ connections, systems, ...(webhookTarget ? { webhookTarget } : {}) });
+  // The sandbox limits its callers as the vendors do, so a run shows 429s being ridden out.
+  for (const name of sandbox.connections()) sandbox.faults(name).rateLimitBucket(SANDBOX_BURST, SANDBOX_RATE, 1);
+  return sandbox;
+}
+
+/** Requests a sandbox system takes at once, and per second after that. */
+const SANDBOX_BURST = 8;
+const SANDBOX_RATE = 8;
+
+/** What the sandbox's servers answered, in a line: how many requests, how many were rate-limited. */
+function sandboxTraffic(sandbox: Sandbox): string {
+  let requests = 0;
+  let limited = 0;
+  for (const name of sandbox.connections()) {
+    requests += sandbox.stats(name).requests;
+    limited += sandbox.stats(name).answered(429);
+  }
+  return `the sandbox answered ${requests} requests; ${limited} were rate-limited (429 with Retry-After) and sent again after the wait`;
 }
 
 /** The sandbox starts from its sample data every time, so its state starts empty too. */

@@ -5,11 +5,10 @@
 import { stringify as toYaml } from "yaml";
 import { formatProblem } from "../diagnostics/input-problem.js";
 import { writeFileAtomic } from "../fs/write-atomic.js";
-import { escapePointer } from "../runtime/json-keys.js";
+import { escapePointer, unescapePointer } from "../runtime/json-keys.js";
 import { readSnapshotFile, recordProblem } from "../runtime/snapshots.js";
 import type { SystemDefinition } from "../systems/load.js";
 import { ownMember, setMember, type Connector, type Document, type ReadResult, type RecordWrite, type WriteFailure, type WriteResult } from "./connector.js";
-import { unescapePointer } from "./record-writes.js";
 
 export interface FileConnectorOptions {
   readonly system: SystemDefinition;

@@ -6,24 +6,15 @@ import { escapePointer } from "../runtime/json-keys.js";
 import { recordProblem, validatorFor } from "../runtime/snapshots.js";
 import type { CollectionDefinition, SystemDefinition } from "../systems/load.js";
 import { ownMember, setMember, type Connector, type Document, type ReadResult, type RecordWrite, type WriteFailure, type WriteResult } from "./connector.js";
-import { HttpClient, HttpFailure, shown, type HttpAnswer, type HttpTimeouts, type RetryBudget, type RetryPolicy } from "./http-client.js";
+import { HttpClient, HttpFailure, shown, type HttpAnswer, type HttpClientOptions, type RetryBudget } from "./http-client.js";
 import { firstPageUrl, readPage } from "./pagination.js";
 import type { ConnectorSettings } from "./settings.js";
 
-export interface HttpConnectorOptions {
+export interface HttpConnectorOptions extends HttpClientOptions {
   readonly system: SystemDefinition;
   readonly settings: ConnectorSettings;
   /** Where the system's API answers; collections are paths under it. */
   readonly baseUrl: string;
-  /** The bearer token itself (the deployment resolves it from an environment variable). */
-  readonly token: string;
-  /** The hosts this connection may send to: host names (any port) or host:port. */
-  readonly allowedHosts: readonly string[];
-  readonly timeouts?: Partial<HttpTimeouts>;
-  readonly retry?: Partial<RetryPolicy>;
-  readonly maxResponseBytes?: number;
-  readonly sleep?: (ms: number) => Promise<void>;
-  readonly random?: () => number;
 }
 
 type Rec = Record<string, unknown>;
@@ -50,15 +41,7 @@ export class HttpConnector implements Connector {
     // Collections are resolved relative to the base, so it must end in "/" to keep its path.
     if (!base.pathname.endsWith("/")) base.pathname += "/";
     this.base = base;
-    this.client = new HttpClient({
-      token: options.token,
-      allowedHosts: options.allowedHosts,
-      ...(options.timeouts ? { timeouts: options.timeouts } : {}),
-      ...(options.retry ? { retry: options.retry } : {}),
-      ...(options.maxResponseBytes !== undefined ? { maxResponseBytes: options.maxResponseBytes } : {}),
-      ...(options.sleep ? { sleep: options.sleep } : {}),
-      ...(options.random ? { random: options.random } : {}),
-    });
+    this.client = new HttpClient(options);
     const refused = this.client.refusal(base);
     if (refused !== undefined) throw new Error(`${this.system}: the base URL's ${refused}`);
   }

@@ -3,16 +3,12 @@
 // Each record's operations are applied to a copy of it, so an update carries the record's
 // changed top-level fields with their new values, whatever depth the patch reached.
 import { applyOperations } from "../runtime/apply-patch.js";
+import { pointerPath } from "../runtime/json-keys.js";
 import type { Operation } from "../runtime/patch.js";
 import { equal } from "../runtime/values.js";
 import { ownMember, setMember, type Document, type RecordWrite } from "./connector.js";
 
 type Rec = Record<string, unknown>;
-
-/** RFC 6901: `~1` is `/` and `~0` is `~`, in that order, so `~01` stays `~1`. */
-export function unescapePointer(segment: string): string {
-  return segment.replace(/~1/g, "/").replace(/~0/g, "~");
-}
 
 interface RecordChange {
   readonly collection: string;
@@ -24,7 +20,7 @@ interface RecordChange {
 export function recordWrites(document: Document, operations: readonly Operation[]): RecordWrite[] {
   const changes = new Map<string, RecordChange>();
   for (const operation of operations) {
-    const segments = operation.path.split("/").slice(1).map(unescapePointer);
+    const segments = pointerPath(operation.path);
     if (segments.length < 2) throw new Error(`a patch operation must name a record (/collection/key...), not ${JSON.stringify(operation.path)}`);
     const [collection, key] = segments as [string, string];
     const id = JSON.stringify([collection, key]);

@@ -4,8 +4,10 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Ajv } from "ajv";
-import { isMap, isNode, isScalar, parseDocument, type Document as YamlDocument } from "yaml";
+import { parseDocument } from "yaml";
 import { lineColumn, type InputProblem } from "../diagnostics/input-problem.js";
+import { pointerPath } from "../runtime/json-keys.js";
+import { yamlKeySpan, yamlSpan } from "../source/yaml-span.js";
 import type { SystemCatalog, SystemDefinition } from "../systems/load.js";
 
 export const PAGINATION_STYLES = ["skip-take", "page-next-link", "offset-limit", "next-records-url"] as const;
@@ -72,10 +74,10 @@ export function parseConnectorSettings(text: string, file: string, system: Syste
   const problems: InputProblem[] = [];
   if (!validateSettings(data)) {
     for (const error of validateSettings.errors ?? []) {
-      const path = error.instancePath.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+      const path = pointerPath(error.instancePath);
       const extra = error.keyword === "additionalProperties" ? String(error.params["additionalProperty"]) : undefined;
       // A setting that does not exist is shown at its own name, not at the whole file.
-      const at = extra !== undefined ? keyPlace(doc, text, extra) : place(doc, text, path);
+      const at = extra !== undefined ? lineColumn(text, yamlKeySpan(doc, [extra]).start) : lineColumn(text, yamlSpan(doc, path).start);
       problems.push({ file, ...at, pointer: extra !== undefined ? `${error.instancePath}/${extra}` : error.instancePath, message: settingsMessage(error.keyword, error.params, error.message) });
     }
     return { problems };
@@ -83,7 +85,7 @@ export function parseConnectorSettings(text: string, file: string, system: Syste
   const raw = data as { pagination: PaginationStyle; pageSize?: number; writesAs?: string };
   if (raw.writesAs !== undefined && !system.actors.includes(raw.writesAs)) {
     const actors = system.actors.length > 0 ? `its actors are ${system.actors.join(", ")}` : "its events carry no actor, so leave writesAs out";
-    problems.push({ file, ...place(doc, text, ["writesAs"]), pointer: "/writesAs", message: `${system.name} has no actor ${JSON.stringify(raw.writesAs)}; ${actors}` });
+    problems.push({ file, ...lineColumn(text, yamlSpan(doc, ["writesAs"]).start), pointer: "/writesAs", message: `${system.name} has no actor ${JSON.stringify(raw.writesAs)}; ${actors}` });
     return { problems };
   }
   return {
@@ -98,24 +100,4 @@ function settingsMessage(keyword: string, params: Record<string, unknown>, messa
   if (keyword === "additionalProperties") return `there is no setting "${String(params["additionalProperty"])}"; the settings are pagination, pageSize and writesAs`;
   if (keyword === "type" && params["type"] === "object") return "connector.yaml holds settings such as `pagination: skip-take`";
   return `${message ?? "is invalid"}`;
-}
-
-/** The line and column of a top-level key's name. */
-function keyPlace(doc: YamlDocument, text: string, key: string): { line?: number; column?: number } {
-  const top = doc.contents;
-  if (isMap(top)) {
-    for (const pair of top.items) {
-      if (isScalar(pair.key) && pair.key.value === key && pair.key.range) return lineColumn(text, pair.key.range[0]);
-    }
-  }
-  return place(doc, text, []);
-}
-
-/** The line and column of the YAML node at a path, or of its nearest ancestor that exists. */
-function place(doc: YamlDocument, text: string, path: readonly string[]): { line?: number; column?: number } {
-  for (let length = path.length; length >= 0; length--) {
-    const found = length === 0 ? doc.contents : doc.getIn(path.slice(0, length), true);
-    if (isNode(found) && found.range) return lineColumn(text, found.range[0]);
-  }
-  return {};
 }

@@ -2,15 +2,12 @@
 // fast-json-patch, which refuses paths through `__proto__` for safety; here such a key is a
 // record's key like any other, so members are set as own data properties, never through a
 // prototype. Tests check the same patches with independent RFC 6902 implementations.
+import { pointerPath } from "./json-keys.js";
 import type { Operation } from "./patch.js";
-
-function unescape(segment: string): string {
-  return segment.replace(/~1/g, "/").replace(/~0/g, "~");
-}
 
 export function applyOperations(document: unknown, operations: readonly Operation[]): void {
   for (const operation of operations) {
-    const segments = operation.path.split("/").slice(1).map(unescape);
+    const segments = pointerPath(operation.path);
     const last = segments.pop();
     if (last === undefined) throw new Error(`runtime: a patch cannot replace the whole document (${operation.path})`);
     let parent: unknown = document;

@@ -27,6 +27,16 @@ export function escapePointer(segment: string): string {
   return segment.replace(/~/g, "~0").replace(/\//g, "~1");
 }
 
+/** RFC 6901: `~1` is `/` and `~0` is `~`, in that order, so `~01` stays `~1`. */
+export function unescapePointer(segment: string): string {
+  return segment.replace(/~1/g, "/").replace(/~0/g, "~");
+}
+
+/** A JSON Pointer as its path of keys ("" is the whole document). */
+export function pointerPath(pointer: string): string[] {
+  return pointer === "" ? [] : pointer.split("/").slice(1).map(unescapePointer);
+}
+
 export function findDuplicateKey(text: string): DuplicateKey | undefined {
   const objects: boolean[] = []; // open containers, true for an object
   const seen: Set<string>[] = [];

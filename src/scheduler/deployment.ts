@@ -7,6 +7,7 @@ import { dirname, resolve } from "node:path";
 import { Ajv } from "ajv";
 import { parseDocument } from "yaml";
 import type { InputProblem } from "../diagnostics/input-problem.js";
+import { pointerPath } from "../runtime/json-keys.js";
 import { SourceFile } from "../source/source-file.js";
 import { yamlKeySpan } from "../source/yaml-span.js";
 
@@ -159,7 +160,7 @@ export function parseDeployment(text: string, file: string): Deployment | { prob
 
   if (!validate(data)) {
     for (const error of validate.errors ?? []) {
-      const path = error.instancePath.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+      const path = pointerPath(error.instancePath);
       const name = error.keyword === "additionalProperties" ? (error.params as { additionalProperty: string }).additionalProperty : undefined;
       const message =
         name !== undefined

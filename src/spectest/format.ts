@@ -8,6 +8,7 @@ import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Docum
 import { didYouMean } from "../diagnostics/did-you-mean.js";
 import type { InputProblem } from "../diagnostics/input-problem.js";
 import { parseEvent, type RunEvent } from "../runtime/events.js";
+import { pointerPath } from "../runtime/json-keys.js";
 import type { Operation } from "../runtime/patch.js";
 import type { Action } from "../runtime/outcomes.js";
 import type { Rec } from "../runtime/values.js";
@@ -481,10 +482,6 @@ function define(object: Record<string, unknown>, key: string, value: unknown): v
   Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
-/** A JSON Pointer as a path of keys. */
-export function pointerPath(pointer: string): string[] {
-  return pointer === "" ? [] : pointer.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
-}
 
 export function list(items: readonly string[], last = "and"): string {
   return items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} ${last} ${items[items.length - 1]}`;

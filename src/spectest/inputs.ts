@@ -11,7 +11,8 @@ import { parseSnapshot, readSnapshotFile } from "../runtime/snapshots.js";
 import { emptyState, parseState, STATE_VERSION, type SyncState } from "../state/state.js";
 import type { SystemCatalog, SystemDefinition } from "../systems/load.js";
 import { displayPath } from "../cli/files.js";
-import { list, pointerPath, type TestCase, type TestFile } from "./format.js";
+import { pointerPath } from "../runtime/json-keys.js";
+import { list, type TestCase, type TestFile } from "./format.js";
 import type { YamlPath } from "./locate.js";
 
 export interface CaseInputs {

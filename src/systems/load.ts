@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { Ajv } from "ajv";
 import { parseDocument } from "yaml";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { pointerPath } from "../runtime/json-keys.js";
 import { SourceFile } from "../source/source-file.js";
 import { yamlSpan } from "../source/yaml-span.js";
 import type { ObjectType } from "../types/type.js";
@@ -80,7 +81,7 @@ export function readDefinition(source: SourceFile, folder: string): { definition
   const data = doc.toJS() as unknown;
   if (!validateDefinition(data)) {
     for (const error of validateDefinition.errors ?? []) {
-      const path = error.instancePath.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+      const path = pointerPath(error.instancePath);
       const where = error.instancePath === "" ? "the definition" : `/${path.join("/")}`;
       diagnostics.push(diagnostic("SYS001", yamlSpan(doc, path), `${where} ${error.message ?? "is invalid"}`));
     }

@@ -4,7 +4,8 @@
 // written through the HTTP connector into the sandbox and compared with the patched document.
 import { afterAll, describe, expect, it } from "vitest";
 import type { Document, RecordWrite } from "../../src/connectors/connector.js";
-import { recordWrites, unescapePointer } from "../../src/connectors/record-writes.js";
+import { recordWrites } from "../../src/connectors/record-writes.js";
+import { unescapePointer } from "../../src/runtime/json-keys.js";
 import type { Operation } from "../../src/runtime/patch.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/sandbox.js";
 import { applyAll, canonical, copy, put, run, type Docs } from "../runtime/support.js";

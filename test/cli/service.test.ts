@@ -1,0 +1,97 @@
+// `syncspec run` and `syncspec runs` as a user meets them: the main job against the sandbox,
+// the service staying up with --watch, and a bad deployment refused with the place named.
+import { spawn, spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ROOT } from "../helpers.js";
+
+/** A copy of the specs and systems, so the sandbox's state file is the test's own. */
+function checkout(): string {
+  const dir = mkdtempSync(join(tmpdir(), "syncspec-service-cli-"));
+  cpSync(join(ROOT, "integrations"), join(dir, "integrations"), { recursive: true });
+  cpSync(join(ROOT, "specs"), join(dir, "specs"), { recursive: true });
+  return dir;
+}
+
+function syncspec(args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env) {
+  const result = spawnSync(process.execPath, [join(ROOT, "bin/syncspec.js"), ...args], { cwd, encoding: "utf8", env });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe("syncspec run --sandbox", () => {
+  it("runs all seven integrations against the sandbox and ends with a table of what each did", () => {
+    const dir = checkout();
+    const r = syncspec(["run", "specs/sandbox.deploy.yaml", "--sandbox"], dir);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    for (const name of ["raisedonors-virtuous", "vomo-virtuous", "momentum-raisersedge", "momentum-salesforce", "momentum-virtuous", "volunteerhub-altru", "mobilecommons-crm"]) {
+      expect(r.stdout).toMatch(new RegExp(`^  ok +${name} \\(full run, [\\d.]+s\\): `, "m"));
+      expect(r.stdout).toMatch(new RegExp(`^${name} +ok +1 +\\d+`, "m"));
+    }
+    expect(r.stdout).toMatch(/^integration +last run +runs +created +updated +deleted +skipped +conflicts +refused$/m);
+    expect(r.stdout).toMatch(/the sandbox answered \d+ requests; \d+ were rate-limited/);
+
+    const runs = syncspec(["runs", "specs/sandbox.deploy.yaml", "--json"], dir);
+    expect(runs.status).toBe(0);
+    const history = JSON.parse(runs.stdout) as { runs: { status: string }[]; failures: unknown[] };
+    expect(history.runs.map((run) => run.status)).toEqual(Array(7).fill("ok"));
+    expect(history.failures).toEqual([]);
+  });
+
+  it("with --watch stays up, serves /healthz and /metrics, and stops cleanly on SIGTERM", async () => {
+    const dir = checkout();
+    const child = spawn(process.execPath, [join(ROOT, "bin/syncspec.js"), "run", "specs/sandbox.deploy.yaml", "--sandbox", "--watch"], { cwd: dir });
+    let stdout = "";
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on("data", (d: Buffer) => {
+        stdout += d.toString();
+        const found = /watching: webhooks at (http:\/\/[^/]+)\/webhooks/.exec(stdout);
+        if (found) resolve(found[1]!);
+      });
+      child.on("exit", () => reject(new Error(`the service stopped: ${stdout}`)));
+    });
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: "ok" });
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/^syncspec_runs_total\{integration="raisedonors-virtuous",status="ok"\} 1$/m);
+    expect(metrics).toMatch(/^syncspec_records_total\{integration="raisedonors-virtuous",system="virtuous",action="create"\} 4$/m);
+    expect(stdout).toMatch(/next +mobilecommons-crm \(nightly at 02:00 in America\/New_York\) at \S+T0[67]:00:00.000Z/);
+    const unsigned = await fetch(`${url}/webhooks/raisedonors`, { method: "POST", body: "{}" });
+    expect(unsigned.status).toBe(401);
+    const code = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    child.kill("SIGTERM");
+    expect(await code).toBe(0);
+  });
+});
+
+describe("a deployment that cannot run", () => {
+  it("names the file, the line and the place, runs nothing and exits 1", () => {
+    const dir = checkout();
+    writeFileSync(join(dir, "specs/bad.deploy.yaml"), "connections:\n  crm: {url: https://crm.example.org, token: abc}\nintegrations:\n  mobilecommons-crm: {spec: mobilecommons-crm.sync}\n");
+    const r = syncspec(["run", "specs/bad.deploy.yaml"], dir);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(
+      "specs/bad.deploy.yaml:2:39: error at /connections/crm/token: credentials come from the environment, not the deployment file: write token: {env: CRM_TOKEN} and set that variable\nnothing was run\n",
+    );
+  });
+
+  it("names a credential's variable when it is not set, never a value", () => {
+    const dir = checkout();
+    const env = { ...process.env };
+    delete env["RAISEDONORS_TOKEN"];
+    const r = syncspec(["run", "specs/sandbox.deploy.yaml"], dir, env);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("specs/sandbox.deploy.yaml: /connections/raisedonors/token: the token of raisedonors comes from the environment variable RAISEDONORS_TOKEN, which is not set");
+    expect(r.stderr).toMatch(/nothing was run\n$/);
+  });
+
+  it("`syncspec runs` before any run says so", () => {
+    const dir = checkout();
+    const r = syncspec(["runs", "specs/sandbox.deploy.yaml"], dir);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe("no runs yet: .syncspec/sandbox.db does not exist (`syncspec run specs/sandbox.deploy.yaml` makes it)\n");
+  });
+});
