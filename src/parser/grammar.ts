@@ -23,6 +23,10 @@ export class SpecParser extends CstParser {
     this.performSelfAnalysis();
   }
 
+  cstInvocationStateUpdate(fullRuleName: string): void {
+    (this as any).CST_STACK.push({ name: fullRuleName, children: {}, location: { startOffset: this.LA(1).startOffset, endOffset: -1 } });
+  }
+
   /** Whether no line break stands between two tokens (the end of the file counts as another line). */
   private sameLine(previous: IToken, next: IToken): boolean {
     if (!Number.isFinite(next.startOffset) || !Number.isFinite(previous.startOffset)) return false;

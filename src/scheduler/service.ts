@@ -46,16 +46,21 @@ export class Service {
     this.now = options.now ?? (() => new Date());
     this.byName = new Map(options.integrations.map((i) => [i.name, i]));
     this.queue = options.queue ?? new InProcessQueue({ onError: (integration, error) => this.report({ kind: "error", integration, message: (error as Error).message }) });
-    this.timers = new ScheduleTimers((integration, trigger, at) => this.queue.push({ integration, trigger: { kind: "schedule", at: at.toISOString(), label: trigger.label, directions: trigger.directions } }), this.now);
+    this.timers = new ScheduleTimers((integration, trigger, at) => this.enqueue(integration, { kind: "schedule", at: at.toISOString(), label: trigger.label, directions: trigger.directions }), this.now);
     this.queue.start((integration, triggers) => this.run(integration, triggers));
   }
 
   /** Every integration once, as a full run; resolves with their summaries when all are done. */
   async runAll(): Promise<RunSummary[]> {
     const from = this.finished.length;
-    for (const integration of this.options.integrations) this.queue.push({ integration: integration.name, trigger: { kind: "manual" } });
+    for (const integration of this.options.integrations) this.enqueue(integration.name, { kind: "manual" });
     await this.queue.idle();
     return this.finished.slice(from);
+  }
+
+  /** Asks for a run; false when the service is stopping or has no such integration. */
+  enqueue(integration: string, trigger: Trigger): boolean {
+    return this.byName.has(integration) && this.queue.push({ integration, trigger });
   }
 
   /** Starts the schedules' timers; runs then come as they fire. */
@@ -88,7 +93,7 @@ export class Service {
     for (const integration of this.options.integrations) {
       const routed = [...integration.connections].some(([system, name]) => system === event.system && name === connection);
       if (!routed || acceptingTriggers(integration.plan, event).length === 0) continue;
-      this.queue.push({ integration: integration.name, trigger: { kind: "event", event, connection } });
+      this.enqueue(integration.name, { kind: "event", event, connection });
       started.push(integration.name);
     }
     if (started.length === 0) return decide({ ignored: `no integration has a trigger for ${event.system} ${event.type}${event.actor ? ` by ${event.actor}` : ""}` });

@@ -118,6 +118,26 @@ describe("triggers", () => {
   });
 });
 
+describe("scheduled runs", () => {
+  it("write only in their trigger's directions; a full run then does the rest", async () => {
+    world = await startWorld({ integrations: { "mobilecommons-crm": { spec: "mobilecommons-crm" } }, connections: { mobilecommons: {}, crm: {} } });
+    world.service.enqueue("mobilecommons-crm", { kind: "schedule", at: "2026-11-22T12:05:00Z", label: "every 5 minutes", directions: [{ from: "mobilecommons", to: "crm" }] });
+    await world.service.idle();
+    const [scheduled] = world.service.summaries();
+    expect(scheduled!.trigger).toBe("every 5 minutes");
+    expect(scheduled!.applied["crm"]).toEqual({ create: 1, update: 2 });
+    // crm -> mobilecommons waits for its own (nightly) trigger: the profile for c6 is not made.
+    expect(Object.keys(world.sandbox.document("mobilecommons")["profiles"]!)).not.toContain("crm-c6");
+    // Not every direction ran, so this is not the last successful run that "since" counts from.
+    expect(world.store.loadState("mobilecommons-crm").lastRun).toBeNull();
+
+    const [full] = await world.service.runAll();
+    expect(full!.status).toBe("ok");
+    expect(Object.keys(world.sandbox.document("mobilecommons")["profiles"]!)).toContain("crm-c6");
+    expect(world.store.loadState("mobilecommons-crm").lastRun).not.toBeNull();
+  });
+});
+
 describe("webhooks", () => {
   it("a person's edit runs the event's sync once; the engine's own write coming back is an echo; a replay runs nothing", async () => {
     world = await contactSync({ server: true });
