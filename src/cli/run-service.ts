@@ -62,7 +62,7 @@ export async function runService(options: ServiceCommandOptions, out: (t: string
       server = createServiceServer({
         connections: webhookConnections,
         onEvent: (connection, event, id): EventDecision => (service ? service.onEvent(connection, event, id) : { ignored: "the service is starting" }),
-        health: () => ({ ok: service !== undefined, detail: { integrations: deployment.integrations.size } }),
+        health: () => ({ ok: service !== undefined, detail: { integrations: Object.fromEntries(service?.lastStatuses() ?? []) } }),
         metrics,
       });
       serverUrl = (await listen(server, deployment, options.sandbox)).url;

@@ -14,7 +14,7 @@ import { RecordTable } from "../runtime/record-table.js";
 import { runPlan } from "../runtime/run.js";
 import type { Snapshot } from "../runtime/snapshots.js";
 import { holdBack } from "../state/hold-back.js";
-import type { RecordRef, RunStatus, ServiceStore } from "../state/service-store.js";
+import { StateStoreError, type RecordRef, type RunStatus, type ServiceStore } from "../state/service-store.js";
 import type { SystemCatalog } from "../systems/load.js";
 import type { Trigger } from "./queue.js";
 import type { ScheduledTrigger } from "./schedules.js";
@@ -83,13 +83,10 @@ export function runKind(plan: Plan, triggers: readonly Trigger[]): RunKind {
 }
 
 export async function runIntegration(integration: LoadedIntegration, triggers: readonly Trigger[], services: RunServices): Promise<RunSummary> {
-  const { plan } = integration;
-  const { store, systems } = services;
+  const { store } = services;
   const started = services.now();
-  const kind = runKind(plan, triggers);
+  const kind = runKind(integration.plan, triggers);
   const runId = store.startRun(integration.name, kind.label, started.toISOString());
-  const planSystems = [plan.systems.left, plan.systems.right];
-  const connectorOf = (system: string): Connector => services.connectors.get(integration.connections.get(system) ?? system)!;
   const summary = (status: RunStatus, rest: Partial<RunSummary>): RunSummary => ({
     integration: integration.name,
     runId,
@@ -106,6 +103,32 @@ export async function runIntegration(integration: LoadedIntegration, triggers: r
     store.finishRun(runId, { status: "failed", at: services.now().toISOString(), counts: {}, message, failures: [], cleared: [] });
     return summary("failed", { message, ...rest });
   };
+
+  try {
+    return await carryOut({ integration, services, kind, runId, started, summary, fail });
+  } catch (error) {
+    // The store's own problem says what to do; anything else is a defect in syncspec. Either
+    // way the run is recorded as failed, not left running.
+    if (error instanceof StateStoreError) return fail(error.message);
+    return fail(`internal error: ${(error as Error).message}; please report it`);
+  }
+}
+
+interface RunUnderWay {
+  readonly integration: LoadedIntegration;
+  readonly services: RunServices;
+  readonly kind: RunKind;
+  readonly runId: number;
+  readonly started: Date;
+  readonly summary: (status: RunStatus, rest: Partial<RunSummary>) => RunSummary;
+  readonly fail: (message: string, rest?: Partial<RunSummary>) => RunSummary;
+}
+
+async function carryOut({ integration, services, kind, runId, started, summary, fail }: RunUnderWay): Promise<RunSummary> {
+  const { plan } = integration;
+  const { store, systems } = services;
+  const planSystems = [plan.systems.left, plan.systems.right];
+  const connectorOf = (system: string): Connector => services.connectors.get(integration.connections.get(system) ?? system)!;
 
   // Read both systems at once; a collection not read whole is left out, so it is unknown.
   let documents: Document[];

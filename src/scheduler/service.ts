@@ -105,6 +105,13 @@ export class Service {
     return this.queue.idle();
   }
 
+  /** Each integration's last run status ("never" before its first), for /healthz. */
+  lastStatuses(): [string, string][] {
+    const last = new Map<string, string>();
+    for (const s of this.finished) last.set(s.integration, s.status);
+    return this.options.integrations.map((i) => [i.name, last.get(i.name) ?? "never"]);
+  }
+
   /** All runs this service finished, oldest first. */
   summaries(): readonly RunSummary[] {
     return this.finished;

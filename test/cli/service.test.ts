@@ -54,7 +54,7 @@ describe("syncspec run --sandbox", () => {
     });
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toMatchObject({ status: "ok" });
+    expect(await health.json()).toMatchObject({ status: "ok", integrations: { "raisedonors-virtuous": "ok", "mobilecommons-crm": "ok" } });
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toMatch(/^syncspec_runs_total\{integration="raisedonors-virtuous",status="ok"\} 1$/m);
     expect(metrics).toMatch(/^syncspec_records_total\{integration="raisedonors-virtuous",system="virtuous",action="create"\} 4$/m);
