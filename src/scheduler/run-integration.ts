@@ -13,7 +13,7 @@ import type { Operation } from "../runtime/patch.js";
 import { RecordTable } from "../runtime/record-table.js";
 import { runPlan } from "../runtime/run.js";
 import type { Snapshot } from "../runtime/snapshots.js";
-import { holdBack } from "../state/hold-back.js";
+import { counterparts, holdBack } from "../state/hold-back.js";
 import { StateStoreError, type RecordRef, type RunStatus, type ServiceStore } from "../state/service-store.js";
 import type { SystemCatalog } from "../systems/load.js";
 import type { Trigger } from "./queue.js";
@@ -173,9 +173,16 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
     const operations = result.patches[system] ?? [];
     return recordWrites(documents[i]!, incomplete.length > 0 ? withholdRemovals(operations) : operations);
   });
+  let waiting = new Set<string>();
   for (const action of ["create", "update", "delete"] as const) {
+    if (action === "update" && failures.length > 0) {
+      // A record whose counterpart could not be created waits for it (no write-back may name
+      // a record that is not there); the next run writes both.
+      const refusedCreates = failures.filter((f) => f.write.action === "create").map((f) => ({ system: f.system, collection: f.write.collection, key: f.write.key }));
+      waiting = new Set(counterparts(plan, result.state, refusedCreates).map(refKey));
+    }
     for (const [i, system] of planSystems.entries()) {
-      const writes = writesOf[i]!.filter((w) => w.action === action);
+      const writes = writesOf[i]!.filter((w) => w.action === action && !waiting.has(refKey({ system, collection: w.collection, key: w.key })));
       if (writes.length === 0) continue;
       const connection = integration.connections.get(system) ?? system;
       const counts: Record<string, number> = (applied[system] ??= {});
@@ -196,7 +203,7 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
     }
   }
 
-  const refused = failures.map((f) => ({ system: f.system, collection: f.write.collection, key: f.write.key }));
+  const refused = [...failures.map((f) => ({ system: f.system, collection: f.write.collection, key: f.write.key })), ...[...waiting].map(fromRefKey)];
   const coversAll = !kind.event && (!kind.directions || coversEveryDirection(plan, kind.directions));
   const status: RunStatus = incomplete.length > 0 ? "incomplete" : failures.length > 0 ? "partial" : "ok";
   // The last successful run is one that saw and did everything: "since the last run" rules count from it.
@@ -211,7 +218,7 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
     incomplete.length > 0
       ? `read incompletely, so nothing was deleted or removed and the state was kept: ${incomplete.join("; ")}`
       : failures.length > 0
-        ? `${failures.length} record${failures.length === 1 ? "" : "s"} refused; they are retried by the next run`
+        ? `${failures.length} record${failures.length === 1 ? "" : "s"} refused${waiting.size > 0 ? `, and ${waiting.size} paired with ${failures.length === 1 ? "it" : "them"} left to wait` : ""}; the next run tries again`
         : undefined;
   store.finishRun(runId, {
     status,
@@ -250,6 +257,11 @@ function coversEveryDirection(plan: Plan, directions: readonly DirectionPlan[]):
 
 function refKey(r: { system: string; collection: string; key: string }): string {
   return `${r.system}\u0000${r.collection}\u0000${r.key}`;
+}
+
+function fromRefKey(key: string): RecordRef {
+  const [system, collection, recordKey] = key.split("\u0000") as [string, string, string];
+  return { system, collection, key: recordKey };
 }
 
 function countBy(values: readonly string[]): Record<string, number> {

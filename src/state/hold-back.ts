@@ -38,3 +38,26 @@ export function holdBack(plan: Plan, before: SyncState, after: SyncState, refuse
   }
   return { lastRun: after.lastRun, synced };
 }
+
+/**
+ * The records paired, in a state, with the given ones: the other side of each link. A record
+ * whose counterpart a system refused to create waits with it, so that no write-back names a
+ * record that does not exist.
+ */
+export function counterparts(plan: Plan, state: SyncState, records: readonly RefusedRecord[]): RefusedRecord[] {
+  const found: RefusedRecord[] = [];
+  for (const link of plan.links) {
+    const pairs = state.synced.get(link.id);
+    if (!pairs) continue;
+    for (const r of records) {
+      if (r.system === link.left.system && r.collection === link.left.collection) {
+        const pair = pairs.get(r.key);
+        if (pair) found.push({ system: link.right.system, collection: link.right.collection, key: pair.right });
+      }
+      if (r.system === link.right.system && r.collection === link.right.collection) {
+        for (const [left, pair] of pairs) if (pair.right === r.key) found.push({ system: link.left.system, collection: link.left.collection, key: left });
+      }
+    }
+  }
+  return found;
+}

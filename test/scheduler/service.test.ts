@@ -53,6 +53,10 @@ describe("a record the target refuses", () => {
     expect(Object.keys(contacts)).toContain("rd-1004");
     expect(Object.keys(contacts)).not.toContain("rd-1003");
     expect(world.store.failures().map((f) => [f.key, f.status, f.attempts])).toEqual([["rd-1003", 422, 1]]);
+    // The donor's write-back waits for its contact: it would name a contact that is not there.
+    expect(first!.applied["raisedonors"]).toEqual({ update: 2 });
+    expect(world.sandbox.document("raisedonors")["donors"]!["1003"]!["crmKey"] ?? null).toBeNull();
+    expect(first!.message).toBe("1 record refused, and 1 paired with it left to wait; the next run tries again");
     // The pair of the refused record is not in the state; the others are.
     const link = [...world.store.loadState("raisedonors-virtuous").synced.values()][0]!;
     expect(link.has("1004")).toBe(true);
@@ -66,7 +70,8 @@ describe("a record the target refuses", () => {
     world.sandbox.faults("virtuous").clear();
     const [third] = await world.service.runAll();
     expect(third!.status).toBe("ok");
-    expect(third!.applied["virtuous"]).toEqual({ create: 1 });
+    expect(third!.applied).toEqual({ virtuous: { create: 1 }, raisedonors: { update: 1 } });
+    expect(world.sandbox.document("raisedonors")["donors"]!["1003"]!["crmKey"]).toBe("rd-1003");
     expect(world.store.failures()).toEqual([]);
     expect(world.sandbox.stats("virtuous").createsOf("contacts", "rd-1003")).toBe(1);
     expect(appliedTotal(await world.service.runAll())).toBe(0);
