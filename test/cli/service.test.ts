@@ -1,7 +1,7 @@
 // `syncspec run` and `syncspec runs` as a user meets them: the main job against the sandbox,
 // the service staying up with --watch, and a bad deployment refused with the place named.
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -64,6 +64,25 @@ describe("syncspec run --sandbox", () => {
     const code = new Promise<number | null>((resolve) => child.on("exit", resolve));
     child.kill("SIGTERM");
     expect(await code).toBe(0);
+  });
+});
+
+describe("syncspec run over snapshot files", () => {
+  it("applies each run to the files, and a second run finds nothing to do", () => {
+    const dir = checkout();
+    cpSync(join(dir, "integrations/mobilecommons/sample.json"), join(dir, "mc.json"));
+    cpSync(join(dir, "integrations/crm/sample.json"), join(dir, "crm.json"));
+    writeFileSync(
+      join(dir, "specs/files.deploy.yaml"),
+      "state: ../state.db\nconnections:\n  mobilecommons: {file: ../mc.json}\n  crm: {file: ../crm.json}\nintegrations:\n  mobilecommons-crm: {spec: mobilecommons-crm.sync}\n",
+    );
+    const first = syncspec(["run", "specs/files.deploy.yaml"], dir);
+    expect(first.stderr).toBe("");
+    expect(first.stdout).toMatch(/^ {2}ok +mobilecommons-crm \(full run, [\d.]+s\): 2 created, 5 updated, 2 skipped$/m);
+    const crm = JSON.parse(readFileSync(join(dir, "crm.json"), "utf8")) as { constituents: Record<string, unknown> };
+    expect(Object.keys(crm.constituents)).toContain("mc-p-new");
+    const second = syncspec(["run", "specs/files.deploy.yaml"], dir);
+    expect(second.stdout).toMatch(/^ {2}ok +mobilecommons-crm \(full run, [\d.]+s\): 2 skipped$/m);
   });
 });
 
