@@ -16,6 +16,7 @@ export function progressLine(event: ServiceProgress): string {
       const decision = event.decision;
       if (decision === "accepted") return `  webhook  ${what}: runs ${event.integrations.join(", ")}`;
       if (decision === "duplicate") return `  webhook  ${what}: already received (a replay), not run again`;
+      if ("retryLater" in decision) return `  webhook  ${what}: refused for now (503), ${decision.retryLater}; the system sends it again`;
       return `  webhook  ${what}: ignored, ${decision.ignored}`;
     }
     case "error":

@@ -43,8 +43,12 @@ export async function runService(options: ServiceCommandOptions, out: (t: string
   for (const problem of catalog.problems) for (const d of problem.diagnostics) err(`${renderText(d, problem.source)}\n\n`);
   if (catalog.problems.length > 0) return 1;
 
+  // Stopped in the reverse of their starting order, but for the server, which stops first:
+  // no event is taken that the stopping service could not run.
+  let server: ServiceServer | undefined;
   const closers: (() => Promise<void> | void)[] = [];
   const closeAll = async (): Promise<void> => {
+    await server?.close();
     for (const close of closers.reverse()) await close();
   };
   try {
@@ -54,19 +58,17 @@ export async function runService(options: ServiceCommandOptions, out: (t: string
     const metrics = new Metrics();
 
     // The server comes first in watch mode, so the sandbox knows where to send webhooks;
-    // events that arrive before the service is ready are refused and sent again by the system.
-    let server: ServiceServer | undefined;
+    // events that arrive before the service is ready get a 503, which the system retries.
     let serverUrl: string | undefined;
     const webhookConnections = new Map();
     if (options.watch) {
       server = createServiceServer({
         connections: webhookConnections,
-        onEvent: (connection, event, id): EventDecision => (service ? service.onEvent(connection, event, id) : { ignored: "the service is starting" }),
+        onEvent: (connection, event, id): EventDecision | Promise<EventDecision> => (service ? service.onEvent(connection, event, id) : { retryLater: "the service is starting" }),
         health: () => ({ ok: service !== undefined, detail: { integrations: Object.fromEntries(service?.lastStatuses() ?? []) } }),
         metrics,
       });
       serverUrl = (await listen(server, deployment, options.sandbox)).url;
-      closers.push(() => server!.close());
     }
 
     if (options.sandbox) {

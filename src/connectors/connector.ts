@@ -39,6 +39,8 @@ export interface Connector {
   /** Applies writes in order, one request each; a record the system refuses is a failure, the rest go on.
    *  onApplied is called after each write the system accepted (the runner journals it). */
   write(writes: readonly RecordWrite[], onApplied?: (w: RecordWrite) => void): Promise<WriteResult>;
+  /** One record as the system has it now: null when it is not there, undefined when that cannot be told. */
+  readRecord(collection: string, key: string): Promise<Record<string, unknown> | null | undefined>;
   close(): Promise<void>;
 }
 

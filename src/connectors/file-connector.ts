@@ -51,6 +51,13 @@ export class FileConnector implements Connector {
     return { document, incomplete };
   }
 
+  async readRecord(collection: string, key: string): Promise<Record<string, unknown> | null | undefined> {
+    const loaded = readSnapshotFile(this.file, this.definition);
+    if (!loaded.snapshot) return undefined;
+    const records = loaded.snapshot.get(collection);
+    return records ? (records.get(key) ?? null) : undefined;
+  }
+
   async write(writes: readonly RecordWrite[], onApplied?: (w: RecordWrite) => void): Promise<WriteResult> {
     const applied: RecordWrite[] = [];
     const failed: WriteFailure[] = [];

@@ -99,6 +99,7 @@ export class HttpConnector implements Connector {
     const { pagination, pageSize } = this.settings;
     const records: Record<string, Rec> = {};
     const requested = new Set<string>();
+    let total: number | undefined;
     for (let url: URL | null = firstPageUrl(pagination, this.collectionUrl(collection.name), pageSize); url !== null; ) {
       if (requested.has(url.href)) return { problem: `the next page's link leads back to ${shown(url)}, a page already read` };
       requested.add(url.href);
@@ -119,8 +120,16 @@ export class HttpConnector implements Connector {
         const problem = this.takeRecord(collection, page.records[i], records, () => `record ${i + 1} of GET ${shown(url!)}`);
         if (problem !== undefined) return { problem };
       }
+      // Offsets shift when a record is deleted between pages, and the record after it is never
+      // given: a total that moves, or a count short of it, means the read missed something.
+      if (page.total !== undefined) {
+        if (total !== undefined && page.total !== total) return { problem: `the collection changed while it was read page by page (${total} records, then ${page.total}), so a record may have been skipped. The next run reads it again` };
+        total = page.total;
+      }
       url = page.next;
     }
+    const read = Object.keys(records).length;
+    if (total !== undefined && read !== total) return { problem: `the system says the collection holds ${total} records, but ${read} were read` };
     return { records };
   }
 
@@ -152,10 +161,27 @@ export class HttpConnector implements Connector {
   }
 
   /** Sends one write; undefined when the system applied it. */
+  async readRecord(collection: string, key: string): Promise<Rec | null | undefined> {
+    if (key === "." || key === "..") return undefined;
+    try {
+      const answer = await this.client.request("GET", this.recordUrl(collection, key), undefined, this.client.budget());
+      if (answer.status === 404) return null;
+      const body = answer.body;
+      return answer.status === 200 && body !== null && typeof body === "object" && !Array.isArray(body) ? (body as Rec) : undefined;
+    } catch (error) {
+      if (error instanceof HttpFailure) return undefined;
+      throw error;
+    }
+  }
+
+  private recordUrl(collection: string, key: string): URL {
+    return new URL(`${encodeURIComponent(collection)}/${encodeURIComponent(key)}`, this.base);
+  }
+
   private async writeRecord(write: RecordWrite, budget: RetryBudget): Promise<WriteFailure | undefined> {
     // URLs resolve "." and ".." (even percent-encoded) as directories: such a key has no path of its own.
     if (write.key === "." || write.key === "..") return { write, reason: `the key ${JSON.stringify(write.key)} cannot be sent to an API: a URL reads it as a directory step, not a record` };
-    const url = new URL(`${encodeURIComponent(write.collection)}/${encodeURIComponent(write.key)}`, this.base);
+    const url = this.recordUrl(write.collection, write.key);
     const method = ACTION_METHODS[write.action];
     let answer: HttpAnswer;
     try {

@@ -8,6 +8,8 @@ export interface Page {
   readonly records: readonly unknown[];
   /** The next page, or null after the last. */
   readonly next: URL | null;
+  /** How many records the system says the collection holds, where its paging says. */
+  readonly total?: number;
 }
 
 /** The URL of a collection's first page, under the connection's base URL. */
@@ -51,7 +53,9 @@ export function readPage(style: PaginationStyle, requested: URL, body: unknown, 
       if (!Array.isArray(records) || typeof done !== "boolean" || (!done && typeof nextUrl !== "string")) {
         return { problem: 'the answer is not a query result: {"records": [...], "done": true or false, "nextRecordsUrl" when not done} was expected' };
       }
-      return linked(requested, records, done ? null : (nextUrl as string));
+      const totalSize = answer?.["totalSize"];
+      const page = linked(requested, records, done ? null : (nextUrl as string));
+      return "records" in page && typeof totalSize === "number" ? { ...page, total: totalSize } : page;
     }
   }
 }
@@ -62,12 +66,12 @@ function counted(requested: URL, records: unknown[], total: number, startName: s
   const reached = start + records.length;
   if (records.length === 0) {
     if (start < total) return { problem: `the system says the collection holds ${total} records but gave none from ${start} on` };
-    return { records, next: null };
+    return { records, next: null, total };
   }
-  if (reached >= total) return { records, next: null };
+  if (reached >= total) return { records, next: null, total };
   const next = new URL(requested);
   setQuery(next, { [startName]: reached, [sizeName]: pageSize });
-  return { records, next };
+  return { records, next, total };
 }
 
 /** page-next-link and next-records-url: the system gives the next page's URL, absolute or relative to the page read. */

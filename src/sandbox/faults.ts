@@ -22,6 +22,7 @@ export class SandboxFaults {
   private readonly rejected = new Map<string, string>();
   private readonly foreignNext = new Map<string, string>();
   private readonly padding = new Map<string, number>();
+  private readonly afterPage = new Map<string, string>();
   /** Milliseconds every answer waits before it is sent. */
   delayMs = 0;
 
@@ -62,6 +63,19 @@ export class SandboxFaults {
     this.padding.set(collection, bytes);
   }
 
+  /** Once the `page`th page of a collection is served, the record `key` is deleted, as another user might between two pages. */
+  deleteAfterPage(collection: string, page: number, key: string): void {
+    this.afterPage.set(JSON.stringify([collection, page]), key);
+  }
+
+  /** The record to delete now that a page was served, once. */
+  takeDeletionAfter(collection: string, page: number): string | undefined {
+    const id = JSON.stringify([collection, page]);
+    const key = this.afterPage.get(id);
+    this.afterPage.delete(id);
+    return key;
+  }
+
   delay(ms: number): void {
     this.delayMs = ms;
   }
@@ -74,6 +88,7 @@ export class SandboxFaults {
     this.rejected.clear();
     this.foreignNext.clear();
     this.padding.clear();
+    this.afterPage.clear();
     this.delayMs = 0;
   }
 

@@ -249,6 +249,11 @@ export class SystemServer {
     else if (style === "offset-limit") body = { count: total, value: list };
     else if (style === "page-next-link") body = { data: list, links: { next: more ? `${origin ?? this.origin}${path}?page=${page + 1}&per_page=${size}` : null } };
     else body = { totalSize: total, done: !more, records: list, ...(more ? { nextRecordsUrl: `${origin ?? ""}${path}?cursor=${encodeCursor(start + size)}` } : {}) };
+    const deleted = this.faults.takeDeletionAfter(collection.name, page);
+    if (deleted !== undefined) {
+      records.delete(deleted);
+      this.sortedKeys.delete(collection.name);
+    }
     const padding = this.faults.paddingOf(collection.name);
     if (padding > 0) {
       this.sendPadded(res, body, padding);

@@ -2,8 +2,9 @@
 // plan with the engine, apply the patches record by record, and keep the outcome in the
 // store. What can go wrong is contained: a collection read part-way makes the run
 // incomplete (no deletes or removals, state kept), a record a system refuses is kept as a
-// failure and retried by the next run while the rest applies, and a crash part-way leaves
-// a journal and a state that lets the next run finish the job without doing anything twice.
+// failure and retried by the next run while the rest applies, and a crash part-way leaves the
+// old state, so the next run reads again and redoes only what is missing (creates are upserts
+// by deterministic key); the journal of applied writes is the evidence of what was done.
 import type { Connector, Document, RecordWrite, WriteFailure } from "../connectors/connector.js";
 import { recordWrites } from "../connectors/record-writes.js";
 import type { DirectionPlan, Plan } from "../plan/types.js";
@@ -57,7 +58,7 @@ export interface RunSummary {
   readonly seconds: number;
 }
 
-/** What the run covers, from the triggers that asked for it (coalesced while it waited). */
+/** What one run covers. */
 export interface RunKind {
   readonly label: string;
   readonly event?: RunEvent;
@@ -65,27 +66,36 @@ export interface RunKind {
   readonly directions?: readonly DirectionPlan[];
 }
 
-export function runKind(plan: Plan, triggers: readonly Trigger[]): RunKind {
-  if (triggers.length === 0 || triggers.some((t) => t.kind === "manual")) return { label: "full run" };
-  const events = triggers.flatMap((t) => (t.kind === "event" ? [t.event] : []));
+/** Events that wait together beyond this many make one run over their directions instead of one run each. */
+export const MAX_EVENT_RUNS = 5;
+
+/**
+ * The runs that answer the triggers that waited together (coalesced while the integration
+ * ran). A manual trigger is a full run, which covers everything. Schedules make one run over
+ * their directions; each event then gets its own run, scoped as the spec says, unless its
+ * directions were all covered already. A burst of events past MAX_EVENT_RUNS becomes one run
+ * over their directions: a reconciliation, which is what those events would have done, and
+ * more, without a read per event.
+ */
+export function runKinds(plan: Plan, triggers: readonly Trigger[]): RunKind[] {
+  if (triggers.length === 0 || triggers.some((t) => t.kind === "manual")) return [{ label: "full run" }];
+  const key = (d: DirectionPlan): string => `${d.from}>${d.to}`;
   const schedules = triggers.flatMap((t) => (t.kind === "schedule" ? [t] : []));
-  if (schedules.length === 0 && events.length === 1) {
-    const e = events[0]!;
-    return { label: `${e.system} ${e.type} ${e.recordId}${e.actor ? ` by ${e.actor}` : ""}`, event: e };
+  const covered = new Map<string, DirectionPlan>(schedules.flatMap((s) => s.directions.map((d) => [key(d), d] as const)));
+  const runs: RunKind[] = schedules.length > 0 ? [{ label: [...new Set(schedules.map((s) => s.label))].join(" + "), directions: [...covered.values()] }] : [];
+  const events = triggers.flatMap((t) => (t.kind === "event" ? [t.event] : [])).filter((e) => acceptingTriggers(plan, e).some((t) => t.directions.some((d) => !covered.has(key(d)))));
+  if (events.length > MAX_EVENT_RUNS) {
+    const directions = new Map(events.flatMap((e) => acceptingTriggers(plan, e).flatMap((t) => t.directions.map((d) => [key(d), d] as const))));
+    runs.push({ label: `${events.length} events`, directions: [...directions.values()] });
+  } else {
+    for (const e of events) runs.push({ label: `${e.system} ${e.type} ${e.recordId}${e.actor ? ` by ${e.actor}` : ""}`, event: e });
   }
-  // Several triggers make one run over the union of their directions, a superset of each.
-  const directions = new Map<string, DirectionPlan>();
-  for (const s of schedules) for (const d of s.directions) directions.set(`${d.from}>${d.to}`, d);
-  for (const e of events) for (const t of acceptingTriggers(plan, e)) for (const d of t.directions) directions.set(`${d.from}>${d.to}`, d);
-  const parts = [...new Set(schedules.map((s) => s.label))];
-  if (events.length > 0) parts.push(`${events.length} event${events.length === 1 ? "" : "s"}`);
-  return { label: parts.join(" + "), directions: [...directions.values()] };
+  return runs;
 }
 
-export async function runIntegration(integration: LoadedIntegration, triggers: readonly Trigger[], services: RunServices): Promise<RunSummary> {
+export async function runIntegration(integration: LoadedIntegration, kind: RunKind, services: RunServices): Promise<RunSummary> {
   const { store } = services;
   const started = services.now();
-  const kind = runKind(integration.plan, triggers);
   const runId = store.startRun(integration.name, kind.label, started.toISOString());
   const summary = (status: RunStatus, rest: Partial<RunSummary>): RunSummary => ({
     integration: integration.name,
@@ -186,11 +196,12 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
       if (writes.length === 0) continue;
       const connection = integration.connections.get(system) ?? system;
       const counts: Record<string, number> = (applied[system] ??= {});
+      // Noted before they are sent: a system may send a write's event before it answers.
+      store.noteWrites(integration.name, connection, writes.map((w) => ({ collection: w.collection, key: w.key, fields: w.action === "delete" ? null : (w.fields ?? {}) })), services.now().toISOString());
       try {
         const written = await connectorOf(system).write(writes, (w: RecordWrite) => {
-          // Journaled as each lands, and noted before its echo can come back as an event.
+          // Journaled as each lands: what a killed process had done.
           store.journalWrite(runId, system, w);
-          store.noteWrites(connection, w.collection, [w.key], services.now().toISOString());
           counts[w.action] = (counts[w.action] ?? 0) + 1;
           appliedRefs.push({ system, collection: w.collection, key: w.key });
         });

@@ -1,20 +1,21 @@
 // The service `syncspec run` starts: integrations run through one queue (at most one run of
 // an integration at a time, triggers that arrive meanwhile coalesced), from their schedules,
 // from the systems' webhooks, or all at once on request. Webhook events are deduplicated by
-// id and the engine's own writes coming back as events are dropped, so nothing runs twice and
-// nothing echoes.
+// id, and an event that is the echo of the engine's own write (the record still holds what
+// the integration wrote) starts nothing, so nothing runs twice and nothing echoes.
 import type { Connector } from "../connectors/connector.js";
 import type { RunEvent } from "../runtime/events.js";
 import { acceptingTriggers } from "../runtime/events.js";
+import { equal } from "../runtime/values.js";
 import type { Metrics } from "../server/metrics.js";
 import type { EventDecision } from "../server/webhook-route.js";
 import type { ServiceStore } from "../state/service-store.js";
 import type { SystemCatalog } from "../systems/load.js";
 import { InProcessQueue, type Trigger, type WorkQueue } from "./queue.js";
-import { runIntegration, type LoadedIntegration, type RunSummary } from "./run-integration.js";
+import { runIntegration, runKinds, type LoadedIntegration, type RunSummary } from "./run-integration.js";
 import { ScheduleTimers } from "./timers.js";
 
-/** How long after the engine wrote a record an event about it counts as the write's echo. */
+/** How long after the engine wrote a record an event about it may be the write's echo. */
 export const ECHO_WINDOW_MS = 5 * 60_000;
 
 export interface ServiceOptions {
@@ -40,7 +41,11 @@ export class Service {
   private readonly now: () => Date;
   private readonly byName: ReadonlyMap<string, LoadedIntegration>;
   private readonly timers: ScheduleTimers;
-  private readonly finished: RunSummary[] = [];
+  /** Each integration's last status: all /healthz needs, where keeping every run would grow without end. */
+  private readonly lastStatus = new Map<string, string>();
+  /** Lists that gather the runs ending while a runAll waits. */
+  private readonly collectors = new Set<RunSummary[]>();
+  private stopping = false;
 
   constructor(private readonly options: ServiceOptions) {
     this.now = options.now ?? (() => new Date());
@@ -50,54 +55,58 @@ export class Service {
     this.queue.start((integration, triggers) => this.run(integration, triggers));
   }
 
-  /** Every integration once, as a full run; resolves with their summaries when all are done. */
+  /** Every integration once, as a full run; resolves with the runs that ended meanwhile. */
   async runAll(): Promise<RunSummary[]> {
-    const from = this.finished.length;
-    for (const integration of this.options.integrations) this.enqueue(integration.name, { kind: "manual" });
-    await this.queue.idle();
-    return this.finished.slice(from);
+    const ended: RunSummary[] = [];
+    this.collectors.add(ended);
+    try {
+      for (const integration of this.options.integrations) this.enqueue(integration.name, { kind: "manual" });
+      await this.queue.idle();
+    } finally {
+      this.collectors.delete(ended);
+    }
+    return ended;
   }
 
   /** Asks for a run; false when the service is stopping or has no such integration. */
   enqueue(integration: string, trigger: Trigger): boolean {
-    return this.byName.has(integration) && this.queue.push({ integration, trigger });
+    return !this.stopping && this.byName.has(integration) && this.queue.push({ integration, trigger });
   }
 
   /** Starts the schedules' timers; runs then come as they fire. */
   watch(): void {
-    this.timers.start(this.options.integrations.flatMap((i) => i.schedules.map((trigger) => ({ integration: i.name, trigger }))));
+    this.timers.start(this.scheduled());
   }
 
   upcoming(): { integration: string; label: string; at: Date }[] {
-    return ScheduleTimers.upcoming(
-      this.options.integrations.flatMap((i) => i.schedules.map((trigger) => ({ integration: i.name, trigger }))),
-      this.now(),
-    );
+    return ScheduleTimers.upcoming(this.scheduled(), this.now());
   }
 
-  /** A verified webhook event: a replayed id or an echo of the engine's own write starts nothing. */
-  onEvent(connection: string, event: RunEvent, id: string): EventDecision {
-    const { store } = this.options;
-    const at = this.now();
+  /**
+   * A verified webhook event. A replayed id starts nothing; so does an event about a record an
+   * integration wrote in the last few minutes that still holds what it wrote (its echo), for
+   * that integration only. When that cannot be told (the record cannot be read), the run goes
+   * ahead: an echo's run finds nothing to do, a dropped change would be lost.
+   */
+  async onEvent(connection: string, event: RunEvent, id: string): Promise<EventDecision> {
     const decide = (decision: EventDecision, integrations: string[] = []): EventDecision => {
       this.report({ kind: "event", connection, event, decision, integrations });
       return decision;
     };
-    if (!store.rememberWebhook(connection, id, at.toISOString())) return decide("duplicate");
-    const reached = this.options.connections.get(connection);
-    const collection = this.options.systems.get(event.system)?.events.get(event.type);
-    if (reached && collection && this.isEcho(connection, collection, event, reached.writesAs, at)) {
-      return decide({ ignored: `the engine wrote ${event.system}.${collection} ${event.recordId} less than ${ECHO_WINDOW_MS / 60_000} minutes ago; this event is its echo` });
-    }
+    if (this.stopping) return decide({ retryLater: "the service is stopping" });
+    const candidates = this.options.integrations.filter((i) => [...i.connections].some(([system, name]) => system === event.system && name === connection) && acceptingTriggers(i.plan, event).length > 0);
+    if (candidates.length === 0) return decide({ ignored: `no integration has a trigger for ${event.system} ${event.type}${event.actor ? ` by ${event.actor}` : ""}` });
+    const at = this.now();
+    if (!this.options.store.rememberWebhook(connection, id, at.toISOString())) return decide("duplicate");
     const started: string[] = [];
-    for (const integration of this.options.integrations) {
-      const routed = [...integration.connections].some(([system, name]) => system === event.system && name === connection);
-      if (!routed || acceptingTriggers(integration.plan, event).length === 0) continue;
-      this.enqueue(integration.name, { kind: "event", event, connection });
-      started.push(integration.name);
+    const echoes: string[] = [];
+    for (const integration of candidates) {
+      if (await this.isEcho(integration.name, connection, event, at)) echoes.push(integration.name);
+      else if (this.enqueue(integration.name, { kind: "event", event, connection })) started.push(integration.name);
     }
-    if (started.length === 0) return decide({ ignored: `no integration has a trigger for ${event.system} ${event.type}${event.actor ? ` by ${event.actor}` : ""}` });
-    return decide("accepted", started);
+    if (started.length > 0) return decide("accepted", started);
+    if (echoes.length > 0) return decide({ ignored: `${echoes.join(" and ")} wrote ${event.system} ${event.recordId} less than ${ECHO_WINDOW_MS / 60_000} minutes ago and the record still holds what was written: this event is its echo` });
+    return decide({ retryLater: "the service is stopping" });
   }
 
   /** Resolves when nothing is queued or running. */
@@ -107,51 +116,55 @@ export class Service {
 
   /** Each integration's last run status ("never" before its first), for /healthz. */
   lastStatuses(): [string, string][] {
-    const last = new Map<string, string>();
-    for (const s of this.finished) last.set(s.integration, s.status);
-    return this.options.integrations.map((i) => [i.name, last.get(i.name) ?? "never"]);
+    return this.options.integrations.map((i) => [i.name, this.lastStatus.get(i.name) ?? "never"]);
   }
 
-  /** All runs this service finished, oldest first. */
-  summaries(): readonly RunSummary[] {
-    return this.finished;
-  }
-
+  /** Takes no more work, lets the runs under way finish, and says which triggers never ran. */
   async stop(): Promise<void> {
+    this.stopping = true;
     this.timers.stop();
-    await this.queue.stop();
+    const left = await this.queue.stop();
+    for (const job of left) this.report({ kind: "error", integration: job.integration, message: `a ${job.trigger.kind} trigger was still waiting when the service stopped; the next start's full run covers it` });
   }
 
-  private isEcho(connection: string, collection: string, event: RunEvent, writesAs: string | undefined, at: Date): boolean {
-    // Where events name their actor, only the engine's own actor can be its echo; a person's
-    // edit right after a sync is real work. Where they do not, the time window alone decides.
-    if (writesAs !== undefined && event.actor !== undefined && event.actor !== writesAs) return false;
-    return this.options.store.wroteRecently(connection, collection, event.recordId, new Date(at.getTime() - ECHO_WINDOW_MS).toISOString());
+  private scheduled() {
+    return this.options.integrations.flatMap((i) => i.schedules.map((trigger) => ({ integration: i.name, trigger })));
+  }
+
+  private async isEcho(integration: string, connection: string, event: RunEvent, at: Date): Promise<boolean> {
+    const reached = this.options.connections.get(connection);
+    const collection = this.options.systems.get(event.system)?.events.get(event.type);
+    if (!reached || !collection) return false;
+    // Where events name their actor, only the engine's own actor can be its echo.
+    if (reached.writesAs !== undefined && event.actor !== undefined && event.actor !== reached.writesAs) return false;
+    const wrote = this.options.store.recentWrite(integration, connection, collection, event.recordId, new Date(at.getTime() - ECHO_WINDOW_MS).toISOString());
+    if (!wrote) return false;
+    const now = await reached.connector.readRecord(collection, event.recordId);
+    if (now === undefined) return false;
+    if (wrote.fields === null) return now === null;
+    return now !== null && Object.entries(wrote.fields).every(([field, value]) => equal(Object.prototype.hasOwnProperty.call(now, field) ? now[field] : null, value));
   }
 
   private async run(name: string, triggers: readonly Trigger[]): Promise<void> {
     const integration = this.byName.get(name);
     if (!integration) return;
-    const { metrics } = this.options;
-    metrics.runStarted(name);
-    const started = this.now().getTime();
-    let summary: RunSummary;
-    try {
-      summary = await runIntegration(integration, triggers, {
-        systems: this.options.systems,
-        connectors: new Map([...this.options.connections].map(([n, c]) => [n, c.connector])),
-        store: this.options.store,
-        now: this.now,
-      });
-    } catch (error) {
-      metrics.runFinished(name, "failed", (this.now().getTime() - started) / 1000);
-      throw error;
+    const services = {
+      systems: this.options.systems,
+      connectors: new Map([...this.options.connections].map(([n, c]) => [n, c.connector])),
+      store: this.options.store,
+      now: this.now,
+    };
+    for (const kind of runKinds(integration.plan, triggers)) {
+      const { metrics } = this.options;
+      metrics.runStarted(name);
+      const summary = await runIntegration(integration, kind, services);
+      metrics.runFinished(name, summary.status, summary.seconds);
+      for (const [system, counts] of Object.entries(summary.applied)) for (const [action, n] of Object.entries(counts)) metrics.recordsWritten(name, system, action, n);
+      for (const f of summary.failures) metrics.recordsWritten(name, f.system, "failed", 1);
+      this.lastStatus.set(name, summary.status);
+      for (const collector of this.collectors) collector.push(summary);
+      this.report({ kind: "run", summary });
     }
-    metrics.runFinished(name, summary.status, summary.seconds);
-    for (const [system, counts] of Object.entries(summary.applied)) for (const [action, n] of Object.entries(counts)) metrics.recordsWritten(name, system, action, n);
-    for (const f of summary.failures) metrics.recordsWritten(name, f.system, "failed", 1);
-    this.finished.push(summary);
-    this.report({ kind: "run", summary });
   }
 
   private report(event: ServiceProgress): void {

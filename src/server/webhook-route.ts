@@ -17,9 +17,10 @@ export interface WebhookConnection {
 
 /**
  * What the caller made of an event: queued a run, saw its id before (a replay, not run again),
- * or had no use for it (an echo of the engine's own write, no trigger for it...).
+ * had no use for it (an echo of the engine's own write, no trigger for it...), or cannot take
+ * it now (starting or stopping): a 503 the sender retries, its id not remembered.
  */
-export type EventDecision = "accepted" | "duplicate" | { ignored: string };
+export type EventDecision = "accepted" | "duplicate" | { ignored: string } | { retryLater: string };
 
 export type EventHandler = (connection: string, event: RunEvent, id: string) => EventDecision | Promise<EventDecision>;
 
@@ -90,12 +91,16 @@ export async function handleWebhook(req: IncomingMessage, res: ServerResponse, n
     options.metrics.webhookReceived(name, "duplicate");
     return sendJson(res, 200, { status: "duplicate" });
   }
-  if (decision && typeof decision === "object" && typeof decision.ignored === "string") {
+  if (decision && typeof decision === "object" && "ignored" in decision && typeof decision.ignored === "string") {
     options.metrics.webhookReceived(name, "ignored");
     return sendJson(res, 200, { status: "ignored", reason: decision.ignored });
   }
+  if (decision && typeof decision === "object" && "retryLater" in decision && typeof decision.retryLater === "string") {
+    options.metrics.webhookReceived(name, "unavailable");
+    return sendJson(res, 503, { status: "unavailable", reason: decision.retryLater }, { "retry-after": "30" });
+  }
   options.metrics.webhookReceived(name, "error");
-  throw new Error(`the event handler returned ${JSON.stringify(decision)}; expected "accepted", "duplicate" or {ignored: reason}`);
+  throw new Error(`the event handler returned ${JSON.stringify(decision)}; expected "accepted", "duplicate", {ignored: reason} or {retryLater: reason}`);
 }
 
 /** A header as one string: Node joins repeated unknown headers with ", ", which then fails verification plainly. */

@@ -38,6 +38,13 @@ export interface RecordRef {
   key: string;
 }
 
+/** A write the engine made: the record, and the top-level fields it set (null for a delete). */
+export interface EngineWrite {
+  collection: string;
+  key: string;
+  fields: Record<string, unknown> | null;
+}
+
 /** A write the system accepted during a run, in the order it was applied. */
 export interface JournaledWrite {
   runId: number;
@@ -83,9 +90,13 @@ export interface ServiceStore {
   failures(integration?: string): RecordFailure[];
   /** true when the id is new (and now remembered), false for a replay. Ids older than 7 days may be forgotten. */
   rememberWebhook(connection: string, id: string, at: string): boolean;
-  /** The engine's own writes, for echo detection; kept a day. */
-  noteWrites(connection: string, collection: string, keys: readonly string[], at: string): void;
-  wroteRecently(connection: string, collection: string, key: string, since: string): boolean;
+  /**
+   * The engine's own writes, for echo detection, kept a day: noted before each is sent (its
+   * event may arrive before its answer), with the fields it sets (null for a delete).
+   */
+  noteWrites(integration: string, connection: string, writes: readonly EngineWrite[], at: string): void;
+  /** The integration's latest write of a record since a time, or undefined. */
+  recentWrite(integration: string, connection: string, collection: string, key: string, since: string): EngineWrite | undefined;
   close(): void;
 }
 

@@ -73,11 +73,14 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX webhook_ids_by_age ON webhook_ids (received_at);
 
   CREATE TABLE engine_writes (
+    integration TEXT NOT NULL,
     connection TEXT NOT NULL,
     collection TEXT NOT NULL,
     record_key TEXT NOT NULL,
     written_at TEXT NOT NULL,
-    PRIMARY KEY (connection, collection, record_key)
+    -- The top-level fields the write set, as JSON; null for a delete.
+    fields TEXT,
+    PRIMARY KEY (integration, connection, collection, record_key)
   ) WITHOUT ROWID;
   CREATE INDEX engine_writes_by_age ON engine_writes (written_at);
   `,

@@ -4,7 +4,7 @@
 import type Database from "better-sqlite3";
 import type { RecordWrite } from "../connectors/connector.js";
 import { openStoreFile, storeError } from "./sqlite-schema.js";
-import { StateStoreError, type JournaledWrite, type RecordFailure, type RunEnd, type RunRecord, type RunStatus, type ServiceStore, type StateWriteSummary } from "./service-store.js";
+import { StateStoreError, type EngineWrite, type JournaledWrite, type RecordFailure, type RunEnd, type RunRecord, type RunStatus, type ServiceStore, type StateWriteSummary } from "./service-store.js";
 import type { PairValues, SyncedPair, SyncedValues, SyncState } from "./state.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -181,19 +181,21 @@ export class SqliteServiceStore implements ServiceStore {
     );
   }
 
-  noteWrites(connection: string, collection: string, keys: readonly string[], at: string): void {
+  noteWrites(integration: string, connection: string, writes: readonly EngineWrite[], at: string): void {
     const written = instant(at);
     this.guard(() =>
       this.db.transaction(() => {
         this.sql.pruneEngineWrites.run(new Date(Date.parse(written) - ENGINE_WRITES_KEPT_MS).toISOString());
-        for (const key of keys) this.sql.noteWrite.run(connection, collection, key, written);
+        for (const w of writes) this.sql.noteWrite.run(integration, connection, w.collection, w.key, written, w.fields === null ? null : JSON.stringify(w.fields));
       }).immediate(),
     );
   }
 
-  wroteRecently(connection: string, collection: string, key: string, since: string): boolean {
+  recentWrite(integration: string, connection: string, collection: string, key: string, since: string): EngineWrite | undefined {
     const from = instant(since);
-    return this.guard(() => this.sql.wroteSince.get(connection, collection, key, from) !== undefined);
+    const row = this.guard(() => this.sql.writtenSince.get(integration, connection, collection, key, from) as { fields: string | null } | undefined);
+    if (!row) return undefined;
+    return { collection, key, fields: row.fields === null ? null : (JSON.parse(row.fields) as Record<string, unknown>) };
   }
 
   close(): void {
@@ -290,9 +292,9 @@ function prepareStatements(db: Database.Database) {
     rememberWebhook: db.prepare("INSERT INTO webhook_ids (connection, id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"),
     pruneEngineWrites: db.prepare("DELETE FROM engine_writes WHERE written_at < ?"),
     noteWrite: db.prepare(
-      "INSERT INTO engine_writes (connection, collection, record_key, written_at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET written_at = max(written_at, excluded.written_at)",
+      "INSERT INTO engine_writes (integration, connection, collection, record_key, written_at, fields) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET written_at = excluded.written_at, fields = excluded.fields",
     ),
-    wroteSince: db.prepare("SELECT 1 FROM engine_writes WHERE connection = ? AND collection = ? AND record_key = ? AND written_at >= ?").pluck(),
+    writtenSince: db.prepare("SELECT fields FROM engine_writes WHERE integration = ? AND connection = ? AND collection = ? AND record_key = ? AND written_at >= ?"),
   };
 }
 

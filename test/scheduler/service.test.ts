@@ -128,7 +128,7 @@ describe("scheduled runs", () => {
     world = await startWorld({ integrations: { "mobilecommons-crm": { spec: "mobilecommons-crm" } }, connections: { mobilecommons: {}, crm: {} } });
     world.service.enqueue("mobilecommons-crm", { kind: "schedule", at: "2026-11-22T12:05:00Z", label: "every 5 minutes", directions: [{ from: "mobilecommons", to: "crm" }] });
     await world.service.idle();
-    const [scheduled] = world.service.summaries();
+    const [scheduled] = world.progress.flatMap((p) => (p.kind === "run" ? [p.summary] : []));
     expect(scheduled!.trigger).toBe("every 5 minutes");
     expect(scheduled!.applied["crm"]).toEqual({ create: 1, update: 2 });
     // crm -> mobilecommons waits for its own (nightly) trigger: the profile for c6 is not made.
@@ -175,6 +175,31 @@ describe("webhooks", () => {
     await world.service.idle();
     expect(world.store.runs()).toHaveLength(2);
     expect(world.metrics.render()).toMatch(/syncspec_webhooks_total\{connection="raisedonors",result="duplicate"\} 1/);
+  });
+
+  it("a change by another API client right after the engine's write is no echo: it syncs", async () => {
+    world = await contactSync({ server: true });
+    await world.service.runAll();
+    await world.sandbox.settled();
+    await world.service.idle();
+    world.progress.length = 0;
+    // The engine made contact rd-1003 moments ago; an import tool, acting as "api" too, edits it.
+    const answer = await world.sandbox.change("virtuous", "contacts", "rd-1003", { phone: "+1 202 555 0142" }, "api");
+    expect(answer!.status).toBe(202);
+    await world.service.idle();
+    await world.sandbox.settled();
+    await world.service.idle();
+    expect(world.sandbox.document("raisedonors")["donors"]!["1003"]!["phone"]).toBe("+1 202 555 0142");
+    const first = world.progress.find((p) => p.kind === "event");
+    expect(first && first.kind === "event" && first.decision).toBe("accepted");
+  });
+
+  it("takes no event while stopping: a 503 the system sends again, its id not kept", async () => {
+    world = await contactSync({ server: true });
+    await world.service.stop();
+    const answer = await world.sandbox.emit("raisedonors", { type: "donor.updated", actor: "admin", recordId: "1001" }, { id: "msg_late" });
+    expect(answer.status).toBe(503);
+    expect(world.store.rememberWebhook("raisedonors", "msg_late", new Date().toISOString())).toBe(true);
   });
 
   it("refuses a forged or stale delivery with 401, and starts nothing", async () => {

@@ -188,16 +188,21 @@ describe("webhook ids and engine writes", () => {
     expect(store.rememberWebhook("crm", "msg_1", "2025-03-08T00:00:02Z")).toBe(true);
   });
 
-  it("remembers the engine's own writes for echo detection, for a day", () => {
+  it("remembers the engine's own writes for echo detection, with their fields, for a day", () => {
     const store = open();
-    store.noteWrites("crm", "people", ["1", "__proto__"], "2025-03-01T10:00:00Z");
-    expect(store.wroteRecently("crm", "people", "1", "2025-03-01T09:55:00Z")).toBe(true);
-    expect(store.wroteRecently("crm", "people", "__proto__", "2025-03-01T09:55:00Z")).toBe(true);
-    expect(store.wroteRecently("crm", "people", "1", "2025-03-01T10:00:01Z")).toBe(false);
-    expect(store.wroteRecently("crm", "people", "2", "2025-03-01T09:55:00Z")).toBe(false);
-    expect(store.wroteRecently("vomo", "people", "1", "2025-03-01T09:55:00Z")).toBe(false);
-    store.noteWrites("crm", "people", ["2"], "2025-03-02T10:00:01Z");
-    expect(store.wroteRecently("crm", "people", "1", "2025-01-01T00:00:00Z")).toBe(false);
+    const fields = JSON.parse('{"__proto__": "data", "phone": "+1"}') as Record<string, unknown>;
+    store.noteWrites("a", "crm", [{ collection: "people", key: "1", fields }, { collection: "people", key: "__proto__", fields: null }], "2025-03-01T10:00:00Z");
+    const found = store.recentWrite("a", "crm", "people", "1", "2025-03-01T09:55:00Z");
+    expect(found?.fields && Object.keys(found.fields)).toEqual(["__proto__", "phone"]);
+    expect(Object.getPrototypeOf(found!.fields)).toBe(Object.prototype);
+    expect(store.recentWrite("a", "crm", "people", "__proto__", "2025-03-01T09:55:00Z")).toEqual({ collection: "people", key: "__proto__", fields: null });
+    expect(store.recentWrite("a", "crm", "people", "1", "2025-03-01T10:00:01Z")).toBeUndefined();
+    expect(store.recentWrite("a", "crm", "people", "2", "2025-03-01T09:55:00Z")).toBeUndefined();
+    // Another integration's write, or another connection's, is not this one's echo.
+    expect(store.recentWrite("b", "crm", "people", "1", "2025-03-01T09:55:00Z")).toBeUndefined();
+    expect(store.recentWrite("a", "vomo", "people", "1", "2025-03-01T09:55:00Z")).toBeUndefined();
+    store.noteWrites("a", "crm", [{ collection: "people", key: "2", fields: {} }], "2025-03-02T10:00:01Z");
+    expect(store.recentWrite("a", "crm", "people", "1", "2025-01-01T00:00:00Z")).toBeUndefined();
   });
 });
 
