@@ -23,7 +23,7 @@ commands:
             [--watch]        then keep running on the schedules and webhooks (/healthz, /metrics)
             [--sandbox]      against syncspec's own loopback servers with the sample data
   runs DEPLOYMENT            the run history and the records systems refused [--integration NAME]
-            [--limit N] [--json]
+            [--limit N] [--json] [--sandbox]
 
 --systems DIR names the folder of system definitions; by default it is the nearest
 integrations/ above the specs.
@@ -97,12 +97,12 @@ export async function main(argv: string[]): Promise<number> {
         return await runService({ deployment: positionals[0]!, watch: values.watch ?? false, sandbox: values.sandbox ?? false, ...(values.systems ? { systems: values.systems } : {}) }, out, err);
       }
       case "runs": {
-        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { integration: { type: "string" }, limit: { type: "string" }, json: { type: "boolean" } } });
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { integration: { type: "string" }, limit: { type: "string" }, json: { type: "boolean" }, sandbox: { type: "boolean" } } });
         if (positionals.length !== 1) throw new UsageError("runs takes one deployment file");
         const limit = values.limit === undefined ? 20 : Number(values.limit);
         if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit takes a whole number of runs, not ${values.limit}`);
         const { showRuns } = await import("./runs.js");
-        return showRuns({ deployment: positionals[0]!, limit, json: values.json ?? false, ...(values.integration ? { integration: values.integration } : {}) }, out, err);
+        return showRuns({ deployment: positionals[0]!, limit, json: values.json ?? false, sandbox: values.sandbox ?? false, ...(values.integration ? { integration: values.integration } : {}) }, out, err);
       }
       default:
         throw new UsageError(`unknown command \`${command}\``);

@@ -10,12 +10,13 @@ import { formatProblem } from "../diagnostics/input-problem.js";
 import { renderText } from "../diagnostics/render.js";
 import { startSandbox, type Sandbox } from "../sandbox/sandbox.js";
 import { assemble } from "../scheduler/assemble.js";
-import { loadDeployment, type Deployment } from "../scheduler/deployment.js";
+import { loadDeployment, stateFile, type Deployment } from "../scheduler/deployment.js";
 import { Service } from "../scheduler/service.js";
 import { createServiceServer, type ServiceServer } from "../server/http-server.js";
 import { Metrics } from "../server/metrics.js";
 import type { EventDecision } from "../server/webhook-route.js";
 import { SqliteServiceStore } from "../state/sqlite-store.js";
+import { lockStore } from "../state/store-lock.js";
 import { StateStoreError, type ServiceStore } from "../state/service-store.js";
 import { loadSystems, type SystemCatalog } from "../systems/load.js";
 import { displayPath, findIntegrations } from "./files.js";
@@ -81,7 +82,7 @@ export async function runService(options: ServiceCommandOptions, out: (t: string
         return 1;
       }
       closers.push(() => sandbox!.close());
-      resetState(deployment.state);
+      resetState(stateFile(deployment, true));
     }
 
     const assembled = assemble(deployment, {
@@ -99,8 +100,11 @@ export async function runService(options: ServiceCommandOptions, out: (t: string
     for (const c of assembled.connections.values()) closers.push(() => c.connector.close());
     for (const [name, w] of assembled.webhooks) webhookConnections.set(name, w);
 
-    mkdirSync(dirname(deployment.state), { recursive: true });
-    const store: ServiceStore = new SqliteServiceStore(deployment.state);
+    const state = stateFile(deployment, options.sandbox);
+    mkdirSync(dirname(state), { recursive: true });
+    const lock = lockStore(state);
+    closers.push(() => lock.release());
+    const store: ServiceStore = new SqliteServiceStore(state);
     closers.push(() => store.close());
     for (const run of store.recoverInterrupted(new Date().toISOString())) {
       out(`  interrupted ${run.integration} (run ${run.id}, started ${run.startedAt}): the process stopped part-way; this start runs it again\n`);
@@ -117,7 +121,7 @@ export async function runService(options: ServiceCommandOptions, out: (t: string
     closers.push(() => service!.stop());
 
     const where = sandbox ? `the sandbox (${sandbox.connections().length} connections on loopback)` : "their systems";
-    out(`syncspec run: ${assembled.integrations.length} integrations against ${where}; state in ${displayPath(deployment.state)}\n`);
+    out(`syncspec run: ${assembled.integrations.length} integrations against ${where}; state in ${displayPath(state)}\n`);
     const summaries = await service.runAll();
     out(`\n${summaryTable(summaries)}\n`);
     if (sandbox) out(`${sandboxTraffic(sandbox)}\n`);

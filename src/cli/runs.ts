@@ -2,7 +2,7 @@
 // and the records that systems refused and that later runs are still retrying.
 import { existsSync } from "node:fs";
 import { formatProblem } from "../diagnostics/input-problem.js";
-import { loadDeployment } from "../scheduler/deployment.js";
+import { loadDeployment, stateFile } from "../scheduler/deployment.js";
 import { SqliteServiceStore } from "../state/sqlite-store.js";
 import { StateStoreError } from "../state/service-store.js";
 import { displayPath } from "./files.js";
@@ -12,6 +12,8 @@ export interface RunsOptions {
   readonly integration?: string;
   readonly limit: number;
   readonly json: boolean;
+  /** The history of the sandbox's runs of the deployment (`syncspec run --sandbox`). */
+  readonly sandbox: boolean;
 }
 
 export function showRuns(options: RunsOptions, out: (t: string) => void, err: (t: string) => void): number {
@@ -24,13 +26,14 @@ export function showRuns(options: RunsOptions, out: (t: string) => void, err: (t
     err(`${displayPath(deployment.file)}: there is no integration ${JSON.stringify(options.integration)}; the integrations are ${[...deployment.integrations.keys()].join(", ")}\n`);
     return 1;
   }
-  if (!existsSync(deployment.state)) {
-    out(`no runs yet: ${displayPath(deployment.state)} does not exist (\`syncspec run ${displayPath(deployment.file)}\` makes it)\n`);
+  const state = stateFile(deployment, options.sandbox);
+  if (!existsSync(state)) {
+    out(`no runs yet: ${displayPath(state)} does not exist (\`syncspec run ${displayPath(deployment.file)}${options.sandbox ? " --sandbox" : ""}\` makes it)\n`);
     return 0;
   }
   let store: SqliteServiceStore;
   try {
-    store = new SqliteServiceStore(deployment.state);
+    store = new SqliteServiceStore(state);
   } catch (error) {
     if (error instanceof StateStoreError) {
       err(`${displayPath(error.file)}: error: ${error.message}\n`);
@@ -55,7 +58,7 @@ export function showRuns(options: RunsOptions, out: (t: string) => void, err: (t
     if (failures.length > 0) {
       out(`\n${failures.length} record${failures.length === 1 ? "" : "s"} refused, retried by every run until it applies:\n`);
       for (const f of failures) {
-        out(`  ${f.integration}: ${f.system}.${f.collection} ${f.key} (${f.action}) ${f.status ?? ""} ${f.reason} [${f.attempts} attempt${f.attempts === 1 ? "" : "s"} since ${f.firstSeen}]\n`);
+        out(`  ${f.integration}: ${f.system}.${f.collection} ${f.key} (${f.action}): ${f.status !== null ? `${f.status} ` : ""}${f.reason} [${f.attempts} attempt${f.attempts === 1 ? "" : "s"} since ${f.firstSeen}]\n`);
       }
     }
     return 0;

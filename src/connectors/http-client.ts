@@ -1,8 +1,8 @@
 // One connection's HTTP calls, over an undici Agent of its own: timeouts on connecting, on
 // the headers, on the body and on the whole call; a cap on the answer's size (read as a
 // stream, stopped past the cap); only the hosts the deployment names; and retries of 408,
-// 429 and 5xx answers and broken connections, waiting as long as `Retry-After` asks (undici's
-// own retry handler caps that wait) or with jittered exponential backoff, within a budget
+// 429 and 5xx answers and broken connections, waiting as long as `Retry-After` asks (retries are
+// done here, not by undici's retry handler, which caps that wait) or with jittered exponential backoff, within a budget
 // shared by a whole read or write, so a rate-limited system slows a run down without
 // stalling it forever. The token goes in a header and into no message.
 import { Agent, errors as undiciErrors, type Dispatcher } from "undici";

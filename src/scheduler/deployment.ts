@@ -177,6 +177,12 @@ export function parseDeployment(text: string, file: string): Deployment | { prob
 
   const connections = new Map<string, ConnectionConfig>();
   for (const [name, c] of Object.entries(raw.connections)) {
+    const url = c.url !== undefined && URL.canParse(c.url) ? new URL(c.url) : undefined;
+    if (c.url !== undefined && !url) at(["connections", name, "url"], "is not a URL; write it like https://api.example.org/v1");
+    // A URL is shown in messages and logs; a credential in it would be too.
+    if (url && (url.username !== "" || url.password !== "" || url.search !== "")) {
+      at(["connections", name, "url"], "a base URL carries no user, password or query string: credentials come from the environment, through token: {env: VARIABLE}");
+    }
     if ((c.url === undefined) === (c.file === undefined)) {
       at(["connections", name], "a connection has either a url (an HTTP API) or a file (a snapshot), and not both");
       continue;
@@ -212,6 +218,14 @@ export function parseDeployment(text: string, file: string): Deployment | { prob
     connections,
     integrations,
   };
+}
+
+/**
+ * The state file a run uses: the deployment's own, or beside it for the sandbox (which starts
+ * from sample data every time and so from an empty state, and must never touch the real one).
+ */
+export function stateFile(deployment: Deployment, sandbox: boolean): string {
+  return sandbox ? deployment.state.replace(/(\.[^./\\]*)?$/, ".sandbox$1") : deployment.state;
 }
 
 /** The connection an integration reaches a system through. */

@@ -1,7 +1,7 @@
 // `syncspec run` and `syncspec runs` as a user meets them: the main job against the sandbox,
 // the service staying up with --watch, and a bad deployment refused with the place named.
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -33,7 +33,7 @@ describe("syncspec run --sandbox", () => {
     expect(r.stdout).toMatch(/^integration +last run +runs +created +updated +deleted +skipped +conflicts +refused$/m);
     expect(r.stdout).toMatch(/the sandbox answered \d+ requests; \d+ were rate-limited/);
 
-    const runs = syncspec(["runs", "specs/sandbox.deploy.yaml", "--json"], dir);
+    const runs = syncspec(["runs", "specs/sandbox.deploy.yaml", "--sandbox", "--json"], dir);
     expect(runs.status).toBe(0);
     const history = JSON.parse(runs.stdout) as { runs: { status: string }[]; failures: unknown[] };
     expect(history.runs.map((run) => run.status)).toEqual(Array(7).fill("ok"));
@@ -109,8 +109,26 @@ describe("a deployment that cannot run", () => {
 
   it("`syncspec runs` before any run says so", () => {
     const dir = checkout();
-    const r = syncspec(["runs", "specs/sandbox.deploy.yaml"], dir);
+    const r = syncspec(["runs", "specs/sandbox.deploy.yaml", "--sandbox"], dir);
     expect(r.status).toBe(0);
-    expect(r.stdout).toBe("no runs yet: .syncspec/sandbox.db does not exist (`syncspec run specs/sandbox.deploy.yaml` makes it)\n");
+    expect(r.stdout).toBe("no runs yet: .syncspec/state.sandbox.db does not exist (`syncspec run specs/sandbox.deploy.yaml --sandbox` makes it)\n");
+  });
+
+  it("will not share a state file with a service that is running", () => {
+    const dir = checkout();
+    mkdirSync(join(dir, ".syncspec"));
+    writeFileSync(join(dir, ".syncspec/state.sandbox.db.lock"), String(process.pid));
+    const r = syncspec(["run", "specs/sandbox.deploy.yaml", "--sandbox"], dir);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`.syncspec/state.sandbox.db: error: another syncspec run (process ${process.pid}) is using this state; stop it first, or give this deployment its own state file\n`);
+  });
+
+  it("takes over the lock of a process that is gone", () => {
+    const dir = checkout();
+    mkdirSync(join(dir, ".syncspec"));
+    writeFileSync(join(dir, ".syncspec/state.sandbox.db.lock"), "2147483646");
+    const r = syncspec(["run", "specs/sandbox.deploy.yaml", "--sandbox"], dir);
+    expect(r.status).toBe(0);
+    expect(existsSync(join(dir, ".syncspec/state.sandbox.db.lock"))).toBe(false);
   });
 });

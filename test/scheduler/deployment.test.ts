@@ -2,7 +2,7 @@
 // and the place, with credentials refused when they are written into the file.
 import { describe, expect, it } from "vitest";
 import { formatProblem } from "../../src/diagnostics/input-problem.js";
-import { loadDeployment, parseDeployment, credential } from "../../src/scheduler/deployment.js";
+import { credential, loadDeployment, parseDeployment, stateFile } from "../../src/scheduler/deployment.js";
 
 const problems = (text: string): string[] => {
   const parsed = parseDeployment(text, "deploy.yaml");
@@ -18,7 +18,10 @@ describe("deployment files", () => {
     expect(d.connections.get("momentum-virtuous")!.system).toBe("momentum");
     expect(d.connections.get("raisedonors")!.tokenEnv).toBe("RAISEDONORS_TOKEN");
     expect(d.integrations.get("vomo-virtuous")!.spec).toMatch(/specs[\\/]vomo-virtuous\.sync$/);
-    expect(d.state).toMatch(/\.syncspec[\\/]sandbox\.db$/);
+    expect(d.state).toMatch(/\.syncspec[\\/]state\.db$/);
+    // The sandbox's state is kept apart: it starts empty each time, and the real one must not.
+    expect(stateFile(d, true)).toMatch(/\.syncspec[\\/]state\.sandbox\.db$/);
+    expect(stateFile(d, false)).toBe(d.state);
   });
 
   it("keeps params as the command line gives them", () => {
@@ -31,6 +34,14 @@ describe("deployment files", () => {
     expect(problems("connections:\n  crm:\n    url: https://crm.example.org\n    token: s3cret\nintegrations: {a: {spec: a.sync}}\n")).toEqual([
       "deploy.yaml:4:5: error at /connections/crm/token: credentials come from the environment, not the deployment file: write token: {env: CRM_TOKEN} and set that variable",
     ]);
+  });
+
+  it("refuses a credential hidden in a URL", () => {
+    for (const url of ["https://me:pw@crm.example.org", "https://crm.example.org/api?api_key=abc"]) {
+      expect(problems(`connections:\n  crm: {url: "${url}", token: {env: T}}\nintegrations: {a: {spec: a.sync}}\n`)).toEqual([
+        "deploy.yaml:2:9: error at /connections/crm/url: a base URL carries no user, password or query string: credentials come from the environment, through token: {env: VARIABLE}",
+      ]);
+    }
   });
 
   it("names an unknown setting and the ones that are allowed", () => {

@@ -25,18 +25,12 @@ describe("nightly schedules across daylight-saving changes", () => {
 
   it("runs once on the day the clocks spring forward, though 02:30 does not exist that night", () => {
     const fires = firesBetween(nightly, "2026-03-06T12:00:00Z", "2026-03-11T12:00:00Z");
-    expect(fires.map((f) => local(f, "America/New_York"))).toEqual(["2026-03-07 02:30", "2026-03-08 03:00", "2026-03-09 02:30", "2026-03-10 02:30", "2026-03-11 02:30"].slice(0, fires.length));
-    const days = fires.map((f) => local(f, "America/New_York").slice(0, 10));
-    expect(new Set(days).size).toBe(days.length);
-    expect(days).toContain("2026-03-08");
+    expect(fires.map((f) => local(f, "America/New_York"))).toEqual(["2026-03-07 02:30", "2026-03-08 03:00", "2026-03-09 02:30", "2026-03-10 02:30", "2026-03-11 02:30"]);
   });
 
   it("runs once on the day the clocks fall back", () => {
     const fires = firesBetween(nightly, "2026-10-30T12:00:00Z", "2026-11-03T12:00:00Z");
-    const days = fires.map((f) => local(f, "America/New_York").slice(0, 10));
-    expect(days).toEqual(["2026-10-31", "2026-11-01", "2026-11-02", "2026-11-03"].slice(0, days.length));
-    expect(new Set(days).size).toBe(days.length);
-    expect(fires.every((f) => local(f, "America/New_York").endsWith("02:30"))).toBe(true);
+    expect(fires.map((f) => local(f, "America/New_York"))).toEqual(["2026-10-31 02:30", "2026-11-01 02:30", "2026-11-02 02:30", "2026-11-03 02:30"]);
   });
 
   it("runs a time inside the repeated hour once, not twice", () => {
