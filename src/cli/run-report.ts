@@ -40,10 +40,11 @@ function runLine(s: RunSummary): string {
   return lines.join("\n");
 }
 
-/** The closing table: one row per integration, what its runs did in all. */
-export function summaryTable(summaries: readonly RunSummary[]): string {
+/** The closing table: one row per integration (in the deployment's order), what its runs did in all. */
+export function summaryTable(summaries: readonly RunSummary[], order: readonly string[]): string {
   const rows = new Map<string, { status: string; runs: number; create: number; update: number; delete: number; skip: number; conflict: number; refused: number }>();
-  for (const s of summaries) {
+  const sorted = [...summaries].sort((a, b) => order.indexOf(a.integration) - order.indexOf(b.integration));
+  for (const s of sorted) {
     const row = rows.get(s.integration) ?? { status: s.status, runs: 0, create: 0, update: 0, delete: 0, skip: 0, conflict: 0, refused: 0 };
     const applied = totals(s);
     row.status = s.status;

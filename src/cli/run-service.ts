@@ -123,7 +123,7 @@ export async function runService(options: ServiceCommandOptions, out: (t: string
     const where = sandbox ? `the sandbox (${sandbox.connections().length} connections on loopback)` : "their systems";
     out(`syncspec run: ${assembled.integrations.length} integrations against ${where}; state in ${displayPath(state)}\n`);
     const summaries = await service.runAll();
-    out(`\n${summaryTable(summaries)}\n`);
+    out(`\n${summaryTable(summaries, assembled.integrations.map((i) => i.name))}\n`);
     if (sandbox) out(`${sandboxTraffic(sandbox)}\n`);
     const failed = summaries.filter((s) => s.status === "failed");
 
