@@ -2,29 +2,17 @@
 // an answer too large, a next link to another host (never followed), a record the schema
 // refuses, a refused token. Each marks its collection incomplete with the reason; the
 // other collections are still read whole.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { HttpConnector } from "../../src/connectors/http-connector.js";
-import { startSandbox, type Sandbox } from "../../src/sandbox/sandbox.js";
-import { connectorFor, countingSleep, sample, sandboxOf, settingsOf, SYSTEMS, TOKEN } from "./support.js";
+import { startSandbox } from "../../src/sandbox/sandbox.js";
+import { connectorFor, countingSleep, sample, useSandbox, settingsOf, SYSTEMS, TOKEN } from "./support.js";
 
-let sandbox: Sandbox;
-beforeAll(async () => {
-  sandbox = await sandboxOf(["vomo", "salesforce", "raisersedge", "virtuous"], 2);
-});
-afterEach(() => {
-  for (const name of sandbox.connections()) {
-    sandbox.faults(name).clear();
-    sandbox.stats(name).reset();
-  }
-});
-afterAll(async () => {
-  await sandbox.close();
-});
+const sandbox = useSandbox(["vomo", "salesforce", "raisersedge", "virtuous"], 2);
 
 describe("a read that fails part-way", () => {
   it("leaves out the collection whose page keeps failing, and reads the others", async () => {
-    sandbox.faults("vomo").failPage("participations", 3, "500");
-    const connector = connectorFor(sandbox, "vomo", "vomo", { retry: { maxRetriesPerRequest: 2 } });
+    sandbox().faults("vomo").failPage("participations", 3, "500");
+    const connector = connectorFor(sandbox(), "vomo", "vomo", { retry: { maxRetriesPerRequest: 2 } });
     try {
       const read = await connector.read(["users", "participations", "projects"]);
       expect(Object.keys(read.document).sort()).toEqual(["projects", "users"]);
@@ -37,8 +25,8 @@ describe("a read that fails part-way", () => {
   });
 
   it("retries a page whose connection was cut mid-answer, and reads it whole", async () => {
-    sandbox.faults("raisersedge").failPage("fundraiser_assignments", 2, "drop", 1);
-    const connector = connectorFor(sandbox, "raisersedge");
+    sandbox().faults("raisersedge").failPage("fundraiser_assignments", 2, "drop", 1);
+    const connector = connectorFor(sandbox(), "raisersedge");
     try {
       const read = await connector.read(["fundraiser_assignments"]);
       expect([...read.incomplete]).toEqual([]);
@@ -49,8 +37,8 @@ describe("a read that fails part-way", () => {
   });
 
   it("gives up on a page whose connection is always cut, with the reason", async () => {
-    sandbox.faults("salesforce").failPage("Contact", 2, "drop");
-    const connector = connectorFor(sandbox, "salesforce", "salesforce", { retry: { maxRetriesPerRequest: 1 } });
+    sandbox().faults("salesforce").failPage("Contact", 2, "drop");
+    const connector = connectorFor(sandbox(), "salesforce", "salesforce", { retry: { maxRetriesPerRequest: 1 } });
     try {
       const read = await connector.read(["User", "Contact"]);
       expect(Object.keys(read.document)).toEqual(["User"]);
@@ -61,8 +49,8 @@ describe("a read that fails part-way", () => {
   });
 
   it("gives up on a system that does not answer in time, with the time it was given", async () => {
-    sandbox.faults("virtuous").delay(300);
-    const connector = connectorFor(sandbox, "virtuous", "virtuous", { timeouts: { requestMs: 50 }, retry: { maxRetriesPerRequest: 1 } });
+    sandbox().faults("virtuous").delay(300);
+    const connector = connectorFor(sandbox(), "virtuous", "virtuous", { timeouts: { requestMs: 50 }, retry: { maxRetriesPerRequest: 1 } });
     try {
       const read = await connector.read(["gifts"]);
       expect(read.incomplete.get("gifts")).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/gifts\?skip=0&take=2 took longer than 50 ms in all, still after 1 retries, the most one request may have; check that the system is up/);
@@ -72,7 +60,7 @@ describe("a read that fails part-way", () => {
   });
 
   it("refuses an answer larger than the limit (announced by Content-Length)", async () => {
-    const connector = connectorFor(sandbox, "virtuous", "virtuous", { maxResponseBytes: 400 });
+    const connector = connectorFor(sandbox(), "virtuous", "virtuous", { maxResponseBytes: 400 });
     try {
       const read = await connector.read(["contacts", "gifts"]);
       expect(Object.keys(read.document)).toEqual(["gifts"]);
@@ -83,13 +71,13 @@ describe("a read that fails part-way", () => {
   });
 
   it("stops reading a streamed answer once it passes the limit", async () => {
-    sandbox.faults("virtuous").padPages("gifts", 8 * 1024 * 1024);
-    const connector = connectorFor(sandbox, "virtuous", "virtuous", { maxResponseBytes: 256 * 1024 });
+    sandbox().faults("virtuous").padPages("gifts", 8 * 1024 * 1024);
+    const connector = connectorFor(sandbox(), "virtuous", "virtuous", { maxResponseBytes: 256 * 1024 });
     try {
       const read = await connector.read(["gifts", "organizationGroups"]);
       expect(Object.keys(read.document)).toEqual(["organizationGroups"]);
       expect(read.incomplete.get("gifts")).toMatch(/larger than 262144 bytes/);
-      expect(sandbox.stats("virtuous").requests).toBe(2);
+      expect(sandbox().stats("virtuous").requests).toBe(2);
     } finally {
       await connector.close();
     }
@@ -106,8 +94,8 @@ describe("a collection that changes between pages", () => {
   ] as const) {
     it(`is not taken as whole (${system}, paging by ${settingsOf(system).pagination})`, async () => {
       const first = Object.keys(sample(system)[collection]!).sort()[0]!;
-      sandbox.faults(system).deleteAfterPage(collection, 1, first);
-      const connector = connectorFor(sandbox, system);
+      sandbox().faults(system).deleteAfterPage(collection, 1, first);
+      const connector = connectorFor(sandbox(), system);
       try {
         const read = await connector.read([collection]);
         expect(read.document[collection]).toBeUndefined();
@@ -123,10 +111,10 @@ describe("only the hosts the deployment names", () => {
   it("does not follow a next link to another host, and sends nothing there", async () => {
     const elsewhere = await startSandbox({ connections: [{ name: "elsewhere", system: "vomo", token: TOKEN }], systems: SYSTEMS });
     try {
-      sandbox.faults("vomo").nextLinkOrigin("users", elsewhere.url("elsewhere"));
-      sandbox.faults("salesforce").nextLinkOrigin("Contact", elsewhere.url("elsewhere"));
-      const vomo = connectorFor(sandbox, "vomo");
-      const salesforce = connectorFor(sandbox, "salesforce");
+      sandbox().faults("vomo").nextLinkOrigin("users", elsewhere.url("elsewhere"));
+      sandbox().faults("salesforce").nextLinkOrigin("Contact", elsewhere.url("elsewhere"));
+      const vomo = connectorFor(sandbox(), "vomo");
+      const salesforce = connectorFor(sandbox(), "salesforce");
       try {
         const read = await vomo.read(["users", "projects"]);
         expect(Object.keys(read.document)).toEqual(["projects"]);
@@ -185,7 +173,7 @@ describe("records read are checked", () => {
 
   it("says to check the token when the system refuses it", async () => {
     const { sleep } = countingSleep();
-    const connector = connectorFor(sandbox, "virtuous", "virtuous", { token: "wrong", sleep });
+    const connector = connectorFor(sandbox(), "virtuous", "virtuous", { token: "wrong", sleep });
     try {
       const read = await connector.read(["contacts"]);
       expect(read.incomplete.get("contacts")).toMatch(/virtuous refused the credentials \(401: the bearer token is not valid\); check the token the deployment gives this connection/);

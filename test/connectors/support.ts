@@ -1,6 +1,7 @@
 // Shared by the connector and sandbox tests: the systems, their sample data, a sandbox with
 // one connection per system, connectors pointed at it, and a sleep that only counts, so a
 // storm of 429s is ridden out at once and tests prove waits by their requested lengths.
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Document } from "../../src/connectors/connector.js";
@@ -37,6 +38,27 @@ export function sandboxOf(systems: readonly string[], pageSize = 2, extra: Parti
     systems: SYSTEMS,
     ...(webhookTarget ? { webhookTarget } : {}),
   });
+}
+
+/**
+ * One sandbox for a test file: started before its tests, its faults and counts cleared after
+ * each, closed at the end. The function returns the sandbox of the moment.
+ */
+export function useSandbox(systems: readonly string[], pageSize = 2): () => Sandbox {
+  let sandbox: Sandbox | undefined;
+  beforeAll(async () => {
+    sandbox = await sandboxOf(systems, pageSize);
+  });
+  afterEach(() => {
+    for (const name of sandbox!.connections()) {
+      sandbox!.faults(name).clear();
+      sandbox!.stats(name).reset();
+    }
+  });
+  afterAll(async () => {
+    await sandbox!.close();
+  });
+  return () => sandbox!;
 }
 
 /** A connector for a sandbox connection, allowed its own host and port only. */
