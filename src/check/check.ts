@@ -64,8 +64,8 @@ export function check(spec: A.Spec, source: SourceFile, systems: SystemCatalog, 
   if (hasErrors(ctx.diagnostics)) return { value: undefined, diagnostics: ctx.diagnostics };
 
   const collections: Record<string, Record<string, { key: string }>> = {};
-  for (const [qualified, collection] of [...ctx.collectionsUsed].sort(([a], [b]) => a.localeCompare(b))) {
-    const system = qualified.slice(0, qualified.indexOf("."));
+  const used = [...ctx.collectionsUsed].map(([collection, system]) => ({ qualified: `${system}.${collection.name}`, system, collection }));
+  for (const { system, collection } of used.sort((a, b) => a.qualified.localeCompare(b.qualified))) {
     (collections[system] ??= {})[collection.name] = { key: collection.key };
   }
   const plan: P.Plan = {

@@ -58,8 +58,8 @@ export interface LinkHeader {
 export class CheckContext {
   readonly diagnostics: Diagnostic[] = [];
   readonly links: LinkHeader[] = [];
-  /** Collections read or written, for the plan's key table. */
-  readonly collectionsUsed = new Map<string, CollectionDefinition>();
+  /** Collections read or written, with their system's name, for the plan's key table. */
+  readonly collectionsUsed = new Map<CollectionDefinition, string>();
   /** Systems the sync allows writing into. */
   writable = new Set<string>();
   syncSystems: string[] = [];
@@ -80,6 +80,7 @@ export class CheckContext {
   }
 
   useCollection(system: string, collection: CollectionDefinition): void {
-    this.collectionsUsed.set(`${system}.${collection.name}`, collection);
+    // Keyed by the definition, one object per collection, rather than by a name made at each use.
+    if (!this.collectionsUsed.has(collection)) this.collectionsUsed.set(collection, system);
   }
 }

@@ -97,7 +97,7 @@ export function checkValue(expr: A.Expr, env: Env): Checked {
     case "index":
       return checkIndex(expr, env);
     case "call":
-      return { kind: "value", ...checkCall(expr, env) };
+      return typedValue(checkCall(expr, env));
     case "unary": {
       if (expr.operator === "not") {
         const operand = checkCondition(expr.operand, env, "the operand of `not`");
@@ -108,7 +108,7 @@ export function checkValue(expr: A.Expr, env: Env): Checked {
       return value(operand.type.kind === "int" ? INT : NUM, { op: "negate", arg: operand.ir });
     }
     case "binary":
-      return { kind: "value", ...checkBinary(expr, env) };
+      return typedValue(checkBinary(expr, env));
     case "if": {
       const condition = checkCondition(expr.condition, env, "the condition of `if`");
       const then = checkExpr(expr.then, env);
@@ -150,6 +150,10 @@ export function checkValue(expr: A.Expr, env: Env): Checked {
 
 function value(type: Type, ir: P.Expr): Checked {
   return { kind: "value", type, ir };
+}
+
+function typedValue(typed: Typed): Checked {
+  return { kind: "value", type: typed.type, ir: typed.ir };
 }
 
 function checkName(expr: Extract<A.Expr, { kind: "name" }>, env: Env): Checked {
@@ -415,7 +419,12 @@ function checkBinary(expr: Extract<A.Expr, { kind: "binary" }>, env: Env): Typed
   if (op === "and" || op === "or") {
     const left = checkCondition(expr.left, env, `the left of \`${op}\``);
     const right = checkCondition(expr.right, env, `the right of \`${op}\``);
-    const args = [left.ir, right.ir].flatMap((a) => (a.op === op ? (a as { readonly args: readonly P.Expr[] }).args : [a]));
+    const args: P.Expr[] = [];
+    for (const a of [left.ir, right.ir]) {
+      // `a and b and c` is one step with three arguments.
+      if (a.op === op) args.push(...a.args);
+      else args.push(a);
+    }
     return { type: BOOL, ir: { op, args } };
   }
   const left = checkExpr(expr.left, env);
@@ -441,33 +450,40 @@ function checkBinary(expr: Extract<A.Expr, { kind: "binary" }>, env: Env): Typed
     }
     checkEnumLiteral(expr.right, left.type, env);
     checkEnumLiteral(expr.left, right.type, env);
-    // Compare as the more telling side: a date beats the string literal it is compared with.
-    const telling = (t: Type): boolean => t.kind !== "null" && t.kind !== "any" && !(t.kind === "enum" && t.values.length === 1);
     const as = compareAs(telling(left.type) || !telling(right.type) ? (left.type.kind === "null" || left.type.kind === "any" ? right.type : left.type) : right.type) ?? "value";
     return { type: BOOL, ir: { op: "compare", operator: op, as, left: left.ir, right: right.ir } };
   }
   if (op === "+" && (isText(left.type) || isText(right.type))) {
-    const parts = [left.ir, right.ir].flatMap((p) => (p.op === "concat" ? p.parts : [p]));
-    for (const [side, t] of [
-      [expr.left, left.type],
-      [expr.right, right.type],
-    ] as const) {
-      if (t.kind === "list" || t.kind === "object" || t.kind === "bool") ctx.error("TYP001", side.span, `\`+\` joins texts; this is ${describe(t)}`);
+    const parts: P.Expr[] = [];
+    for (const p of [left.ir, right.ir]) {
+      if (p.op === "concat") parts.push(...p.parts);
+      else parts.push(p);
     }
+    checkJoinable(expr.left, left.type, ctx);
+    checkJoinable(expr.right, right.type, ctx);
     return { type: STR, ir: { op: "concat", parts } };
   }
-  for (const [side, t] of [
-    [expr.left, left.type],
-    [expr.right, right.type],
-  ] as const) {
-    if (!isNumeric(t)) ctx.error("TYP001", side.span, `\`${op}\` needs numbers${op === "+" ? " or texts" : ""}, but this is ${describe(t)}`);
-  }
+  checkNumeric(expr.left, left.type, op, ctx);
+  checkNumeric(expr.right, right.type, op, ctx);
   const type = left.type.kind === "int" && right.type.kind === "int" && op !== "/" ? INT : NUM;
   return { type, ir: { op: "arithmetic", operator: op, left: left.ir, right: right.ir } };
 }
 
 function isText(type: Type): boolean {
   return type.kind === "str" || type.kind === "enum";
+}
+
+/** Compare as the more telling side: a date beats the string literal it is compared with. */
+function telling(t: Type): boolean {
+  return t.kind !== "null" && t.kind !== "any" && !(t.kind === "enum" && t.values.length === 1);
+}
+
+function checkJoinable(side: A.Expr, t: Type, ctx: Env["ctx"]): void {
+  if (t.kind === "list" || t.kind === "object" || t.kind === "bool") ctx.error("TYP001", side.span, `\`+\` joins texts; this is ${describe(t)}`);
+}
+
+function checkNumeric(side: A.Expr, t: Type, op: string, ctx: Env["ctx"]): void {
+  if (!isNumeric(t)) ctx.error("TYP001", side.span, `\`${op}\` needs numbers${op === "+" ? " or texts" : ""}, but this is ${describe(t)}`);
 }
 
 /** A string literal compared with an enum must be one of its values: `status == "Succeded"` is a typo. */

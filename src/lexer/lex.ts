@@ -1,6 +1,6 @@
 // Stage 1: text -> tokens. Lexing errors and size limits become diagnostics here, and
 // every string literal is checked for its escapes once, so later stages see clean tokens.
-import { Lexer, type IToken } from "chevrotain";
+import { Lexer, type IToken, type TokenType } from "chevrotain";
 import { diagnostic, type Diagnostic, type Result } from "../diagnostics/diagnostic.js";
 import type { SourceFile } from "../source/source-file.js";
 import { ALL_TOKENS, StringLiteral, UnterminatedString } from "./tokens.js";
@@ -8,8 +8,26 @@ import { ALL_TOKENS, StringLiteral, UnterminatedString } from "./tokens.js";
 export const MAX_SPEC_BYTES = 1024 * 1024;
 export const MAX_STRING_LENGTH = 4096;
 
+// What SpecLexer replaces is Chevrotain's own (11.0); fail loudly if an upgrade renames it.
+if (typeof (Lexer.prototype as unknown as Record<string, unknown>)["createOffsetOnlyToken"] !== "function") {
+  throw new Error("Chevrotain's Lexer no longer has createOffsetOnlyToken; update src/lexer/lex.ts");
+}
+
+/**
+ * Chevrotain's lexer, with offset-only tokens that carry their end from the start. Its own
+ * have no end, and adding one to each token afterwards gave every token a second allocation:
+ * on a large spec, collecting it was a large part of the lexing time.
+ */
+class SpecLexer extends Lexer {
+  // Chevrotain's constructor picks this method to make each token under "onlyOffset".
+  createOffsetOnlyToken(image: string, startOffset: number, tokenTypeIdx: number, tokenType: TokenType): IToken {
+    // No token spans lines, so a token ends where its text does.
+    return { image, startOffset, endOffset: startOffset + image.length - 1, tokenTypeIdx, tokenType };
+  }
+}
+
 // The token definitions are validated under the tests; the command skips it at start-up.
-const lexer = new Lexer(ALL_TOKENS, {
+const lexer = new SpecLexer(ALL_TOKENS, {
   // Offsets only: tracking lines and columns for every token tripled the lexing time, and
   // lines are needed only where the parser asks whether two tokens share one, and in errors.
   positionTracking: "onlyOffset",
@@ -38,22 +56,19 @@ export function tokenize(source: SourceFile): Result<Tokens> {
       diagnostic("LEX001", { start: error.offset, end: error.offset + first.length }, `unexpected character ${describeChar(first)}`),
     );
   }
-  const tokens: IToken[] = [];
+  let unterminated = false;
   for (const token of result.tokens) {
-    // Chevrotain's offset-only tracking leaves the end to us: no token spans lines, so a
-    // token ends where its text does.
-    token.endOffset = token.startOffset + token.image.length - 1;
-    if (token.tokenType === UnterminatedString) {
+    if (token.tokenType === StringLiteral) {
+      checkString(token, diagnostics);
+    } else if (token.tokenType === UnterminatedString) {
+      unterminated = true;
       diagnostics.push(
         diagnostic("LEX002", { start: token.startOffset, end: token.endOffset! + 1 }, "this string is not closed before the end of the line"),
       );
-      continue;
     }
-    if (token.tokenType === StringLiteral) checkString(token, diagnostics);
-    tokens.push(token);
   }
+  const tokens = unterminated ? result.tokens.filter((t) => t.tokenType !== UnterminatedString) : result.tokens;
   const comments = (result.groups["comments"] ?? []) as IToken[];
-  for (const comment of comments) comment.endOffset = comment.startOffset + comment.image.length - 1;
   return { value: { tokens, comments }, diagnostics };
 }
 
@@ -92,6 +107,7 @@ function checkString(token: IToken, diagnostics: Diagnostic[]): void {
     );
     return;
   }
+  if (!raw.includes("\\")) return; // most strings have no escape to check
   const escape = /\\(u[0-9A-Fa-f]{4}|["\\nt])|\\(u[0-9A-Fa-f]{0,3}|.)/g;
   for (let m = escape.exec(raw); m; m = escape.exec(raw)) {
     if (m[2] === undefined) continue;

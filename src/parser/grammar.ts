@@ -1,14 +1,37 @@
 // The grammar, as a pure Chevrotain CstParser: no actions, no semantics. One grammar serves
 // the compiler, the formatter and the generated railroad diagrams (grammar/diagrams.html).
-import { CstParser, type IToken } from "chevrotain";
+import type { DSLMethodOpts, IOrAlt, IToken } from "chevrotain";
 import * as T from "../lexer/tokens.js";
+import { LeanCstParser } from "./lean-cst-parser.js";
 import { messages } from "./messages.js";
 
 const VALIDATE_GRAMMAR = process.env["VITEST"] !== undefined || process.env["SYNCSPEC_VALIDATE_GRAMMAR"] === "1";
 
-export class SpecParser extends CstParser {
+// Labels used once or more for every operand, made once (see the fields below for why).
+const OPERANDS = { LABEL: "operands" };
+const OPERATORS = { LABEL: "operators" };
+const PREFIXES = { LABEL: "prefixes" };
+const FIELD = { LABEL: "field" };
+
+export class SpecParser extends LeanCstParser {
   /** The text being parsed: the grammar asks it whether two tokens stand on one line. */
   text = "";
+
+  // The arguments of OR, MANY and OPTION in the rules entered most (statements, clauses and,
+  // above all, expressions and operands), made at their first call rather than at every call,
+  // as Chevrotain's performance guide does for arrays of alternatives
+  // (chevrotain.io/docs/guide/performance.html): remaking them was over half of what a parse
+  // allocated. Declared here so that the parser's shape is fixed before the first parse.
+  private statementKinds?: IOrAlt<unknown>[];
+  private linkItemKinds?: IOrAlt<unknown>[];
+  private clauseKinds?: IOrAlt<unknown>[];
+  private expressionForms?: IOrAlt<unknown>[];
+  private operandValues?: IOrAlt<unknown>[];
+  private moreOperands?: () => void;
+  private prefixes?: () => void;
+  private callArguments?: DSLMethodOpts<unknown>;
+  private steps?: DSLMethodOpts<unknown>;
+  private stepKinds?: IOrAlt<unknown>[];
 
   constructor() {
     super(T.ALL_TOKENS, {
@@ -23,10 +46,6 @@ export class SpecParser extends CstParser {
     this.performSelfAnalysis();
   }
 
-  cstInvocationStateUpdate(fullRuleName: string): void {
-    (this as any).CST_STACK.push({ name: fullRuleName, children: {}, location: { startOffset: this.LA(1).startOffset, endOffset: -1 } });
-  }
-
   /** Whether no line break stands between two tokens (the end of the file counts as another line). */
   private sameLine(previous: IToken, next: IToken): boolean {
     if (!Number.isFinite(next.startOffset) || !Number.isFinite(previous.startOffset)) return false;
@@ -39,7 +58,7 @@ export class SpecParser extends CstParser {
   });
 
   statement = this.RULE("statement", () => {
-    this.OR([
+    this.OR((this.statementKinds ??= [
       { ALT: () => this.SUBRULE(this.syncStatement) },
       { ALT: () => this.SUBRULE(this.paramStatement) },
       { ALT: () => this.SUBRULE(this.viewStatement) },
@@ -48,7 +67,7 @@ export class SpecParser extends CstParser {
       { ALT: () => this.SUBRULE(this.limitStatement) },
       { ALT: () => this.SUBRULE(this.eventTrigger) },
       { ALT: () => this.SUBRULE(this.scheduleTrigger) },
-    ]);
+    ]));
   });
 
   // sync raisedonors <-> virtuous
@@ -127,7 +146,7 @@ export class SpecParser extends CstParser {
   });
 
   linkItem = this.RULE("linkItem", () => {
-    this.OR([
+    this.OR((this.linkItemKinds ??= [
       { ALT: () => this.SUBRULE(this.matchItem) },
       { ALT: () => this.SUBRULE(this.elseMatchItem) },
       { ALT: () => this.SUBRULE(this.writeBackItem) },
@@ -136,7 +155,7 @@ export class SpecParser extends CstParser {
       { ALT: () => this.SUBRULE(this.whenBlock) },
       { ALT: () => this.SUBRULE(this.conflictsItem) },
       { ALT: () => this.SUBRULE(this.mapping) },
-    ]);
+    ]));
   });
 
   matchItem = this.RULE("matchItem", () => {
@@ -257,12 +276,12 @@ export class SpecParser extends CstParser {
   });
 
   clause = this.RULE("clause", () => {
-    this.OR([
+    this.OR((this.clauseKinds ??= [
       { ALT: () => this.SUBRULE(this.fromClause) },
       { ALT: () => this.SUBRULE(this.letClause) },
       { ALT: () => this.SUBRULE(this.whereClause) },
       { ALT: () => this.SUBRULE(this.skipClause) },
-    ]);
+    ]));
   });
 
   fromClause = this.RULE("fromClause", () => {
@@ -426,18 +445,18 @@ export class SpecParser extends CstParser {
   // `[index]` steps. Two rule calls per operand instead of one per precedence level keep
   // parsing fast: a deep CST was most of the compile time, in garbage.
   expression = this.RULE("expression", () => {
-    this.OR([
+    this.OR((this.expressionForms ??= [
       { ALT: () => this.SUBRULE(this.ifExpression) },
       {
         ALT: () => {
-          this.SUBRULE(this.operand, { LABEL: "operands" });
-          this.MANY(() => {
-            this.CONSUME(T.BinaryOperator, { LABEL: "operators" });
-            this.SUBRULE2(this.operand, { LABEL: "operands" });
-          });
+          this.SUBRULE(this.operand, OPERANDS);
+          this.MANY((this.moreOperands ??= () => {
+            this.CONSUME(T.BinaryOperator, OPERATORS);
+            this.SUBRULE2(this.operand, OPERANDS);
+          }));
         },
       },
-    ]);
+    ]));
   });
 
   ifExpression = this.RULE("ifExpression", () => {
@@ -451,8 +470,8 @@ export class SpecParser extends CstParser {
 
   // not x, -x, donor.address.city, raisedonors.donors[gift.donorId], lower(x), (x), [x], {a: x}
   operand = this.RULE("operand", () => {
-    this.MANY(() => this.CONSUME(T.PrefixOperator, { LABEL: "prefixes" }));
-    this.OR([
+    this.MANY((this.prefixes ??= () => this.CONSUME(T.PrefixOperator, PREFIXES)));
+    this.OR((this.operandValues ??= [
       { ALT: () => this.CONSUME(T.NumberLiteral) },
       { ALT: () => this.CONSUME(T.StringLiteral) },
       { ALT: () => this.CONSUME(T.True) },
@@ -462,29 +481,30 @@ export class SpecParser extends CstParser {
         ALT: () => {
           this.CONSUME(T.Identifier);
           // A call's `(` stays on its name's line, so a line starting with `(` is not glued to the one before.
-          this.OPTION({
-            GATE: () => this.sameLine(this.LA(0), this.LA(1)),
+          // (The token is tested first as it is the cheaper question, asked after every name.)
+          this.OPTION((this.callArguments ??= {
+            GATE: () => this.LA(1).tokenType === T.LParen && this.sameLine(this.LA(0), this.LA(1)),
             DEF: () => {
               this.CONSUME(T.LParen);
               this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: "arguments" }) });
               this.CONSUME(T.RParen);
             },
-          });
+          }));
         },
       },
       { ALT: () => this.SUBRULE(this.parenthesized) },
       { ALT: () => this.SUBRULE(this.listLiteral) },
       { ALT: () => this.SUBRULE(this.objectLiteral) },
-    ]);
+    ]));
     // An index stays on its line: a line starting with `[` is not glued to the one before.
-    this.MANY2({
-      GATE: () => this.LA(1).tokenType === T.Dot || this.sameLine(this.LA(0), this.LA(1)),
+    this.MANY2((this.steps ??= {
+      GATE: () => this.LA(1).tokenType === T.Dot || (this.LA(1).tokenType === T.LBracket && this.sameLine(this.LA(0), this.LA(1))),
       DEF: () => {
-        this.OR2([
+        this.OR2((this.stepKinds ??= [
           {
             ALT: () => {
               this.CONSUME(T.Dot);
-              this.CONSUME(T.Word, { LABEL: "field" });
+              this.CONSUME(T.Word, FIELD);
             },
           },
           {
@@ -494,9 +514,9 @@ export class SpecParser extends CstParser {
               this.CONSUME(T.RBracket);
             },
           },
-        ]);
+        ]));
       },
-    });
+    }));
   });
 
   parenthesized = this.RULE("parenthesized", () => {

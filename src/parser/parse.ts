@@ -94,12 +94,14 @@ function checkNesting(tokens: readonly IToken[]): IToken | undefined {
   let depth = 0;
   let prefixes = 0;
   for (const token of tokens) {
-    prefixes = token.tokenType === Not || token.tokenType === Minus ? prefixes + 1 : 0;
+    // Compared one by one rather than looked up in CLOSER_OF: this runs over every token.
+    const type = token.tokenType;
+    prefixes = type === Not || type === Minus ? prefixes + 1 : 0;
     if (prefixes > MAX_NESTING) return token;
-    if (CLOSER_OF.has(token.tokenType)) {
+    if (type === LCurly || type === LParen || type === LBracket) {
       depth++;
       if (depth > MAX_NESTING) return token;
-    } else if (CLOSERS.has(token.tokenType)) {
+    } else if (type === RCurly || type === RParen || type === RBracket) {
       depth = Math.max(0, depth - 1);
     }
   }
