@@ -1,7 +1,7 @@
 // What `syncspec run` prints: a line for each run as it ends and each webhook as it is decided,
 // and at the end a table of what each integration did. Words a person reads, never ids of
 // internals; refused records and incomplete reads say what to do about them.
-import type { RunSummary } from "../scheduler/run-integration.js";
+import { appliedByAction, type RunSummary } from "../scheduler/run-integration.js";
 import type { ServiceProgress } from "../scheduler/service.js";
 
 const ACTIONS = ["create", "update", "delete"] as const;
@@ -25,7 +25,7 @@ export function progressLine(event: ServiceProgress): string {
 }
 
 function runLine(s: RunSummary): string {
-  const applied = totals(s);
+  const applied = appliedByAction(s.applied);
   const did = ACTIONS.filter((a) => applied[a]).map((a) => `${applied[a]} ${past(a)}`);
   const skipped = s.planned["skip"] ?? 0;
   if (skipped > 0) did.push(`${skipped} skipped`);
@@ -46,7 +46,7 @@ export function summaryTable(summaries: readonly RunSummary[], order: readonly s
   const sorted = [...summaries].sort((a, b) => order.indexOf(a.integration) - order.indexOf(b.integration));
   for (const s of sorted) {
     const row = rows.get(s.integration) ?? { status: s.status, runs: 0, create: 0, update: 0, delete: 0, skip: 0, conflict: 0, refused: 0 };
-    const applied = totals(s);
+    const applied = appliedByAction(s.applied);
     row.status = s.status;
     row.runs++;
     for (const a of ACTIONS) row[a] += applied[a] ?? 0;
@@ -60,12 +60,6 @@ export function summaryTable(summaries: readonly RunSummary[], order: readonly s
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd();
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n");
-}
-
-function totals(s: RunSummary): Record<string, number> {
-  const total: Record<string, number> = {};
-  for (const counts of Object.values(s.applied)) for (const [action, n] of Object.entries(counts)) total[action] = (total[action] ?? 0) + n;
-  return total;
 }
 
 function past(action: string): string {

@@ -228,11 +228,6 @@ export function stateFile(deployment: Deployment, sandbox: boolean): string {
   return sandbox ? deployment.state.replace(/(\.[^./\\]*)?$/, ".sandbox$1") : deployment.state;
 }
 
-/** The connection an integration reaches a system through. */
-export function connectionFor(integration: IntegrationConfig, system: string): string {
-  return integration.connections.get(system) ?? system;
-}
-
 /** Reads a credential named by an environment variable; the message names the variable, never a value. */
 export function credential(env: Readonly<Record<string, string | undefined>>, variable: string | undefined, what: string): { value?: string; problem?: string } {
   if (variable === undefined) return {};

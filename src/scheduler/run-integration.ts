@@ -224,7 +224,7 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
   const stillFailing = new Set(refused.map(refKey));
   // A full, complete run re-decides every record: an old failure it did not hit again is gone.
   const cleared = status !== "incomplete" && coversAll ? open.filter((f) => !stillFailing.has(refKey(f))) : appliedRefs;
-  const counts = { ...planned, ...Object.fromEntries(Object.entries(sumApplied(applied)).map(([a, n]) => [`applied_${a}`, n])), failed: failures.length };
+  const counts = { ...planned, ...Object.fromEntries(Object.entries(appliedByAction(applied)).map(([a, n]) => [`applied_${a}`, n])), failed: failures.length };
   const message =
     incomplete.length > 0
       ? `read incompletely, so nothing was deleted or removed and the state was kept: ${incomplete.join("; ")}`
@@ -250,7 +250,7 @@ function snapshotOf(document: Document): Snapshot {
 }
 
 /** Drops every `remove` from a patch: deletes of records, and elements leaving sets or objects. Additions use `/-`, so no index moves. */
-export function withholdRemovals(operations: readonly Operation[]): Operation[] {
+function withholdRemovals(operations: readonly Operation[]): Operation[] {
   return operations.filter((o) => o.op !== "remove");
 }
 
@@ -281,7 +281,8 @@ function countBy(values: readonly string[]): Record<string, number> {
   return counts;
 }
 
-function sumApplied(applied: Record<string, Record<string, number>>): Record<string, number> {
+/** Writes the systems accepted, by action, over all systems of a run. */
+export function appliedByAction(applied: Readonly<Record<string, Readonly<Record<string, number>>>>): Record<string, number> {
   const total: Record<string, number> = {};
   for (const counts of Object.values(applied)) for (const [action, n] of Object.entries(counts)) total[action] = (total[action] ?? 0) + n;
   return total;

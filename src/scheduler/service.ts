@@ -12,7 +12,7 @@ import type { EventDecision } from "../server/webhook-route.js";
 import type { ServiceStore } from "../state/service-store.js";
 import type { SystemCatalog } from "../systems/load.js";
 import { InProcessQueue, type Trigger, type WorkQueue } from "./queue.js";
-import { runIntegration, runKinds, type LoadedIntegration, type RunSummary } from "./run-integration.js";
+import { runIntegration, runKinds, type LoadedIntegration, type RunServices, type RunSummary } from "./run-integration.js";
 import { ScheduleTimers } from "./timers.js";
 
 /** How long after the engine wrote a record an event about it may be the write's echo. */
@@ -45,11 +45,13 @@ export class Service {
   private readonly lastStatus = new Map<string, string>();
   /** Lists that gather the runs ending while a runAll waits. */
   private readonly collectors = new Set<RunSummary[]>();
+  private readonly services: RunServices;
   private stopping = false;
 
   constructor(private readonly options: ServiceOptions) {
     this.now = options.now ?? (() => new Date());
     this.byName = new Map(options.integrations.map((i) => [i.name, i]));
+    this.services = { systems: options.systems, connectors: new Map([...options.connections].map(([n, c]) => [n, c.connector])), store: options.store, now: this.now };
     this.queue = options.queue ?? new InProcessQueue({ onError: (integration, error) => this.report({ kind: "error", integration, message: (error as Error).message }) });
     this.timers = new ScheduleTimers((integration, trigger, at) => this.enqueue(integration, { kind: "schedule", at: at.toISOString(), label: trigger.label, directions: trigger.directions }), this.now);
     this.queue.start((integration, triggers) => this.run(integration, triggers));
@@ -148,16 +150,10 @@ export class Service {
   private async run(name: string, triggers: readonly Trigger[]): Promise<void> {
     const integration = this.byName.get(name);
     if (!integration) return;
-    const services = {
-      systems: this.options.systems,
-      connectors: new Map([...this.options.connections].map(([n, c]) => [n, c.connector])),
-      store: this.options.store,
-      now: this.now,
-    };
     for (const kind of runKinds(integration.plan, triggers)) {
       const { metrics } = this.options;
       metrics.runStarted(name);
-      const summary = await runIntegration(integration, kind, services);
+      const summary = await runIntegration(integration, kind, this.services);
       metrics.runFinished(name, summary.status, summary.seconds);
       for (const [system, counts] of Object.entries(summary.applied)) for (const [action, n] of Object.entries(counts)) metrics.recordsWritten(name, system, action, n);
       for (const f of summary.failures) metrics.recordsWritten(name, f.system, "failed", 1);
