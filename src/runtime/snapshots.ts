@@ -2,6 +2,7 @@
 // known collections, string keys that equal each record's key field, no key written twice,
 // and every record valid against its collection's JSON Schema. Anything wrong is reported
 // with the file and a JSON Pointer, and the snapshot is not used.
+import { constants } from "node:buffer";
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
@@ -51,6 +52,10 @@ const KEY_COUNT_WORKER = new URL("./key-count-worker.js", import.meta.url);
 export function readSnapshotFile(file: string, system: SystemDefinition): LoadedSnapshot {
   try {
     const size = statSync(file).size;
+    // Node.js holds a text of at most about 512 MiB (buffer.constants.MAX_STRING_LENGTH).
+    if (size > constants.MAX_STRING_LENGTH) {
+      return { problems: [{ file, message: `the file is ${Math.round(size / 2 ** 20)} MiB; syncspec reads a snapshot of up to ${Math.floor(constants.MAX_STRING_LENGTH / 2 ** 20)} MiB, the longest text Node.js holds` }] };
+    }
     if (!/\.ya?ml$/i.test(file) && size >= COUNT_BESIDE_PARSE_BYTES && existsSync(fileURLToPath(KEY_COUNT_WORKER))) {
       return readLargeJson(file, size, system);
     }

@@ -2,12 +2,13 @@
 // is refused with exit 1 (2 for usage), a message that names the file and the place, no
 // stack trace, and for `apply` not a byte changed on disk.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { constants } from "node:buffer";
+import { mkdtempSync, readFileSync, readdirSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { parseArgs } from "node:util";
 import { describe, expect, it } from "vitest";
-import { parseSnapshot } from "../../src/runtime/snapshots.js";
+import { parseSnapshot, readSnapshotFile } from "../../src/runtime/snapshots.js";
 import { formatProblem } from "../../src/diagnostics/input-problem.js";
 import { UsageError } from "../../src/cli/files.js";
 import { runSpec } from "../../src/cli/run.js";
@@ -310,5 +311,72 @@ describe("the command line with good inputs", () => {
     const again = cli(["plan", RD_SPEC, "--snapshot", "raisedonors=rd.yaml", "--snapshot", "virtuous=v.json", "--json"], dir);
     expect(again.status).toBe(0);
     expect((JSON.parse(again.stdout) as { patches: unknown }).patches).toEqual({ raisedonors: [], virtuous: [] });
+  });
+});
+
+// ------------------------------------------------------------------ large snapshots
+
+/**
+ * A Virtuous snapshot of about 17 MB: from 16 MB on, the command reads a JSON snapshot with a
+ * worker thread counting its record keys beside JSON.parse (src/runtime/snapshots.ts). In
+ * this process the worker is not built, so each case below compares that path, through the
+ * real command, with the plain one.
+ */
+function largeVirtuous(edit: (contacts: Record<string, unknown>[]) => void = () => {}): string {
+  const contacts: Record<string, unknown>[] = [];
+  for (let i = 0; i < 40_000; i++) {
+    contacts.push({
+      id: `c${i}`, contactType: "Household", name: `Ann Lee ${i}`, firstName: "Ann", lastName: `Lee ${i}`, email: `ann${i}@example.org`, phone: "202-555-0100",
+      address: { address1: `${i} Main St, a line long enough to make the file large`, address2: null, city: "Springfield", state: "IL", postal: "62701", country: "US" },
+      referenceSource: i === 7 ? "RaiseDonors" : null, referenceId: i === 7 ? "1" : null, isArchived: false, modifiedDateTimeUtc: "2026-10-01T10:00:00Z",
+    });
+  }
+  edit(contacts);
+  const body = contacts.map((c) => `\n${JSON.stringify(c["id"])}: ${JSON.stringify(c)}`).join(",");
+  const text = `{"contacts": {${body}\n}, "gifts": {}}\n`;
+  expect(text.length).toBeGreaterThan(16 * 1024 * 1024);
+  return text;
+}
+
+describe("snapshots of 16 MB or more, read beside a worker thread, are checked as small ones are", () => {
+  it("a record key written twice far into the file", () => {
+    const text = largeVirtuous((contacts) => {
+      contacts[39_000]!["id"] = "c123";
+    });
+    refused({ "rd.json": GOOD_RD, "v.json": text }, rdArgs("--state", "state.json"), 1, /v\.json: error at \/contacts\/c123: this key is written twice/);
+  });
+
+  it("a record failing its schema, and a key that differs from the record's id", () => {
+    refused({ "rd.json": GOOD_RD, "v.json": largeVirtuous((c) => void (c[38_000]!["isArchived"] = "no")) }, rdArgs(), 1, /v\.json: error at \/contacts\/c38000\/isArchived: must be boolean/);
+    const renamed = largeVirtuous().replace('"c38000": {"id":"c38000"', '"c38000": {"id":"c99"');
+    refused({ "rd.json": GOOD_RD, "v.json": renamed }, rdArgs(), 1, /v\.json: error at \/contacts\/c38000\/id: the record's id is "c99", but its key is "c38000"/);
+  });
+
+  it("a valid one: the command's plan is the plain reading's, and apply then plan again is empty", () => {
+    const { dir } = folder({ "rd.json": GOOD_RD, "v.json": largeVirtuous() });
+    const args = ["plan", ...rdArgs("--state", "state.json", "--json")];
+    const viaWorker = cli(args, dir);
+    expect(viaWorker.status, viaWorker.stderr).toBe(0);
+    expect(JSON.parse(viaWorker.stdout)).toEqual(JSON.parse(inProcess(args, dir).stdout));
+    const out = JSON.parse(viaWorker.stdout) as { patches: Record<string, unknown[]> };
+    // Donor 1 pairs with contact c7 (referenced from RaiseDonors): its fields flow, nothing is created.
+    expect(out.patches["virtuous"]!.length).toBeGreaterThan(0);
+    expect(JSON.stringify(out.patches)).not.toMatch(/rd-1/);
+    expect(cli(["apply", ...rdArgs("--state", "state.json")], dir).status).toBe(0);
+    const again = cli(["plan", ...rdArgs("--state", "state.json", "--json")], dir);
+    expect((JSON.parse(again.stdout) as { patches: unknown }).patches).toEqual({ raisedonors: [], virtuous: [] });
+  });
+});
+
+describe("a snapshot larger than the longest text Node.js holds", () => {
+  it("is refused by its size, naming the file, before any of it is read", () => {
+    const dir = mkdtempSync(join(tmpdir(), "syncspec-huge-"));
+    const file = join(dir, "virtuous.json");
+    writeFileSync(file, "");
+    truncateSync(file, constants.MAX_STRING_LENGTH + 1); // sparse: no disk is used
+    const loaded = readSnapshotFile(file, SYSTEMS.get("virtuous")!);
+    expect(loaded.snapshot).toBeUndefined();
+    const most = Math.floor(constants.MAX_STRING_LENGTH / 2 ** 20); // 511 on Node.js 20 to 24
+    expect(loaded.problems.map(formatProblem)).toEqual([expect.stringMatching(new RegExp(`virtuous\\.json: error: the file is ${most + 1} MiB; syncspec reads a snapshot of up to ${most} MiB`))]);
   });
 });
