@@ -72,8 +72,18 @@ async function runtime() {
   const files = [data.raisedonors, data.virtuous];
   // The baselines get the young-generation size bin/syncspec.js gives a command over this
   // much input, so the ratios compare the same V8 settings.
-  const floor = measure([LARGE_INPUT_GC, "bench/floor.js", ...files], 2);
-  const plan = measure(["bin/syncspec.js", "plan", "specs/raisedonors-virtuous.sync", "--snapshot", `raisedonors=${data.raisedonors}`, "--snapshot", `virtuous=${data.virtuous}`, "--state", data.state, "--now", "2026-11-05T00:00:00Z", "--json"], 2);
+  // On a shared machine the same process varies by 15% or more from minute to minute: the
+  // floor and plan are run in turns, three times each, and each keeps its best run.
+  const floorArgs = [LARGE_INPUT_GC, "bench/floor.js", ...files];
+  const planArgs = ["bin/syncspec.js", "plan", "specs/raisedonors-virtuous.sync", "--snapshot", `raisedonors=${data.raisedonors}`, "--snapshot", `virtuous=${data.virtuous}`, "--state", data.state, "--now", "2026-11-05T00:00:00Z", "--json"];
+  let floor;
+  let plan;
+  for (let turn = 0; turn < 3; turn++) {
+    const f = measure(floorArgs, 1);
+    const p = measure(planArgs, 1);
+    if (!floor || f.ms < floor.ms) floor = f;
+    if (!plan || p.ms < plan.ms) plan = p;
+  }
   const naive = measure([LARGE_INPUT_GC, "bench/naive.js", ...files, data.state], 1);
   const s = (ms) => `${(ms / 1000).toFixed(1)} s`;
   const what = `${DONORS.toLocaleString("en-US")} donors, ${CONTACTS.toLocaleString("en-US")} contacts`;
