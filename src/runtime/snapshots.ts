@@ -52,7 +52,7 @@ const KEY_COUNT_WORKER = new URL("./key-count-worker.js", import.meta.url);
 export function readSnapshotFile(file: string, system: SystemDefinition): LoadedSnapshot {
   try {
     const size = statSync(file).size;
-    // Node.js holds a text of at most about 512 MiB (buffer.constants.MAX_STRING_LENGTH).
+    // A larger file cannot be decoded into one string, so it is refused by its size, before any of it is read.
     if (size > constants.MAX_STRING_LENGTH) {
       return { problems: [{ file, message: `the file is ${Math.round(size / 2 ** 20)} MiB; syncspec reads a snapshot of up to ${Math.floor(constants.MAX_STRING_LENGTH / 2 ** 20)} MiB, the longest text Node.js holds` }] };
     }
