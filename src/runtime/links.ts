@@ -35,12 +35,20 @@ function sameFor(m: CompiledMapping, a: unknown, b: unknown): boolean {
   return m.normalize ? equal(m.normalize(a), m.normalize(b)) : equal(a, b);
 }
 
+/**
+ * A record's counterpart: its key, and the record as it was when paired. The record is read
+ * as it stands now through the key (CollectionState.current), so a write this run is seen.
+ */
+interface Counterpart {
+  readonly key: string;
+  readonly seen: Rec;
+}
+
 export class LinkRun implements LinkPairs {
   readonly leftKey: string;
   readonly rightKey: string;
-  /** Pairs by key, not by record: a record written this run is read as it stands now. */
-  private leftPairs = new Map<string, string | SkipRow>();
-  private rightPairs = new Map<string, string | SkipRow>();
+  private leftPairs = new Map<string, Counterpart | SkipRow>();
+  private rightPairs = new Map<string, Counterpart | SkipRow>();
   private readonly label: string;
   private readonly slots = new Map<string, number>();
   private readonly matches: { left: Compiled[]; right: Compiled[]; leftCondition?: Compiled; rightCondition?: Compiled }[];
@@ -121,11 +129,11 @@ export class LinkRun implements LinkPairs {
 
   leftToRight(key: string): Rec | null | SkipRow {
     const found = this.leftPairs.get(key);
-    return found === undefined ? null : found instanceof SkipRow ? found : this.rightState.get(found);
+    return found === undefined ? null : found instanceof SkipRow ? found : this.rightState.current(found.key, found.seen);
   }
   rightToLeft(key: string): Rec | null | SkipRow {
     const found = this.rightPairs.get(key);
-    return found === undefined ? null : found instanceof SkipRow ? found : this.leftState.get(found);
+    return found === undefined ? null : found instanceof SkipRow ? found : this.leftState.current(found.key, found.seen);
   }
 
   private side(side: Side) {
@@ -136,15 +144,15 @@ export class LinkRun implements LinkPairs {
     return String(field(record, side === "left" ? this.leftKey : this.rightKey));
   }
 
-  private inScope(side: Side, record: unknown): boolean {
+  private inScope(side: Side, key: string): boolean {
     const s = this.side(side);
-    return this.scope.includes(s.system, s.collection, this.keyOf(side, record));
+    return this.scope.includes(s.system, s.collection, key);
   }
 
   private skip(side: Side, record: unknown, reason: string): void {
     const s = this.side(side);
     const key = this.keyOf(side, record);
-    if (!this.inScope(side, record)) return;
+    if (!this.inScope(side, key)) return;
     const id = `${side}\u0000${key}`;
     if (this.skipped.has(id)) return;
     this.skipped.add(id);
@@ -201,7 +209,8 @@ export class LinkRun implements LinkPairs {
     });
     this.leftPairs = new Map();
     this.rightPairs = new Map();
-    const claimedBy = new Map<string, Rec[]>();
+    /** Right records two or more left records match: the left records, in order. */
+    const contested = new Map<string, Rec[]>();
     for (const l of left) {
       if (leftSkips && skippedOn("left", l)) continue;
       frame[0] = l;
@@ -213,28 +222,29 @@ export class LinkRun implements LinkPairs {
         if (key === undefined) continue;
         const candidates = indexes[i]!.get(key);
         if (!candidates) continue;
+        const lk = this.keyOf("left", l);
         if (candidates.length > 1) {
           const s = this.plan.right;
-          const subject = `${this.plan.left.system}.${this.plan.left.collection} ${this.keyOf("left", l)}`;
+          const subject = `${this.plan.left.system}.${this.plan.left.collection} ${lk}`;
           const reason = `${subject} matches ${candidates.length} ${s.system}.${s.collection} records (${candidates.map((c) => this.keyOf("right", c)).join(", ")}), so it is not clear which is its counterpart`;
-          this.leftPairs.set(this.keyOf("left", l), new SkipRow(reason));
+          this.leftPairs.set(lk, new SkipRow(reason));
           this.skip("left", l, reason);
           break;
         }
         const r = candidates[0]!;
         const rk = this.keyOf("right", r);
-        this.leftPairs.set(this.keyOf("left", l), rk);
-        const claims = claimedBy.get(rk);
-        if (claims) claims.push(l);
-        else claimedBy.set(rk, [l]);
+        this.leftPairs.set(lk, { key: rk, seen: r });
+        const claimed = this.rightPairs.get(rk);
+        if (claimed === undefined) this.rightPairs.set(rk, { key: lk, seen: l });
+        else {
+          const claims = contested.get(rk);
+          if (claims) claims.push(l);
+          else contested.set(rk, [(claimed as Counterpart).seen, l]);
+        }
         break;
       }
     }
-    for (const [rk, lefts] of claimedBy) {
-      if (lefts.length === 1) {
-        this.rightPairs.set(rk, this.keyOf("left", lefts[0]!));
-        continue;
-      }
+    for (const [rk, lefts] of contested) {
       // Two records of the left side claim one on the right: none of them is paired.
       const s = this.plan.left;
       const reason = `${lefts.length} ${s.system}.${s.collection} records (${lefts.map((l) => this.keyOf("left", l)).join(", ")}) match the same ${this.plan.right.system}.${this.plan.right.collection} record ${rk}, so it is not clear which is its counterpart`;
@@ -251,8 +261,8 @@ export class LinkRun implements LinkPairs {
   private changedLeftRecords(leftKeys: Iterable<string> = [], rightKeys: Iterable<string> = []): Rec[] {
     const keys = new Set(leftKeys);
     for (const rk of rightKeys) {
-      const lk = this.rightPairs.get(rk);
-      if (typeof lk === "string") keys.add(lk);
+      const counterpart = this.rightPairs.get(rk);
+      if (counterpart !== undefined && !(counterpart instanceof SkipRow)) keys.add(counterpart.key);
     }
     const records: Rec[] = [];
     for (const key of keys) {
@@ -286,11 +296,13 @@ export class LinkRun implements LinkPairs {
     if (incremental && !changed.left && !changed.right) return;
     const left = incremental ? this.changedLeftRecords(changed.left?.keys, changed.right?.keys) : (this.ctx.rows(this.plan.left.source) as Rec[]);
     for (const l of left) {
-      const rk = this.leftPairs.get(this.keyOf("left", l));
-      if (rk === undefined || rk instanceof SkipRow) continue;
-      const r = this.rightState.get(rk);
-      if (!r || (!this.inScope("left", l) && !this.inScope("right", r))) continue;
-      this.flowPair(l, r);
+      const lk = this.keyOf("left", l);
+      const counterpart = this.leftPairs.get(lk);
+      if (counterpart === undefined || counterpart instanceof SkipRow) continue;
+      const rk = counterpart.key;
+      const r = this.rightState.current(rk, counterpart.seen);
+      if (!r || (!this.inScope("left", lk) && !this.inScope("right", rk))) continue;
+      this.flowPair(lk, l, rk, r);
     }
     for (const create of this.creates) {
       const from: Side = create.into === "left" ? "right" : "left";
@@ -307,7 +319,7 @@ export class LinkRun implements LinkPairs {
       if (!this.scope.canWrite(target.system)) continue;
       for (const source of rows) {
         const sourceKey = this.keyOf(from, source);
-        if (pairs.has(sourceKey) || this.skipped.has(`${from}\u0000${sourceKey}`) || !this.inScope(from, source)) continue;
+        if (pairs.has(sourceKey) || this.skipped.has(`${from}\u0000${sourceKey}`) || !this.inScope(from, sourceKey)) continue;
         this.createFor(create, from, source);
       }
     }
@@ -335,9 +347,11 @@ export class LinkRun implements LinkPairs {
       // The new record is the source's counterpart at once: its mapped fields follow now,
       // and the rest of the run sees the pair.
       const [l, r] = from === "left" ? [source, record] : [record, source];
-      this.leftPairs.set(this.keyOf("left", l), this.keyOf("right", r));
-      this.rightPairs.set(this.keyOf("right", r), this.keyOf("left", l));
-      this.flowPair(l, r, create.into);
+      const lk = this.keyOf("left", l);
+      const rk = this.keyOf("right", r);
+      this.leftPairs.set(lk, { key: rk, seen: r });
+      this.rightPairs.set(rk, { key: lk, seen: l });
+      this.flowPair(lk, l, rk, r, create.into);
     } catch (error) {
       if (error instanceof SkipRow) this.skip(from, source, error.reason);
       else throw error;
@@ -367,20 +381,22 @@ export class LinkRun implements LinkPairs {
     if (this.writeBack && this.writeBack.into === into) writePath(record, this.writeBack.target, this.writeBack.value(frame), types);
   }
 
-  /** One pair's fields. `created` names the side made this run: its two-way fields take the other side's values. */
-  private flowPair(l: Rec, r: Rec, created?: Side): void {
-    const lk = this.keyOf("left", l);
-    const rk = this.keyOf("right", r);
+  /**
+   * One pair's fields, given each record's key and the record as paired. `created` names the
+   * side made this run: its two-way fields take the other side's values.
+   */
+  private flowPair(lk: string, l: Rec, rk: string, r: Rec, created?: Side): void {
     let values = this.synced.values(this.plan.id, lk, rk);
     // A pair made in this run flows whole, write-backs included, even in a run an event limits
     // to one direction: "a record created in a run gets its write-back in that run".
     const canWrite = (side: Side): boolean => created !== undefined || this.scope.canWrite(this.side(side).system);
     // Each mapping reads the pair as it stands: after a write, the records are read again.
-    const frame: Frame = [this.current("left", lk) ?? l, this.current("right", rk) ?? r];
+    const frame: Frame = [l, r];
     const refresh = (): void => {
-      frame[0] = this.current("left", lk) ?? l;
-      frame[1] = this.current("right", rk) ?? r;
+      frame[0] = this.leftState.current(lk, l) ?? l;
+      frame[1] = this.rightState.current(rk, r) ?? r;
     };
+    refresh();
     try {
       for (const m of this.mappings) {
         if (m.condition && m.condition(frame) !== true) continue;
@@ -388,8 +404,9 @@ export class LinkRun implements LinkPairs {
           if (!canWrite(m.plan.into)) continue;
           const into = m.plan.into;
           const value = m.value!(frame);
-          // A value the same as the target's through the mapping's `as` function is not written.
-          if (m.normalize && sameFor(m, readPath(frame[into === "left" ? 0 : 1], m.plan.target), value)) continue;
+          // A value the target holds already (or the same through the mapping's `as` function) is not written.
+          const held = readPath(frame[into === "left" ? 0 : 1], m.plan.target);
+          if (m.normalize ? sameFor(m, held, value) : equal(held, value)) continue;
           if (this.write(into, into === "left" ? lk : rk, m.plan.target, value)) refresh();
           continue;
         }
@@ -405,8 +422,9 @@ export class LinkRun implements LinkPairs {
         }
       }
       if (this.writeBack && canWrite(this.writeBack.into)) {
-        const into = this.writeBack.into;
-        this.write(into, into === "left" ? lk : rk, this.writeBack.target, this.writeBack.value(frame));
+        const { into, target } = this.writeBack;
+        const value = this.writeBack.value(frame);
+        if (!equal(readPath(frame[into === "left" ? 0 : 1], target), value)) this.write(into, into === "left" ? lk : rk, target, value);
       }
     } catch (error) {
       if (error instanceof SkipRow) this.skip("left", l, error.reason);
@@ -426,10 +444,6 @@ export class LinkRun implements LinkPairs {
       if (!equal(field(lv, leftName), expected) || !equal(field(rv, rightName), expected)) return false;
     }
     return true;
-  }
-
-  private current(side: Side, key: string): Rec | null {
-    return (side === "left" ? this.leftState : this.rightState).get(key);
   }
 
   private write(side: Side, key: string, path: readonly string[], value: unknown): boolean {

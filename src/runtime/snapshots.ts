@@ -188,10 +188,12 @@ function checkSnapshot(data: unknown, file: string, system: SystemDefinition, ke
     const all = records as Record<string, Rec>;
     const keys = Object.keys(all);
     const keyField = collection.key;
-    // A million records pass here: nothing is built for a valid one.
+    const inOrder: Rec[] = [];
+    // A million records pass here: nothing is built for a valid one but its place in the list.
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
-      const record = all[key];
+      const record = all[key]!;
+      inOrder.push(record);
       if (!validate(record)) {
         const error = validate.errors![0]!;
         problems.push({ file, pointer: `${pointer}/${escapePointer(key)}${error.instancePath}`, message: schemaMessage(error.message ?? "is invalid", error.params, error.keyword) });
@@ -210,7 +212,7 @@ function checkSnapshot(data: unknown, file: string, system: SystemDefinition, ke
       const duplicate = duplicateProblem(file, text);
       if (duplicate) return { problems: [duplicate] };
     }
-    snapshot.set(name, new RecordTable(all, keys));
+    snapshot.set(name, new RecordTable(all, keys, inOrder));
   }
   if (problems.length > 0) return { problems };
   return { snapshot, problems };

@@ -8,7 +8,7 @@ import { copyRecord, type Rec } from "./values.js";
 export class CollectionState {
   /** key -> the record as the run leaves it; null when the run deletes it. */
   private readonly changes = new Map<string, Rec | null>();
-  private cachedRows: Rec[] | undefined;
+  private cachedRows: readonly Rec[] | undefined;
   /** Bumped on every change, so that indexes and cached rows know they are stale. */
   version = 0;
 
@@ -29,20 +29,35 @@ export class CollectionState {
     return this.original?.get(key) ?? null;
   }
 
+  /**
+   * The record as it stands now, given `seen`, what `get` or `rows` gave for the key earlier
+   * in the run: the same as `get`, without looking the key up among a million originals.
+   */
+  current(key: string, seen: Rec): Rec | null {
+    return this.changes.has(key) ? this.changes.get(key)! : seen;
+  }
+
   /** The records as they stand, originals in snapshot order, then created ones in order of creation. */
   rows(): readonly Rec[] {
     if (this.cachedRows) return this.cachedRows;
+    const original = this.original;
+    // Unchanged, a parsed collection's records are its rows as they are.
+    if (original instanceof RecordTable && this.changes.size === 0) return (this.cachedRows = original.inOrder);
     const rows: Rec[] = [];
-    const visit = (key: string, record: Rec): void => {
+    const take = (key: string, record: Rec): void => {
       if (!this.changes.has(key)) rows.push(record);
       else {
         const changed = this.changes.get(key);
         if (changed) rows.push(changed);
       }
     };
-    if (this.original instanceof RecordTable) this.original.each(visit);
-    else if (this.original) for (const [key, record] of this.original) visit(key, record);
-    for (const [key, record] of this.changes) if (record && !this.original?.has(key)) rows.push(record);
+    if (original instanceof RecordTable) {
+      const { order, inOrder } = original;
+      for (let i = 0; i < order.length; i++) take(order[i]!, inOrder[i]!);
+    } else if (original) {
+      for (const [key, record] of original) take(key, record);
+    }
+    for (const [key, record] of this.changes) if (record && !original?.has(key)) rows.push(record);
     this.cachedRows = rows;
     return rows;
   }
@@ -80,19 +95,22 @@ export class CollectionState {
 }
 
 export class Workspace {
-  private readonly collections = new Map<string, CollectionState>();
+  /** system -> collection name -> state: looked up on every write, with no string to build. */
+  private readonly collections = new Map<string, Map<string, CollectionState>>();
 
   add(state: CollectionState): void {
-    this.collections.set(`${state.system}.${state.name}`, state);
+    let system = this.collections.get(state.system);
+    if (!system) this.collections.set(state.system, (system = new Map()));
+    system.set(state.name, state);
   }
 
   collection(system: string, name: string): CollectionState {
-    const found = this.collections.get(`${system}.${name}`);
+    const found = this.collections.get(system)?.get(name);
     if (!found) throw new Error(`runtime: the plan names ${system}.${name}, which was not loaded`);
     return found;
   }
 
-  all(): IterableIterator<CollectionState> {
-    return this.collections.values();
+  *all(): IterableIterator<CollectionState> {
+    for (const system of this.collections.values()) yield* system.values();
   }
 }

@@ -245,7 +245,7 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
 
 function snapshotOf(document: Document): Snapshot {
   const snapshot: Snapshot = new Map();
-  for (const [collection, records] of Object.entries(document)) snapshot.set(collection, new RecordTable(records, Object.keys(records)));
+  for (const [collection, records] of Object.entries(document)) snapshot.set(collection, RecordTable.of(records));
   return snapshot;
 }
 
