@@ -8,7 +8,7 @@ import { join } from "node:path";
 
 export const DONORS = 200_000;
 export const CONTACTS = 1_000_000;
-const VERSION = 1;
+const VERSION = 2;
 
 /** A small deterministic generator, so every run measures the same data. */
 function random(seed) {
@@ -90,13 +90,17 @@ export async function benchData() {
     }],
     ["gifts", 0, () => []],
   ]);
-  // The state after the last sync: every linked pair's two-way fields as they were then.
-  const pairs = [];
+  // The state after the last sync: every linked pair's two-way fields as they were then, in
+  // the layout `syncspec apply` writes (src/state/state.ts), keys in the order it sorts them.
+  const rows = [];
   for (let i = 0; i < DONORS; i++) {
     const p = person(i);
-    pairs.push([`d${i}`, `c${i}`, { "address<->address": p.address, "firstName<->firstName": p.first, "lastName<->lastName": p.last, "phone<->phone": p.phone }]);
+    rows.push([`d${i}`, JSON.stringify([`d${i}`, `c${i}`, "1111", p.address, p.first, p.last, p.phone])]);
   }
-  writeFileSync(files.state, JSON.stringify({ syncspec: "state", version: 1, integration: "raisedonors-virtuous", lastRun: "2026-11-01T12:00:00Z", links: { "raisedonors.donors<->virtuous.contacts": pairs } }));
+  rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const mappings = ["address<->address", "firstName<->firstName", "lastName<->lastName", "phone<->phone"];
+  const head = JSON.stringify({ syncspec: "state", version: 2, integration: "raisedonors-virtuous", lastRun: "2026-11-01T12:00:00Z" }).slice(0, -1);
+  writeFileSync(files.state, `${head}, "links": {\n"raisedonors.donors<->virtuous.contacts": {"mappings": ${JSON.stringify(mappings)}, "pairs": [\n${rows.map((r) => r[1]).join(",\n")}\n]}\n}}\n`);
   writeFileSync(join(dir, "done"), "");
   return files;
 }

@@ -9,7 +9,16 @@ const [rdFile, vFile, stateFile] = process.argv.slice(2);
 const rd = JSON.parse(readFileSync(rdFile, "utf8"));
 const v = JSON.parse(readFileSync(vFile, "utf8"));
 const state = JSON.parse(readFileSync(stateFile, "utf8"));
-const synced = new Map(state.links["raisedonors.donors<->virtuous.contacts"].map(([d, c, values]) => [`${d}\u0000${c}`, values]));
+// The state as `syncspec apply` writes it: each pair's values in the order of the link's mappings.
+const { mappings, pairs } = state.links["raisedonors.donors<->virtuous.contacts"];
+const synced = new Map(
+  pairs.map(([d, c, presence, ...values]) => {
+    const last = {};
+    let at = 0;
+    mappings.forEach((m, i) => presence[i] === "1" && (last[m] = values[at++]));
+    return [`${d}\u0000${c}`, last];
+  }),
+);
 
 const desiredRd = structuredClone(rd);
 const desiredV = structuredClone(v);

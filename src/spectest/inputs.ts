@@ -8,7 +8,7 @@ import type { InputProblem } from "../diagnostics/input-problem.js";
 import type { Plan } from "../plan/types.js";
 import { resolveParams } from "../runtime/params.js";
 import { parseSnapshot, readSnapshotFile } from "../runtime/snapshots.js";
-import { emptyState, parseState, STATE_VERSION, type SyncState } from "../state/state.js";
+import { emptyState, parseState, type SyncState } from "../state/state.js";
 import type { SystemCatalog, SystemDefinition } from "../systems/load.js";
 import { displayPath } from "../cli/files.js";
 import { pointerPath } from "../runtime/json-keys.js";
@@ -72,10 +72,11 @@ export function prepareCase(testFile: TestFile, testCase: TestCase, plan: Plan, 
     for (const p of params.problems) at(testCase.params.length > 0 ? ["params"] : [], p.message.replace(/give it with --param (\S+)=VALUE$/, "give it in the case's params: {$1: VALUE}"));
   }
 
-  // The state, as a state file's JSON; its header may be left out.
+  // The state, as a state file's JSON; its header may be left out. A case writes its pairs as
+  // version 1 has them, values by mapping name, which reads better than version 2's packed rows.
   let state = emptyState();
   if (testCase.state !== undefined) {
-    const file = { syncspec: "state", version: STATE_VERSION, integration: plan.integration, lastRun: null, links: {}, ...(testCase.state as object) };
+    const file = { syncspec: "state", version: 1, integration: plan.integration, lastRun: null, links: {}, ...(testCase.state as object) };
     const parsed = parseState(JSON.stringify(file), testFile.file, plan.integration);
     if ("problems" in parsed) for (const p of parsed.problems) at(["state", ...pointerPath(p.pointer ?? "")], `state${p.pointer ? ` ${pointerPath(p.pointer).join(".")}` : ""}: ${p.message}`);
     else state = parsed;

@@ -5,8 +5,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { writeFileAtomic } from "../fs/write-atomic.js";
 import { parseJsonInput, type InputProblem } from "../diagnostics/input-problem.js";
+import { escapePointer } from "../runtime/json-keys.js";
 
-export const STATE_VERSION = 1;
+/** The version `apply` writes. Version 1 (values by mapping name in each pair) is still read: spec tests write it by hand. */
+export const STATE_VERSION = 2;
 
 /** One pair's last synced values: mapping id -> value, read by own property (as JSON.parse made it). */
 export type PairValues = Readonly<Record<string, unknown>>;
@@ -47,28 +49,53 @@ export interface StateStore {
   save(integration: string, state: SyncState): void;
 }
 
-interface StateFile {
-  syncspec: "state";
-  version: number;
-  integration: string;
-  lastRun: string | null;
-  /** link id -> [left key, right key, {mapping id: value}][] */
-  links: Record<string, [string, string, Record<string, unknown>][]>;
+/**
+ * A pair as version 2 keeps it: [left key, right key, presence, ...values]. The link lists its
+ * two-way mappings once; presence has a "1" for each mapping the pair has a value for ("0":
+ * never synced, as a field whose condition has not held), and the values follow in that order.
+ * Mapping names are not repeated 200,000 times, so the file is a third smaller and parses faster.
+ */
+type PackedEntry = readonly [string, string, string, ...unknown[]];
+
+/** A version 2 pair, its values unpacked only when read: a run reads each pair's once. */
+class PackedPair implements SyncedPair {
+  constructor(
+    private readonly entry: PackedEntry,
+    private readonly mappings: readonly string[],
+  ) {}
+
+  get right(): string {
+    return this.entry[1];
+  }
+
+  get values(): PairValues {
+    const values: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+    const presence = this.entry[2];
+    for (let i = 0, at = 3; i < presence.length; i++) if (presence.charCodeAt(i) === ONE) values[this.mappings[i]!] = this.entry[at++];
+    return values;
+  }
 }
 
+const ONE = 0x31;
+const ZERO = 0x30;
+
+/** The state file `apply` writes: one pair to a line, so that a diff of two states reads as pairs. */
 export function serializeState(integration: string, state: SyncState): string {
-  const links: StateFile["links"] = {};
+  const head = JSON.stringify({ syncspec: "state", version: STATE_VERSION, integration, lastRun: state.lastRun });
+  const links: string[] = [];
   for (const linkId of [...state.synced.keys()].sort()) {
     const pairs = state.synced.get(linkId)!;
-    links[linkId] = [...pairs.keys()].sort().map((left) => {
-      const { right, values: stored } = pairs.get(left)!;
-      const values: Record<string, unknown> = {};
-      for (const mapping of Object.keys(stored).sort()) values[mapping] = stored[mapping];
-      return [left, right, values];
+    const lefts = [...pairs.keys()].sort();
+    const values = lefts.map((left) => pairs.get(left)!.values);
+    const mappings = [...new Set(values.flatMap((v) => Object.keys(v)))].sort();
+    const rows = lefts.map((left, i) => {
+      const pair = values[i]!;
+      const present = mappings.map((m) => hasOwn.call(pair, m));
+      return JSON.stringify([left, pairs.get(left)!.right, present.map((p) => (p ? "1" : "0")).join(""), ...mappings.filter((_, j) => present[j]).map((m) => pair[m])]);
     });
+    links.push(`${JSON.stringify(linkId)}: {"mappings": ${JSON.stringify(mappings)}, "pairs": [${rows.length > 0 ? `\n${rows.join(",\n")}\n` : ""}]}`);
   }
-  const file: StateFile = { syncspec: "state", version: STATE_VERSION, integration, lastRun: state.lastRun, links };
-  return `${JSON.stringify(file, null, 1)}\n`;
+  return `${head.slice(0, -1)}, "links": {${links.length > 0 ? `\n${links.join(",\n")}\n` : ""}}}\n`;
 }
 
 export function parseState(text: string, file: string, integration: string): SyncState | { problems: InputProblem[] } {
@@ -77,27 +104,67 @@ export function parseState(text: string, file: string, integration: string): Syn
   const data = parsed.data;
   const problem = (pointer: string, message: string) => ({ problems: [{ file, pointer, message }] });
   if (!data || typeof data !== "object" || Array.isArray(data)) return problem("", "a state file is an object written by `syncspec apply`");
-  const d = data as Partial<StateFile>;
+  const d = data as { syncspec?: unknown; version?: unknown; integration?: unknown; lastRun?: unknown; links?: unknown };
   if (d.syncspec !== "state") return problem("/syncspec", 'this is not a syncspec state file (its "syncspec" is not "state")');
-  if (d.version !== STATE_VERSION) return problem("/version", `this state file is version ${JSON.stringify(d.version)}; this syncspec reads version ${STATE_VERSION}`);
+  if (d.version !== 1 && d.version !== STATE_VERSION) return problem("/version", `this state file is version ${JSON.stringify(d.version)}; this syncspec reads versions 1 and ${STATE_VERSION}`);
   if (d.integration !== integration) return problem("/integration", `this state belongs to ${JSON.stringify(d.integration)}, not ${JSON.stringify(integration)}`);
   if (d.lastRun !== null && (typeof d.lastRun !== "string" || Number.isNaN(Date.parse(d.lastRun)))) return problem("/lastRun", "must be a datetime or null");
   if (!d.links || typeof d.links !== "object" || Array.isArray(d.links)) return problem("/links", "must be an object");
   const synced: SyncedValues = new Map();
-  for (const [linkId, pairs] of Object.entries(d.links)) {
-    if (!Array.isArray(pairs)) return problem(`/links/${linkId}`, "must be a list of [left key, right key, values]");
-    const map = new Map<string, SyncedPair>();
-    for (let i = 0; i < pairs.length; i++) {
-      const entry = pairs[i] as unknown;
-      if (!Array.isArray(entry) || entry.length !== 3 || typeof entry[0] !== "string" || typeof entry[1] !== "string" || !entry[2] || typeof entry[2] !== "object") {
-        return problem(`/links/${linkId}/${i}`, "must be [left key, right key, {mapping: value}]");
-      }
-      // Kept as JSON.parse made it: building a map for each of 200,000 pairs costs a second.
-      map.set(entry[0], { right: entry[1], values: entry[2] as PairValues });
-    }
-    synced.set(linkId, map);
+  for (const [linkId, link] of Object.entries(d.links)) {
+    const at = `/links/${escapePointer(linkId)}`;
+    const pairs = d.version === 1 ? readVersion1(link) : readVersion2(link);
+    if ("problem" in pairs) return problem(`${at}${pairs.at}`, pairs.problem);
+    synced.set(linkId, pairs);
   }
-  return { lastRun: d.lastRun ?? null, synced };
+  return { lastRun: (d.lastRun as string | null | undefined) ?? null, synced };
+}
+
+type LinkPairs = Map<string, SyncedPair> | { at: string; problem: string };
+
+/** Version 1: [left key, right key, {mapping: value}][]. */
+function readVersion1(link: unknown): LinkPairs {
+  if (!Array.isArray(link)) return { at: "", problem: "must be a list of [left key, right key, values]" };
+  const map = new Map<string, SyncedPair>();
+  for (let i = 0; i < link.length; i++) {
+    const entry = link[i] as unknown;
+    if (!Array.isArray(entry) || entry.length !== 3 || typeof entry[0] !== "string" || typeof entry[1] !== "string" || !entry[2] || typeof entry[2] !== "object" || Array.isArray(entry[2])) {
+      return { at: `/${i}`, problem: "must be [left key, right key, {mapping: value}]" };
+    }
+    // Kept as JSON.parse made it: building a map for each of 200,000 pairs costs a second.
+    map.set(entry[0], { right: entry[1], values: entry[2] as PairValues });
+  }
+  return map;
+}
+
+/** Version 2: {"mappings": [...], "pairs": [[left key, right key, presence, ...values], ...]}. */
+function readVersion2(link: unknown): LinkPairs {
+  if (!link || typeof link !== "object" || Array.isArray(link)) return { at: "", problem: 'must be {"mappings": [...], "pairs": [...]}' };
+  const { mappings, pairs } = link as { mappings?: unknown; pairs?: unknown };
+  if (!Array.isArray(mappings) || mappings.some((m) => typeof m !== "string") || new Set(mappings).size !== mappings.length) {
+    return { at: "/mappings", problem: "must be a list of the link's two-way mappings, each once" };
+  }
+  if (!Array.isArray(pairs)) return { at: "/pairs", problem: "must be a list of [left key, right key, presence, ...values]" };
+  const map = new Map<string, SyncedPair>();
+  for (let i = 0; i < pairs.length; i++) {
+    const entry = pairs[i] as unknown;
+    if (!Array.isArray(entry) || typeof entry[0] !== "string" || typeof entry[1] !== "string" || typeof entry[2] !== "string" || !presenceFits(entry[2], mappings.length, entry.length - 3)) {
+      return { at: `/pairs/${i}`, problem: `must be [left key, right key, presence, ...values]: presence has a "1" or "0" for each of the ${mappings.length} mappings, and a value follows for each "1"` };
+    }
+    map.set(entry[0], new PackedPair(entry as unknown as PackedEntry, mappings as string[]));
+  }
+  return map;
+}
+
+function presenceFits(presence: string, mappings: number, values: number): boolean {
+  if (presence.length !== mappings) return false;
+  let ones = 0;
+  for (let i = 0; i < presence.length; i++) {
+    const c = presence.charCodeAt(i);
+    if (c === ONE) ones++;
+    else if (c !== ZERO) return false;
+  }
+  return ones === values;
 }
 
 /** The state in a JSON file: a missing file is a first run. */

@@ -229,6 +229,12 @@ describe("the command line refuses bad inputs: exit 1 (2 for usage), the file an
     refused({ ...files, "state.json": '{"syncspec": "state", "version": 1, "integration": "vomo-virtuous", "lastRun": null, "links": {}}' }, rdArgs("--state", "state.json"), 1, /state\.json: error at \/integration: this state belongs to "vomo-virtuous"/, false);
     refused({ ...files, "state.json": '{"syncspec": "state", "version": 1, "integration": "raisedonors-virtuous", "lastRun": "soon", "links": {}}' }, rdArgs("--state", "state.json"), 1, /state\.json: error at \/lastRun: must be a datetime or null/, false);
     refused({ ...files, "state.json": '{"syncspec": "state", "version": 1, "integration": "raisedonors-virtuous", "lastRun": null, "links": {"x": [["a"]]}}' }, rdArgs("--state", "state.json"), 1, /state\.json: error at \/links\/x\/0: must be \[left key, right key/, false);
+    // Version 2, as apply writes it: a presence that does not fit the mappings, a value too few, mappings named twice.
+    const v2 = (link: string) => `{"syncspec": "state", "version": 2, "integration": "raisedonors-virtuous", "lastRun": null, "links": {"a/b": ${link}}}`;
+    refused({ ...files, "state.json": v2('{"mappings": ["phone<->phone"], "pairs": [["d1", "c1", "11", "1"]]}') }, rdArgs("--state", "state.json"), 1, /state\.json: error at \/links\/a~1b\/pairs\/0: must be \[left key, right key, presence, \.\.\.values\]: presence has a "1" or "0" for each of the 1 mappings/);
+    refused({ ...files, "state.json": v2('{"mappings": ["phone<->phone", "email->email"], "pairs": [["d1", "c1", "11", "1"]]}') }, rdArgs("--state", "state.json"), 1, /error at \/links\/a~1b\/pairs\/0: must be \[left key, right key, presence/, false);
+    refused({ ...files, "state.json": v2('{"mappings": ["phone<->phone", "phone<->phone"], "pairs": []}') }, rdArgs("--state", "state.json"), 1, /error at \/links\/a~1b\/mappings: must be a list of the link's two-way mappings, each once/, false);
+    refused({ ...files, "state.json": v2('[["d1", "c1", {}]]') }, rdArgs("--state", "state.json"), 1, /error at \/links\/a~1b: must be \{"mappings": \[\.\.\.\], "pairs": \[\.\.\.\]\}/, false);
   });
 
   it("a bad --now", () => {
@@ -275,7 +281,7 @@ describe("the command line with good inputs", () => {
     expect(apply.status).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, "rd.json"), "utf8"))).toMatchObject({ donors: { "1": { crmKey: "rd-1" } } });
     expect(JSON.parse(readFileSync(join(dir, "v.json"), "utf8"))).toMatchObject({ contacts: { "rd-1": { id: "rd-1", referenceId: "1" } } });
-    expect(JSON.parse(readFileSync(join(dir, "state.json"), "utf8"))).toMatchObject({ syncspec: "state", version: 1, integration: "raisedonors-virtuous", lastRun: "2026-11-01T14:05:00Z" });
+    expect(JSON.parse(readFileSync(join(dir, "state.json"), "utf8"))).toMatchObject({ syncspec: "state", version: 2, integration: "raisedonors-virtuous", lastRun: "2026-11-01T14:05:00Z" });
 
     const again = cli(["plan", RD_SPEC, "--snapshot", "raisedonors=rd.json", "--snapshot", "virtuous=v.json", "--state", "state.json", "--now", "2026-11-01T15:00:00Z", "--json"], dir);
     expect(again.status).toBe(0);
