@@ -6,6 +6,8 @@ import { bundle } from "./bundle.js";
 
 rmSync("dist", { recursive: true, force: true });
 
-await bundle("src/cli/main.ts", "dist/syncspec.js");
+// The service (`run`, `runs`: an HTTP client and server, a scheduler, SQLite) is half the
+// code and is loaded only by its commands, in chunks beside syncspec.js.
+await bundle("src/cli/main.ts", "dist/syncspec.js", { split: true });
 // The worker that counts a large snapshot's keys beside JSON.parse (src/runtime/snapshots.ts).
 await bundle("src/runtime/key-count-worker.ts", "dist/key-count-worker.js");

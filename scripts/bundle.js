@@ -1,11 +1,15 @@
 // The one way this project bundles TypeScript into an ES module for Node, shared by the
 // build, the generators and the benchmarks.
+import { basename, dirname, extname } from "node:path";
 import { build } from "esbuild";
 
-export async function bundle(entry, outfile) {
+/**
+ * Bundles `entry` into `outfile`. With `split`, what the entry imports dynamically goes into
+ * chunk files beside it, loaded only by the commands that need them.
+ */
+export async function bundle(entry, outfile, { split = false } = {}) {
   await build({
-    entryPoints: [entry],
-    outfile,
+    ...(split ? { entryPoints: { [basename(outfile, extname(outfile))]: entry }, outdir: dirname(outfile), splitting: true } : { entryPoints: [entry], outfile }),
     bundle: true,
     platform: "node",
     format: "esm",
