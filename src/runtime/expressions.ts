@@ -65,20 +65,20 @@ export function compileExpr(expr: Expr, slots: ReadonlyMap<string, number>, ctx:
     case "lastRun":
       return () => ctx.lastRun;
     case "get": {
-      const of = c(expr.of);
       const name = expr.field;
+      // A field of a name bound in the frame (donor.email), the most common expression of all:
+      // read from its slot, without a call for the name.
+      const slot = expr.of.op === "var" ? slots.get(expr.of.name) : undefined;
+      if (slot !== undefined) {
+        return (frame) => {
+          const value = frame[slot];
+          return Array.isArray(value) ? fieldOfEach(value, name) : field(value, name);
+        };
+      }
+      const of = c(expr.of);
       return (frame, group) => {
         const value = of(frame, group);
-        if (Array.isArray(value)) {
-          const out: unknown[] = [];
-          for (const item of value) {
-            const v = field(item, name);
-            if (Array.isArray(v)) out.push(...v);
-            else if (!isEmpty(v)) out.push(v);
-          }
-          return out;
-        }
-        return field(value, name);
+        return Array.isArray(value) ? fieldOfEach(value, name) : field(value, name);
       };
     }
     case "rows": {
@@ -114,6 +114,14 @@ export function compileExpr(expr: Expr, slots: ReadonlyMap<string, number>, ctx:
       const left = c(expr.left);
       const right = c(expr.right);
       const as = expr.as;
+      // Against text written in the spec (contact.referenceSource == "RaiseDonors"), a value is
+      // the same only when it is that text: one comparison, for every record of a collection.
+      const text = as === "datetime" || as === "number" ? undefined : textLiteral(expr.right) ?? textLiteral(expr.left);
+      if (text !== undefined) {
+        const other = textLiteral(expr.right) !== undefined ? left : right;
+        if (expr.operator === "==") return (f, g) => other(f, g) === text;
+        if (expr.operator === "!=") return (f, g) => other(f, g) !== text;
+      }
       if (expr.operator === "==") return (f, g) => same(left(f, g), right(f, g), as);
       if (expr.operator === "!=") return (f, g) => !same(left(f, g), right(f, g), as);
       // An order with an empty side is false: nothing is before or after null.
@@ -206,6 +214,22 @@ export function compileExpr(expr: Expr, slots: ReadonlyMap<string, number>, ctx:
     }
   }
   throw new Error(`plan: unknown expression ${(expr as { op: string }).op}`);
+}
+
+/** A field of each item of a list, lists flattened and empty values left out: `donor.gifts.amount`. */
+function fieldOfEach(items: readonly unknown[], name: string): unknown[] {
+  const out: unknown[] = [];
+  for (const item of items) {
+    const v = field(item, name);
+    if (Array.isArray(v)) out.push(...v);
+    else if (!isEmpty(v)) out.push(v);
+  }
+  return out;
+}
+
+/** The text of a string literal. */
+function textLiteral(expr: Expr): string | undefined {
+  return expr.op === "literal" && typeof expr.value === "string" ? expr.value : undefined;
 }
 
 const ORDER_TESTS: Record<"<" | "<=" | ">" | ">=", (o: number) => boolean> = {

@@ -4,8 +4,8 @@
 // values, and the conflict policy decides when both sides changed.
 import type { Expr, LinkPlan, MappingPlan, Side } from "../plan/types.js";
 import { some, walk } from "../plan/walk.js";
-import { syncedValue } from "../state/state.js";
-import type { StateDraft } from "../state/draft.js";
+import { NOT_SYNCED, syncedValue } from "../state/state.js";
+import type { LinkDraft, StateDraft } from "../state/draft.js";
 import type { LinkPairs, RunContext } from "./context.js";
 import { rowKey } from "./context.js";
 import { compileExpr, SkipRow, type Compiled, type Frame } from "./expressions.js";
@@ -28,6 +28,8 @@ interface CompiledMapping {
   readonly value?: Compiled;
   /** `as FUNCTION`: values compare through it. */
   readonly normalize?: (value: unknown) => unknown;
+  /** A two-way object field's renamed sub-fields, as two lists: left names, right names. */
+  readonly renames?: { readonly left: readonly string[]; readonly right: readonly string[] };
 }
 
 /** Whether two values are the same for a mapping: equal, or equal through its `as` function. */
@@ -66,15 +68,18 @@ export class LinkRun implements LinkPairs {
   /** Whether a pair's fields, creates and write-back read anything beyond the pair's two records. */
   private readonly flowReadsBeyond: boolean;
   private readonly overViews: boolean;
+  /** The link's last synced values, and this run's changes to them. */
+  private readonly synced: LinkDraft;
 
   constructor(
     readonly plan: LinkPlan,
     private readonly ctx: RunContext,
     private readonly writer: Writer,
     private readonly outcomes: Outcomes,
-    private readonly synced: StateDraft,
+    state: StateDraft,
     private readonly scope: RunScope,
   ) {
+    this.synced = state.link(plan.id);
     const collections = ctx.workspace;
     this.leftState = collections.collection(plan.left.system, plan.left.collection);
     this.rightState = collections.collection(plan.right.system, plan.right.collection);
@@ -121,6 +126,7 @@ export class LinkRun implements LinkPairs {
         ...(m.condition ? { condition: c(m.condition) } : {}),
         ...(m.kind === "oneWay" ? { value: c(m.value) } : {}),
         ...(evaluate ? { normalize: (v: unknown) => evaluate([v]) } : {}),
+        ...(m.kind === "twoWay" && m.renames ? { renames: { left: m.renames.map(([l]) => l), right: m.renames.map(([, r]) => r) } } : {}),
       };
     });
     if (plan.writeBack) this.writeBack = { into: plan.writeBack.into, value: c(plan.writeBack.value), target: plan.writeBack.target };
@@ -386,42 +392,38 @@ export class LinkRun implements LinkPairs {
    * side made this run: its two-way fields take the other side's values.
    */
   private flowPair(lk: string, l: Rec, rk: string, r: Rec, created?: Side): void {
-    let values = this.synced.values(this.plan.id, lk, rk);
+    let synced = this.synced.pair(lk, rk);
     // A pair made in this run flows whole, write-backs included, even in a run an event limits
     // to one direction: "a record created in a run gets its write-back in that run".
-    const canWrite = (side: Side): boolean => created !== undefined || this.scope.canWrite(this.side(side).system);
+    const writesAll = created !== undefined;
     // Each mapping reads the pair as it stands: after a write, the records are read again.
-    const frame: Frame = [l, r];
-    const refresh = (): void => {
-      frame[0] = this.leftState.current(lk, l) ?? l;
-      frame[1] = this.rightState.current(rk, r) ?? r;
-    };
-    refresh();
+    const frame: Frame = [this.leftState.current(lk, l) ?? l, this.rightState.current(rk, r) ?? r];
     try {
       for (const m of this.mappings) {
         if (m.condition && m.condition(frame) !== true) continue;
         if (m.plan.kind === "oneWay") {
-          if (!canWrite(m.plan.into)) continue;
           const into = m.plan.into;
+          if (!writesAll && !this.canWrite(into)) continue;
           const value = m.value!(frame);
           // A value the target holds already (or the same through the mapping's `as` function) is not written.
           const held = readPath(frame[into === "left" ? 0 : 1], m.plan.target);
           if (m.normalize ? sameFor(m, held, value) : equal(held, value)) continue;
-          if (this.write(into, into === "left" ? lk : rk, m.plan.target, value)) refresh();
+          if (this.write(into, into === "left" ? lk : rk, m.plan.target, value)) this.refresh(frame, lk, l, rk, r);
           continue;
         }
-        const { has: hasLast, value: last } = syncedValue(values, m.plan.id);
+        const last = syncedValue(synced, m.plan.id);
+        const hasLast = last !== NOT_SYNCED;
         // The common case, checked without building anything: both sides hold the last synced value.
         if (hasLast && !created && this.unchanged(m, frame[0] as Rec, frame[1] as Rec, last)) continue;
-        const result = this.merge(m, frame, last, hasLast, created);
-        refresh();
+        const result = this.merge(m, frame, hasLast ? last : undefined, hasLast, created);
+        this.refresh(frame, lk, l, rk, r);
         if (result !== undefined) {
-          const writable = this.synced.writable(this.plan.id, lk, rk);
-          writable[m.plan.id] = result;
-          values = writable;
+          const writable = this.synced.writable(lk, rk);
+          writable.values[m.plan.id] = result;
+          synced = writable;
         }
       }
-      if (this.writeBack && canWrite(this.writeBack.into)) {
+      if (this.writeBack && (writesAll || this.canWrite(this.writeBack.into))) {
         const { into, target } = this.writeBack;
         const value = this.writeBack.value(frame);
         if (!equal(readPath(frame[into === "left" ? 0 : 1], target), value)) this.write(into, into === "left" ? lk : rk, target, value);
@@ -432,16 +434,28 @@ export class LinkRun implements LinkPairs {
     }
   }
 
+  private canWrite(side: Side): boolean {
+    return this.scope.canWrite(this.side(side).system);
+  }
+
+  /** Reads a pair's records again after a write. */
+  private refresh(frame: Frame, lk: string, l: Rec, rk: string, r: Rec): void {
+    frame[0] = this.leftState.current(lk, l) ?? l;
+    frame[1] = this.rightState.current(rk, r) ?? r;
+  }
+
   /** Whether both sides of a two-way field equal its last synced value (in the left side's shape). */
   private unchanged(mapping: CompiledMapping, l: Rec, r: Rec, last: unknown): boolean {
     const m = mapping.plan as Extract<MappingPlan, { kind: "twoWay" }>;
     const lv = readPath(l, m.left);
     const rv = readPath(r, m.right);
-    if (!m.renames) return sameFor(mapping, lv, last) && sameFor(mapping, rv, last);
+    const renames = mapping.renames;
+    if (!renames) return sameFor(mapping, lv, last) && sameFor(mapping, rv, last);
     if (isEmpty(last)) return this.twoWayValue(m, "left", l) === null && this.twoWayValue(m, "right", r) === null;
-    for (const [leftName, rightName] of m.renames) {
-      const expected = field(last, leftName);
-      if (!equal(field(lv, leftName), expected) || !equal(field(rv, rightName), expected)) return false;
+    const { left, right } = renames;
+    for (let i = 0; i < left.length; i++) {
+      const expected = field(last, left[i]!);
+      if (!equal(field(lv, left[i]!), expected) || !equal(field(rv, right[i]!), expected)) return false;
     }
     return true;
   }

@@ -1,28 +1,46 @@
 // The state a run is writing: the last run's values, copied only where this run changes
 // them. A run over 200,000 linked pairs that changes a few thousand copies a few thousand.
-import type { PairValues, SyncedPair, SyncedValues } from "./state.js";
+import type { SyncedPair, SyncedValues } from "./state.js";
 
-export class StateDraft {
-  private readonly links = new Map<string, Map<string, { right: string; values: Record<string, unknown> }>>();
+/** A pair this run has synced: its values copied from the last run's, to change. */
+interface ChangedPair {
+  readonly right: string;
+  readonly values: Record<string, unknown>;
+}
 
-  constructor(private readonly before: SyncedValues) {}
+/** One link's pairs as the run reads and changes them. */
+export class LinkDraft {
+  readonly changed = new Map<string, ChangedPair>();
 
-  /** The last synced values of a pair; none when the left record was last paired with another. */
-  values(link: string, left: string, right: string): PairValues | undefined {
-    const pair: SyncedPair | undefined = this.links.get(link)?.get(left) ?? this.before.get(link)?.get(left);
-    return pair && pair.right === right ? pair.values : undefined;
+  constructor(readonly before: ReadonlyMap<string, SyncedPair> | undefined) {}
+
+  /** The pair's last synced values; none when the left record was last paired with another. */
+  pair(left: string, right: string): SyncedPair | undefined {
+    const pair = (this.changed.size > 0 ? this.changed.get(left) : undefined) ?? this.before?.get(left);
+    return pair && pair.right === right ? pair : undefined;
   }
 
   /** A pair's values, ready to change: a copy of the last run's, made once. */
-  writable(link: string, left: string, right: string): Record<string, unknown> {
-    let pairs = this.links.get(link);
-    if (!pairs) this.links.set(link, (pairs = new Map()));
-    let pair = pairs.get(left);
+  writable(left: string, right: string): ChangedPair {
+    let pair = this.changed.get(left);
     if (!pair || pair.right !== right) {
-      const values = Object.assign(Object.create(null) as Record<string, unknown>, this.values(link, left, right));
-      pairs.set(left, (pair = { right, values }));
+      const values = Object.assign(Object.create(null) as Record<string, unknown>, this.pair(left, right)?.values);
+      this.changed.set(left, (pair = { right, values }));
     }
-    return pair.values;
+    return pair;
+  }
+}
+
+export class StateDraft {
+  private readonly links = new Map<string, LinkDraft>();
+
+  constructor(private readonly before: SyncedValues) {}
+
+  /** A link's pairs, found once for a run rather than once for each pair. */
+  link(id: string): LinkDraft {
+    let draft = this.links.get(id);
+    if (!draft) this.links.set(id, (draft = new LinkDraft(this.before.get(id))));
+    return draft;
   }
 
   /** The state to keep: the last run's values with this run's changes over them. */
@@ -30,7 +48,7 @@ export class StateDraft {
     const out: SyncedValues = new Map();
     for (const link of new Set([...this.before.keys(), ...this.links.keys()])) {
       const merged = new Map<string, SyncedPair>(this.before.get(link) ?? []);
-      for (const [left, pair] of this.links.get(link) ?? []) merged.set(left, pair);
+      for (const [left, pair] of this.links.get(link)?.changed ?? []) merged.set(left, pair);
       out.set(link, merged);
     }
     return out;

@@ -92,10 +92,11 @@ describe("state", () => {
 
     const before = store.loadState("donors");
     const draft = new StateDraft(before.synced);
-    for (let i = 0; i < 10; i++) draft.writable("people", `L${i}`, `R${i}`)["email"] = `new${i}@example.org`;
-    draft.writable("people", "L10", "R10")["n"] = 10; // written again with the same value: no change
-    draft.writable("people", "L11", "other"); // paired with another record now
-    draft.writable("people", "L-new", "R-new")["n"] = -1;
+    const people = draft.link("people");
+    for (let i = 0; i < 10; i++) people.writable(`L${i}`, `R${i}`).values["email"] = `new${i}@example.org`;
+    people.writable("L10", "R10").values["n"] = 10; // written again with the same value: no change
+    people.writable("L11", "other"); // paired with another record now
+    people.writable("L-new", "R-new").values["n"] = -1;
     const next = draft.result();
     next.get("people")!.delete("L998");
     next.get("people")!.delete("L999");
