@@ -44,6 +44,8 @@ function sameFor(m: CompiledMapping, a: unknown, b: unknown): boolean {
 interface Counterpart {
   readonly key: string;
   readonly seen: Rec;
+  /** For a left record found by pairing: its place among the left rows. */
+  readonly place?: number;
 }
 
 export class LinkRun implements LinkPairs {
@@ -51,6 +53,11 @@ export class LinkRun implements LinkPairs {
   readonly rightKey: string;
   private leftPairs = new Map<string, Counterpart | SkipRow>();
   private rightPairs = new Map<string, Counterpart | SkipRow>();
+  /**
+   * The left rows' pairs by place, as pairing found them: a pass over the rows reads them in
+   * order, with no lookup by key into 200,000 pairs. Good while the left side's shape stands.
+   */
+  private byPlace?: { readonly shape: number; readonly pairs: readonly (Counterpart | SkipRow | undefined)[] };
   private readonly label: string;
   private readonly slots = new Map<string, number>();
   private readonly matches: { left: Compiled[]; right: Compiled[]; leftCondition?: Compiled; rightCondition?: Compiled }[];
@@ -200,24 +207,28 @@ export class LinkRun implements LinkPairs {
     const leftSkips = this.skips.some((sk) => sk.side === "left");
     // One index per match, over the right side's key expressions.
     const indexes = this.matches.map((m) => {
-      const index = new Map<string, Rec[]>();
+      // A key most often finds one record: it is kept as it is, and a list is made for a second.
+      const index = new Map<string, Rec | Rec[]>();
       for (const r of rightOk) {
         frame[0] = undefined;
         frame[1] = r;
         if (m.rightCondition && m.rightCondition(frame) !== true) continue;
         const key = rowKey(m.right, frame);
         if (key === undefined) continue;
-        const bucket = index.get(key);
-        if (bucket) bucket.push(r);
-        else index.set(key, [r]);
+        const found = index.get(key);
+        if (found === undefined) index.set(key, r);
+        else if (Array.isArray(found)) found.push(r);
+        else index.set(key, [found, r]);
       }
       return index;
     });
     this.leftPairs = new Map();
     this.rightPairs = new Map();
-    /** Right records two or more left records match: the left records, in order. */
-    const contested = new Map<string, Rec[]>();
-    for (const l of left) {
+    const byPlace: (Counterpart | SkipRow | undefined)[] = new Array(left.length);
+    /** Right records two or more left records match: the left records and their places, in order. */
+    const contested = new Map<string, [Rec, number][]>();
+    for (let place = 0; place < left.length; place++) {
+      const l = left[place]!;
       if (leftSkips && skippedOn("left", l)) continue;
       frame[0] = l;
       frame[1] = undefined;
@@ -229,23 +240,28 @@ export class LinkRun implements LinkPairs {
         const candidates = indexes[i]!.get(key);
         if (!candidates) continue;
         const lk = this.keyOf("left", l);
-        if (candidates.length > 1) {
+        if (Array.isArray(candidates)) {
           const s = this.plan.right;
           const subject = `${this.plan.left.system}.${this.plan.left.collection} ${lk}`;
           const reason = `${subject} matches ${candidates.length} ${s.system}.${s.collection} records (${candidates.map((c) => this.keyOf("right", c)).join(", ")}), so it is not clear which is its counterpart`;
-          this.leftPairs.set(lk, new SkipRow(reason));
+          const skip = new SkipRow(reason);
+          this.leftPairs.set(lk, skip);
+          byPlace[place] = skip;
           this.skip("left", l, reason);
           break;
         }
-        const r = candidates[0]!;
+        const r = candidates;
         const rk = this.keyOf("right", r);
-        this.leftPairs.set(lk, { key: rk, seen: r });
+        const counterpart = { key: rk, seen: r };
+        this.leftPairs.set(lk, counterpart);
+        byPlace[place] = counterpart;
         const claimed = this.rightPairs.get(rk);
-        if (claimed === undefined) this.rightPairs.set(rk, { key: lk, seen: l });
+        if (claimed === undefined) this.rightPairs.set(rk, { key: lk, seen: l, place });
         else {
           const claims = contested.get(rk);
-          if (claims) claims.push(l);
-          else contested.set(rk, [(claimed as Counterpart).seen, l]);
+          const first = claimed as Counterpart;
+          if (claims) claims.push([l, place]);
+          else contested.set(rk, [[first.seen, first.place!], [l, place]]);
         }
         break;
       }
@@ -253,14 +269,22 @@ export class LinkRun implements LinkPairs {
     for (const [rk, lefts] of contested) {
       // Two records of the left side claim one on the right: none of them is paired.
       const s = this.plan.left;
-      const reason = `${lefts.length} ${s.system}.${s.collection} records (${lefts.map((l) => this.keyOf("left", l)).join(", ")}) match the same ${this.plan.right.system}.${this.plan.right.collection} record ${rk}, so it is not clear which is its counterpart`;
+      const reason = `${lefts.length} ${s.system}.${s.collection} records (${lefts.map(([l]) => this.keyOf("left", l)).join(", ")}) match the same ${this.plan.right.system}.${this.plan.right.collection} record ${rk}, so it is not clear which is its counterpart`;
       const skip = new SkipRow(reason);
       this.rightPairs.set(rk, skip);
-      for (const l of lefts) {
+      for (const [l, place] of lefts) {
         this.leftPairs.set(this.keyOf("left", l), skip);
+        byPlace[place] = skip;
         this.skip("left", l, reason);
       }
     }
+    this.byPlace = this.overViews ? undefined : { shape: this.leftState.shape, pairs: byPlace };
+  }
+
+  /** The pairs of `rows`, the left side's rows now, by place: when its shape has stood still since pairing. */
+  private pairsByPlace(rows: readonly Rec[]): readonly (Counterpart | SkipRow | undefined)[] | undefined {
+    const found = this.byPlace;
+    return found && found.shape === this.leftState.shape && found.pairs.length === rows.length ? found.pairs : undefined;
   }
 
   /** The left records the round before changed, on either side of their pair. */
@@ -301,9 +325,11 @@ export class LinkRun implements LinkPairs {
     const changed = incremental ? this.touchedIn(previous) : {};
     if (incremental && !changed.left && !changed.right) return;
     const left = incremental ? this.changedLeftRecords(changed.left?.keys, changed.right?.keys) : (this.ctx.rows(this.plan.left.source) as Rec[]);
-    for (const l of left) {
+    const byPlace = incremental ? undefined : this.pairsByPlace(left);
+    for (let place = 0; place < left.length; place++) {
+      const l = left[place]!;
       const lk = this.keyOf("left", l);
-      const counterpart = this.leftPairs.get(lk);
+      const counterpart = byPlace ? byPlace[place] : this.leftPairs.get(lk);
       if (counterpart === undefined || counterpart instanceof SkipRow) continue;
       const rk = counterpart.key;
       const r = this.rightState.current(rk, counterpart.seen);
@@ -321,11 +347,14 @@ export class LinkRun implements LinkPairs {
           })
         : (this.ctx.rows(this.side(from).source) as Rec[]);
       const pairs = from === "left" ? this.leftPairs : this.rightPairs;
+      const byPlace = !incremental && from === "left" ? this.pairsByPlace(rows) : undefined;
       const target = this.side(create.into);
       if (!this.scope.canWrite(target.system)) continue;
-      for (const source of rows) {
+      for (let place = 0; place < rows.length; place++) {
+        const source = rows[place]!;
         const sourceKey = this.keyOf(from, source);
-        if (pairs.has(sourceKey) || this.skipped.has(`${from}\u0000${sourceKey}`) || !this.inScope(from, sourceKey)) continue;
+        // By place, a record pairing found is known at once; one paired since (by an earlier create) is in the map.
+        if ((byPlace?.[place] !== undefined || pairs.has(sourceKey)) || this.skipped.has(`${from}\u0000${sourceKey}`) || !this.inScope(from, sourceKey)) continue;
         this.createFor(create, from, source);
       }
     }

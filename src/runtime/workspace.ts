@@ -11,6 +11,11 @@ export class CollectionState {
   private cachedRows: readonly Rec[] | undefined;
   /** Bumped on every change, so that indexes and cached rows know they are stale. */
   version = 0;
+  /**
+   * Bumped when a record comes or goes: while it stands still, each original record keeps its
+   * place in `rows()`, so what was found for the record at a place still belongs to it.
+   */
+  shape = 0;
 
   constructor(
     readonly system: string,
@@ -75,11 +80,13 @@ export class CollectionState {
 
   create(key: string, record: Rec): void {
     this.changes.set(key, record);
+    this.shape++;
     this.touch();
   }
 
   delete(key: string): void {
     this.changes.set(key, null);
+    this.shape++;
     this.touch();
   }
 

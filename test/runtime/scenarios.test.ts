@@ -956,6 +956,24 @@ describe("mobilecommons-crm", () => {
     expect(paths.filter((p) => p.startsWith("/constituents/c1"))).toEqual([]);
   });
 
+  it("skips two profiles that match the same constituent, and makes no constituent for either", () => {
+    const docs = world(
+      [profile("p1", { email: "shared@example.org" }), profile("p-ok", { email: "mo@example.org" }), profile("p2", { email: " SHARED@example.org" })],
+      [constituent("c1", { email: "shared@example.org" }), constituent("c2")],
+    );
+    const result = run(MC, docs);
+    for (const key of ["p1", "p2"]) {
+      expect(outcome(result, "skip", "mobilecommons", "profiles", key)?.reason).toBe(
+        "2 mobilecommons.profiles records (p1, p2) match the same crm.constituents record c1, so it is not clear which is its counterpart",
+      );
+    }
+    const paths = Object.values(result.patches).flatMap((ops) => ops.map((op) => op.path));
+    expect(paths.filter((p) => /p1|p2|\/constituents\/c1|mc-/.test(p))).toEqual([]);
+    // The profile between them is paired as usual.
+    expect(result.patches["mobilecommons"]).toContainEqual({ op: "replace", path: "/profiles/p-ok/constituent_id", value: "c2" });
+    settles(MC, docs, result);
+  });
+
   it("conservative (default): only opted-in constituents' fields flow to Mobile Commons; liberal: all", () => {
     const docs = world([profile("p1", { constituent_id: "c1", first_name: "Old", status: "Deferred" })], [constituent("c1", { first_name: "New", mobile_opt_in: false })]);
     expect(run(MC, docs).patches).toEqual({ mobilecommons: [], crm: [] });
