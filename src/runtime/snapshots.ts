@@ -3,13 +3,14 @@
 // and every record valid against its collection's JSON Schema. Anything wrong is reported
 // with the file and a JSON Pointer, and the snapshot is not used.
 import { constants } from "node:buffer";
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { Ajv, type ValidateFunction } from "ajv";
 import { isMap, isScalar, parseDocument } from "yaml";
 import type { CollectionDefinition, SystemDefinition } from "../systems/load.js";
 import { parseJsonInput, type InputProblem } from "../diagnostics/input-problem.js";
+import { readText } from "../fs/read-text.js";
 import { escapePointer, findDuplicateKey } from "./json-keys.js";
 import { RecordTable } from "./record-table.js";
 import type { Rec } from "./values.js";
@@ -59,7 +60,7 @@ export function readSnapshotFile(file: string, system: SystemDefinition): Loaded
     if (!/\.ya?ml$/i.test(file) && size >= COUNT_BESIDE_PARSE_BYTES && existsSync(fileURLToPath(KEY_COUNT_WORKER))) {
       return readLargeJson(file, size, system);
     }
-    return parseSnapshot(withoutByteOrderMark(readFileSync(file, "utf8")), file, system);
+    return parseSnapshot(withoutByteOrderMark(readText(file)), file, system);
   } catch {
     return { problems: [{ file, message: "cannot read the file" }] };
   }

@@ -2,7 +2,8 @@
 // and the last synced value of every two-way field of every linked pair. The store is an
 // interface so that a transactional one (SQLite, for the scheduler) can stand in for the
 // JSON file that `--state` names.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { readText } from "../fs/read-text.js";
 import { writeFileAtomic } from "../fs/write-atomic.js";
 import { parseJsonInput, type InputProblem } from "../diagnostics/input-problem.js";
 import { escapePointer } from "../runtime/json-keys.js";
@@ -198,7 +199,7 @@ export class JsonFileStateStore implements StateStore {
 
   load(integration: string): SyncState | { problems: InputProblem[] } {
     if (!existsSync(this.file)) return emptyState();
-    return parseState(readFileSync(this.file, "utf8"), this.file, integration);
+    return parseState(readText(this.file), this.file, integration);
   }
 
   save(integration: string, state: SyncState): void {
