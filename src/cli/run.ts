@@ -13,7 +13,7 @@ import { applyOperations } from "../runtime/apply-patch.js";
 import { parseEvent, type RunEvent } from "../runtime/events.js";
 import { resolveParams } from "../runtime/params.js";
 import { runPlan, type RunResult } from "../runtime/run.js";
-import { readSnapshotFile, type LoadedSnapshot, type Snapshot } from "../runtime/snapshots.js";
+import { readSnapshotFile, startReadingSnapshot, type LoadedSnapshot, type Snapshot, type SnapshotRead } from "../runtime/snapshots.js";
 import { JsonFileStateStore, emptyState, type SyncState } from "../state/state.js";
 import { loadSystems } from "../systems/load.js";
 import { displayPath, findIntegrations, UsageError } from "./files.js";
@@ -44,6 +44,13 @@ export function runSpec(options: RunOptions, write: boolean, out: (t: string) =>
   } catch {
     throw new UsageError(`${options.spec}: no such file`);
   }
+  // Large snapshots start loading on the other core now, while the spec compiles and the
+  // snapshots before them are parsed.
+  const reads = new Map<string, SnapshotRead | undefined>();
+  for (const given of options.snapshots) {
+    const file = given.slice(given.indexOf("=") + 1);
+    if (given.indexOf("=") > 0 && !reads.has(file)) reads.set(file, startReadingSnapshot(file));
+  }
   const loaded = loadSystems(findIntegrations(options.spec, options.systems));
   for (const problem of loaded.problems) for (const d of problem.diagnostics) err(`${renderText(d, problem.source)}\n\n`);
   const compiled = compileSpec(text, displayPath(options.spec), loaded.systems);
@@ -68,7 +75,7 @@ export function runSpec(options: RunOptions, write: boolean, out: (t: string) =>
   const documents = new Map<string, LoadedSnapshot>();
   const problems: InputProblem[] = [];
   for (const [system, file] of files) {
-    const result = readSnapshotFile(file, loaded.systems.get(system)!);
+    const result = readSnapshotFile(file, loaded.systems.get(system)!, reads.get(file));
     problems.push(...result.problems);
     if (result.snapshot) {
       snapshots.set(system, result.snapshot);

@@ -3,7 +3,7 @@
 // and every record valid against its collection's JSON Schema. Anything wrong is reported
 // with the file and a JSON Pointer, and the snapshot is not used.
 import { constants } from "node:buffer";
-import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { Ajv, type ValidateFunction } from "ajv";
@@ -50,16 +50,45 @@ export interface LoadedSnapshot {
 const COUNT_BESIDE_PARSE_BYTES = 16 * 1024 * 1024;
 const KEY_COUNT_WORKER = new URL("./key-count-worker.js", import.meta.url);
 
-export function readSnapshotFile(file: string, system: SystemDefinition): LoadedSnapshot {
+/**
+ * A large JSON snapshot being read into shared memory by a worker thread, which then counts
+ * its record keys (key-count-worker.ts).
+ */
+export interface SnapshotRead {
+  readonly bytes: SharedArrayBuffer;
+  /** [bytes read: 0 not yet, 1 done, -1 failed; key counts written: 0 or 1; their length], then the counts as JSON. */
+  readonly reply: SharedArrayBuffer;
+  readonly worker: Worker;
+}
+
+/**
+ * Starts reading a large JSON snapshot on the other core, so that it is in memory by the time
+ * it is parsed (`plan` starts it before compiling the spec). Undefined for a snapshot read
+ * the plain way: YAML, smaller than 16 MB, or one that cannot be read at all.
+ */
+export function startReadingSnapshot(file: string): SnapshotRead | undefined {
+  try {
+    const size = statSync(file).size;
+    if (/\.ya?ml$/i.test(file) || size < COUNT_BESIDE_PARSE_BYTES || size > constants.MAX_STRING_LENGTH || !existsSync(fileURLToPath(KEY_COUNT_WORKER))) return undefined;
+    const bytes = new SharedArrayBuffer(size);
+    const reply = new SharedArrayBuffer(12 + 64 * 1024);
+    const worker = new Worker(KEY_COUNT_WORKER, { workerData: { file, bytes, reply } });
+    worker.unref();
+    return { bytes, reply, worker };
+  } catch {
+    return undefined;
+  }
+}
+
+export function readSnapshotFile(file: string, system: SystemDefinition, started?: SnapshotRead): LoadedSnapshot {
   try {
     const size = statSync(file).size;
     // A larger file cannot be decoded into one string, so it is refused by its size, before any of it is read.
     if (size > constants.MAX_STRING_LENGTH) {
       return { problems: [{ file, message: `the file is ${Math.round(size / 2 ** 20)} MiB; syncspec reads a snapshot of up to ${Math.floor(constants.MAX_STRING_LENGTH / 2 ** 20)} MiB, the longest text Node.js holds` }] };
     }
-    if (!/\.ya?ml$/i.test(file) && size >= COUNT_BESIDE_PARSE_BYTES && existsSync(fileURLToPath(KEY_COUNT_WORKER))) {
-      return readLargeJson(file, size, system);
-    }
+    const reading = started ?? startReadingSnapshot(file);
+    if (reading) return readLargeJson(file, reading, system);
     return parseSnapshot(withoutByteOrderMark(readText(file)), file, system);
   } catch {
     return { problems: [{ file, message: "cannot read the file" }] };
@@ -72,34 +101,25 @@ function withoutByteOrderMark(text: string): string {
 }
 
 /**
- * A large JSON snapshot: read into shared memory, its record keys counted by a worker on the
- * other core while this thread parses it, so that finding a key written twice costs no time.
+ * A large JSON snapshot: read into shared memory by a worker, which counts its record keys on
+ * the other core while this thread parses it, so that finding a key written twice costs no time.
  */
-function readLargeJson(file: string, size: number, system: SystemDefinition): LoadedSnapshot {
-  const bytes = new SharedArrayBuffer(size);
-  const view = new Uint8Array(bytes);
-  const fd = openSync(file, "r");
-  try {
-    for (let read = 0; read < size; ) {
-      const n = readSync(fd, view, read, size - read, read);
-      if (n === 0) break;
-      read += n;
-    }
-  } finally {
-    closeSync(fd);
+function readLargeJson(file: string, reading: SnapshotRead, system: SystemDefinition): LoadedSnapshot {
+  const { bytes, reply, worker } = reading;
+  const header = new Int32Array(reply, 0, 3);
+  while (Atomics.load(header, 0) === 0) Atomics.wait(header, 0, 0, 60_000);
+  if (Atomics.load(header, 0) !== 1) {
+    void worker.terminate();
+    return { problems: [{ file, message: "cannot read the file" }] };
   }
-  const reply = new SharedArrayBuffer(8 + 64 * 1024);
-  const worker = new Worker(KEY_COUNT_WORKER, { workerData: { bytes, reply } });
-  worker.unref();
   const text = withoutByteOrderMark(Buffer.from(bytes).toString("utf8"));
   const parsed = parseJson(text, file, false);
   if (!("data" in parsed)) {
     void worker.terminate();
     return { problems: parsed.problems };
   }
-  const header = new Int32Array(reply, 0, 2);
-  while (Atomics.load(header, 0) === 0) Atomics.wait(header, 0, 0, 60_000);
-  const answer = JSON.parse(new TextDecoder().decode(new Uint8Array(reply, 8, header[1]))) as { counts: [string, number][]; repeatedCollection: string | null };
+  while (Atomics.load(header, 1) === 0) Atomics.wait(header, 1, 0, 60_000);
+  const answer = JSON.parse(new TextDecoder().decode(new Uint8Array(reply, 12, header[2]))) as { counts: [string, number][]; repeatedCollection: string | null };
   if (answer.repeatedCollection !== null) {
     return { problems: [{ file, pointer: `/${escapePointer(answer.repeatedCollection)}`, message: "this key is written twice; the second would silently replace the first" }] };
   }
