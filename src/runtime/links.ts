@@ -37,6 +37,11 @@ function sameFor(m: CompiledMapping, a: unknown, b: unknown): boolean {
   return m.normalize ? equal(m.normalize(a), m.normalize(b)) : equal(a, b);
 }
 
+/** Two or more rows an index key finds (a row may itself be a list, in a view). */
+class Several {
+  constructor(readonly rows: Rec[]) {}
+}
+
 /**
  * A record's counterpart: its key, and the record as it was when paired. The record is read
  * as it stands now through the key (CollectionState.current), so a write this run is seen.
@@ -208,7 +213,7 @@ export class LinkRun implements LinkPairs {
     // One index per match, over the right side's key expressions.
     const indexes = this.matches.map((m) => {
       // A key most often finds one record: it is kept as it is, and a list is made for a second.
-      const index = new Map<string, Rec | Rec[]>();
+      const index = new Map<string, Rec | Several>();
       for (const r of rightOk) {
         frame[0] = undefined;
         frame[1] = r;
@@ -217,8 +222,8 @@ export class LinkRun implements LinkPairs {
         if (key === undefined) continue;
         const found = index.get(key);
         if (found === undefined) index.set(key, r);
-        else if (Array.isArray(found)) found.push(r);
-        else index.set(key, [found, r]);
+        else if (found instanceof Several) found.rows.push(r);
+        else index.set(key, new Several([found, r]));
       }
       return index;
     });
@@ -240,10 +245,10 @@ export class LinkRun implements LinkPairs {
         const candidates = indexes[i]!.get(key);
         if (!candidates) continue;
         const lk = this.keyOf("left", l);
-        if (Array.isArray(candidates)) {
+        if (candidates instanceof Several) {
           const s = this.plan.right;
           const subject = `${this.plan.left.system}.${this.plan.left.collection} ${lk}`;
-          const reason = `${subject} matches ${candidates.length} ${s.system}.${s.collection} records (${candidates.map((c) => this.keyOf("right", c)).join(", ")}), so it is not clear which is its counterpart`;
+          const reason = `${subject} matches ${candidates.rows.length} ${s.system}.${s.collection} records (${candidates.rows.map((c) => this.keyOf("right", c)).join(", ")}), so it is not clear which is its counterpart`;
           const skip = new SkipRow(reason);
           this.leftPairs.set(lk, skip);
           byPlace[place] = skip;
