@@ -5,6 +5,8 @@
 //             (the floor of any Chevrotain front end). Target: 50,000 lines/s or more.
 //   check     `syncspec check specs/` as a whole process; baseline: `node -e 0`, Node's own
 //             start-up. Target: under 1 second.
+//   phases    not a figure: `plan`'s phases in one process, and runPlan's fastest of five
+//             runs (bench/phases.ts), for comparing two versions of the code. Only on request.
 //   runtime   `syncspec plan` of RaiseDonors <-> Virtuous over 200,000 donors and 1,000,000
 //             contacts (bench/data.js), as a whole process; baseline: a script that only
 //             reads and JSON.parses the same files (bench/floor.js). Targets: at most 1.5x
@@ -13,7 +15,7 @@
 //
 // `npm run bench` runs every section; `npm run bench -- compile` (or check, runtime) one.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -51,12 +53,15 @@ function measure(args) {
 }
 
 try {
-  if (!only || only === "compile" || only === "check") await compileAndCheck();
-  if (!only || only === "runtime") await runtime();
-  console.log("| measure | figure | against the baseline | target | met |");
-  console.log("|---|---|---|---|---|");
-  for (const [name, figure, ratio, target, met] of rowsOut) console.log(`| ${name} | ${figure} | ${ratio} | ${target} | ${met ? "yes" : "NO"} |`);
-  if (rowsOut.some((r) => !r[4])) process.exitCode = 1;
+  if (only === "phases") await phases();
+  else {
+    if (!only || only === "compile" || only === "check") await compileAndCheck();
+    if (!only || only === "runtime") await runtime();
+    console.log("| measure | figure | against the baseline | target | met |");
+    console.log("|---|---|---|---|---|");
+    for (const [name, figure, ratio, target, met] of rowsOut) console.log(`| ${name} | ${figure} | ${ratio} | ${target} | ${met ? "yes" : "NO"} |`);
+    if (rowsOut.some((r) => !r[4])) process.exitCode = 1;
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
@@ -87,6 +92,17 @@ async function runtime() {
   const beyond = (plan.ms - floor.ms) / (naive.ms - floor.ms);
   row("its work beyond the floor", s(plan.ms - floor.ms), `${beyond.toFixed(2)}x the naive way's (${s(naive.ms - floor.ms)} of ${s(naive.ms)})`, "<= 0.2x", beyond <= 0.2);
   row("its peak memory", `${(plan.kb / 1024).toFixed(0)} MB`, `${(plan.kb / floor.kb).toFixed(2)}x reading and parsing alone (${(floor.kb / 1024).toFixed(0)} MB)`, "<= 2x", plan.kb / floor.kb <= 2);
+}
+
+async function phases() {
+  const { benchData } = await import("./data.js");
+  const data = await benchData();
+  const outfile = join(dir, "bench-phases.mjs");
+  await bundle("bench/phases.ts", outfile);
+  // The worker that reads large snapshots, beside the bundle as beside dist/syncspec.js.
+  if (existsSync("dist/key-count-worker.js")) copyFileSync("dist/key-count-worker.js", join(dir, "key-count-worker.js"));
+  const r = spawnSync(process.execPath, [LARGE_INPUT_GC, outfile, data.raisedonors, data.virtuous, data.state], { encoding: "utf8", stdio: ["ignore", "inherit", "inherit"] });
+  if (r.status !== 0) throw new Error("bench/phases.ts failed");
 }
 
 async function compileAndCheck() {
