@@ -150,13 +150,16 @@ function jsonResult(integration: string, result: RunResult) {
   return { integration, patches: result.patches, outcomes: result.outcomes };
 }
 
-function summary(integration: string, result: RunResult, written: boolean): string {
+/** What `plan` and `apply` print without --json: counts, then a line per outcome. */
+export function summary(integration: string, result: Pick<RunResult, "patches" | "outcomes">, written: boolean): string {
   const counts = new Map<string, number>();
   for (const o of result.outcomes) counts.set(o.action, (counts.get(o.action) ?? 0) + 1);
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
   const parts = ["create", "update", "delete", "conflict", "skip"].filter((a) => counts.has(a)).map((a) => plural(counts.get(a)!, a));
   const lines = [`${integration}: ${parts.length > 0 ? parts.join(", ") : "nothing to do"}`];
-  const width = Math.max(0, ...result.outcomes.map((o) => `${o.system}.${o.collection} ${o.key ?? ""}`.length));
+  // A loop, not Math.max(...): a run over a million records can have more outcomes than a call has room for arguments.
+  let width = 0;
+  for (const o of result.outcomes) width = Math.max(width, `${o.system}.${o.collection} ${o.key ?? ""}`.length);
   for (const o of result.outcomes) lines.push(`  ${o.action.padEnd(8)} ${`${o.system}.${o.collection} ${o.key ?? "(all)"}`.padEnd(width)}  ${o.reason}`);
   const ops = Object.entries(result.patches).map(([system, list]) => plural(list.length, `${system} operation`));
   lines.push(`${written ? "applied" : "patches"}: ${ops.join(", ")}${written ? "" : " (--json prints them)"}`);

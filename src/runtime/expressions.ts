@@ -221,7 +221,8 @@ function fieldOfEach(items: readonly unknown[], name: string): unknown[] {
   const out: unknown[] = [];
   for (const item of items) {
     const v = field(item, name);
-    if (Array.isArray(v)) out.push(...v);
+    // Item by item, not push(...v): a list may have more items than a call has room for arguments.
+    if (Array.isArray(v)) for (const x of v) out.push(x);
     else if (!isEmpty(v)) out.push(v);
   }
   return out;
