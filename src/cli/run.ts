@@ -48,8 +48,9 @@ export function runSpec(options: RunOptions, write: boolean, out: (t: string) =>
   // snapshots before them are parsed.
   const reads = new Map<string, SnapshotRead | undefined>();
   for (const given of options.snapshots) {
-    const file = given.slice(given.indexOf("=") + 1);
-    if (given.indexOf("=") > 0 && !reads.has(file)) reads.set(file, startReadingSnapshot(file));
+    const at = given.indexOf("=");
+    const file = given.slice(at + 1);
+    if (at > 0 && !reads.has(file)) reads.set(file, startReadingSnapshot(file));
   }
   const loaded = loadSystems(findIntegrations(options.spec, options.systems));
   for (const problem of loaded.problems) for (const d of problem.diagnostics) err(`${renderText(d, problem.source)}\n\n`);

@@ -1,11 +1,9 @@
 // A worker thread that reads a large snapshot into shared memory, then counts its record keys
 // (key-count.ts) while the main thread parses the same bytes. It answers through the shared
-// header, so the main thread waits for it without becoming asynchronous:
-//   [0] the bytes: 1 read, -1 could not be read;  [1] 1 once the counts are written;
-//   [2] their length, after the 12-byte header.
+// reply (laid out at REPLY_COUNTS_AT), so the main thread waits for it without becoming asynchronous.
 import { closeSync, openSync, readSync } from "node:fs";
 import { workerData } from "node:worker_threads";
-import { countKeys } from "./key-count.js";
+import { countKeys, REPLY_COUNTS_AT } from "./key-count.js";
 
 const { file, bytes, reply } = workerData as { file: string; bytes: SharedArrayBuffer; reply: SharedArrayBuffer };
 const header = new Int32Array(reply, 0, 3);
@@ -40,7 +38,7 @@ else {
   signal(0, 1);
   const result = countKeys(view);
   const text = new TextEncoder().encode(JSON.stringify({ counts: [...result.counts], repeatedCollection: result.repeatedCollection ?? null }));
-  new Uint8Array(reply, 12).set(text.subarray(0, reply.byteLength - 12));
+  new Uint8Array(reply, REPLY_COUNTS_AT).set(text.subarray(0, reply.byteLength - REPLY_COUNTS_AT));
   header[2] = text.length;
   signal(1, 1);
 }

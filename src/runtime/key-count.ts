@@ -11,6 +11,13 @@ export interface KeyCounts {
   readonly repeatedCollection?: string;
 }
 
+/**
+ * The reply a key-count worker writes into shared memory: three Int32 slots (the bytes read:
+ * 1, or -1 when the file could not be read; 1 once the counts are written; their length),
+ * then the counts as JSON from this offset.
+ */
+export const REPLY_COUNTS_AT = 12;
+
 /** JSON's structural characters, as bytes or UTF-16 code units alike (all ASCII). */
 export const QUOTE = 0x22;
 export const BACKSLASH = 0x5c;

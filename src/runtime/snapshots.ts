@@ -12,6 +12,7 @@ import type { CollectionDefinition, SystemDefinition } from "../systems/load.js"
 import { parseJsonInput, type InputProblem } from "../diagnostics/input-problem.js";
 import { readText } from "../fs/read-text.js";
 import { escapePointer, findDuplicateKey } from "./json-keys.js";
+import { REPLY_COUNTS_AT } from "./key-count.js";
 import { RecordTable } from "./record-table.js";
 import type { Rec } from "./values.js";
 
@@ -56,7 +57,7 @@ const KEY_COUNT_WORKER = new URL("./key-count-worker.js", import.meta.url);
  */
 export interface SnapshotRead {
   readonly bytes: SharedArrayBuffer;
-  /** [bytes read: 0 not yet, 1 done, -1 failed; key counts written: 0 or 1; their length], then the counts as JSON. */
+  /** The worker's answers, laid out as key-count.ts's REPLY_COUNTS_AT says. */
   readonly reply: SharedArrayBuffer;
   readonly worker: Worker;
 }
@@ -71,7 +72,7 @@ export function startReadingSnapshot(file: string): SnapshotRead | undefined {
     const size = statSync(file).size;
     if (/\.ya?ml$/i.test(file) || size < COUNT_BESIDE_PARSE_BYTES || size > constants.MAX_STRING_LENGTH || !existsSync(fileURLToPath(KEY_COUNT_WORKER))) return undefined;
     const bytes = new SharedArrayBuffer(size);
-    const reply = new SharedArrayBuffer(12 + 64 * 1024);
+    const reply = new SharedArrayBuffer(REPLY_COUNTS_AT + 64 * 1024);
     const worker = new Worker(KEY_COUNT_WORKER, { workerData: { file, bytes, reply } });
     worker.unref();
     return { bytes, reply, worker };
@@ -119,7 +120,7 @@ function readLargeJson(file: string, reading: SnapshotRead, system: SystemDefini
     return { problems: parsed.problems };
   }
   while (Atomics.load(header, 1) === 0) Atomics.wait(header, 1, 0, 60_000);
-  const answer = JSON.parse(new TextDecoder().decode(new Uint8Array(reply, 12, header[2]))) as { counts: [string, number][]; repeatedCollection: string | null };
+  const answer = JSON.parse(new TextDecoder().decode(new Uint8Array(reply, REPLY_COUNTS_AT, header[2]))) as { counts: [string, number][]; repeatedCollection: string | null };
   if (answer.repeatedCollection !== null) {
     return { problems: [{ file, pointer: `/${escapePointer(answer.repeatedCollection)}`, message: "this key is written twice; the second would silently replace the first" }] };
   }
