@@ -100,7 +100,7 @@ async function phases() {
   const outfile = join(dir, "bench-phases.mjs");
   await bundle("bench/phases.ts", outfile);
   // The worker that reads large snapshots, beside the bundle as beside dist/syncspec.js.
-  if (existsSync("dist/key-count-worker.js")) copyFileSync("dist/key-count-worker.js", join(dir, "key-count-worker.js"));
+  if (existsSync("dist/snapshot-outline-worker.js")) copyFileSync("dist/snapshot-outline-worker.js", join(dir, "snapshot-outline-worker.js"));
   const r = spawnSync(process.execPath, [LARGE_INPUT_GC, outfile, data.raisedonors, data.virtuous, data.state], { encoding: "utf8", stdio: ["ignore", "inherit", "inherit"] });
   if (r.status !== 0) throw new Error("bench/phases.ts failed");
 }

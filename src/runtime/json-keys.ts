@@ -12,7 +12,7 @@ export interface DuplicateKey {
   readonly offset: number;
 }
 
-import { CLOSE_ARRAY, CLOSE_OBJECT, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from "./key-count.js";
+import { CLOSE_ARRAY, CLOSE_OBJECT, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from "./snapshot-outline.js";
 
 /** Text with no bracket outside a string: strings whole (an unrolled loop), anything else but brackets and quotes. */
 const SKIP = /[^"{}[\]]*(?:"[^"\\]*(?:\\.[^"\\]*)*"[^"{}[\]]*)*/y;

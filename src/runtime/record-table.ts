@@ -1,25 +1,23 @@
-// A collection's records as JSON.parse made them, read as a map without building one: for a
-// million records, a Map would cost as much time again as enumerating the keys, and memory.
-// Lookups read own properties only, so a key such as `__proto__` is a record like any other.
-// The records are also kept in an array beside their keys: a lookup by key into a million
-// keys misses the CPU's caches every time, so a pass over all records reads them in order.
+// A collection's records as read: its keys and records in two arrays, in the order JSON.parse
+// of the file would enumerate them, and a Map to find one by key (a key such as `__proto__`
+// is a record like any other). A lookup by key into a million keys misses the CPU's caches
+// every time, so a pass over all records reads the arrays in order instead.
 import type { Rec } from "./values.js";
-
-const hasOwn = Object.prototype.hasOwnProperty;
 
 export class RecordTable implements ReadonlyMap<string, Rec> {
   constructor(
-    private readonly records: Readonly<Record<string, Rec>>,
     /** The keys, in the order JSON.parse enumerates them. */
     readonly order: readonly string[],
     /** The records, in the same order. */
     readonly inOrder: readonly Rec[],
+    private readonly byKey: ReadonlyMap<string, Rec>,
   ) {}
 
-  /** A table over a parsed collection, its keys and records listed here. */
+  /** A table over a parsed collection. */
   static of(records: Readonly<Record<string, Rec>>): RecordTable {
     const order = Object.keys(records);
-    return new RecordTable(records, order, order.map((key) => records[key]!));
+    const inOrder = order.map((key) => records[key]!);
+    return new RecordTable(order, inOrder, new Map(order.map((key, i) => [key, inOrder[i]!])));
   }
 
   get size(): number {
@@ -27,11 +25,11 @@ export class RecordTable implements ReadonlyMap<string, Rec> {
   }
 
   get(key: string): Rec | undefined {
-    return hasOwn.call(this.records, key) ? this.records[key] : undefined;
+    return this.byKey.get(key);
   }
 
   has(key: string): boolean {
-    return hasOwn.call(this.records, key);
+    return this.byKey.has(key);
   }
 
   *entries(): MapIterator<[string, Rec]> {
