@@ -13,7 +13,7 @@ import { applyOperations } from "../runtime/apply-patch.js";
 import { parseEvent, type RunEvent } from "../runtime/events.js";
 import { resolveParams } from "../runtime/params.js";
 import { runPlan, type RunResult } from "../runtime/run.js";
-import { readSnapshotFile, startReadingSnapshot, type LoadedSnapshot, type Snapshot, type SnapshotRead } from "../runtime/snapshots.js";
+import { readSnapshotFile, startReadingSnapshot, stopReading, type LoadedSnapshot, type Snapshot, type SnapshotRead } from "../runtime/snapshots.js";
 import { JsonFileStateStore, emptyState, type SyncState } from "../state/state.js";
 import { loadSystems } from "../systems/load.js";
 import { displayPath, findIntegrations, UsageError } from "./files.js";
@@ -52,99 +52,106 @@ export function runSpec(options: RunOptions, write: boolean, out: (t: string) =>
     const file = given.slice(at + 1);
     if (at > 0 && !reads.has(file)) reads.set(file, startReadingSnapshot(file));
   }
-  const loaded = loadSystems(findIntegrations(options.spec, options.systems));
-  for (const problem of loaded.problems) for (const d of problem.diagnostics) err(`${renderText(d, problem.source)}\n\n`);
-  const compiled = compileSpec(text, displayPath(options.spec), loaded.systems);
-  for (const d of sortDiagnostics(compiled.diagnostics)) err(`${renderText(d, compiled.source)}\n\n`);
-  if (!compiled.plan || hasErrors(compiled.diagnostics) || loaded.problems.length > 0) return 1;
-  const plan = compiled.plan;
-  const specSystems = [plan.systems.left, plan.systems.right];
+  try {
+    const loaded = loadSystems(findIntegrations(options.spec, options.systems));
+    for (const problem of loaded.problems) for (const d of problem.diagnostics) err(`${renderText(d, problem.source)}\n\n`);
+    const compiled = compileSpec(text, displayPath(options.spec), loaded.systems);
+    for (const d of sortDiagnostics(compiled.diagnostics)) err(`${renderText(d, compiled.source)}\n\n`);
+    if (!compiled.plan || hasErrors(compiled.diagnostics) || loaded.problems.length > 0) return 1;
+    const plan = compiled.plan;
+    const specSystems = [plan.systems.left, plan.systems.right];
 
-  // Snapshots: one per system of the spec.
-  const files = new Map<string, string>();
-  for (const given of options.snapshots) {
-    const at = given.indexOf("=");
-    if (at <= 0) throw new UsageError(`--snapshot takes SYSTEM=FILE, not ${given}`);
-    const system = given.slice(0, at);
-    if (!specSystems.includes(system)) throw new UsageError(`--snapshot ${system}: ${plan.integration} joins ${specSystems.join(" and ")}, not ${system}`);
-    if (files.has(system)) throw new UsageError(`--snapshot ${system} is given twice`);
-    files.set(system, given.slice(at + 1));
-  }
-  const missing = specSystems.filter((s) => !files.has(s));
-  if (missing.length > 0) throw new UsageError(`give a snapshot for each system of ${plan.integration}: --snapshot ${missing.map((s) => `${s}=FILE`).join(" --snapshot ")}`);
-  const snapshots = new Map<string, Snapshot>();
-  const documents = new Map<string, LoadedSnapshot>();
-  const problems: InputProblem[] = [];
-  for (const [system, file] of files) {
-    const result = readSnapshotFile(file, loaded.systems.get(system)!, reads.get(file));
-    problems.push(...result.problems);
-    if (result.snapshot) {
-      snapshots.set(system, result.snapshot);
-      documents.set(system, result);
+    // Snapshots: one per system of the spec.
+    const files = new Map<string, string>();
+    for (const given of options.snapshots) {
+      const at = given.indexOf("=");
+      if (at <= 0) throw new UsageError(`--snapshot takes SYSTEM=FILE, not ${given}`);
+      const system = given.slice(0, at);
+      if (!specSystems.includes(system)) throw new UsageError(`--snapshot ${system}: ${plan.integration} joins ${specSystems.join(" and ")}, not ${system}`);
+      if (files.has(system)) throw new UsageError(`--snapshot ${system} is given twice`);
+      files.set(system, given.slice(at + 1));
     }
-  }
-
-  const now = options.now ?? new Date().toISOString();
-  if (!DATETIME.test(now) || Number.isNaN(Date.parse(now))) problems.push({ file: "--now", message: `${now} is not a datetime; write it like 2026-11-01T14:05:00Z` });
-
-  const params = resolveParams(
-    plan,
-    options.params.map((p) => {
-      const at = p.indexOf("=");
-      if (at <= 0) throw new UsageError(`--param takes NAME=VALUE, not ${p}`);
-      return [p.slice(0, at), p.slice(at + 1)] as const;
-    }),
-  );
-  if ("problems" in params) problems.push(...params.problems);
-
-  let event: RunEvent | undefined;
-  if (options.event) {
-    let eventText = "";
-    try {
-      eventText = readFileSync(options.event, "utf8");
-    } catch {
-      throw new UsageError(`${options.event}: no such file`);
-    }
-    const parsed = parseEvent(eventText, options.event);
-    if ("problems" in parsed) problems.push(...parsed.problems);
-    else if (!specSystems.includes(parsed.system)) problems.push({ file: options.event, pointer: "/system", message: `${plan.integration} joins ${specSystems.join(" and ")}, not ${parsed.system}` });
-    else event = parsed;
-  }
-
-  let state: SyncState = emptyState();
-  if (options.state) {
-    const loadedState = new JsonFileStateStore(options.state).load(plan.integration);
-    if ("problems" in loadedState) problems.push(...loadedState.problems);
-    else state = loadedState;
-  }
-  if (problems.length > 0 || "problems" in params) return report(problems);
-
-  const result = runPlan({ plan, systems: loaded.systems, snapshots, state, now, params, ...(event ? { event } : {}) });
-  if (result.failure) {
-    const at = result.failure.span ? `${displayPath(options.spec)}:${result.failure.span[0]}:${result.failure.span[1]}: ` : `${displayPath(options.spec)}: `;
-    err(`${at}error: ${result.failure.message}\n`);
-    if (options.json) out(`${JSON.stringify(jsonResult(plan.integration, result), null, 2)}\n`);
-    return 1;
-  }
-
-  if (write) {
-    // Every new snapshot is made before any is written; then each file is replaced whole,
-    // and the state last, so a run that fails part-way leaves the old state to redo it.
-    const contents: [string, string][] = [];
+    const missing = specSystems.filter((s) => !files.has(s));
+    if (missing.length > 0) throw new UsageError(`give a snapshot for each system of ${plan.integration}: --snapshot ${missing.map((s) => `${s}=FILE`).join(" --snapshot ")}`);
+    const snapshots = new Map<string, Snapshot>();
+    const documents = new Map<string, LoadedSnapshot>();
+    const problems: InputProblem[] = [];
     for (const [system, file] of files) {
-      const operations = result.patches[system] ?? [];
-      if (operations.length === 0) continue;
-      const loadedSnapshot = documents.get(system)!;
-      applyOperations(loadedSnapshot.document, operations);
-      contents.push([file, loadedSnapshot.format === "yaml" ? toYaml(loadedSnapshot.document) : `${JSON.stringify(loadedSnapshot.document, null, 2)}\n`]);
+      // A reading begun early is used once: a file given for both systems is read again for the second.
+      const result = readSnapshotFile(file, loaded.systems.get(system)!, reads.get(file));
+      reads.delete(file);
+      problems.push(...result.problems);
+      if (result.snapshot) {
+        snapshots.set(system, result.snapshot);
+        documents.set(system, result);
+      }
     }
-    for (const [file, content] of contents) writeFileAtomic(file, content);
-    if (options.state) new JsonFileStateStore(options.state).save(plan.integration, result.state);
-  }
 
-  if (options.json) out(`${JSON.stringify(jsonResult(plan.integration, result), null, 2)}\n`);
-  else out(summary(plan.integration, result, write));
-  return 0;
+    const now = options.now ?? new Date().toISOString();
+    if (!DATETIME.test(now) || Number.isNaN(Date.parse(now))) problems.push({ file: "--now", message: `${now} is not a datetime; write it like 2026-11-01T14:05:00Z` });
+
+    const params = resolveParams(
+      plan,
+      options.params.map((p) => {
+        const at = p.indexOf("=");
+        if (at <= 0) throw new UsageError(`--param takes NAME=VALUE, not ${p}`);
+        return [p.slice(0, at), p.slice(at + 1)] as const;
+      }),
+    );
+    if ("problems" in params) problems.push(...params.problems);
+
+    let event: RunEvent | undefined;
+    if (options.event) {
+      let eventText = "";
+      try {
+        eventText = readFileSync(options.event, "utf8");
+      } catch {
+        throw new UsageError(`${options.event}: no such file`);
+      }
+      const parsed = parseEvent(eventText, options.event);
+      if ("problems" in parsed) problems.push(...parsed.problems);
+      else if (!specSystems.includes(parsed.system)) problems.push({ file: options.event, pointer: "/system", message: `${plan.integration} joins ${specSystems.join(" and ")}, not ${parsed.system}` });
+      else event = parsed;
+    }
+
+    let state: SyncState = emptyState();
+    if (options.state) {
+      const loadedState = new JsonFileStateStore(options.state).load(plan.integration);
+      if ("problems" in loadedState) problems.push(...loadedState.problems);
+      else state = loadedState;
+    }
+    if (problems.length > 0 || "problems" in params) return report(problems);
+
+    const result = runPlan({ plan, systems: loaded.systems, snapshots, state, now, params, ...(event ? { event } : {}) });
+    if (result.failure) {
+      const at = result.failure.span ? `${displayPath(options.spec)}:${result.failure.span[0]}:${result.failure.span[1]}: ` : `${displayPath(options.spec)}: `;
+      err(`${at}error: ${result.failure.message}\n`);
+      if (options.json) out(`${JSON.stringify(jsonResult(plan.integration, result), null, 2)}\n`);
+      return 1;
+    }
+
+    if (write) {
+      // Every new snapshot is made before any is written; then each file is replaced whole,
+      // and the state last, so a run that fails part-way leaves the old state to redo it.
+      const contents: [string, string][] = [];
+      for (const [system, file] of files) {
+        const operations = result.patches[system] ?? [];
+        if (operations.length === 0) continue;
+        const loadedSnapshot = documents.get(system)!;
+        applyOperations(loadedSnapshot.document, operations);
+        contents.push([file, loadedSnapshot.format === "yaml" ? toYaml(loadedSnapshot.document) : `${JSON.stringify(loadedSnapshot.document, null, 2)}\n`]);
+      }
+      for (const [file, content] of contents) writeFileAtomic(file, content);
+      if (options.state) new JsonFileStateStore(options.state).save(plan.integration, result.state);
+    }
+
+    if (options.json) out(`${JSON.stringify(jsonResult(plan.integration, result), null, 2)}\n`);
+    else out(summary(plan.integration, result, write));
+    return 0;
+  } finally {
+    // Readings of snapshots the run did not get to (it stopped early) are let go.
+    for (const reading of reads.values()) if (reading) stopReading(reading);
+  }
 }
 
 function jsonResult(integration: string, result: RunResult) {

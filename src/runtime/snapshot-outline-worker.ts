@@ -17,17 +17,18 @@ function post(message: OutlineMessage, transfer: ArrayBuffer[] = []): void {
   Atomics.notify(posted, 0);
 }
 
+/** Reads the file into shared memory: false when it cannot be read, or is no longer the size it was. */
 function readWhole(): boolean {
   try {
     const fd = openSync(file, "r");
     try {
       for (let read = 0; read < view.length; ) {
         const n = readSync(fd, view, read, view.length - read, read);
-        // A file that shrank since its size was taken is not read as it was.
         if (n === 0) return false;
         read += n;
       }
-      return true;
+      // A file that grew since its size was taken would be read cut short.
+      return readSync(fd, new Uint8Array(1), 0, 1, view.length) === 0;
     } finally {
       closeSync(fd);
     }
@@ -37,6 +38,13 @@ function readWhole(): boolean {
 }
 
 const batches = new OutlineBatches(post);
-if (!readWhole()) batches.finish("unreadable");
-else batches.finish(outlineSnapshot(view, batches) ? "outlined" : "unusual");
-port.close();
+try {
+  // A file that changed under the worker is read again, whole, by the main thread.
+  if (!readWhole()) batches.finish("unreadable");
+  else batches.finish(outlineSnapshot(view, batches) ? "outlined" : "unusual");
+} catch {
+  // Whatever went wrong here, the main thread reads the file the general way.
+  batches.finish("unusual");
+} finally {
+  port.close();
+}

@@ -177,12 +177,17 @@ class Outliner {
 
 /** Gathers a worker's outline into batches of records and posts them as it goes. */
 export class OutlineBatches implements OutlineSink {
-  private colons = new Int32Array(RECORDS_PER_BATCH);
+  private colons: Int32Array;
   private count = 0;
   private from = 0;
   private to = 0;
 
-  constructor(private readonly post: (message: OutlineMessage, transfer?: ArrayBuffer[]) => void) {}
+  constructor(
+    private readonly post: (message: OutlineMessage, transfer?: ArrayBuffer[]) => void,
+    private readonly size = RECORDS_PER_BATCH,
+  ) {
+    this.colons = new Int32Array(size);
+  }
 
   collection(name: string): void {
     this.flush();
@@ -192,15 +197,17 @@ export class OutlineBatches implements OutlineSink {
   record(keyByte: number, colonByte: number, endByte: number): void {
     // A full batch is posted only now, when the outline has read past the byte after its last
     // value: the main thread changes that byte for a moment.
-    if (this.count === RECORDS_PER_BATCH) this.flush();
-    // There is a byte before a key (at least the collection's brace) and after a value (at least its closing brace).
+    if (this.count === this.size) this.flush();
+    // There is a byte before a key (at least the collection's brace), and after a value in an
+    // outline that ends well (at least the collection's closing brace).
     if (this.count === 0) this.from = keyByte - 1;
     this.colons[this.count++] = colonByte;
     this.to = endByte + 1;
   }
 
   finish(end: "outlined" | "unusual" | "unreadable"): void {
-    this.flush();
+    // The records of an outline that ended badly are not posted: the main thread reads the file whole.
+    if (end === "outlined") this.flush();
     this.post({ end });
   }
 
@@ -208,7 +215,7 @@ export class OutlineBatches implements OutlineSink {
     if (this.count === 0) return;
     const batch: RecordBatch = { from: this.from, to: this.to, colons: this.colons, count: this.count };
     this.post(batch, [this.colons.buffer as ArrayBuffer]);
-    this.colons = new Int32Array(RECORDS_PER_BATCH);
+    this.colons = new Int32Array(this.size);
     this.count = 0;
   }
 }

@@ -77,6 +77,8 @@ export function startReadingSnapshot(file: string): SnapshotRead | undefined {
     const signal = new SharedArrayBuffer(4);
     const { port1, port2 } = new MessageChannel();
     const worker = new Worker(OUTLINE_WORKER, { workerData: { file, bytes, port: port2, signal }, transferList: [port2] });
+    // A worker that fails falls silent, and the main thread reads the file itself (readOutlined).
+    worker.on("error", () => {});
     worker.unref();
     return { bytes, port: port1, posted: new Int32Array(signal), worker };
   } catch {
@@ -84,6 +86,7 @@ export function startReadingSnapshot(file: string): SnapshotRead | undefined {
   }
 }
 
+/** Reads a snapshot file; `started`, a reading of it begun earlier, is used up. */
 export function readSnapshotFile(file: string, system: SystemDefinition, started?: SnapshotRead): LoadedSnapshot {
   try {
     const size = statSync(file).size;
@@ -92,25 +95,24 @@ export function readSnapshotFile(file: string, system: SystemDefinition, started
       return { problems: [{ file, message: `the file is ${Math.round(size / 2 ** 20)} MiB; syncspec reads a snapshot of up to ${Math.floor(constants.MAX_STRING_LENGTH / 2 ** 20)} MiB, the longest text Node.js holds` }] };
     }
     const reading = started ?? startReadingSnapshot(file);
-    if (reading) return readOutlinedJson(file, reading, system);
+    if (reading) return readOutlined(file, system, reading.bytes, () => nextMessage(reading), () => stopReading(reading));
     return parseSnapshot(withoutByteOrderMark(readText(file)), file, system);
   } catch {
     return { problems: [{ file, message: "cannot read the file" }] };
+  } finally {
+    if (started) stopReading(started);
   }
+}
+
+/** Ends a reading: its worker and port are let go, whether or not it was used. */
+export function stopReading(reading: SnapshotRead): void {
+  reading.port.close();
+  void reading.worker.terminate();
 }
 
 /** Some editors begin a UTF-8 file with a byte-order mark; it is not part of the data. */
 function withoutByteOrderMark(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-}
-
-function readOutlinedJson(file: string, reading: SnapshotRead, system: SystemDefinition): LoadedSnapshot {
-  try {
-    return readOutlined(file, system, reading.bytes, () => nextMessage(reading));
-  } finally {
-    reading.port.close();
-    void reading.worker.terminate();
-  }
 }
 
 /** The worker's next message, waited for; undefined when it falls silent. */
@@ -125,11 +127,13 @@ function nextMessage(reading: SnapshotRead): OutlineMessage | undefined {
 
 /**
  * A large JSON snapshot, parsed a batch of records at a time as its outline arrives from
- * `next`. When the outline finds the text unusual, or a batch is not JSON, the snapshot is
- * read the general way, which says what is wrong and where. `bytes` are the file's, all read
- * once the outline has said anything, and left as they were.
+ * `next`; `done` is called as soon as no more is wanted of it. When the outline finds the
+ * text unusual, or a batch is not JSON, the snapshot is read the general way, which says what
+ * is wrong and where; when the outline falls silent or the worker could not read the file as
+ * it was, the file is read again. `bytes` are the file's, all read once the outline has said
+ * anything, and left as they were.
  */
-export function readOutlined(file: string, system: SystemDefinition, bytes: ArrayBufferLike, next: () => OutlineMessage | undefined): LoadedSnapshot {
+export function readOutlined(file: string, system: SystemDefinition, bytes: ArrayBufferLike, next: () => OutlineMessage | undefined, done: () => void = () => {}): LoadedSnapshot {
   const text = Buffer.from(bytes);
   const collections: ReadCollection[] = [];
   let current: ReadCollection | undefined;
@@ -154,8 +158,8 @@ export function readOutlined(file: string, system: SystemDefinition, bytes: Arra
     // A batch that is not JSON: the general reading says where.
     outcome = "unusual";
   }
-  if (outcome === "unreadable") return { problems: [{ file, message: "cannot read the file" }] };
-  if (outcome === "silent") return parseSnapshot(withoutByteOrderMark(readText(file)), file, system);
+  done();
+  if (outcome === "silent" || outcome === "unreadable") return parseSnapshot(withoutByteOrderMark(readText(file)), file, system);
   if (outcome === "unusual") return parseSnapshot(withoutByteOrderMark(text.toString("utf8")), file, system);
   let document: unknown;
   return {
@@ -197,13 +201,18 @@ class ReadCollection {
     const { from, to, colons, count } = batch;
     const first = bytes[from]!;
     const last = bytes[to - 1]!;
-    bytes[from] = OPEN_ARRAY;
-    bytes[to - 1] = CLOSE_ARRAY;
-    for (let i = 0; i < count; i++) bytes[colons[i]!] = COMMA;
-    const text = bytes.toString("utf8", from, to);
-    for (let i = 0; i < count; i++) bytes[colons[i]!] = COLON;
-    bytes[from] = first;
-    bytes[to - 1] = last;
+    let text: string;
+    try {
+      bytes[from] = OPEN_ARRAY;
+      bytes[to - 1] = CLOSE_ARRAY;
+      for (let i = 0; i < count; i++) bytes[colons[i]!] = COMMA;
+      text = bytes.toString("utf8", from, to);
+    } finally {
+      // As they were: a reading that falls back to the general way decodes these same bytes.
+      for (let i = 0; i < count; i++) bytes[colons[i]!] = COLON;
+      bytes[from] = first;
+      bytes[to - 1] = last;
+    }
     const items = JSON.parse(text) as unknown[];
     if (items.length !== 2 * count) throw new Error("the outline and the text disagree");
     const { keys, records, byKey, checks } = this;
@@ -229,7 +238,8 @@ class ReadCollection {
     this.records = order.map((i) => this.records[i]);
     const definition = this.system.collections.get(this.name);
     if (!definition) return;
-    // Problems are reported in the order the general reading finds them.
+    // Problems are reported in the order the general reading finds them: the records are
+    // checked again in that order (a second pass, for a collection keyed by numbers).
     this.checks = new RecordChecks(this.file, this.name, definition);
     for (let i = 0; i < this.keys.length; i++) this.checks.check(this.keys[i]!, this.records[i]);
   }
@@ -366,7 +376,10 @@ interface CheckedCollection {
   readonly isObject: boolean;
 }
 
-/** The snapshot of checked collections, or their problems: a collection's first ones, at most MAX_PROBLEMS in all. */
+/**
+ * The snapshot of checked collections, or their problems: each collection's first ones until
+ * MAX_PROBLEMS are found, then at most one more per collection (and every unknown collection).
+ */
 function gather(collections: readonly CheckedCollection[], file: string, system: SystemDefinition): { snapshot?: Snapshot; problems: InputProblem[] } {
   const problems: InputProblem[] = [];
   const snapshot: Snapshot = new Map();

@@ -358,6 +358,13 @@ describe("snapshots of 16 MB or more, read beside a worker thread, are checked a
     refused({ "rd.json": GOOD_RD, "v.json": renamed }, rdArgs(), 1, /v\.json: error at \/contacts\/c38000\/id: the record's id is "c99", but its key is "c38000"/);
   });
 
+  it("one file given for both systems is read for each: each reading is used once", () => {
+    const { dir } = folder({ "v.json": largeVirtuous() });
+    const r = cli(["plan", RD_SPEC, "--snapshot", "raisedonors=v.json", "--snapshot", "virtuous=v.json"], dir);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/v\.json: error at \/contacts: raisedonors has no collection "contacts"/);
+  });
+
   it("a valid one: the command's plan is the plain reading's, and apply then plan again is empty", () => {
     const { dir } = folder({ "rd.json": GOOD_RD, "v.json": largeVirtuous() });
     const args = ["plan", ...rdArgs("--state", "state.json", "--json")];

@@ -3,6 +3,9 @@
 // must not be told apart: the same records in the same order, the same problems, the same
 // document for `apply`. Here the outline runs in this thread, fed to the same reader the
 // worker's messages are (the command's own worker is tested in inputs.test.ts).
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { formatProblem } from "../../src/diagnostics/input-problem.js";
@@ -28,18 +31,21 @@ const SYSTEM: SystemDefinition = {
   ]),
 };
 
-/** Reads a text both ways; the outlined reading must leave the bytes as they were. */
-function bothWays(text: string): { outlined: LoadedSnapshot; whole: LoadedSnapshot; outlineSaid: "outlined" | "unusual" } {
-  const encoded = new TextEncoder().encode(text);
+/**
+ * Reads a file's bytes both ways, the outline in batches of `batch` records; the outlined
+ * reading must leave the bytes as they were.
+ */
+function bothWays(text: string | Uint8Array, batch?: number): { outlined: LoadedSnapshot; whole: LoadedSnapshot; outlineSaid: "outlined" | "unusual" } {
+  const encoded = typeof text === "string" ? new TextEncoder().encode(text) : text;
   const bytes = new Uint8Array(new SharedArrayBuffer(encoded.length));
   bytes.set(encoded);
   const messages: OutlineMessage[] = [];
-  const batches = new OutlineBatches((m) => messages.push(m));
+  const batches = new OutlineBatches((m) => messages.push(m), batch);
   const outlineSaid = outlineSnapshot(bytes, batches) ? "outlined" : "unusual";
   batches.finish(outlineSaid);
   const outlined = readOutlined("s.json", SYSTEM, bytes.buffer, () => messages.shift());
   expect(Buffer.from(bytes).equals(Buffer.from(encoded))).toBe(true);
-  // Read from the same bytes: a text edited between the halves of a surrogate pair is not UTF-16 a file can hold.
+  // The general reading decodes the same bytes, as a file's are decoded (not valid UTF-8: with replacement characters).
   const decoded = Buffer.from(encoded).toString("utf8");
   const whole = parseSnapshot(decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded, "s.json", SYSTEM);
   return { outlined, whole, outlineSaid };
@@ -54,8 +60,8 @@ function seen(loaded: LoadedSnapshot): unknown {
   };
 }
 
-function expectSame(text: string): "outlined" | "unusual" {
-  const { outlined, whole, outlineSaid } = bothWays(text);
+function expectSame(text: string | Uint8Array, batch?: number): "outlined" | "unusual" {
+  const { outlined, whole, outlineSaid } = bothWays(text, batch);
   expect(seen(outlined)).toEqual(seen(whole));
   return outlineSaid;
 }
@@ -90,12 +96,15 @@ const written = fc
     return `${bom ? "\uFEFF" : ""}${w(1)}{${body.join(",")}}${w(2)}`;
   });
 
+/** Batches of one to three records, so that the generated snapshots cross from batch to batch, or of the usual size. */
+const batchSize = fc.constantFrom(1, 2, 3, undefined);
+
 describe("the outlined reading of a snapshot is the whole reading's", () => {
   it("on generated snapshots: keys with escapes, unicode, array indexes and __proto__, any whitespace, records good and bad", () => {
     let outlined = 0;
     fc.assert(
-      fc.property(written, (text) => {
-        if (expectSame(text) === "outlined") outlined++;
+      fc.property(written, batchSize, (text, batch) => {
+        if (expectSame(text, batch) === "outlined") outlined++;
       }),
       { numRuns: 400 },
     );
@@ -103,16 +112,19 @@ describe("the outlined reading of a snapshot is the whole reading's", () => {
     expect(outlined).toBeGreaterThan(300);
   });
 
-  it("on the same snapshots broken by an edit or two: the same problems, or the same records", () => {
-    const edit = fc.tuple(fc.nat(), fc.constantFrom("insert", "delete", "replace"), fc.constantFrom("{", "}", "[", "]", '"', ":", ",", "\\", " ", "a", "1", "\n", "é", "\u0000"));
+  it("on the same snapshots broken by an edit or two of their bytes: the same problems, or the same records", () => {
+    // Structural characters, a NUL, and bytes that are not UTF-8 where they land (a lead byte, a continuation byte, 0xFF).
+    const byte = fc.constantFrom(..."{}[]\":,\\ a1\n".split("").map((c) => c.charCodeAt(0)), 0x00, 0xe2, 0xc3, 0x80, 0xaf, 0xff);
+    const edit = fc.tuple(fc.nat(), fc.constantFrom("insert", "delete", "replace"), byte);
     fc.assert(
-      fc.property(written, fc.array(edit, { minLength: 1, maxLength: 3 }), (text, edits) => {
-        let t = text;
-        for (const [at, kind, c] of edits) {
-          const i = t.length === 0 ? 0 : at % t.length;
-          t = kind === "insert" ? t.slice(0, i) + c + t.slice(i) : kind === "delete" ? t.slice(0, i) + t.slice(i + 1) : t.slice(0, i) + c + t.slice(i + 1);
+      fc.property(written, fc.array(edit, { minLength: 1, maxLength: 3 }), batchSize, (text, edits, batch) => {
+        let bytes = [...new TextEncoder().encode(text)];
+        for (const [at, kind, b] of edits) {
+          const i = bytes.length === 0 ? 0 : at % bytes.length;
+          if (kind === "insert") bytes.splice(i, 0, b);
+          else bytes.splice(i, 1, ...(kind === "replace" ? [b] : []));
         }
-        expectSame(t);
+        expectSame(Uint8Array.from(bytes), batch);
       }),
       { numRuns: 1000 },
     );
@@ -164,5 +176,31 @@ describe("outlined snapshots of several batches of records", () => {
     const { outlined } = bothWays(text);
     expect(outlined.problems.map(formatProblem)).toEqual([expect.stringMatching(/^s\.json:9502:\d+: error/)]);
     expectSame(text);
+  });
+});
+
+describe("an outline that cannot be had", () => {
+  const file = join(mkdtempSync(join(tmpdir(), "syncspec-outline-")), "s.json");
+  writeFileSync(file, things(50));
+  const general = seen(parseSnapshot(things(50), file, SYSTEM));
+  const read = (bytes: ArrayBufferLike, messages: OutlineMessage[]) => {
+    let done = 0;
+    const loaded = readOutlined(file, SYSTEM, bytes, () => messages.shift(), () => done++);
+    expect(done).toBe(1);
+    return seen(loaded);
+  };
+
+  it("a worker that falls silent before saying anything: the file is read again, the general way", () => {
+    expect(read(new SharedArrayBuffer(0), [])).toEqual(general);
+  });
+
+  it("a worker that could not read the file as it was (it changed, or is gone): the file is read again", () => {
+    expect(read(new SharedArrayBuffer(0), [{ end: "unreadable" }])).toEqual(general);
+  });
+
+  it("a worker that falls silent part-way: the bytes it read are read whole", () => {
+    const bytes = new SharedArrayBuffer(Buffer.byteLength(things(50)));
+    Buffer.from(bytes).write(things(50));
+    expect(read(bytes, [{ collection: "things" }])).toEqual(general);
   });
 });
