@@ -6,7 +6,8 @@
 import { readFileSync } from "node:fs";
 import { compileSpec } from "../src/pipeline.js";
 import { runPlan } from "../src/runtime/run.js";
-import { readSnapshotFile, startReadingSnapshot } from "../src/runtime/snapshots.js";
+import { startReadingSnapshot } from "../src/runtime/outlined-snapshot.js";
+import { readSnapshotFile } from "../src/runtime/snapshots.js";
 import { JsonFileStateStore } from "../src/state/state.js";
 import { loadSystems } from "../src/systems/load.js";
 

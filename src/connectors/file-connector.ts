@@ -6,7 +6,8 @@ import { stringify as toYaml } from "yaml";
 import { formatProblem } from "../diagnostics/input-problem.js";
 import { writeFileAtomic } from "../fs/write-atomic.js";
 import { escapePointer, unescapePointer } from "../runtime/json-keys.js";
-import { readSnapshotFile, recordProblem } from "../runtime/snapshots.js";
+import { recordProblem } from "../runtime/record-checks.js";
+import { readSnapshotFile } from "../runtime/snapshots.js";
 import type { SystemDefinition } from "../systems/load.js";
 import { ownMember, setMember, type Connector, type Document, type ReadResult, type RecordWrite, type WriteFailure, type WriteResult } from "./connector.js";
 

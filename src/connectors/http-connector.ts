@@ -3,7 +3,7 @@
 // writes sent one request per record (PUT creates by the deterministic key, PATCH updates,
 // DELETE deletes). A collection that cannot be read whole is reported, not half-given.
 import { escapePointer } from "../runtime/json-keys.js";
-import { recordProblem, validatorFor } from "../runtime/snapshots.js";
+import { recordProblem, validatorFor } from "../runtime/record-checks.js";
 import type { CollectionDefinition, SystemDefinition } from "../systems/load.js";
 import { ownMember, setMember, type Connector, type Document, type ReadResult, type RecordWrite, type WriteFailure, type WriteResult } from "./connector.js";
 import { HttpClient, HttpFailure, shown, type HttpAnswer, type HttpClientOptions, type RetryBudget } from "./http-client.js";

@@ -2,7 +2,7 @@
 // schema present, null where nothing sets it), fields set (inside nested objects too), lists
 // compared as sets, deletes, and the outcome of each, with its cause.
 import type { CollectionDefinition, SystemCatalog } from "../systems/load.js";
-import { recordProblem } from "./snapshots.js";
+import { recordProblem } from "./record-checks.js";
 import type { Type } from "../types/type.js";
 import type { Outcomes } from "./outcomes.js";
 import { equal, field, isEmpty, sameSet, setField, type Rec } from "./values.js";

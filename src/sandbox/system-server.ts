@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { setMember, type Document, type RecordWrite } from "../connectors/connector.js";
 import type { ConnectorSettings } from "../connectors/settings.js";
-import { recordProblem } from "../runtime/snapshots.js";
+import { recordProblem } from "../runtime/record-checks.js";
 import type { CollectionDefinition, SystemDefinition } from "../systems/load.js";
 import { SandboxFaults } from "./faults.js";
 import { SandboxStats } from "./stats.js";

@@ -325,7 +325,7 @@ describe("the command line with good inputs", () => {
 /**
  * A Virtuous snapshot of about 17 MB: from 16 MB on, the command reads a JSON snapshot with a
  * worker thread outlining it while the main thread parses its records a batch at a time
- * (src/runtime/snapshots.ts). In this process the worker is not built, so each case below
+ * (src/runtime/outlined-snapshot.ts). In this process the worker is not built, so each case below
  * compares that path, through the real command, with the plain one.
  */
 function largeVirtuous(edit: (contacts: Record<string, unknown>[]) => void = () => {}): string {

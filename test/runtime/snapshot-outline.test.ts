@@ -10,7 +10,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { formatProblem } from "../../src/diagnostics/input-problem.js";
 import { OutlineBatches, outlineSnapshot, type OutlineMessage } from "../../src/runtime/snapshot-outline.js";
-import { parseSnapshot, readOutlined, type LoadedSnapshot } from "../../src/runtime/snapshots.js";
+import { parseSnapshot, readOutlinedSnapshot, type LoadedSnapshot } from "../../src/runtime/snapshots.js";
 import type { CollectionDefinition, SystemDefinition } from "../../src/systems/load.js";
 import { awkwardKey, plainKey } from "./generators.js";
 
@@ -43,7 +43,7 @@ function bothWays(text: string | Uint8Array, batch?: number): { outlined: Loaded
   const batches = new OutlineBatches((m) => messages.push(m), batch);
   const outlineSaid = outlineSnapshot(bytes, batches) ? "outlined" : "unusual";
   batches.finish(outlineSaid);
-  const outlined = readOutlined("s.json", SYSTEM, bytes.buffer, () => messages.shift());
+  const outlined = readOutlinedSnapshot("s.json", SYSTEM, bytes.buffer, () => messages.shift());
   expect(Buffer.from(bytes).equals(Buffer.from(encoded))).toBe(true);
   // The general reading decodes the same bytes, as a file's are decoded (not valid UTF-8: with replacement characters).
   const decoded = Buffer.from(encoded).toString("utf8");
@@ -185,7 +185,7 @@ describe("an outline that cannot be had", () => {
   const general = seen(parseSnapshot(things(50), file, SYSTEM));
   const read = (bytes: ArrayBufferLike, messages: OutlineMessage[]) => {
     let done = 0;
-    const loaded = readOutlined(file, SYSTEM, bytes, () => messages.shift(), () => done++);
+    const loaded = readOutlinedSnapshot(file, SYSTEM, bytes, () => messages.shift(), () => done++);
     expect(done).toBe(1);
     return seen(loaded);
   };
