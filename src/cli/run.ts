@@ -47,12 +47,13 @@ export function runSpec(options: RunOptions, write: boolean, out: (t: string) =>
   }
   // Large snapshots start loading on the other core now, while the spec compiles and the
   // snapshots before them are parsed.
+  // Each --snapshot SYSTEM=FILE, split once.
+  const given = options.snapshots.map((arg) => {
+    const at = arg.indexOf("=");
+    return { arg, at, system: arg.slice(0, at), file: arg.slice(at + 1) };
+  });
   const reads = new Map<string, SnapshotRead | undefined>();
-  for (const given of options.snapshots) {
-    const at = given.indexOf("=");
-    const file = given.slice(at + 1);
-    if (at > 0 && !reads.has(file)) reads.set(file, startReadingSnapshot(file));
-  }
+  for (const { at, file } of given) if (at > 0 && !reads.has(file)) reads.set(file, startReadingSnapshot(file));
   try {
     const loaded = loadSystems(findIntegrations(options.spec, options.systems));
     for (const problem of loaded.problems) for (const d of problem.diagnostics) err(`${renderText(d, problem.source)}\n\n`);
@@ -64,13 +65,11 @@ export function runSpec(options: RunOptions, write: boolean, out: (t: string) =>
 
     // Snapshots: one per system of the spec.
     const files = new Map<string, string>();
-    for (const given of options.snapshots) {
-      const at = given.indexOf("=");
-      if (at <= 0) throw new UsageError(`--snapshot takes SYSTEM=FILE, not ${given}`);
-      const system = given.slice(0, at);
+    for (const { arg, at, system, file } of given) {
+      if (at <= 0) throw new UsageError(`--snapshot takes SYSTEM=FILE, not ${arg}`);
       if (!specSystems.includes(system)) throw new UsageError(`--snapshot ${system}: ${plan.integration} joins ${specSystems.join(" and ")}, not ${system}`);
       if (files.has(system)) throw new UsageError(`--snapshot ${system} is given twice`);
-      files.set(system, given.slice(at + 1));
+      files.set(system, file);
     }
     const missing = specSystems.filter((s) => !files.has(s));
     if (missing.length > 0) throw new UsageError(`give a snapshot for each system of ${plan.integration}: --snapshot ${missing.map((s) => `${s}=FILE`).join(" --snapshot ")}`);

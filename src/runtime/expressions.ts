@@ -116,9 +116,10 @@ export function compileExpr(expr: Expr, slots: ReadonlyMap<string, number>, ctx:
       const as = expr.as;
       // Against text written in the spec (contact.referenceSource == "RaiseDonors"), a value is
       // the same only when it is that text: one comparison, for every record of a collection.
-      const text = as === "datetime" || as === "number" ? undefined : textLiteral(expr.right) ?? textLiteral(expr.left);
+      const rightText = textLiteral(expr.right);
+      const text = as === "datetime" || as === "number" ? undefined : rightText ?? textLiteral(expr.left);
       if (text !== undefined) {
-        const other = textLiteral(expr.right) !== undefined ? left : right;
+        const other = rightText !== undefined ? left : right;
         if (expr.operator === "==") return (f, g) => other(f, g) === text;
         if (expr.operator === "!=") return (f, g) => other(f, g) !== text;
       }

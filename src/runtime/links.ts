@@ -359,7 +359,7 @@ export class LinkRun implements LinkPairs {
         const source = rows[place]!;
         const sourceKey = this.keyOf(from, source);
         // By place, a record pairing found is known at once; one paired since (by an earlier create) is in the map.
-        if ((byPlace?.[place] !== undefined || pairs.has(sourceKey)) || this.skipped.has(`${from}\u0000${sourceKey}`) || !this.inScope(from, sourceKey)) continue;
+        if (byPlace?.[place] !== undefined || pairs.has(sourceKey) || this.skipped.has(`${from}\u0000${sourceKey}`) || !this.inScope(from, sourceKey)) continue;
         this.createFor(create, from, source);
       }
     }

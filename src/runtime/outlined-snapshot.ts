@@ -7,7 +7,7 @@ import { existsSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
 import type { InputProblem } from "../diagnostics/input-problem.js";
-import type { SystemDefinition } from "../systems/load.js";
+import type { CollectionDefinition, SystemDefinition } from "../systems/load.js";
 import { escapePointer } from "./json-keys.js";
 import { gather, RecordChecks, WRITTEN_TWICE } from "./record-checks.js";
 import { CLOSE_ARRAY, COLON, COMMA, OPEN_ARRAY, type OutlineMessage, type RecordBatch } from "./snapshot-outline.js";
@@ -81,7 +81,7 @@ export type OutlinedRead = { readonly loaded: LoadedSnapshot } | { readonly read
  * once the outline has said anything, and left as they were.
  */
 export function readOutlined(file: string, system: SystemDefinition, bytes: ArrayBufferLike, next: () => OutlineMessage | undefined, done: () => void = () => {}): OutlinedRead {
-  const text = Buffer.from(bytes);
+  const buffer = Buffer.from(bytes);
   const collections: ReadCollection[] = [];
   let current: ReadCollection | undefined;
   let heard = false;
@@ -94,8 +94,8 @@ export function readOutlined(file: string, system: SystemDefinition, bytes: Arra
         break;
       }
       heard = true;
-      if ("collection" in message) collections.push((current = new ReadCollection(message.collection, file, system)));
-      else if ("colons" in message) current!.add(text, message);
+      if ("collection" in message) collections.push((current = new ReadCollection(message.collection, file, system.collections.get(message.collection))));
+      else if ("colons" in message) current!.add(buffer, message);
       else {
         outcome = message.end;
         break;
@@ -130,17 +130,16 @@ class ReadCollection {
   readonly byKey = new Map<string, unknown>();
   /** The first key written twice. */
   repeated: string | undefined;
-  readonly isObject = true;
   /** Whether a key is an array index ("12"), which JSON.parse enumerates before all others. */
   private indexed = false;
   checks: RecordChecks | undefined;
 
   constructor(
     readonly name: string,
-    readonly file: string,
-    readonly system: SystemDefinition,
+    private readonly file: string,
+    /** Undefined for a collection the system does not have. */
+    private readonly definition: CollectionDefinition | undefined,
   ) {
-    const definition = system.collections.get(name);
     if (definition) this.checks = new RecordChecks(file, name, definition);
   }
 
@@ -184,7 +183,7 @@ class ReadCollection {
     if (order === undefined) return;
     this.keys = order.map((i) => this.keys[i]!);
     this.records = order.map((i) => this.records[i]);
-    const definition = this.system.collections.get(this.name);
+    const definition = this.definition;
     if (!definition) return;
     // Problems are reported in the order the general reading finds them: the records are
     // checked again in that order (a second pass, for a collection keyed by numbers).

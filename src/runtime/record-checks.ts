@@ -37,10 +37,8 @@ export interface CheckedCollection {
   readonly keys: readonly string[];
   readonly records: readonly unknown[];
   readonly byKey: ReadonlyMap<string, unknown>;
-  /** Undefined for a collection the system does not have. */
+  /** Undefined for a collection the system does not have, or one that is not an object of records. */
   readonly checks?: RecordChecks | undefined;
-  /** Whether the collection's name stands for an object of records in the document. */
-  readonly isObject: boolean;
 }
 
 /**
@@ -50,13 +48,13 @@ export interface CheckedCollection {
 export function gather(collections: readonly CheckedCollection[], file: string, system: SystemDefinition): { snapshot?: Snapshot; problems: InputProblem[] } {
   const problems: InputProblem[] = [];
   const snapshot: Snapshot = new Map();
-  for (const { name, keys, records, byKey, checks, isObject } of collections) {
+  for (const { name, keys, records, byKey, checks } of collections) {
     const pointer = `/${escapePointer(name)}`;
     if (!system.collections.has(name)) {
       problems.push({ file, pointer, message: `${system.name} has no collection "${name}"; its collections are ${[...system.collections.keys()].join(", ")}` });
       continue;
     }
-    if (!checks || !isObject) {
+    if (!checks) {
       problems.push({ file, pointer, message: "a collection is an object from record key to record" });
       continue;
     }

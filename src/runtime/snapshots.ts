@@ -27,6 +27,7 @@ export interface LoadedSnapshot {
 
 /** Reads a snapshot file; `started`, a reading of it begun earlier, is used up. */
 export function readSnapshotFile(file: string, system: SystemDefinition, started?: SnapshotRead): LoadedSnapshot {
+  let reading = started;
   try {
     const size = statSync(file).size;
     // A larger file cannot be decoded into one string, so it is refused by its size, before any of it is read.
@@ -34,13 +35,17 @@ export function readSnapshotFile(file: string, system: SystemDefinition, started
       return { problems: [{ file, message: `the file is ${Math.round(size / 2 ** 20)} MiB; syncspec reads a snapshot of up to ${Math.floor(constants.MAX_STRING_LENGTH / 2 ** 20)} MiB, the longest text Node.js holds` }] };
     }
     // From 16 MB on, a JSON snapshot is outlined by a worker and read a batch of records at a time (outlined-snapshot.ts).
-    const reading = started ?? startReadingSnapshot(file);
-    if (reading) return readOutlinedSnapshot(file, system, reading.bytes, () => nextMessage(reading), () => stopReading(reading));
+    reading ??= startReadingSnapshot(file);
+    if (reading) {
+      const outlining = reading;
+      return readOutlinedSnapshot(file, system, outlining.bytes, () => nextMessage(outlining), () => stopReading(outlining));
+    }
     return parseSnapshot(withoutByteOrderMark(readText(file)), file, system);
   } catch {
     return { problems: [{ file, message: "cannot read the file" }] };
   } finally {
-    if (started) stopReading(started);
+    // Whoever started the reading, it ends here, even when reading the file failed.
+    if (reading) stopReading(reading);
   }
 }
 
@@ -118,7 +123,7 @@ function checkSnapshot(data: unknown, file: string, system: SystemDefinition): {
   for (const [name, records] of Object.entries(data)) {
     const definition = system.collections.get(name);
     if (!definition || records === null || typeof records !== "object" || Array.isArray(records)) {
-      collections.push({ name, keys: [], records: [], byKey: new Map(), isObject: false });
+      collections.push({ name, keys: [], records: [], byKey: new Map() });
       continue;
     }
     const all = records as Record<string, unknown>;
@@ -126,7 +131,7 @@ function checkSnapshot(data: unknown, file: string, system: SystemDefinition): {
     const inOrder = keys.map((key) => all[key]);
     const checks = new RecordChecks(file, name, definition);
     for (let i = 0; i < keys.length; i++) checks.check(keys[i]!, inOrder[i]);
-    collections.push({ name, keys, records: inOrder, byKey: new Map(keys.map((key, i) => [key, inOrder[i]])), checks, isObject: true });
+    collections.push({ name, keys, records: inOrder, byKey: new Map(keys.map((key, i) => [key, inOrder[i]])), checks });
   }
   return gather(collections, file, system);
 }

@@ -103,7 +103,6 @@ class PackedPair implements SyncedPair {
   }
 }
 
-
 /** The state file `apply` writes: one pair to a line, so that a diff of two states reads as pairs. */
 export function serializeState(integration: string, state: SyncState): string {
   const head = JSON.stringify({ syncspec: "state", version: STATE_VERSION, integration, lastRun: state.lastRun });
