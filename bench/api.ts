@@ -1,9 +1,9 @@
 // What the benchmarks call in process: the compiler, and a generator of large specs.
-import { tokenize } from "../src/lexer/lex.js";
+import { tokenize } from "../src/language/lexer/lex.js";
 import { SourceFile } from "../src/source/source-file.js";
 
-export { compileSpec } from "../src/pipeline.js";
-export { loadSystems } from "../src/systems/load.js";
+export { compileSpec } from "../src/language/compile.js";
+export { loadSystems } from "../src/language/systems/load.js";
 
 export function lexOnly(text: string): number {
   return tokenize(new SourceFile("bench.sync", text)).value?.tokens.length ?? 0;

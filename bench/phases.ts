@@ -4,12 +4,12 @@
 // the code on a machine whose speed drifts, where the fastest of several runs of one phase
 // says more than one whole-process time.
 import { readFileSync } from "node:fs";
-import { compileSpec } from "../src/pipeline.js";
-import { runPlan } from "../src/runtime/run.js";
-import { startReadingSnapshot } from "../src/runtime/outlined-snapshot.js";
-import { readSnapshotFile } from "../src/runtime/snapshots.js";
+import { compileSpec } from "../src/language/compile.js";
+import { runPlan } from "../src/engine/run.js";
+import { startReadingSnapshot } from "../src/input/outlined-snapshot.js";
+import { readSnapshotFile } from "../src/input/snapshots.js";
 import { JsonFileStateStore } from "../src/state/state.js";
-import { loadSystems } from "../src/systems/load.js";
+import { loadSystems } from "../src/language/systems/load.js";
 
 const [raisedonorsFile, virtuousFile, stateFile, runs = "5"] = process.argv.slice(2) as [string, string, string, string?];
 const SPEC = "specs/raisedonors-virtuous.sync";

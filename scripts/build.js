@@ -9,5 +9,5 @@ rmSync("dist", { recursive: true, force: true });
 // The service (`run`, `runs`: an HTTP client and server, a scheduler, SQLite) is half the
 // code and is loaded only by its commands, in chunks beside syncspec.js.
 await bundle("src/cli/main.ts", "dist/syncspec.js", { split: true });
-// The worker that reads and outlines a large JSON snapshot (src/runtime/outlined-snapshot.ts).
-await bundle("src/runtime/snapshot-outline-worker.ts", "dist/snapshot-outline-worker.js");
+// The worker that reads and outlines a large JSON snapshot (src/input/outlined-snapshot.ts).
+await bundle("src/input/snapshot-outline-worker.ts", "dist/snapshot-outline-worker.js");

@@ -9,7 +9,7 @@ import { bundle } from "./bundle.js";
 const dir = mkdtempSync(join(tmpdir(), "syncspec-generate-"));
 try {
   const outfile = join(dir, "generated.mjs");
-  await bundle("src/docs/generated.ts", outfile);
+  await bundle("src/language/generated-docs.ts", outfile);
   const { GENERATED } = await import(pathToFileURL(outfile).href);
   for (const file of GENERATED) {
     writeFileSync(file.path, file.make());

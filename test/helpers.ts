@@ -1,7 +1,7 @@
 // What the tests share: the seed specs and the systems they are checked against.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadSystems } from "../src/systems/load.js";
+import { loadSystems } from "../src/language/systems/load.js";
 
 export const ROOT = process.cwd();
 export const SYSTEMS = loadSystems(join(ROOT, "integrations")).systems;

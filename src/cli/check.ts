@@ -3,10 +3,10 @@
 import { readFileSync } from "node:fs";
 import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderText, sortDiagnostics, toJson, type JsonDiagnostic } from "../diagnostics/render.js";
-import { compileSpec } from "../pipeline.js";
+import { compileSpec } from "../language/compile.js";
 import type { SourceFile } from "../source/source-file.js";
-import { loadSystems } from "../systems/load.js";
-import { displayPath, findIntegrations, findSpecs } from "./files.js";
+import { loadSystems } from "../language/systems/load.js";
+import { displayPath, findIntegrations, findSpecs } from "../source/files.js";
 
 export interface CheckOptions {
   paths: string[];

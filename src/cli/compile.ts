@@ -2,11 +2,11 @@
 import { readFileSync } from "node:fs";
 import { hasErrors } from "../diagnostics/diagnostic.js";
 import { renderText, sortDiagnostics } from "../diagnostics/render.js";
-import { compileSpec } from "../pipeline.js";
+import { compileSpec } from "../language/compile.js";
 import { planProblems } from "../plan/validate.js";
-import { loadSystems } from "../systems/load.js";
-import { displayPath, findIntegrations, UsageError } from "./files.js";
-import { writeFileAtomic } from "../fs/write-atomic.js";
+import { loadSystems } from "../language/systems/load.js";
+import { displayPath, findIntegrations, UsageError } from "../source/files.js";
+import { writeFileAtomic } from "../json/write-atomic.js";
 
 export function runCompile(spec: string, output: string | undefined, systemsDir: string | undefined, out: (t: string) => void, err: (t: string) => void): number {
   let text: string;

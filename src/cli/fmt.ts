@@ -3,10 +3,10 @@
 // reported and left untouched.
 import { readFileSync } from "node:fs";
 import { renderText } from "../diagnostics/render.js";
-import { formatSpec } from "../format/format.js";
-import { parseSpec } from "../pipeline.js";
-import { displayPath, findSpecs } from "./files.js";
-import { writeFileAtomic } from "../fs/write-atomic.js";
+import { formatSpec } from "../language/format/format.js";
+import { parseSpec } from "../language/compile.js";
+import { displayPath, findSpecs } from "../source/files.js";
+import { writeFileAtomic } from "../json/write-atomic.js";
 
 export function runFmt(paths: string[], checkOnly: boolean, out: (t: string) => void, err: (t: string) => void): number {
   let status = 0;

@@ -3,7 +3,7 @@
 import { parseArgs } from "node:util";
 import { runCheck } from "./check.js";
 import { runCompile } from "./compile.js";
-import { UsageError } from "./files.js";
+import { UsageError } from "../source/files.js";
 import { runFmt } from "./fmt.js";
 import { runSpec } from "./run.js";
 import { runTests } from "./test.js";

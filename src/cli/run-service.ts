@@ -13,13 +13,13 @@ import { assemble } from "../scheduler/assemble.js";
 import { loadDeployment, stateFile, type Deployment } from "../scheduler/deployment.js";
 import { Service } from "../scheduler/service.js";
 import { createServiceServer, type ServiceServer } from "../server/http-server.js";
-import { Metrics } from "../server/metrics.js";
+import { Metrics } from "../scheduler/metrics.js";
 import type { EventDecision } from "../server/webhook-route.js";
-import { SqliteServiceStore } from "../state/sqlite-store.js";
-import { lockStore } from "../state/store-lock.js";
-import { StateStoreError, type ServiceStore } from "../state/service-store.js";
-import { loadSystems, type SystemCatalog } from "../systems/load.js";
-import { displayPath, findIntegrations } from "./files.js";
+import { SqliteServiceStore } from "../stores/sqlite-store.js";
+import { lockStore } from "../stores/store-lock.js";
+import { StateStoreError, type ServiceStore } from "../stores/service-store.js";
+import { loadSystems, type SystemCatalog } from "../language/systems/load.js";
+import { displayPath, findIntegrations } from "../source/files.js";
 import { progressLine, summaryTable } from "./run-report.js";
 
 export interface ServiceCommandOptions {

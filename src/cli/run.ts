@@ -7,17 +7,18 @@ import { stringify as toYaml } from "yaml";
 import { hasErrors } from "../diagnostics/diagnostic.js";
 import { formatProblem, type InputProblem } from "../diagnostics/input-problem.js";
 import { renderText, sortDiagnostics } from "../diagnostics/render.js";
-import { writeFileAtomic } from "../fs/write-atomic.js";
-import { compileSpec } from "../pipeline.js";
-import { applyOperations } from "../runtime/apply-patch.js";
-import { parseEvent, type RunEvent } from "../runtime/events.js";
-import { resolveParams } from "../runtime/params.js";
-import { runPlan, type RunResult } from "../runtime/run.js";
-import { startReadingSnapshot, stopReading, type SnapshotRead } from "../runtime/outlined-snapshot.js";
-import { readSnapshotFile, type LoadedSnapshot, type Snapshot } from "../runtime/snapshots.js";
+import { writeFileAtomic } from "../json/write-atomic.js";
+import { compileSpec } from "../language/compile.js";
+import { applyOperations } from "../engine/apply-patch.js";
+import { parseEvent, type RunEvent } from "../engine/events.js";
+import { resolveParams } from "../input/params.js";
+import { runPlan, type RunResult } from "../engine/run.js";
+import { startReadingSnapshot, stopReading, type SnapshotRead } from "../input/outlined-snapshot.js";
+import { readSnapshotFile, type LoadedSnapshot, type Snapshot } from "../input/snapshots.js";
 import { JsonFileStateStore, emptyState, type SyncState } from "../state/state.js";
-import { loadSystems } from "../systems/load.js";
-import { displayPath, findIntegrations, UsageError } from "./files.js";
+import { loadSystems } from "../language/systems/load.js";
+import { displayPath, findIntegrations, UsageError } from "../source/files.js";
+import { isDatetimeText } from "../json/datetime.js";
 
 export interface RunOptions {
   spec: string;
@@ -30,7 +31,6 @@ export interface RunOptions {
   systems?: string;
 }
 
-const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i;
 
 export function runSpec(options: RunOptions, write: boolean, out: (t: string) => void, err: (t: string) => void): number {
   const report = (problems: readonly InputProblem[]): number => {
@@ -88,7 +88,7 @@ export function runSpec(options: RunOptions, write: boolean, out: (t: string) =>
     }
 
     const now = options.now ?? new Date().toISOString();
-    if (!DATETIME.test(now) || Number.isNaN(Date.parse(now))) problems.push({ file: "--now", message: `${now} is not a datetime; write it like 2026-11-01T14:05:00Z` });
+    if (!isDatetimeText(now)) problems.push({ file: "--now", message: `${now} is not a datetime; write it like 2026-11-01T14:05:00Z` });
 
     const params = resolveParams(
       plan,

@@ -3,9 +3,9 @@
 import { existsSync } from "node:fs";
 import { formatProblem } from "../diagnostics/input-problem.js";
 import { loadDeployment, stateFile } from "../scheduler/deployment.js";
-import { SqliteServiceStore } from "../state/sqlite-store.js";
-import { StateStoreError } from "../state/service-store.js";
-import { displayPath } from "./files.js";
+import { SqliteServiceStore } from "../stores/sqlite-store.js";
+import { StateStoreError } from "../stores/service-store.js";
+import { displayPath } from "../source/files.js";
 
 export interface RunsOptions {
   readonly deployment: string;

@@ -5,8 +5,8 @@
 import { renderText as renderDiagnostic } from "../diagnostics/render.js";
 import { findTestFiles, loadSuiteFile, runSuite, SpecCache } from "../spectest/suite.js";
 import { renderJson, renderText } from "../spectest/render.js";
-import { loadSystems } from "../systems/load.js";
-import { findIntegrations } from "./files.js";
+import { loadSystems } from "../language/systems/load.js";
+import { findIntegrations } from "../source/files.js";
 
 export interface TestOptions {
   paths: string[];

@@ -43,15 +43,3 @@ export interface Connector {
   readRecord(collection: string, key: string): Promise<Record<string, unknown> | null | undefined>;
   close(): Promise<void>;
 }
-
-const hasOwn = Object.prototype.hasOwnProperty;
-
-/** Sets a member as an own data property: a key such as `__proto__` is data, never a prototype. */
-export function setMember(object: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
-}
-
-/** An own member, or undefined: `record["__proto__"]` must not find Object.prototype. */
-export function ownMember<T>(object: Record<string, T> | undefined, key: string): T | undefined {
-  return object !== undefined && hasOwn.call(object, key) ? object[key] : undefined;
-}

@@ -4,12 +4,13 @@
 // memory and the file is replaced whole, once, so no reader or crash sees half of it.
 import { stringify as toYaml } from "yaml";
 import { formatProblem } from "../diagnostics/input-problem.js";
-import { writeFileAtomic } from "../fs/write-atomic.js";
-import { escapePointer, unescapePointer } from "../runtime/json-keys.js";
-import { recordProblem } from "../runtime/record-checks.js";
-import { readSnapshotFile } from "../runtime/snapshots.js";
-import type { SystemDefinition } from "../systems/load.js";
-import { ownMember, setMember, type Connector, type Document, type ReadResult, type RecordWrite, type WriteFailure, type WriteResult } from "./connector.js";
+import { writeFileAtomic } from "../json/write-atomic.js";
+import { escapePointer, unescapePointer } from "../json/pointer.js";
+import { recordProblem } from "../input/record-checks.js";
+import { readSnapshotFile } from "../input/snapshots.js";
+import type { SystemDefinition } from "../language/systems/load.js";
+import { type Connector, type Document, type ReadResult, type RecordWrite, type WriteFailure, type WriteResult } from "./connector.js";
+import { ownMember, setMember } from "../json/own.js";
 
 export interface FileConnectorOptions {
   readonly system: SystemDefinition;

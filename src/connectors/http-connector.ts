@@ -2,13 +2,14 @@
 // page by page in the system's pagination style, every record checked against its schema;
 // writes sent one request per record (PUT creates by the deterministic key, PATCH updates,
 // DELETE deletes). A collection that cannot be read whole is reported, not half-given.
-import { escapePointer } from "../runtime/json-keys.js";
-import { recordProblem, validatorFor } from "../runtime/record-checks.js";
-import type { CollectionDefinition, SystemDefinition } from "../systems/load.js";
-import { ownMember, setMember, type Connector, type Document, type ReadResult, type RecordWrite, type WriteFailure, type WriteResult } from "./connector.js";
+import { escapePointer } from "../json/pointer.js";
+import { recordProblem, validatorFor } from "../input/record-checks.js";
+import type { CollectionDefinition, SystemDefinition } from "../language/systems/load.js";
+import { type Connector, type Document, type ReadResult, type RecordWrite, type WriteFailure, type WriteResult } from "./connector.js";
 import { HttpClient, HttpFailure, shown, type HttpAnswer, type HttpClientOptions, type RetryBudget } from "./http-client.js";
 import { firstPageUrl, readPage } from "./pagination.js";
 import type { ConnectorSettings } from "./settings.js";
+import { ownMember, setMember } from "../json/own.js";
 
 export interface HttpConnectorOptions extends HttpClientOptions {
   readonly system: SystemDefinition;

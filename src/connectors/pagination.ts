@@ -3,6 +3,7 @@
 // URL. An answer of the wrong shape, or one that contradicts itself (more records promised
 // than given), is a problem: a collection read short would make records look deleted.
 import type { PaginationStyle } from "./settings.js";
+import { isObject } from "../json/own.js";
 
 export interface Page {
   readonly records: readonly unknown[];
@@ -88,6 +89,3 @@ function setQuery(url: URL, values: Record<string, number>): void {
   for (const [name, value] of Object.entries(values)) url.searchParams.set(name, String(value));
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}

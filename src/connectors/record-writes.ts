@@ -2,11 +2,12 @@
 // API takes: one create, update or delete per record, in the order the patch first names it.
 // Each record's operations are applied to a copy of it, so an update carries the record's
 // changed top-level fields with their new values, whatever depth the patch reached.
-import { applyOperations } from "../runtime/apply-patch.js";
-import { pointerPath } from "../runtime/json-keys.js";
-import type { Operation } from "../runtime/patch.js";
-import { equal } from "../runtime/values.js";
-import { ownMember, setMember, type Document, type RecordWrite } from "./connector.js";
+import { applyOperations } from "../engine/apply-patch.js";
+import { pointerPath } from "../json/pointer.js";
+import type { Operation } from "../engine/patch.js";
+import { equal } from "../json/values.js";
+import { type Document, type RecordWrite } from "./connector.js";
+import { isObject, ownMember, setMember } from "../json/own.js";
 
 type Rec = Record<string, unknown>;
 
@@ -32,7 +33,7 @@ export function recordWrites(document: Document, operations: readonly Operation[
     }
     if (segments.length === 2) {
       if (operation.op === "remove") change.after = undefined;
-      else if (isRecord(operation.value)) change.after = structuredClone(operation.value);
+      else if (isObject(operation.value)) change.after = structuredClone(operation.value);
       else throw new Error(`the patch sets the record ${operation.path} to something that is not an object`);
       continue;
     }
@@ -70,6 +71,3 @@ function changedFields(before: Rec, after: Rec): Rec {
   return fields;
 }
 
-function isRecord(value: unknown): value is Rec {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}

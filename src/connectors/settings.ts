@@ -6,9 +6,9 @@ import { dirname, join } from "node:path";
 import { Ajv } from "ajv";
 import { parseDocument } from "yaml";
 import { lineColumn, type InputProblem } from "../diagnostics/input-problem.js";
-import { pointerPath } from "../runtime/json-keys.js";
+import { pointerPath } from "../json/pointer.js";
 import { yamlKeySpan, yamlSpan } from "../source/yaml-span.js";
-import type { SystemCatalog, SystemDefinition } from "../systems/load.js";
+import type { SystemCatalog, SystemDefinition } from "../language/systems/load.js";
 
 export const PAGINATION_STYLES = ["skip-take", "page-next-link", "offset-limit", "next-records-url"] as const;
 export type PaginationStyle = (typeof PAGINATION_STYLES)[number];

@@ -1,6 +1,7 @@
 // The one catalog of diagnostic codes. A code is prefixed by the stage that reports it and
 // is never reused; grammar/errors.md is generated from this file (npm run generate).
-import type { Severity } from "./diagnostic.js";
+
+export type Severity = "error" | "warning";
 
 export interface CatalogEntry {
   readonly severity: Severity;

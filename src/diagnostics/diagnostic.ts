@@ -1,9 +1,9 @@
 // Diagnostics are data: every stage collects them and returns them; none is thrown for a
 // user's mistake. Rendering (code frames, JSON) lives in render.ts.
 import type { Span } from "../source/source-file.js";
-import { CATALOG, type Code } from "./catalog.js";
+import { CATALOG, type Code, type Severity } from "./catalog.js";
+export type { Severity };
 
-export type Severity = "error" | "warning";
 
 export interface Note {
   readonly message: string;

@@ -2,7 +2,6 @@
 // compiler and the runtime (plan.schema.json is its schema), so either can change alone.
 // Every step keeps its span, [line, column, endLine, endColumn], so a runtime error can
 // point at the spec line it came from.
-import type { Schedule } from "../schedule/schedule.js";
 
 export const PLAN_VERSION = 1;
 
@@ -192,6 +191,12 @@ export interface DirectionPlan {
   readonly from: string;
   readonly to: string;
 }
+
+/** When a scheduled trigger fires: the schedule as the spec wrote it, its zone resolved. */
+export type Schedule =
+  | { readonly kind: "every"; readonly minutes: number }
+  | { readonly kind: "daily"; readonly at: string; readonly zone: string }
+  | { readonly kind: "cron"; readonly expression: string; readonly zone: string };
 
 export type ScheduleOrParam = Schedule | { readonly kind: "param"; readonly name: string };
 

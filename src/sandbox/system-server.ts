@@ -4,12 +4,13 @@
 // the reason), with faults that tests switch on while it runs.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { setMember, type Document, type RecordWrite } from "../connectors/connector.js";
+import { type Document, type RecordWrite } from "../connectors/connector.js";
 import type { ConnectorSettings } from "../connectors/settings.js";
-import { recordProblem } from "../runtime/record-checks.js";
-import type { CollectionDefinition, SystemDefinition } from "../systems/load.js";
+import { recordProblem } from "../input/record-checks.js";
+import type { CollectionDefinition, SystemDefinition } from "../language/systems/load.js";
 import { SandboxFaults } from "./faults.js";
 import { SandboxStats } from "./stats.js";
+import { setMember } from "../json/own.js";
 
 type Rec = Record<string, unknown>;
 

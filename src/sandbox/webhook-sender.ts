@@ -4,7 +4,7 @@
 // can replay a message or send a stale one.
 import { randomUUID } from "node:crypto";
 import { request } from "undici";
-import { signWebhook } from "../server/webhook-signature.js";
+import { signWebhook } from "../connectors/webhook-signature.js";
 
 export interface WebhookEvent {
   readonly type: string;

@@ -7,7 +7,7 @@ import { dirname, resolve } from "node:path";
 import { Ajv } from "ajv";
 import { parseDocument } from "yaml";
 import type { InputProblem } from "../diagnostics/input-problem.js";
-import { pointerPath } from "../runtime/json-keys.js";
+import { pointerPath } from "../json/pointer.js";
 import { SourceFile } from "../source/source-file.js";
 import { yamlKeySpan } from "../source/yaml-span.js";
 

@@ -8,15 +8,15 @@
 import type { Connector, Document, RecordWrite, WriteFailure } from "../connectors/connector.js";
 import { recordWrites } from "../connectors/record-writes.js";
 import type { DirectionPlan, Plan } from "../plan/types.js";
-import { acceptingTriggers, type RunEvent } from "../runtime/events.js";
-import type { Outcome } from "../runtime/outcomes.js";
-import type { Operation } from "../runtime/patch.js";
-import { RecordTable } from "../runtime/record-table.js";
-import { runPlan } from "../runtime/run.js";
-import type { Snapshot } from "../runtime/snapshots.js";
+import { acceptingTriggers, type RunEvent } from "../engine/events.js";
+import type { Outcome } from "../engine/outcomes.js";
+import type { Operation } from "../engine/patch.js";
+import { RecordTable } from "../input/record-table.js";
+import { runPlan } from "../engine/run.js";
+import type { Snapshot } from "../input/snapshots.js";
 import { counterparts, holdBack } from "../state/hold-back.js";
-import { StateStoreError, type RecordRef, type RunStatus, type ServiceStore } from "../state/service-store.js";
-import type { SystemCatalog } from "../systems/load.js";
+import { StateStoreError, type RecordRef, type RunStatus, type ServiceStore } from "../stores/service-store.js";
+import type { SystemCatalog } from "../language/systems/load.js";
 import type { Trigger } from "./queue.js";
 import type { ScheduledTrigger } from "./schedules.js";
 

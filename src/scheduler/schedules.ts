@@ -5,7 +5,7 @@
 // interval is not a time of day.
 import { Cron } from "croner";
 import type { DirectionPlan, Plan } from "../plan/types.js";
-import { parseSchedule, type Schedule } from "../schedule/schedule.js";
+import { parseSchedule, type Schedule } from "../language/schedule/schedule.js";
 
 export interface ScheduledTrigger {
   readonly schedule: Schedule;

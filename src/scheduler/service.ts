@@ -4,13 +4,13 @@
 // id, and an event that is the echo of the engine's own write (the record still holds what
 // the integration wrote) starts nothing, so nothing runs twice and nothing echoes.
 import type { Connector } from "../connectors/connector.js";
-import type { RunEvent } from "../runtime/events.js";
-import { acceptingTriggers } from "../runtime/events.js";
-import { equal } from "../runtime/values.js";
-import type { Metrics } from "../server/metrics.js";
-import type { EventDecision } from "../server/webhook-route.js";
-import type { ServiceStore } from "../state/service-store.js";
-import type { SystemCatalog } from "../systems/load.js";
+import type { RunEvent } from "../engine/events.js";
+import { acceptingTriggers } from "../engine/events.js";
+import { equal } from "../json/values.js";
+import type { Metrics } from "./metrics.js";
+import type { EventDecision } from "../connectors/webhook-event.js";
+import type { ServiceStore } from "../stores/service-store.js";
+import type { SystemCatalog } from "../language/systems/load.js";
 import { InProcessQueue, type Trigger, type WorkQueue } from "./queue.js";
 import { runIntegration, runKinds, type LoadedIntegration, type RunServices, type RunSummary } from "./run-integration.js";
 import { ScheduleTimers } from "./timers.js";

@@ -3,10 +3,10 @@
 // nothing about runs: a verified event goes to onEvent, which the scheduler provides.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Metrics } from "./metrics.js";
+import type { Metrics } from "../scheduler/metrics.js";
 import { send, sendJson } from "./responses.js";
 import { handleWebhook, type EventHandler, type WebhookConnection } from "./webhook-route.js";
-import { webhookSecretProblem } from "./webhook-signature.js";
+import { webhookSecretProblem } from "../connectors/webhook-signature.js";
 
 export interface Health {
   readonly ok: boolean;

@@ -2,27 +2,12 @@
 // stranger: the connection exists and takes webhooks, the body fits, the signature and
 // timestamp hold, the body is an event the system has. Only then does the caller decide.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { RunEvent } from "../runtime/events.js";
-import type { SystemDefinition } from "../systems/load.js";
-import type { Metrics } from "./metrics.js";
+import type { Metrics } from "../scheduler/metrics.js";
 import { readBoundedBody, sendJson, sendTooLarge } from "./responses.js";
-import { parseWebhookEvent } from "./webhook-event.js";
-import { verifyWebhook, webhookSecretProblem } from "./webhook-signature.js";
+import { parseWebhookEvent, type EventDecision, type EventHandler, type WebhookConnection } from "../connectors/webhook-event.js";
+export type { EventDecision, EventHandler, WebhookConnection };
+import { verifyWebhook, webhookSecretProblem } from "../connectors/webhook-signature.js";
 
-export interface WebhookConnection {
-  readonly system: SystemDefinition;
-  /** `whsec_...`; without one the connection takes no webhooks. */
-  readonly secret?: string | undefined;
-}
-
-/**
- * What the caller made of an event: queued a run, saw its id before (a replay, not run again),
- * had no use for it (an echo of the engine's own write, no trigger for it...), or cannot take
- * it now (starting or stopping): a 503 the sender retries, its id not remembered.
- */
-export type EventDecision = "accepted" | "duplicate" | { ignored: string } | { retryLater: string };
-
-export type EventHandler = (connection: string, event: RunEvent, id: string) => EventDecision | Promise<EventDecision>;
 
 export interface WebhookRouteOptions {
   readonly connections: ReadonlyMap<string, WebhookConnection>;

@@ -2,10 +2,10 @@
 // author's terms, record by record and field by field ("virtuous.contacts rd-1001 name:
 // expected "Ann Lee", got "Ann"), so a failing case says what to look at without a debugger.
 import { isDeepStrictEqual } from "node:util";
-import type { Outcome } from "../runtime/outcomes.js";
-import type { Operation } from "../runtime/patch.js";
-import type { RunResult } from "../runtime/run.js";
-import { field, isEmpty, type Rec } from "../runtime/values.js";
+import type { Outcome } from "../engine/outcomes.js";
+import type { Operation } from "../engine/patch.js";
+import type { RunResult } from "../engine/run.js";
+import { field, isEmpty, type Rec } from "../json/values.js";
 import type { Expectations, OutcomeExpectation } from "./format.js";
 
 /** The differences between a run's result and its expectations; empty when it passes. */

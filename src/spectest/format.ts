@@ -7,12 +7,14 @@ import { dirname, join } from "node:path";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
 import { didYouMean } from "../diagnostics/did-you-mean.js";
 import type { InputProblem } from "../diagnostics/input-problem.js";
-import { parseEvent, type RunEvent } from "../runtime/events.js";
-import { pointerPath } from "../runtime/json-keys.js";
-import type { Operation } from "../runtime/patch.js";
-import type { Action } from "../runtime/outcomes.js";
-import type { Rec } from "../runtime/values.js";
+import { parseEvent, type RunEvent } from "../engine/events.js";
+import { pointerPath } from "../json/pointer.js";
+import type { Operation } from "../engine/patch.js";
+import type { Action } from "../engine/outcomes.js";
+import type { Rec } from "../json/values.js";
 import { Locator, type Place, type YamlPath } from "./locate.js";
+import { isDatetimeText } from "../json/datetime.js";
+import { isObject, setMember } from "../json/own.js";
 
 export const TEST_FILE_SUFFIX = ".test.yaml";
 
@@ -78,7 +80,6 @@ export interface OutcomeExpectation {
 
 export const ACTIONS: readonly Action[] = ["create", "update", "delete", "skip", "conflict"];
 
-const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i;
 
 // Each level of the format with its keys, in the order the messages list them.
 const KEYS = {
@@ -186,10 +187,10 @@ class Reader {
           this.problem([...path, shown], `keys are strings here; write "${shown}" in quotes`, "key");
           continue;
         }
-        define(result, key, this.value(pair.value, [...path, key]));
+        setMember(result, key, this.value(pair.value, [...path, key]));
       }
       // Keys written in the map win over merged ones, whatever their order.
-      for (const source of merged) for (const [key, value] of Object.entries(source)) if (!Object.prototype.hasOwnProperty.call(result, key)) define(result, key, value);
+      for (const source of merged) for (const [key, value] of Object.entries(source)) if (!Object.prototype.hasOwnProperty.call(result, key)) setMember(result, key, value);
       return result;
     }
     return null;
@@ -468,19 +469,13 @@ class Reader {
   private time(data: Record<string, unknown>, at: YamlPath): string | undefined {
     const now = data["now"];
     if (now === undefined) return undefined;
-    if (typeof now === "string" && DATETIME.test(now) && !Number.isNaN(Date.parse(now))) return now;
+    if (isDatetimeText(now)) return now;
     this.problem([...at, "now"], `${JSON.stringify(now)} is not a datetime; write it like "2026-11-01T14:05:00Z"`);
     return undefined;
   }
 }
 
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 
-function define(object: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
-}
 
 
 export function list(items: readonly string[], last = "and"): string {

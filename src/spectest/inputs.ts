@@ -6,12 +6,12 @@
 import { didYouMean } from "../diagnostics/did-you-mean.js";
 import type { InputProblem } from "../diagnostics/input-problem.js";
 import type { Plan } from "../plan/types.js";
-import { resolveParams } from "../runtime/params.js";
-import { parseSnapshot, readSnapshotFile } from "../runtime/snapshots.js";
+import { resolveParams } from "../input/params.js";
+import { parseSnapshot, readSnapshotFile } from "../input/snapshots.js";
 import { emptyState, parseState, type SyncState } from "../state/state.js";
-import type { SystemCatalog, SystemDefinition } from "../systems/load.js";
-import { displayPath } from "../cli/files.js";
-import { pointerPath } from "../runtime/json-keys.js";
+import type { SystemCatalog, SystemDefinition } from "../language/systems/load.js";
+import { displayPath } from "../source/files.js";
+import { pointerPath } from "../json/pointer.js";
 import { list, type TestCase, type TestFile } from "./format.js";
 import type { YamlPath } from "./locate.js";
 

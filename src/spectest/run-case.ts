@@ -3,10 +3,10 @@
 // patches are applied and its state kept, so the next run sees what this one wrote.
 import { formatProblem, type InputProblem } from "../diagnostics/input-problem.js";
 import type { Plan } from "../plan/types.js";
-import { applyOperations } from "../runtime/apply-patch.js";
-import { runPlan, type RunResult } from "../runtime/run.js";
-import { parseSnapshot, type Snapshot } from "../runtime/snapshots.js";
-import type { SystemCatalog } from "../systems/load.js";
+import { applyOperations } from "../engine/apply-patch.js";
+import { runPlan, type RunResult } from "../engine/run.js";
+import { parseSnapshot, type Snapshot } from "../input/snapshots.js";
+import type { SystemCatalog } from "../language/systems/load.js";
 import { compareRun } from "./expect.js";
 import type { TestCase, TestFile } from "./format.js";
 import { prepareCase, recordPlace } from "./inputs.js";

@@ -5,9 +5,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { hasErrors } from "../diagnostics/diagnostic.js";
 import type { InputProblem } from "../diagnostics/input-problem.js";
 import { renderText, sortDiagnostics, toJson } from "../diagnostics/render.js";
-import { compileSpec, integrationName, type Compiled } from "../pipeline.js";
-import type { SystemCatalog } from "../systems/load.js";
-import { displayPath, findFiles, UsageError } from "../cli/files.js";
+import { compileSpec, integrationName, type Compiled } from "../language/compile.js";
+import type { SystemCatalog } from "../language/systems/load.js";
+import { displayPath, findFiles, UsageError } from "../source/files.js";
 import { readTestFile, TEST_FILE_SUFFIX, type TestCase, type TestFile } from "./format.js";
 import { caseResult, runCase, type CaseResult } from "./run-case.js";
 

@@ -3,10 +3,10 @@
 // interface so that a transactional one (SQLite, for the scheduler) can stand in for the
 // JSON file that `--state` names.
 import { existsSync } from "node:fs";
-import { readText } from "../fs/read-text.js";
-import { writeFileAtomic } from "../fs/write-atomic.js";
+import { readText } from "../json/read-text.js";
+import { writeFileAtomic } from "../json/write-atomic.js";
 import { parseJsonInput, type InputProblem } from "../diagnostics/input-problem.js";
-import { escapePointer } from "../runtime/json-keys.js";
+import { escapePointer } from "../json/pointer.js";
 
 /** The version `apply` writes. Version 1 (values by mapping name in each pair) is still read: spec tests write it by hand. */
 export const STATE_VERSION = 2;

@@ -2,7 +2,7 @@
 // call has room for arguments (it once overflowed the stack after `apply` had written).
 import { describe, expect, it } from "vitest";
 import { summary } from "../../src/cli/run.js";
-import type { Outcome } from "../../src/runtime/outcomes.js";
+import type { Outcome } from "../../src/engine/outcomes.js";
 
 describe("the text summary of a run", () => {
   it("lists 300,000 outcomes, aligned", () => {

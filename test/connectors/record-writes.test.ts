@@ -5,10 +5,10 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { Document, RecordWrite } from "../../src/connectors/connector.js";
 import { recordWrites } from "../../src/connectors/record-writes.js";
-import { unescapePointer } from "../../src/runtime/json-keys.js";
-import type { Operation } from "../../src/runtime/patch.js";
+import { unescapePointer } from "../../src/json/pointer.js";
+import type { Operation } from "../../src/engine/patch.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/sandbox.js";
-import { applyAll, canonical, copy, put, run, type Docs } from "../runtime/support.js";
+import { applyAll, canonical, copy, put, run, type Docs } from "../engine/support.js";
 import { connectorFor, sample, SYSTEMS, TOKEN } from "./support.js";
 
 /** Applies writes as the sandbox would, on a copy: the reference the writes are checked by. */

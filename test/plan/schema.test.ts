@@ -2,7 +2,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { planProblems } from "../../src/plan/validate.js";
-import { compileSpec } from "../../src/pipeline.js";
+import { compileSpec } from "../../src/language/compile.js";
 import { SEED_SPECS, SYSTEMS } from "../helpers.js";
 
 describe("plans", () => {

@@ -5,7 +5,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { sampleDocument } from "../../src/sandbox/sandbox.js";
-import { outcomeKeys, run } from "../runtime/support.js";
+import { outcomeKeys, run } from "../engine/support.js";
 import { ROOT, SYSTEMS } from "../helpers.js";
 import { sample } from "../connectors/support.js";
 

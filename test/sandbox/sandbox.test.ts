@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { request } from "undici";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/sandbox/sandbox.js";
-import { verifyWebhook } from "../../src/server/webhook-signature.js";
+import { verifyWebhook } from "../../src/connectors/webhook-signature.js";
 import { connectorFor, SECRET, SYSTEMS, TOKEN } from "../connectors/support.js";
 
 interface Received {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/sandbox/sandbox.js";
 import { serializeState } from "../../src/state/state.js";
-import { SqliteServiceStore } from "../../src/state/sqlite-store.js";
+import { SqliteServiceStore } from "../../src/stores/sqlite-store.js";
 import { ROOT, SYSTEMS } from "../helpers.js";
 import { tempFile } from "./support.js";
 

@@ -2,8 +2,8 @@
 // once on each day; intervals count from the start; params hold schedules as text.
 import { describe, expect, it } from "vitest";
 import { nextFire, scheduledTriggers, describeSchedule } from "../../src/scheduler/schedules.js";
-import type { Schedule } from "../../src/schedule/schedule.js";
-import { seedPlan } from "../runtime/support.js";
+import type { Schedule } from "../../src/language/schedule/schedule.js";
+import { seedPlan } from "../engine/support.js";
 
 function firesBetween(schedule: Schedule, from: string, to: string): string[] {
   const start = new Date(from);

@@ -10,9 +10,9 @@ import { assemble } from "../../src/scheduler/assemble.js";
 import { parseDeployment } from "../../src/scheduler/deployment.js";
 import { Service, type ServiceProgress } from "../../src/scheduler/service.js";
 import { createServiceServer, type ServiceServer } from "../../src/server/http-server.js";
-import { Metrics } from "../../src/server/metrics.js";
+import { Metrics } from "../../src/scheduler/metrics.js";
 import type { WebhookConnection } from "../../src/server/webhook-route.js";
-import { SqliteServiceStore } from "../../src/state/sqlite-store.js";
+import { SqliteServiceStore } from "../../src/stores/sqlite-store.js";
 import { ROOT, SYSTEMS } from "../helpers.js";
 
 export interface World {

@@ -2,8 +2,8 @@
 // reason: never an exception, never the 500 path.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseWebhookEvent } from "../../src/server/webhook-event.js";
-import { signWebhook, verifyWebhook } from "../../src/server/webhook-signature.js";
+import { parseWebhookEvent } from "../../src/connectors/webhook-event.js";
+import { signWebhook, verifyWebhook } from "../../src/connectors/webhook-signature.js";
 import { SYSTEMS } from "../helpers.js";
 import { NOW_SECONDS, SECRET, startServer, type Harness } from "./support.js";
 

@@ -2,7 +2,7 @@
 // a Prometheus scraper reads it (names, labels, escapes, cumulative buckets), and health as
 // 200 or 503.
 import { describe, expect, it } from "vitest";
-import { Metrics } from "../../src/server/metrics.js";
+import { Metrics } from "../../src/scheduler/metrics.js";
 import { SYSTEMS } from "../helpers.js";
 import { postSigned, startServer } from "./support.js";
 

@@ -1,10 +1,10 @@
 // What the server tests share: a real service server on loopback with a fixed clock, an
 // event handler that remembers ids the way the store does, and requests signed or raw.
 import { connect } from "node:net";
-import type { RunEvent } from "../../src/runtime/events.js";
+import type { RunEvent } from "../../src/engine/events.js";
 import { createServiceServer, type ServiceServerOptions } from "../../src/server/http-server.js";
-import { Metrics } from "../../src/server/metrics.js";
-import { signWebhook } from "../../src/server/webhook-signature.js";
+import { Metrics } from "../../src/scheduler/metrics.js";
+import { signWebhook } from "../../src/connectors/webhook-signature.js";
 import { SYSTEMS } from "../helpers.js";
 
 export const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";

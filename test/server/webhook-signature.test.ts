@@ -2,7 +2,7 @@
 // way a received webhook can fail, each with a reason and never an exception.
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { signWebhook, verifyWebhook, webhookSecretProblem } from "../../src/server/webhook-signature.js";
+import { signWebhook, verifyWebhook, webhookSecretProblem } from "../../src/connectors/webhook-signature.js";
 
 // From the Standard Webhooks specification's example.
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";

@@ -1,0 +1,115 @@
+// What expressions read during a run: the workspace's collections, the views of the current
+// round, the links' pairs, the params and the run's times. Lookups by field go through
+// indexes built once per version of a collection, so every expression stays linear.
+import type { Side, Source } from "../plan/types.js";
+import type { Compiled, EvalContext, Frame } from "./expressions.js";
+import { SkipRow } from "./expressions.js";
+import type { Workspace } from "./workspace.js";
+import { field, isEmpty, setKey, type Rec } from "../json/values.js";
+
+/** A view's rows in one round, keyed when its rows are the records of its first `from`. */
+export interface ViewRows {
+  readonly rows: readonly unknown[];
+  readonly byKey?: ReadonlyMap<string, unknown>;
+  readonly version: number;
+}
+
+/** A link's pairs in one round; a record with two counterparts maps to the reason it is skipped. */
+export interface LinkPairs {
+  readonly leftKey: string;
+  readonly rightKey: string;
+  leftToRight(key: string): Rec | null | SkipRow;
+  rightToLeft(key: string): Rec | null | SkipRow;
+}
+
+export class RunContext implements EvalContext {
+  readonly views = new Map<string, ViewRows>();
+  readonly links: LinkPairs[] = [];
+  private readonly indexes = new Map<string, { version: number; index: Map<string, unknown[]> }>();
+  /** While set, key lookups are noted: the records an event's record refers to. */
+  discovered: Set<string> | undefined;
+
+  constructor(
+    readonly workspace: Workspace,
+    private readonly params: ReadonlyMap<string, unknown>,
+    readonly now: string,
+    readonly lastRun: string | null,
+  ) {}
+
+  param(name: string): unknown {
+    return this.params.has(name) ? this.params.get(name) : null;
+  }
+
+  rows(source: Source): readonly unknown[] {
+    if ("view" in source) return this.view(source.view).rows;
+    return this.workspace.collection(source.system, source.collection).rows();
+  }
+
+  byKey(source: Source, key: string): unknown {
+    if ("view" in source) return this.view(source.view).byKey?.get(key) ?? null;
+    const record = this.workspace.collection(source.system, source.collection).get(key);
+    if (record && this.discovered) this.discovered.add(`${source.system}\u0000${source.collection}\u0000${key}`);
+    return record;
+  }
+
+  find(source: Source, id: string, fields: readonly Compiled[], values: readonly unknown[]): readonly unknown[] {
+    const version = "view" in source ? this.view(source.view).version : this.workspace.collection(source.system, source.collection).version;
+    let entry = this.indexes.get(id);
+    if (!entry || entry.version !== version) {
+      entry = { version, index: buildIndex(this.rows(source), fields) };
+      this.indexes.set(id, entry);
+    }
+    const key = compositeKey(values);
+    return key === undefined ? [] : (entry.index.get(key) ?? []);
+  }
+
+  linked(link: number, from: Side, record: unknown): unknown {
+    const pairs = this.links[link];
+    if (!pairs || isEmpty(record)) return null;
+    const key = field(record, from === "left" ? pairs.leftKey : pairs.rightKey);
+    if (isEmpty(key)) return null;
+    const found = from === "left" ? pairs.leftToRight(String(key)) : pairs.rightToLeft(String(key));
+    if (found instanceof SkipRow) throw found;
+    return found;
+  }
+
+  private view(name: string): ViewRows {
+    const rows = this.views.get(name);
+    if (!rows) throw new Error(`runtime: the view ${name} is read before it is computed`);
+    return rows;
+  }
+}
+
+/** The values of a lookup as one index key; undefined when one is empty (null matches nothing). */
+export function compositeKey(values: readonly unknown[]): string | undefined {
+  if (values.length === 1) return isEmpty(values[0]) ? undefined : setKey(values[0]);
+  let key = "";
+  for (const v of values) {
+    if (isEmpty(v)) return undefined;
+    key += `${setKey(v)}\u0001`;
+  }
+  return key;
+}
+
+/** The index key of one row: for a single field its value alone, with no array to build. */
+export function rowKey(fields: readonly Compiled[], frame: Frame): string | undefined {
+  if (fields.length === 1) {
+    const value = fields[0]!(frame);
+    return isEmpty(value) ? undefined : setKey(value);
+  }
+  return compositeKey(fields.map((f) => f(frame)));
+}
+
+function buildIndex(rows: readonly unknown[], fields: readonly Compiled[]): Map<string, unknown[]> {
+  const index = new Map<string, unknown[]>();
+  const frame: Frame = [undefined];
+  for (const row of rows) {
+    frame[0] = row;
+    const key = rowKey(fields, frame);
+    if (key === undefined) continue;
+    const bucket = index.get(key);
+    if (bucket) bucket.push(row);
+    else index.set(key, [row]);
+  }
+  return index;
+}

@@ -1,0 +1,158 @@
+// Views and `from` rules at run time. A view's rows are recomputed each round; a rule's rows
+// are grouped by the key of the record they write, so aggregates add up a group, and a
+// run scoped to an event writes the groups its records take part in, computed whole.
+import type { Assignment, RulePlan, ViewPlan } from "../plan/types.js";
+import { compileClauses } from "./clauses.js";
+import type { RunContext, ViewRows } from "./context.js";
+import { compileExpr, SkipRow, type Compiled, type Frame } from "./expressions.js";
+import type { RunScope } from "./links.js";
+import type { Outcomes } from "./outcomes.js";
+import { field, isEmpty, setKey, type Rec } from "../json/values.js";
+import type { Writer } from "./writer.js";
+
+/** The collection whose records a row's root is, when it is one: where skips are reported. */
+export interface Origin {
+  readonly system: string;
+  readonly collection: string;
+  readonly key: string;
+}
+
+export class ViewRun {
+  private readonly clauses;
+  private readonly select: Compiled;
+  private version = 0;
+
+  constructor(
+    readonly plan: ViewPlan,
+    private readonly ctx: RunContext,
+    private readonly outcomes: Outcomes,
+    private readonly origin: Origin | undefined,
+    private readonly scope: RunScope,
+  ) {
+    this.clauses = compileClauses(plan.clauses, ctx);
+    this.select = compileExpr(plan.select, this.clauses.slots, ctx);
+  }
+
+  compute(): void {
+    const rows: unknown[] = [];
+    this.clauses.run(
+      (frame) => rows.push(this.select(frame)),
+      (root, reason) => reportSkip(this.outcomes, this.origin, this.scope, root, reason),
+    );
+    let byKey: Map<string, unknown> | undefined;
+    if (this.plan.keyAlias && this.origin) {
+      byKey = new Map();
+      for (const row of rows) byKey.set(String(field(row, this.origin.key)), row);
+    }
+    this.ctx.views.set(this.plan.name, { rows, ...(byKey ? { byKey } : {}), version: ++this.version } satisfies ViewRows);
+  }
+}
+
+export function reportSkip(outcomes: Outcomes, origin: Origin | undefined, scope: RunScope, root: unknown, reason: string): void {
+  if (!origin) return;
+  const key = field(root, origin.key);
+  if (isEmpty(key)) return;
+  if (!scope.includes(origin.system, origin.collection, String(key))) return;
+  outcomes.add(origin.system, origin.collection, String(key), "skip", reason);
+}
+
+interface CompiledAssignment {
+  readonly plan: Assignment;
+  readonly value: Compiled;
+  readonly addOnlyWhen?: Compiled;
+}
+
+export class RuleRun {
+  private readonly clauses;
+  private readonly key: Compiled;
+  private readonly assignments: CompiledAssignment[];
+  readonly label: string;
+  /** Records this rule wrote that existed before the run: what its safety limits measure. */
+  readonly managed = new Set<string>();
+
+  constructor(
+    readonly plan: RulePlan,
+    private readonly ctx: RunContext,
+    private readonly writer: Writer,
+    private readonly outcomes: Outcomes,
+    private readonly origin: Origin | undefined,
+    private readonly scope: RunScope,
+  ) {
+    this.clauses = compileClauses(plan.clauses, ctx);
+    this.key = compileExpr(plan.action.key, this.clauses.slots, ctx);
+    this.assignments =
+      plan.action.kind === "write"
+        ? plan.action.assignments.map((a) => ({
+            plan: a,
+            value: compileExpr(a.value, this.clauses.slots, ctx),
+            ...(a.addOnlyWhen ? { addOnlyWhen: compileExpr(a.addOnlyWhen, this.clauses.slots, ctx) } : {}),
+          }))
+        : [];
+    this.label = `the rule at line ${plan.span[0]}`;
+  }
+
+  private inScope(root: unknown): boolean {
+    if (!this.origin) return true;
+    const key = field(root, this.origin.key);
+    return isEmpty(key) || this.scope.includes(this.origin.system, this.origin.collection, String(key));
+  }
+
+  run(): void {
+    const action = this.plan.action;
+    if (!this.scope.canWrite(action.system)) return;
+    const groups = new Map<string, { frames: Frame[]; roots: unknown[]; inScope: boolean }>();
+    this.clauses.run(
+      (frame, root) => {
+        const key = this.key(frame);
+        if (isEmpty(key)) return;
+        const k = String(key);
+        let group = groups.get(k);
+        if (!group) groups.set(k, (group = { frames: [], roots: [], inScope: false }));
+        group.frames.push(frame);
+        group.roots.push(root);
+        if (!group.inScope && this.inScope(root)) group.inScope = true;
+      },
+      (root, reason) => reportSkip(this.outcomes, this.origin, this.scope, root, reason),
+    );
+    const collection = this.ctx.workspace.collection(action.system, action.collection);
+    for (const [key, group] of groups) {
+      if (!group.inScope) continue;
+      if (action.kind === "delete") {
+        this.writer.delete(action.system, action.collection, key, this.label);
+        continue;
+      }
+      try {
+        this.write(key, group.frames, collection.get(key), collection.original?.has(key) ?? false);
+      } catch (error) {
+        if (!(error instanceof SkipRow)) throw error;
+        for (const root of group.roots) reportSkip(this.outcomes, this.origin, this.scope, root, error.reason);
+      }
+    }
+  }
+
+  private write(key: string, frames: Frame[], existing: Rec | null, existedBefore: boolean): void {
+    const action = this.plan.action;
+    if (action.kind !== "write") return;
+    const first = frames[0]!;
+    if (!existing) {
+      const values = this.assignments.map((a) => [a.plan.field, a.value(first, frames)] as const);
+      const created = this.writer.create(action.system, action.collection, key, values, this.label);
+      if (typeof created === "string") throw new SkipRow(created);
+      return;
+    }
+    if (action.mode === "create") return;
+    if (existedBefore) this.managed.add(key);
+    for (const a of this.assignments) {
+      if (a.plan.initially) continue;
+      let value = a.value(first, frames);
+      if (a.addOnlyWhen && a.addOnlyWhen(first, frames) === true && Array.isArray(value)) {
+        // Add only: what is there stays, and what is new joins it.
+        const current = field(existing, a.plan.field[0]!);
+        const have = Array.isArray(current) ? current : [];
+        const seen = new Set(have.map(setKey));
+        value = [...have, ...value.filter((v) => !seen.has(setKey(v)))];
+      }
+      this.writer.set(action.system, action.collection, key, a.plan.field, value, this.label);
+    }
+  }
+}

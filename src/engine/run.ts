@@ -1,0 +1,291 @@
+// One run of a plan: snapshots, state, time, params and maybe an event in; one JSON Patch
+// per system, an outcome for every record touched or skipped, and the next state out.
+//
+// A run is computed whole: views, then links (pairs, fields, creates), then rules, in
+// rounds, each round seeing what the ones before wrote, until a round changes nothing.
+import type { DirectionPlan, Expr, LinkPlan, Plan, RulePlan, Source, ViewPlan } from "../plan/types.js";
+import { walk } from "../plan/walk.js";
+import type { SystemCatalog } from "../language/systems/load.js";
+import { StateDraft } from "../state/draft.js";
+import { emptyState, type SyncState } from "../state/state.js";
+import { compileClauses } from "./clauses.js";
+import { RunContext } from "./context.js";
+import { LinkRun, type RunScope } from "./links.js";
+import { Outcomes, type Outcome } from "./outcomes.js";
+import { collectionPatch, type Operation } from "./patch.js";
+import { RuleRun, ViewRun, type Origin } from "./rules.js";
+import type { Snapshot } from "../input/snapshots.js";
+import { CollectionState, Workspace } from "./workspace.js";
+import { Writer } from "./writer.js";
+import { field, isEmpty } from "../json/values.js";
+import { eventScope, type RunEvent } from "./events.js";
+
+/** Rounds after which a run that still changes something is declared never to settle. */
+export const MAX_ROUNDS = 25;
+
+export interface RunInput {
+  readonly plan: Plan;
+  readonly systems: SystemCatalog;
+  /** One snapshot per system of the plan. */
+  readonly snapshots: ReadonlyMap<string, Snapshot>;
+  readonly state?: SyncState;
+  /** The run's time, ISO-8601. */
+  readonly now: string;
+  /** Params with their values, defaults filled in (see params.ts). */
+  readonly params: ReadonlyMap<string, unknown>;
+  readonly event?: RunEvent;
+  /** A scheduled trigger's directions: the run writes only into their targets. Left out: every direction. */
+  readonly directions?: readonly DirectionPlan[];
+}
+
+export interface RunFailure {
+  readonly message: string;
+  /** The plan step it comes from: [line, column, endLine, endColumn] in the spec. */
+  readonly span?: readonly [number, number, number, number];
+}
+
+export interface RunResult {
+  readonly patches: Record<string, Operation[]>;
+  readonly outcomes: Outcome[];
+  /** The state to keep when the run's patches are applied. */
+  readonly state: SyncState;
+  /** Set when a safety rule stopped the run or it would never settle: nothing is to be written. */
+  readonly failure?: RunFailure;
+}
+
+export function runPlan(input: RunInput): RunResult {
+  const { plan, systems } = input;
+  const outcomes = new Outcomes();
+  const before = input.state ?? emptyState();
+  const synced = new StateDraft(before.synced);
+
+  const workspace = new Workspace();
+  for (const [system, collections] of Object.entries(plan.collections)) {
+    const snapshot = input.snapshots.get(system);
+    for (const [name, { key }] of Object.entries(collections)) workspace.add(new CollectionState(system, name, key, snapshot?.get(name)));
+  }
+  const ctx = new RunContext(workspace, input.params, input.now, before.lastRun);
+  const writer = new Writer(workspace, systems, outcomes);
+
+  // What the run may write and touch: everything, or what an event's triggers allow.
+  let scope: RunScope = { canWrite: () => true, includes: () => true };
+  if (input.directions) {
+    const into = new Set(input.directions.map((d) => d.to));
+    scope = { canWrite: (system) => into.has(system), includes: () => true };
+  }
+  if (input.event) {
+    const scoped = eventScope(plan, systems, input.event, workspace, outcomes);
+    if (!scoped) return { patches: emptyPatches(plan), outcomes: outcomes.list(), state: before };
+    scope = scoped.scope;
+    // The records the event's record refers to are synced as fully as if it had named them.
+    discover(plan, ctx, scoped.roots);
+  }
+
+  const unknown = unknownReads(plan, workspace);
+  const disabled = (what: string, span: readonly number[], reads: Set<string>): boolean => {
+    const missing = [...reads].filter((c) => unknown.has(c));
+    if (missing.length === 0) return false;
+    for (const c of missing) {
+      const [system, collection] = c.split(".") as [string, string];
+      outcomes.add(system, collection, null, "skip", `${c} is not in the snapshot, so ${what} at line ${span[0]} did not run: a collection left out is unknown, not empty`);
+    }
+    return true;
+  };
+
+  const views: ViewRun[] = [];
+  for (const view of plan.views) {
+    // A view that cannot be computed leaves nothing to read: the parts that read it do not run either.
+    if (disabled("the view", view.span, readsOf(plan, { view }))) ctx.views.set(view.name, { rows: [], version: 0 });
+    else views.push(new ViewRun(view, ctx, outcomes, originOf(plan, view.clauses[0]!), scope));
+  }
+  const links: (LinkRun | undefined)[] = plan.links.map((link) =>
+    disabled("the link", link.span, readsOf(plan, { link })) ? undefined : new LinkRun(link, ctx, writer, outcomes, synced, scope),
+  );
+  for (const link of links) ctx.links.push(link ?? { leftKey: "", rightKey: "", leftToRight: () => null, rightToLeft: () => null });
+  const rules: RuleRun[] = plan.rules.flatMap((rule) =>
+    disabled("the rule", rule.span, readsOf(plan, { rule })) ? [] : [new RuleRun(rule, ctx, writer, outcomes, originOf(plan, rule.clauses[0]!), scope)],
+  );
+
+  // After the first round, a view or rule runs again only when something it reads changed.
+  const viewReads = views.map((v) => readsOf(plan, { view: v.plan }));
+  const ruleReads = rules.map((r) => readsOf(plan, { rule: r.plan }));
+  const stale = (round: number, reads: Set<string>): boolean => round === 0 || [...reads].some((c) => writer.previous.has(c));
+  let settled = false;
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    writer.startRound();
+    views.forEach((view, i) => stale(round, viewReads[i]!) && view.compute());
+    for (const link of links) link?.pair(round, writer.previous);
+    for (const link of links) link?.flow(round, writer.previous);
+    rules.forEach((rule, i) => stale(round, ruleReads[i]!) && rule.run());
+    if (!writer.changedThisRound) {
+      settled = true;
+      break;
+    }
+  }
+  if (!settled) {
+    return {
+      patches: emptyPatches(plan),
+      outcomes: outcomes.list(),
+      state: before,
+      failure: { message: `the spec never settles: after ${MAX_ROUNDS} rounds, ${[...writer.causesThisRound].join(" and ")} still change what the other wrote` },
+    };
+  }
+  writer.report();
+
+  const failure = checkLimits(plan, workspace, rules);
+  if (failure) return { patches: emptyPatches(plan), outcomes: outcomes.list(), state: before, failure };
+
+  const patches = emptyPatches(plan);
+  for (const state of workspace.all()) collectionPatch(state, systems, patches[state.system]!);
+  // The state to keep is built only when asked for: `plan` never keeps it, and over 200,000
+  // linked pairs building it is a tenth of a second.
+  let state: SyncState | undefined;
+  return {
+    patches,
+    outcomes: outcomes.list(),
+    get state(): SyncState {
+      return (state ??= { lastRun: input.now, synced: synced.result() });
+    },
+  };
+}
+
+function emptyPatches(plan: Plan): Record<string, Operation[]> {
+  return { [plan.systems.left]: [], [plan.systems.right]: [] };
+}
+
+/** Runs the clauses of the rules rooted at the event's records, noting every record they look up by key. */
+function discover(plan: Plan, ctx: RunContext, roots: Set<string>): void {
+  ctx.discovered = new Set();
+  const noop = new Outcomes();
+  const all: RunScope = { canWrite: () => false, includes: () => true };
+  for (const view of plan.views) new ViewRun(view, ctx, noop, originOf(plan, view.clauses[0]!), all).compute();
+  for (const rule of plan.rules) {
+    const origin = originOf(plan, rule.clauses[0]!);
+    if (!origin) continue;
+    const isRoot = (root: unknown): boolean => roots.has(`${origin.system}\u0000${origin.collection}\u0000${String(field(root, origin.key))}`);
+    // A lookup that fails here (an ambiguous one) fails in the run too, and is reported there.
+    compileClauses(rule.clauses, ctx).run(() => undefined, () => undefined, isRoot);
+  }
+  for (const found of ctx.discovered) roots.add(found);
+  ctx.discovered = undefined;
+  ctx.views.clear();
+}
+
+/** The collections a view, link or rule reads or writes, through the views it reads. */
+function readsOf(plan: Plan, what: { view: ViewPlan } | { link: LinkPlan } | { rule: RulePlan }): Set<string> {
+  const found = new Set<string>();
+  const seenViews = new Set<string>();
+  const source = (s: Source): void => {
+    if ("view" in s) {
+      if (seenViews.has(s.view)) return;
+      seenViews.add(s.view);
+      const view = plan.views.find((v) => v.name === s.view);
+      if (view) exprs(view.clauses.flatMap(clauseExprs).concat([view.select]));
+    } else found.add(`${s.system}.${s.collection}`);
+  };
+  const exprs = (list: readonly Expr[]): void => {
+    for (const expr of list) {
+      walk(expr, (e) => {
+        if (e.op === "rows" || e.op === "byKey" || e.op === "find") source(e.source);
+        else if (e.op === "linked") {
+          const link = plan.links[e.link];
+          if (link) {
+            source(link.left.source);
+            source(link.right.source);
+          }
+        }
+      });
+    }
+  };
+  if ("view" in what) source({ view: what.view.name });
+  else if ("link" in what) {
+    const link = what.link;
+    source(link.left.source);
+    source(link.right.source);
+    found.add(`${link.left.system}.${link.left.collection}`);
+    found.add(`${link.right.system}.${link.right.collection}`);
+    exprs(link.matches.flatMap((m) => [...m.keys.flatMap((k) => [k.left, k.right]), ...(m.leftCondition ? [m.leftCondition] : []), ...(m.rightCondition ? [m.rightCondition] : [])]));
+    exprs(link.skips.flatMap((s) => [s.reason, s.condition]));
+    exprs(link.creates.flatMap((c) => [c.key, ...(c.condition ? [c.condition] : []), ...c.assignments.map((a) => a.value)]));
+    exprs(link.mappings.flatMap((m) => [...(m.condition ? [m.condition] : []), ...(m.kind === "oneWay" ? [m.value] : [])]));
+  } else {
+    const rule = what.rule;
+    exprs(rule.clauses.flatMap(clauseExprs));
+    found.add(`${rule.action.system}.${rule.action.collection}`);
+    exprs([rule.action.key, ...(rule.action.kind === "write" ? rule.action.assignments.flatMap((a) => [a.value, ...(a.addOnlyWhen ? [a.addOnlyWhen] : [])]) : [])]);
+  }
+  return found;
+}
+
+function clauseExprs(c: Plan["rules"][number]["clauses"][number]): Expr[] {
+  switch (c.kind) {
+    case "from":
+      return [c.source];
+    case "let":
+      return [c.value];
+    case "where":
+      return [c.condition];
+    case "skip":
+      return [c.reason, c.condition];
+  }
+}
+
+function unknownReads(plan: Plan, workspace: Workspace): Set<string> {
+  const unknown = new Set<string>();
+  for (const [system, collections] of Object.entries(plan.collections)) {
+    for (const name of Object.keys(collections)) if (!workspace.collection(system, name).known) unknown.add(`${system}.${name}`);
+  }
+  return unknown;
+}
+
+/** The collection of the records a first `from` iterates, directly or through keyed views. */
+export function originOf(plan: Plan, first: Plan["rules"][number]["clauses"][number]): Origin | undefined {
+  if (first.kind !== "from" || first.source.op !== "rows") return undefined;
+  let source: Source = first.source.source;
+  for (let hops = 0; hops < plan.views.length + 1; hops++) {
+    if (!("view" in source)) {
+      const key = plan.collections[source.system]?.[source.collection]?.key;
+      return key === undefined ? undefined : { system: source.system, collection: source.collection, key };
+    }
+    const view = plan.views.find((v) => v.name === (source as { view: string }).view);
+    const inner = view?.clauses[0];
+    if (!view?.keyAlias || !inner || inner.kind !== "from" || inner.source.op !== "rows") return undefined;
+    source = inner.source.source;
+  }
+  return undefined;
+}
+
+/** Safety rules: a run that would remove (or delete) more than its share fails whole. */
+function checkLimits(plan: Plan, workspace: Workspace, rules: readonly RuleRun[]): RunFailure | undefined {
+  for (const limit of plan.limits) {
+    const state = workspace.collection(limit.system, limit.collection);
+    if (!state.original) continue;
+    let removed = 0;
+    let total = 0;
+    if (limit.measure === "removals") {
+      const managed = new Set<string>();
+      for (const rule of rules) {
+        if (rule.plan.action.system === limit.system && rule.plan.action.collection === limit.collection) for (const key of rule.managed) managed.add(key);
+      }
+      for (const key of managed) {
+        const before = field(state.original.get(key), limit.field!);
+        const after = field(state.get(key), limit.field!);
+        const had = Array.isArray(before) ? before : [];
+        const has = new Set((Array.isArray(after) ? after : []).map((v) => JSON.stringify(v)));
+        total += had.length;
+        removed += had.filter((v) => !has.has(JSON.stringify(v))).length;
+      }
+    } else {
+      total = state.original.size;
+      for (const key of state.changedKeys()) if (state.original.has(key) && isEmpty(state.get(key))) removed++;
+    }
+    if (total > 0 && (removed / total) * 100 > limit.percent) {
+      const what = limit.measure === "removals" ? `${removed} of the ${total} ${limit.field} entries of the ${limit.collection} it manages` : `${removed} of the ${total} ${limit.collection}`;
+      return {
+        message: `the run would remove ${what} (${((removed / total) * 100).toFixed(1)}%), more than the ${limit.percent}% the limit at line ${limit.span[0]} allows; nothing was changed`,
+        span: limit.span,
+      };
+    }
+  }
+  return undefined;
+}

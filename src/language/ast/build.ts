@@ -1,0 +1,543 @@
+// Stage 3: concrete syntax tree -> typed AST. Walks Chevrotain's CST, gives every node its
+// span, and checks the words the grammar leaves open (units, `any event`, `limit removals`).
+import type { CstElement, CstNode, IToken, TokenType } from "chevrotain";
+import { diagnostic, type Diagnostic, type Result } from "../../diagnostics/diagnostic.js";
+import { stringValue } from "../lexer/lex.js";
+import type { Tokens } from "../lexer/lex.js";
+import * as T from "../lexer/tokens.js";
+import type { Span } from "../../source/source-file.js";
+import type * as A from "./nodes.js";
+
+type Children = Record<string, CstElement[] | undefined>;
+
+function isToken(element: CstElement): element is IToken {
+  return (element as IToken).image !== undefined;
+}
+
+const COMPARISON = 4;
+const NOT = 3;
+// Keyed by token type, not text: a token's text is a fresh string, slow to look up by.
+const BINARY_PRECEDENCE = new Map<TokenType, number>([
+  [T.Or, 1],
+  [T.And, 2],
+  [T.EqualEqual, COMPARISON],
+  [T.NotEqual, COMPARISON],
+  [T.Less, COMPARISON],
+  [T.LessEqual, COMPARISON],
+  [T.Greater, COMPARISON],
+  [T.GreaterEqual, COMPARISON],
+  [T.In, COMPARISON],
+  [T.Plus, 5],
+  [T.Minus, 5],
+  [T.Star, 6],
+  [T.Slash, 6],
+]);
+
+// The helpers below read CST children by key without building intermediate arrays: on a
+// large spec the AST builder's allocations showed up as garbage-collection time.
+function node(parent: CstNode, key: string, index = 0): CstNode {
+  const element = parent.children[key]?.[index];
+  if (!element || isToken(element)) throw new Error(`syntax tree: no node ${key}[${index}] in ${parent.name}`);
+  return element;
+}
+function nodes(parent: CstNode, key: string): CstNode[] {
+  return (parent.children[key] as CstNode[] | undefined) ?? [];
+}
+function maybeNode(parent: CstNode, key: string, index = 0): CstNode | undefined {
+  const element = parent.children[key]?.[index];
+  return element && !isToken(element) ? element : undefined;
+}
+function token(parent: CstNode, key: string, index = 0): IToken {
+  const element = parent.children[key]?.[index];
+  if (!element || !isToken(element)) throw new Error(`syntax tree: no token ${key}[${index}] in ${parent.name}`);
+  return element;
+}
+function maybeToken(parent: CstNode, key: string, index = 0): IToken | undefined {
+  const element = parent.children[key]?.[index];
+  return element && isToken(element) ? element : undefined;
+}
+const NO_TOKENS: IToken[] = [];
+function tokens(parent: CstNode, key: string): IToken[] {
+  return (parent.children[key] as IToken[] | undefined) ?? NO_TOKENS;
+}
+function tokenSpan(t: IToken): Span {
+  return { start: t.startOffset, end: t.endOffset! + 1 };
+}
+function nodeSpan(n: CstNode): Span {
+  return { start: n.location!.startOffset, end: n.location!.endOffset! + 1 };
+}
+function name(t: IToken): A.Name {
+  return { name: t.image, span: tokenSpan(t) };
+}
+/** The one child of a node that is an OR of sub-rules. */
+function onlyChild(parent: CstNode): CstNode {
+  const children = parent.children as Children;
+  for (const key in children) {
+    const first = children[key]?.[0];
+    if (first && !isToken(first)) return first;
+  }
+  throw new Error(`syntax tree: ${parent.name} has no child rule`);
+}
+
+const TIME_UNITS = new Set(["minute", "minutes", "hour", "hours"]);
+const LIMIT_MEASURES = new Set(["removals", "deletes"]);
+
+export function buildAst(cst: CstNode, lexed: Tokens, textLength: number): Result<A.Spec> {
+  const diagnostics: Diagnostic[] = [];
+
+  function direction(arrowNode: CstNode): A.Direction {
+    const t = onlyToken(arrowNode);
+    return t.image as A.Direction;
+  }
+  function onlyToken(n: CstNode): IToken {
+    for (const list of Object.values(n.children as Children)) {
+      const first = list?.[0];
+      if (first && isToken(first)) return first;
+    }
+    throw new Error(`syntax tree: ${n.name} has no token`);
+  }
+
+  function statement(n: CstNode): A.Statement {
+    const inner = onlyChild(n);
+    switch (inner.name) {
+      case "syncStatement":
+        return {
+          kind: "sync",
+          left: name(token(inner, "left")),
+          direction: direction(node(inner, "arrow")),
+          right: name(token(inner, "right")),
+          span: nodeSpan(inner),
+        };
+      case "paramStatement": {
+        const defaultNode = maybeNode(inner, "expression");
+        return {
+          kind: "param",
+          name: name(token(inner, "Identifier")),
+          type: typeRef(node(inner, "typeRef")),
+          ...(defaultNode ? { default: expression(defaultNode) } : {}),
+          span: nodeSpan(inner),
+        };
+      }
+      case "viewStatement":
+        return {
+          kind: "view",
+          name: name(token(inner, "Identifier")),
+          clauses: [fromClause(node(inner, "fromClause")), ...nodes(inner, "clause").map(clause)],
+          select: expression(node(inner, "expression")),
+          span: nodeSpan(inner),
+        };
+      case "linkStatement":
+        return link(inner);
+      case "ruleStatement":
+        return {
+          kind: "rule",
+          clauses: [fromClause(node(inner, "fromClause")), ...nodes(inner, "clause").map(clause)],
+          action: action(node(inner, "action")),
+          span: nodeSpan(inner),
+        };
+      case "limitStatement": {
+        const measure = name(token(inner, "kind"));
+        if (!LIMIT_MEASURES.has(measure.name)) {
+          diagnostics.push(diagnostic("SYN006", measure.span, `a limit is on \`removals\` or \`deletes\`, not \`${measure.name}\``));
+        }
+        const percentToken = token(inner, "NumberLiteral");
+        const percent = number(percentToken);
+        if (percent > 100) diagnostics.push(diagnostic("SYN006", tokenSpan(percentToken), `a limit is a share from 0% to 100%, not ${percent}%`));
+        return {
+          kind: "limit",
+          measure,
+          target: expression(node(inner, "target")),
+          percent: { value: percent, span: tokenSpan(percentToken) },
+          span: nodeSpan(inner),
+        };
+      }
+      case "eventTrigger":
+        return eventTrigger(inner);
+      case "scheduleTrigger":
+        return scheduleTrigger(inner);
+      default:
+        throw new Error(`syntax tree: unknown statement ${inner.name}`);
+    }
+  }
+
+  function typeRef(n: CstNode): A.TypeRef {
+    const strings = tokens(n, "StringLiteral");
+    if (strings.length > 0) {
+      return { kind: "enumType", values: strings.map((t) => ({ value: stringValue(t.image), span: tokenSpan(t) })), span: nodeSpan(n) };
+    }
+    return { kind: "namedType", name: name(token(n, "Identifier")), list: maybeToken(n, "LBracket") !== undefined, span: nodeSpan(n) };
+  }
+
+  function link(n: CstNode): A.LinkStatement {
+    const side = (s: CstNode): A.LinkSide => ({ alias: name(token(s, "Identifier")), source: expression(node(s, "expression")) });
+    const arrowNode = node(n, "arrow");
+    return {
+      kind: "link",
+      left: side(node(n, "left")),
+      direction: direction(arrowNode),
+      directionSpan: nodeSpan(arrowNode),
+      right: side(node(n, "right")),
+      items: nodes(n, "linkItem").map(linkItem),
+      span: nodeSpan(n),
+    };
+  }
+
+  function linkItem(n: CstNode): A.LinkItem {
+    const inner = onlyChild(n);
+    switch (inner.name) {
+      case "matchItem":
+        return { kind: "match", fallback: false, condition: expression(node(inner, "expression")), span: nodeSpan(inner) };
+      case "elseMatchItem":
+        return { kind: "match", fallback: true, condition: expression(node(inner, "expression")), span: nodeSpan(inner) };
+      case "writeBackItem":
+        return { kind: "writeBack", value: expression(node(inner, "value")), target: expression(node(inner, "target")), span: nodeSpan(inner) };
+      case "skipClause":
+        return skipClause(inner);
+      case "createItem": {
+        const condition = maybeNode(inner, "condition");
+        return {
+          kind: "create",
+          alias: name(token(inner, "Identifier")),
+          key: expression(node(inner, "key")),
+          ...(condition ? { condition: expression(condition) } : {}),
+          assignments: assignments(node(inner, "assignmentBlock")),
+          span: nodeSpan(inner),
+        };
+      }
+      case "whenBlock":
+        return {
+          kind: "when",
+          condition: expression(node(inner, "expression")),
+          mappings: nodes(inner, "mapping").map(mapping),
+          span: nodeSpan(inner),
+        };
+      case "conflictsItem":
+        return { kind: "conflicts", policy: conflictPolicy(inner), span: nodeSpan(inner) };
+      case "mapping":
+        return mapping(inner);
+      default:
+        throw new Error(`syntax tree: unknown link item ${inner.name}`);
+    }
+  }
+
+  function conflictPolicy(n: CstNode): A.ConflictPolicy {
+    const prefer = maybeToken(n, "prefer");
+    if (prefer) return { kind: "prefer", system: name(prefer), span: nodeSpan(n) };
+    const tie = maybeToken(n, "tie");
+    return {
+      kind: "newest",
+      timestamps: nodes(n, "expression").map(expression),
+      ...(tie ? { tie: name(tie) } : {}),
+      span: nodeSpan(n),
+    };
+  }
+
+  function mapping(n: CstNode): A.Mapping {
+    const renamesNode = maybeNode(n, "renames");
+    const condition = maybeNode(n, "condition");
+    const arrowNode = node(n, "arrow");
+    return {
+      kind: "mapping",
+      left: expression(node(n, "left")),
+      ...(renamesNode
+        ? {
+            renames: nodes(renamesNode, "rename").map((r) => {
+              const from = name(token(r, "from"));
+              const to = maybeToken(r, "to");
+              return { from, to: to ? name(to) : from };
+            }),
+          }
+        : {}),
+      direction: direction(arrowNode),
+      directionSpan: nodeSpan(arrowNode),
+      right: expression(node(n, "right")),
+      ...(maybeToken(n, "compare") ? { compare: name(token(n, "compare")) } : {}),
+      ...(condition ? { condition: expression(condition) } : {}),
+      span: nodeSpan(n),
+    };
+  }
+
+  function clause(n: CstNode): A.Clause {
+    const inner = onlyChild(n);
+    switch (inner.name) {
+      case "fromClause":
+        return fromClause(inner);
+      case "letClause":
+        return { kind: "let", name: name(token(inner, "Identifier")), value: expression(node(inner, "expression")), span: nodeSpan(inner) };
+      case "whereClause":
+        return { kind: "where", condition: expression(node(inner, "expression")), span: nodeSpan(inner) };
+      case "skipClause":
+        return skipClause(inner);
+      default:
+        throw new Error(`syntax tree: unknown clause ${inner.name}`);
+    }
+  }
+
+  function fromClause(n: CstNode): A.FromClause {
+    return { kind: "from", alias: name(token(n, "Identifier")), source: expression(node(n, "expression")), span: nodeSpan(n) };
+  }
+
+  function skipClause(n: CstNode): A.SkipClause {
+    return { kind: "skip", reason: expression(node(n, "reason")), condition: expression(node(n, "condition")), span: nodeSpan(n) };
+  }
+
+  function action(n: CstNode): A.Action {
+    const inner = onlyChild(n);
+    if (inner.name === "writeAction") {
+      return {
+        kind: "write",
+        mode: maybeToken(inner, "Create") ? "create" : "upsert",
+        target: expression(node(inner, "target")),
+        key: expression(node(inner, "key")),
+        assignments: assignments(node(inner, "assignmentBlock")),
+        span: nodeSpan(inner),
+      };
+    }
+    const key = maybeNode(inner, "key");
+    return { kind: "delete", target: expression(node(inner, "target")), ...(key ? { key: expression(key) } : {}), span: nodeSpan(inner) };
+  }
+
+  function assignments(block: CstNode): A.Assignment[] {
+    return nodes(block, "assignment").map((n) => {
+      const condition = maybeNode(n, "condition");
+      const initially = maybeToken(n, "Initially") !== undefined;
+      const field = name(token(n, "Identifier"));
+      const value = expression(node(n, "value"));
+      // Two literals rather than one with a spread, which V8 builds slowly: this runs per written field.
+      return condition
+        ? { kind: "assignment", initially, field, value, addOnlyWhen: expression(condition), span: nodeSpan(n) }
+        : { kind: "assignment", initially, field, value, span: nodeSpan(n) };
+    });
+  }
+
+  function directionRef(n: CstNode | undefined): { direction?: A.DirectionRef } {
+    if (!n) return {};
+    return {
+      direction: { left: name(token(n, "left")), direction: direction(node(n, "arrow")), right: name(token(n, "right")), span: nodeSpan(n) },
+    };
+  }
+
+  function eventTrigger(n: CstNode): A.EventTrigger {
+    const anyWord = maybeToken(n, "anyWord");
+    if (anyWord && anyWord.image !== "event") {
+      diagnostics.push(diagnostic("SYN001", tokenSpan(anyWord), `expected \`event\` after \`any\`, found the name \`${anyWord.image}\``));
+    }
+    const events = anyWord
+      ? undefined
+      : nodes(n, "eventName").map((e) => ({ name: tokens(e, "Word").map((t) => t.image).join("."), span: nodeSpan(e) }));
+    return {
+      kind: "eventTrigger",
+      system: name(token(n, "system")),
+      ...(events ? { events } : {}),
+      actors: tokens(n, "actor").map(name),
+      ...directionRef(maybeNode(n, "directionSuffix")),
+      span: nodeSpan(n),
+    };
+  }
+
+  function scheduleTrigger(n: CstNode): A.ScheduleTrigger {
+    let schedule: A.ScheduleRef;
+    const unitToken = maybeToken(n, "unit");
+    const cron = maybeToken(n, "cron");
+    if (unitToken) {
+      const countToken = maybeToken(n, "NumberLiteral");
+      const unit = name(unitToken);
+      const start = token(n, "Every").startOffset;
+      schedule = {
+        kind: "every",
+        ...(countToken ? { count: { value: number(countToken), span: tokenSpan(countToken) } } : {}),
+        unit,
+        span: { start, end: unit.span.end },
+      };
+      if (countToken && !TIME_UNITS.has(unit.name)) {
+        diagnostics.push(diagnostic("SYN005", unit.span, `expected \`minutes\` or \`hours\` after the number, found the name \`${unit.name}\``));
+      } else if (countToken) {
+        const count = number(countToken);
+        if (!Number.isInteger(count) || count < 1) diagnostics.push(diagnostic("SYN005", tokenSpan(countToken), "a schedule repeats every whole number of minutes or hours, 1 or more"));
+      }
+    } else if (cron) {
+      schedule = { kind: "cron", expression: { value: stringValue(cron.image), span: tokenSpan(cron) }, span: { start: token(n, "Cron").startOffset, end: tokenSpan(cron).end } };
+    } else {
+      const at = maybeToken(n, "Time");
+      const nightly = token(n, "Nightly");
+      schedule = {
+        kind: "nightly",
+        ...(at ? { at: { value: at.image, span: tokenSpan(at) } } : {}),
+        span: { start: nightly.startOffset, end: at ? tokenSpan(at).end : tokenSpan(nightly).end },
+      };
+    }
+    const zone = maybeToken(n, "zone");
+    return {
+      kind: "scheduleTrigger",
+      schedule,
+      ...(zone ? { zone: { value: stringValue(zone.image), span: tokenSpan(zone) } } : {}),
+      ...directionRef(maybeNode(n, "directionSuffix")),
+      span: nodeSpan(n),
+    };
+  }
+
+  function number(t: IToken): number {
+    const value = Number(t.image);
+    if (!Number.isFinite(value)) {
+      diagnostics.push(diagnostic("SYN008", tokenSpan(t), `the number ${t.image.slice(0, 20)}... is too large`));
+      return 0;
+    }
+    return value;
+  }
+
+  // ---- expressions ----
+
+  function expression(n: CstNode): A.Expr {
+    if (n.name === "ifExpression") {
+      return {
+        kind: "if",
+        condition: expression(node(n, "condition")),
+        then: expression(node(n, "then")),
+        otherwise: expression(node(n, "else")),
+        span: nodeSpan(n),
+      };
+    }
+    const inner = maybeNode(n, "ifExpression");
+    if (inner) return expression(inner);
+    return operation(n);
+  }
+
+  /**
+   * Applies precedence to a flat `operand (operator operand)*` by precedence climbing:
+   * or < and < not < comparisons and `in` < + - < * / < unary minus. `not` reaches over a
+   * comparison (`not a == b` is `not (a == b)`); comparisons do not chain.
+   */
+  function operation(n: CstNode): A.Expr {
+    const operands = nodes(n, "operands");
+    const operators = tokens(n, "operators");
+    // Most expressions are one operand without prefixes (`donor.email`): no climbing needed.
+    if (operators.length === 0 && tokens(operands[0]!, "prefixes").length === 0) return postfix(operands[0]!);
+    let operandAt = 0; // the next operand to read
+    let prefixAt = 0; // the next prefix of that operand
+
+    const climb = (min: number): A.Expr => {
+      let left = unary();
+      // operators[i] stands between operands[i] and operands[i + 1].
+      while (operandAt - 1 < operators.length) {
+        const op = operators[operandAt - 1]!;
+        const precedence = BINARY_PRECEDENCE.get(op.tokenType)!;
+        if (precedence < min) break;
+        const right = climb(precedence + 1);
+        left = { kind: "binary", operator: op.image as A.BinaryOperator, left, right, span: { start: left.span.start, end: right.span.end } };
+        const following = operators[operandAt - 1];
+        if (precedence === COMPARISON && following && BINARY_PRECEDENCE.get(following.tokenType) === COMPARISON) {
+          diagnostics.push(diagnostic("SYN001", tokenSpan(following), `comparisons do not chain: write \`a ${op.image} b and b ${following.image} c\`, or add parentheses`));
+        }
+      }
+      return left;
+    };
+
+    const unary = (): A.Expr => {
+      const current = operands[operandAt]!;
+      const prefix = tokens(current, "prefixes")[prefixAt];
+      if (!prefix) {
+        operandAt++;
+        prefixAt = 0;
+        return postfix(current);
+      }
+      prefixAt++;
+      // `not` takes everything after it that binds tighter than `not`; `-` only its operand.
+      const inner = prefix.image === "not" ? climb(NOT + 1) : unary();
+      return { kind: "unary", operator: prefix.image === "not" ? "not" : "-", operand: inner, span: { start: prefix.startOffset, end: inner.span.end } };
+    };
+
+    return climb(0);
+  }
+
+  /** An operand's value, then its `.field` and `[index]` steps in the order written. */
+  function postfix(n: CstNode): A.Expr {
+    let result = atom(n);
+    const fields = tokens(n, "field");
+    const indexes = nodes(n, "index");
+    if (fields.length === 0 && indexes.length === 0) return result;
+    // Dots and brackets interleave: merge the two lists by where each stands in the text.
+    const closers = tokens(n, "RBracket");
+    let f = 0;
+    let x = 0;
+    while (f < fields.length || x < indexes.length) {
+      const field = fields[f];
+      const index = indexes[x];
+      if (field && (!index || field.startOffset < index.location!.startOffset)) {
+        result = { kind: "member", object: result, field: name(field), span: { start: result.span.start, end: field.endOffset! + 1 } };
+        f++;
+      } else {
+        result = { kind: "index", object: result, index: expression(index!), span: { start: result.span.start, end: closers[x]!.endOffset! + 1 } };
+        x++;
+      }
+    }
+    return result;
+  }
+
+  /** The value an operand starts with, without its prefixes. */
+  function atom(n: CstNode): A.Expr {
+    // Children keep the order they were parsed in, so the first after any prefixes names the
+    // value's kind: one step, where asking for each kind in turn cost a lookup apiece.
+    const children = n.children as Children;
+    for (const key in children) {
+      switch (key) {
+        case "prefixes":
+          continue;
+        case "Identifier": {
+          const identifier = token(n, key);
+          const close = maybeToken(n, "RParen");
+          if (!close) return { kind: "name", name: identifier.image, span: tokenSpan(identifier) };
+          return {
+            kind: "call",
+            callee: name(identifier),
+            args: nodes(n, "arguments").map(expression),
+            span: { start: identifier.startOffset, end: close.endOffset! + 1 },
+          };
+        }
+        case "StringLiteral": {
+          const t = token(n, key);
+          return { kind: "string", value: stringValue(t.image), span: tokenSpan(t) };
+        }
+        case "NumberLiteral": {
+          const t = token(n, key);
+          return { kind: "number", value: number(t), span: tokenSpan(t) };
+        }
+        case "True":
+        case "False": {
+          const t = token(n, key);
+          return { kind: "bool", value: t.image === "true", span: tokenSpan(t) };
+        }
+        case "Null":
+          return { kind: "null", span: tokenSpan(token(n, key)) };
+        case "parenthesized":
+          return expression(node(node(n, key), "expression"));
+        case "listLiteral": {
+          const list = node(n, key);
+          return { kind: "list", items: nodes(list, "items").map(expression), span: nodeSpan(list) };
+        }
+        case "objectLiteral":
+          return objectLiteral(node(n, key));
+      }
+    }
+    throw new Error("syntax tree: an operand without a value");
+  }
+
+  function objectLiteral(object: CstNode): A.Expr {
+    return {
+      kind: "object",
+      entries: nodes(object, "objectEntry").map((entry) => {
+        const nameToken = token(entry, "name");
+        const quoted = nameToken.image.startsWith('"');
+        return {
+          name: { name: quoted ? stringValue(nameToken.image) : nameToken.image, span: tokenSpan(nameToken) },
+          quoted,
+          value: expression(node(entry, "expression")),
+        };
+      }),
+      span: nodeSpan(object),
+    };
+  }
+
+  const statements = nodes(cst, "statement").map(statement);
+  const comments = lexed.comments.map((t) => ({ text: t.image, span: tokenSpan(t) }));
+  return { value: { kind: "spec", statements, comments, span: { start: 0, end: textLength } }, diagnostics };
+}

@@ -1,0 +1,148 @@
+// The `sync` line and the params: which two systems a spec joins, which way it may write,
+// and the typed values it takes at run time.
+import type * as A from "../ast/nodes.js";
+import { didYouMean } from "../../diagnostics/did-you-mean.js";
+import type * as P from "../../plan/types.js";
+import { parseSchedule } from "../schedule/schedule.js";
+import { NAMED_TYPES, SCHEDULE, assignable, describe, list, type Type } from "../types/type.js";
+import type { CheckContext, Scope } from "./context.js";
+import { checkExpr } from "./expressions.js";
+
+export function checkSync(statements: readonly A.Statement[], ctx: CheckContext, scope: Scope): A.SyncStatement | undefined {
+  const syncs = statements.filter((s): s is A.SyncStatement => s.kind === "sync");
+  const sync = syncs[0];
+  if (!sync) {
+    ctx.error("SEM001", { start: 0, end: 0 }, "the spec has no `sync` line; start it with `sync SYSTEM <-> SYSTEM`");
+    return undefined;
+  }
+  for (const extra of syncs.slice(1)) {
+    ctx.error("SEM009", extra.span, "a spec has one `sync` line", { notes: [{ message: "the first is here", span: sync.span }] });
+  }
+  let ok = true;
+  for (const side of [sync.left, sync.right]) {
+    const system = ctx.systems.get(side.name);
+    if (!system) {
+      ctx.error("NAM001", side.span, `unknown system \`${side.name}\``, {
+        suggestion: didYouMean(side.name, ctx.systems.keys()),
+        notes: [{ message: `the systems under integrations/ are ${[...ctx.systems.keys()].join(", ")}` }],
+      });
+      ok = false;
+      continue;
+    }
+    scope.define(side.name, { kind: "system", system, span: side.span });
+  }
+  if (sync.left.name === sync.right.name) {
+    ctx.error("SEM001", sync.right.span, "a spec joins two different systems");
+    ok = false;
+  }
+  if (!ok) return undefined;
+  ctx.syncSystems = [sync.left.name, sync.right.name];
+  ctx.writable = new Set(
+    sync.direction === "<->" ? [sync.left.name, sync.right.name] : sync.direction === "->" ? [sync.right.name] : [sync.left.name],
+  );
+  return sync;
+}
+
+/** The value of a literal default, or undefined when the default is not a literal. */
+function literalValue(expr: A.Expr): P.JsonValue | undefined {
+  switch (expr.kind) {
+    case "number":
+    case "string":
+    case "bool":
+      return expr.value;
+    case "null":
+      return null;
+    case "unary":
+      if (expr.operator === "-" && expr.operand.kind === "number") return -expr.operand.value;
+      return undefined;
+    case "list": {
+      const items = expr.items.map(literalValue);
+      return items.every((i) => i !== undefined) ? (items as P.JsonValue[]) : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The names other languages give the param types, for "did you mean". */
+const TYPE_ALIASES: Record<string, string> = {
+  string: "str",
+  text: "str",
+  integer: "int",
+  number: "num",
+  float: "num",
+  decimal: "num",
+  boolean: "bool",
+  timestamp: "datetime",
+  time: "datetime",
+};
+
+export function checkParams(statements: readonly A.Statement[], ctx: CheckContext, scope: Scope): P.ParamPlan[] {
+  const params: P.ParamPlan[] = [];
+  for (const statement of statements) {
+    if (statement.kind !== "param") continue;
+    const { name, type: ref } = statement;
+    let type: Type;
+    let typeName: P.TypeName;
+    let values: string[] | undefined;
+    if (ref.kind === "enumType") {
+      values = ref.values.map((v) => v.value);
+      const seen = new Set<string>();
+      for (const v of ref.values) {
+        if (seen.has(v.value)) ctx.error("NAM008", v.span, `${JSON.stringify(v.value)} is listed twice`);
+        seen.add(v.value);
+      }
+      type = { kind: "enum", values };
+      typeName = "str";
+    } else {
+      const named = NAMED_TYPES.get(ref.name.name);
+      if (!named || (ref.list && named === SCHEDULE)) {
+        const near = TYPE_ALIASES[ref.name.name] ?? didYouMean(ref.name.name, NAMED_TYPES.keys());
+        ctx.error("NAM004", ref.span, `unknown type \`${ref.name.name}${ref.list ? "[]" : ""}\``, {
+          suggestion: near === undefined ? undefined : `${near}${ref.list ? "[]" : ""}`,
+          notes: [{ message: "param types are str, int, num, bool, date, datetime, schedule, a list such as str[], or allowed strings \"a\" | \"b\"" }],
+        });
+        continue;
+      }
+      type = ref.list ? list(named) : named;
+      typeName = `${ref.name.name}${ref.list ? "[]" : ""}` as P.TypeName;
+    }
+    let defaultValue: P.JsonValue | undefined;
+    if (statement.default) {
+      const checked = checkExpr(statement.default, { ctx, scope });
+      defaultValue = literalValue(statement.default);
+      if (defaultValue === undefined) {
+        ctx.error("TYP001", statement.default.span, "a param's default is a literal value: a string, number, true, false, null or a list of them");
+      } else if (type.kind === "schedule") {
+        if (typeof defaultValue !== "string") ctx.error("TYP001", statement.default.span, "a schedule param's default is a string such as \"every 10 minutes\"");
+        else {
+          const parsed = parseSchedule(defaultValue);
+          if ("error" in parsed) ctx.error("SYN005", statement.default.span, parsed.error);
+        }
+      } else if (type.kind === "enum" && typeof defaultValue === "string" && !type.values.includes(defaultValue)) {
+        const suggestion = didYouMean(defaultValue, type.values);
+        ctx.error("TYP004", statement.default.span, `the default ${JSON.stringify(defaultValue)} is not one of ${describe(type)}`, {
+          ...(suggestion !== undefined ? { suggestion: JSON.stringify(suggestion) } : {}),
+        });
+      } else if (!assignable(checked.type, type)) {
+        ctx.error("TYP001", statement.default.span, `the default must be ${describe(type)}, but this is ${describe(checked.type)}`);
+      }
+    }
+    const earlier = scope.define(name.name, { kind: "param", type, span: name.span });
+    if (earlier) {
+      ctx.error("NAM008", name.span, `\`${name.name}\` is already defined`, {
+        ...("span" in earlier && earlier.span ? { notes: [{ message: "first defined here", span: earlier.span }] } : {}),
+      });
+      continue;
+    }
+    params.push({
+      name: name.name,
+      type: typeName,
+      ...(values ? { values } : {}),
+      ...(defaultValue !== undefined ? { default: defaultValue } : {}),
+      required: statement.default === undefined,
+      span: ctx.planSpan(statement.span),
+    });
+  }
+  return params;
+}

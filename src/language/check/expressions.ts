@@ -1,0 +1,530 @@
+// Checks expressions and compiles them to the plan's expression steps in one walk: each
+// name is resolved, each operator typed, and lookups become index steps the runtime can
+// answer in constant time.
+import type * as A from "../ast/nodes.js";
+import { didYouMean } from "../../diagnostics/did-you-mean.js";
+import { FUNCTIONS_BY_NAME } from "../functions/catalog.js";
+import type * as P from "../../plan/types.js";
+import { walk } from "../../plan/walk.js";
+import type { CollectionDefinition, SystemDefinition } from "../systems/load.js";
+import {
+  ANY,
+  BOOL,
+  NUM,
+  INT,
+  NULL,
+  STR,
+  assignable,
+  comparable,
+  dateLiteralProblem,
+  describe,
+  describeKind,
+  isNumeric,
+  isStringLike,
+  list,
+  ordered,
+  unify,
+  type ObjectType,
+  type Type,
+} from "../types/type.js";
+import { Scope, type CheckContext } from "./context.js";
+
+export interface Env {
+  readonly ctx: CheckContext;
+  readonly scope: Scope;
+  /** Inside a write block of a `from` rule: aggregates add up the rows of one record. */
+  readonly group?: boolean;
+}
+
+export interface Typed {
+  readonly type: Type;
+  readonly ir: P.Expr;
+}
+
+/** What a name or path can stand for before it is used as a value. */
+export type Checked =
+  | ({ readonly kind: "value" } & Typed)
+  | { readonly kind: "system"; readonly system: SystemDefinition }
+  | { readonly kind: "collection"; readonly system: string; readonly collection: CollectionDefinition; readonly source: P.Source; readonly rowType: ObjectType }
+  | { readonly kind: "view"; readonly name: string; readonly source: P.Source; readonly rowType: Type; readonly keyAlias?: string; readonly origin?: CollectionDefinition };
+
+const FAILED: Typed = { type: ANY, ir: { op: "literal", value: null } };
+
+/** Checks an expression used as a value: a collection or view stands for all its rows. */
+export function checkExpr(expr: A.Expr, env: Env): Typed {
+  const checked = checkValue(expr, env);
+  switch (checked.kind) {
+    case "value":
+      return checked;
+    case "collection":
+    case "view":
+      return { type: list(checked.rowType), ir: { op: "rows", source: checked.source } };
+    case "system":
+      env.ctx.error("TYP001", expr.span, `\`${checked.system.name}\` is a system; name one of its collections, such as \`${checked.system.name}.${[...checked.system.collections.keys()][0]}\``);
+      return FAILED;
+  }
+}
+
+/** Checks an expression that must have a type fitting `expected`. */
+export function checkTyped(expr: A.Expr, env: Env, expected: Type, what: string): Typed {
+  const result = checkExpr(expr, env);
+  if (!assignable(result.type, expected)) {
+    env.ctx.error("TYP001", expr.span, `${what} must be ${describe(expected)}, but this is ${describe(result.type)}`);
+  }
+  checkEnumLiteral(expr, expected, env);
+  return result;
+}
+
+export function checkCondition(expr: A.Expr, env: Env, what = "a condition"): Typed {
+  return checkTyped(expr, env, BOOL, what);
+}
+
+export function checkValue(expr: A.Expr, env: Env): Checked {
+  const { ctx } = env;
+  switch (expr.kind) {
+    case "number":
+      return value(Number.isInteger(expr.value) ? INT : NUM, { op: "literal", value: expr.value });
+    case "string":
+      return value({ kind: "enum", values: [expr.value] }, { op: "literal", value: expr.value });
+    case "bool":
+      return value(BOOL, { op: "literal", value: expr.value });
+    case "null":
+      return value(NULL, { op: "literal", value: null });
+    case "name":
+      return checkName(expr, env);
+    case "member":
+      return checkMember(expr, env);
+    case "index":
+      return checkIndex(expr, env);
+    case "call":
+      return typedValue(checkCall(expr, env));
+    case "unary": {
+      if (expr.operator === "not") {
+        const operand = checkCondition(expr.operand, env, "the operand of `not`");
+        return value(BOOL, { op: "not", arg: operand.ir });
+      }
+      const operand = checkExpr(expr.operand, env);
+      if (!isNumeric(operand.type)) ctx.error("TYP001", expr.operand.span, `\`-\` needs a number, but this is ${describe(operand.type)}`);
+      return value(operand.type.kind === "int" ? INT : NUM, { op: "negate", arg: operand.ir });
+    }
+    case "binary":
+      return typedValue(checkBinary(expr, env));
+    case "if": {
+      const condition = checkCondition(expr.condition, env, "the condition of `if`");
+      const then = checkExpr(expr.then, env);
+      const otherwise = checkExpr(expr.otherwise, env);
+      const type = unify(then.type, otherwise.type);
+      if (!type) {
+        ctx.error("TYP001", expr.span, `the branches of this \`if\` have different types: ${describe(then.type)} after \`then\`, ${describe(otherwise.type)} after \`else\``);
+      }
+      return value(type ?? ANY, { op: "if", condition: condition.ir, then: then.ir, else: otherwise.ir });
+    }
+    case "list": {
+      const items = expr.items.map((item) => checkExpr(item, env));
+      let type: Type = NULL;
+      for (let i = 0; i < items.length; i++) {
+        const next = unify(type, items[i]!.type);
+        if (!next) {
+          ctx.error("TYP001", expr.items[i]!.span, `the items of a list must have one type; this one is ${describeKind(items[i]!.type)}, the ones before it are ${describeKind(type)}`);
+          type = ANY;
+        } else type = next;
+      }
+      return value(list(type), { op: "list", items: items.map((i) => i.ir) });
+    }
+    case "object": {
+      const fields = new Map<string, Type>();
+      const entries: (readonly [string, P.Expr])[] = [];
+      for (const entry of expr.entries) {
+        if (fields.has(entry.name.name)) {
+          ctx.error("NAM008", entry.name.span, `\`${entry.name.name}\` is given twice in this object`);
+          continue;
+        }
+        const checked = checkExpr(entry.value, env);
+        fields.set(entry.name.name, checked.type);
+        entries.push([entry.name.name, checked.ir]);
+      }
+      return value({ kind: "object", fields }, { op: "object", entries });
+    }
+  }
+}
+
+function value(type: Type, ir: P.Expr): Checked {
+  return { kind: "value", type, ir };
+}
+
+function typedValue(typed: Typed): Checked {
+  return { kind: "value", type: typed.type, ir: typed.ir };
+}
+
+function checkName(expr: Extract<A.Expr, { kind: "name" }>, env: Env): Checked {
+  const binding = env.scope.lookup(expr.name);
+  if (!binding) {
+    const fn = FUNCTIONS_BY_NAME.get(expr.name);
+    if (env.ctx.systems.has(expr.name)) {
+      env.ctx.error("NAM009", expr.span, `\`${expr.name}\` is not part of this sync; the \`sync\` line joins ${env.ctx.syncSystems.join(" and ")}`);
+    } else if (fn) {
+      env.ctx.error("NAM004", expr.span, `\`${expr.name}\` is a function; call it with parentheses, as \`${expr.name}(...)\``, {
+        notes: [{ message: fn.signature }],
+      });
+    } else {
+      const inScope = env.scope.allNames();
+      env.ctx.error("NAM004", expr.span, `unknown name \`${expr.name}\``, { suggestion: didYouMean(expr.name, inScope) });
+    }
+    return { kind: "value", ...FAILED };
+  }
+  switch (binding.kind) {
+    case "system":
+      return { kind: "system", system: binding.system };
+    case "param":
+      return value(binding.type, { op: "param", name: expr.name });
+    case "view":
+      return {
+        kind: "view",
+        name: expr.name,
+        source: { view: expr.name },
+        rowType: binding.rowType,
+        ...(binding.keyAlias ? { keyAlias: binding.keyAlias } : {}),
+        ...(binding.origin ? { origin: binding.origin } : {}),
+      };
+    case "var":
+      return value(binding.type, { op: "var", name: expr.name });
+    case "builtin":
+      return value(binding.type, binding.name === "now" ? { op: "now" } : { op: "lastRun" });
+    case "candidateField":
+      return value(binding.type, { op: "get", of: { op: "var", name: "$" }, field: expr.name });
+    case "unavailable":
+      env.ctx.error("SEM010", expr.span, binding.reason);
+      return { kind: "value", ...FAILED };
+  }
+}
+
+function checkMember(expr: Extract<A.Expr, { kind: "member" }>, env: Env): Checked {
+  const { ctx } = env;
+  const object = checkValue(expr.object, env);
+  const field = expr.field.name;
+  switch (object.kind) {
+    case "system": {
+      const collection = object.system.collections.get(field);
+      if (!collection) {
+        ctx.error("NAM002", expr.field.span, `${object.system.name} has no collection \`${field}\``, {
+          suggestion: didYouMean(field, object.system.collections.keys()),
+          notes: [{ message: `its collections are ${[...object.system.collections.keys()].join(", ")}` }],
+        });
+        return { kind: "value", ...FAILED };
+      }
+      ctx.useCollection(object.system.name, collection);
+      return { kind: "collection", system: object.system.name, collection, source: { system: object.system.name, collection: field }, rowType: collection.type };
+    }
+    case "collection":
+    case "view": {
+      const rows: Typed = { type: list(object.rowType), ir: { op: "rows", source: object.source } };
+      return project(rows, expr, env);
+    }
+    case "value":
+      return project(object, expr, env);
+  }
+}
+
+/** A field of a record, or of every item of a list (a list of lists is flattened). */
+function project(object: Typed, expr: Extract<A.Expr, { kind: "member" }>, env: Env): Checked {
+  const field = expr.field.name;
+  const type = object.type;
+  if (type.kind === "any" || type.kind === "null") return value(ANY, { op: "get", of: object.ir, field });
+  const target = type.kind === "list" ? type.item : type;
+  if (target.kind === "any") return value(ANY, { op: "get", of: object.ir, field });
+  if (target.kind !== "object") {
+    env.ctx.error("TYP003", expr.field.span, `\`.${field}\` needs a record or object, but the value before it is ${describe(type)}`);
+    return { kind: "value", ...FAILED };
+  }
+  const fieldType = target.fields.get(field);
+  if (!fieldType) {
+    env.ctx.error("NAM003", expr.field.span, `${ownerName(target)} has no field \`${field}\``, { suggestion: didYouMean(field, target.fields.keys()) });
+    return { kind: "value", ...FAILED };
+  }
+  const result = type.kind === "list" ? list(fieldType.kind === "list" ? fieldType.item : fieldType) : fieldType;
+  return value(result, { op: "get", of: object.ir, field });
+}
+
+export function ownerName(type: ObjectType): string {
+  if (!type.record) return "the object";
+  const name = `${type.record.system}.${type.record.collection}`;
+  return `${/^[aeiou]/i.test(name) ? "an" : "a"} ${name} record`;
+}
+
+function checkIndex(expr: Extract<A.Expr, { kind: "index" }>, env: Env): Checked {
+  const { ctx } = env;
+  const object = checkValue(expr.object, env);
+  if (object.kind !== "collection" && object.kind !== "view") {
+    if (object.kind === "value" && object.type.kind !== "any") {
+      ctx.error("TYP007", expr.index.span, `brackets look up rows of a collection or a view, but the value before them is ${describe(object.type)}`);
+    }
+    return { kind: "value", ...FAILED };
+  }
+  const rowType = object.rowType;
+  if (isFilter(expr.index)) {
+    const candidate = new Scope();
+    if (rowType.kind === "object") {
+      const owner = object.kind === "collection" ? `${object.system}.${object.collection.name}` : object.name;
+      for (const [name, type] of rowType.fields) candidate.define(name, { kind: "candidateField", type, owner });
+    }
+    const fields: P.Expr[] = [];
+    const values: P.Expr[] = [];
+    for (const term of conjuncts(expr.index)) {
+      if (term.kind !== "binary" || term.operator !== "==") continue;
+      const left = checkExpr(term.left, { ctx, scope: candidate });
+      const right = checkExpr(term.right, env);
+      if (!comparable(left.type, right.type)) {
+        ctx.error("TYP001", term.span, `cannot compare ${describe(left.type)} with ${describe(right.type)}`);
+      }
+      checkEnumLiteral(term.right, left.type, env);
+      fields.push(left.ir);
+      values.push(right.ir);
+    }
+    return value(list(rowType), { op: "find", source: object.source, fields, values });
+  }
+  if (looksLikeCondition(expr.index)) {
+    ctx.error("TYP007", expr.index.span, "a lookup compares fields with `==`, joined by `and`; for any other condition, use a `view` with `where`, or `where` after the lookup");
+    return { kind: "value", ...FAILED };
+  }
+  if (object.kind === "view" && !object.keyAlias) {
+    ctx.error("TYP007", expr.index.span, `the rows of view \`${object.name}\` have no key; look them up by field, as in \`${object.name}[field == value]\``);
+    return { kind: "value", ...FAILED };
+  }
+  const key = checkExpr(expr.index, env);
+  if (!isStringLike(key.type)) {
+    ctx.error("TYP007", expr.index.span, `a key is a string, but this is ${describe(key.type)}; to look up by a field, write \`field == value\``);
+  }
+  return value(rowType, { op: "byKey", source: object.source, key: key.ir });
+}
+
+/** `coll[a == x]` and `coll[a == x and b == y]` filter; anything else in brackets is a key. */
+function isFilter(index: A.Expr): boolean {
+  return conjuncts(index).every((t) => t.kind === "binary" && t.operator === "==");
+}
+
+/** A comparison or logic inside brackets that is not `==`: the author meant a filter the lookup cannot do. */
+function looksLikeCondition(index: A.Expr): boolean {
+  if (index.kind === "unary" && index.operator === "not") return true;
+  return index.kind === "binary" && ["and", "or", "!=", "<", "<=", ">", ">=", "in"].includes(index.operator);
+}
+
+export function conjuncts(expr: A.Expr): A.Expr[] {
+  if (expr.kind === "binary" && expr.operator === "and") return [...conjuncts(expr.left), ...conjuncts(expr.right)];
+  return [expr];
+}
+
+function checkCall(expr: Extract<A.Expr, { kind: "call" }>, env: Env): Typed {
+  const { ctx } = env;
+  const name = expr.callee.name;
+  const fn = FUNCTIONS_BY_NAME.get(name);
+  if (!fn) {
+    ctx.error("NAM005", expr.callee.span, `unknown function \`${name}\``, { suggestion: didYouMean(name, FUNCTIONS_BY_NAME.keys()) });
+    expr.args.forEach((a) => checkExpr(a, env));
+    return FAILED;
+  }
+  const [min, max] = fn.arity;
+  if (expr.args.length < min || expr.args.length > max) {
+    const count = min === max ? `${min}` : max - min === 1 ? `${min} or ${max}` : `${min} to ${max}`;
+    ctx.error("TYP002", expr.span, `${name} takes ${count} argument${max === 1 ? "" : "s"}, not ${expr.args.length}: ${fn.signature}`);
+    return FAILED;
+  }
+  if (name === "linked") return checkLinked(expr, env);
+  if (name === "map") {
+    const table = expr.args[1]!;
+    if (table.kind !== "object") {
+      ctx.error("TYP001", table.span, 'the second argument of map is a table written in place, like {"M": "Male", "F": "Female"}');
+      return FAILED;
+    }
+  }
+  const args = expr.args.map((a) => checkExpr(a, env));
+  if (fn.aggregate && (args.length === 0 || args[0]!.type.kind !== "list")) {
+    if (!env.group) {
+      ctx.error("TYP005", expr.span, `\`${name}(${args.length === 0 ? "" : "x"})\` adds up the rows of one target record, so it belongs in an \`upsert\` or \`create\` block of a \`from\` rule; to add up a list here, pass a list`);
+      return FAILED;
+    }
+    const type = fn.type(args.map((a) => (a.type.kind === "list" ? a.type : list(a.type))));
+    if (typeof type === "string") {
+      ctx.error("TYP001", expr.args[0]?.span ?? expr.span, `\`${name}\` ${type}`);
+      return FAILED;
+    }
+    const arg = args[0];
+    const compare = arg ? compareAs(arg.type) : undefined;
+    return {
+      type,
+      ir: { op: "aggregate", fn: name as "count" | "sum" | "min" | "max" | "set", ...(arg ? { arg: arg.ir } : {}), ...(compare ? { compare } : {}) },
+    };
+  }
+  const type = fn.type(args.map((a) => a.type));
+  if (typeof type === "string") {
+    ctx.error("TYP001", expr.args[0]?.span ?? expr.span, `\`${name}\` ${type}`);
+    return FAILED;
+  }
+  const compare = (name === "min" || name === "max") && args[0] ? compareAs(args[0].type) : undefined;
+  return { type, ir: { op: "call", fn: name, args: args.map((a) => a.ir), ...(compare ? { compare } : {}) } };
+}
+
+function checkLinked(expr: Extract<A.Expr, { kind: "call" }>, env: Env): Typed {
+  const { ctx } = env;
+  const arg = checkExpr(expr.args[0]!, env);
+  if (arg.type.kind === "any") return FAILED;
+  const origin = arg.type.kind === "object" ? arg.type.record : undefined;
+  if (!origin) {
+    ctx.error("NAM011", expr.args[0]!.span, `linked() needs a record of a collection, but this is ${describe(arg.type)}`);
+    return FAILED;
+  }
+  const found: { link: (typeof ctx.links)[number]; from: "left" | "right" }[] = [];
+  for (const link of ctx.links) {
+    if (link.left.system === origin.system && link.left.collection.name === origin.collection) found.push({ link, from: "left" });
+    if (link.right.system === origin.system && link.right.collection.name === origin.collection) found.push({ link, from: "right" });
+  }
+  if (found.length !== 1) {
+    const what = `${origin.system}.${origin.collection}`;
+    ctx.error(
+      "NAM011",
+      expr.args[0]!.span,
+      found.length === 0 ? `no link joins ${what}; declare the \`link\` before this line` : `${found.length} links join ${what}, so linked() cannot tell which is meant`,
+      { notes: found.map((f) => ({ message: "a link is declared here", span: f.link.span })) },
+    );
+    return FAILED;
+  }
+  const { link, from } = found[0]!;
+  const other = from === "left" ? link.right : link.left;
+  return { type: other.type, ir: { op: "linked", link: ctx.links.indexOf(link), from, record: arg.ir } };
+}
+
+export function compareAs(type: Type): P.CompareAs | undefined {
+  switch (type.kind) {
+    case "int":
+    case "num":
+      return "number";
+    case "str":
+    case "enum":
+      return "string";
+    case "date":
+      return "date";
+    case "datetime":
+      return "datetime";
+    case "bool":
+      return "bool";
+    case "list":
+      return compareAs(type.item);
+    default:
+      return undefined;
+  }
+}
+
+function checkBinary(expr: Extract<A.Expr, { kind: "binary" }>, env: Env): Typed {
+  const { ctx } = env;
+  const op = expr.operator;
+  if (op === "and" || op === "or") {
+    const left = checkCondition(expr.left, env, `the left of \`${op}\``);
+    const right = checkCondition(expr.right, env, `the right of \`${op}\``);
+    const args: P.Expr[] = [];
+    for (const a of [left.ir, right.ir]) {
+      // `a and b and c` is one step with three arguments.
+      if (a.op === op) args.push(...a.args);
+      else args.push(a);
+    }
+    return { type: BOOL, ir: { op, args } };
+  }
+  const left = checkExpr(expr.left, env);
+  const right = checkExpr(expr.right, env);
+  if (op === "in") {
+    if (right.type.kind !== "list" && right.type.kind !== "any") {
+      ctx.error("TYP006", expr.right.span, `the right of \`in\` must be a list, but this is ${describe(right.type)}`);
+      return { type: BOOL, ir: { op: "literal", value: false } };
+    }
+    const item = right.type.kind === "list" ? right.type.item : ANY;
+    if (!comparable(left.type, item)) ctx.error("TYP001", expr.span, `cannot look for ${describe(left.type)} in a list of ${describe(item)}`);
+    checkEnumLiteralsIn(expr.right, left.type, env);
+    return { type: BOOL, ir: { op: "in", item: left.ir, list: right.ir, as: compareAs(left.type) ?? compareAs(item) ?? "value" } };
+  }
+  if (op === "==" || op === "!=" || op === "<" || op === "<=" || op === ">" || op === ">=") {
+    const dateProblem = dateLiteralProblem(right.type, left.type) ?? dateLiteralProblem(left.type, right.type);
+    if (dateProblem) {
+      ctx.error("TYP001", (dateLiteralProblem(right.type, left.type) ? expr.right : expr.left).span, dateProblem);
+    } else if (!comparable(left.type, right.type)) {
+      ctx.error("TYP001", expr.span, `cannot compare ${describe(left.type)} with ${describe(right.type)}`);
+    } else if (op !== "==" && op !== "!=" && (!ordered(left.type) || !ordered(right.type))) {
+      ctx.error("TYP001", expr.span, `\`${op}\` needs values with an order (numbers, texts, dates), not ${describe(left.type)}`);
+    }
+    checkEnumLiteral(expr.right, left.type, env);
+    checkEnumLiteral(expr.left, right.type, env);
+    const as = compareAs(telling(left.type) || !telling(right.type) ? (left.type.kind === "null" || left.type.kind === "any" ? right.type : left.type) : right.type) ?? "value";
+    return { type: BOOL, ir: { op: "compare", operator: op, as, left: left.ir, right: right.ir } };
+  }
+  if (op === "+" && (isText(left.type) || isText(right.type))) {
+    const parts: P.Expr[] = [];
+    for (const p of [left.ir, right.ir]) {
+      if (p.op === "concat") parts.push(...p.parts);
+      else parts.push(p);
+    }
+    checkJoinable(expr.left, left.type, ctx);
+    checkJoinable(expr.right, right.type, ctx);
+    return { type: STR, ir: { op: "concat", parts } };
+  }
+  checkNumeric(expr.left, left.type, op, ctx);
+  checkNumeric(expr.right, right.type, op, ctx);
+  const type = left.type.kind === "int" && right.type.kind === "int" && op !== "/" ? INT : NUM;
+  return { type, ir: { op: "arithmetic", operator: op, left: left.ir, right: right.ir } };
+}
+
+function isText(type: Type): boolean {
+  return type.kind === "str" || type.kind === "enum";
+}
+
+/** Compare as the more telling side: a date beats the string literal it is compared with. */
+function telling(t: Type): boolean {
+  return t.kind !== "null" && t.kind !== "any" && !(t.kind === "enum" && t.values.length === 1);
+}
+
+function checkJoinable(side: A.Expr, t: Type, ctx: Env["ctx"]): void {
+  if (t.kind === "list" || t.kind === "object" || t.kind === "bool") ctx.error("TYP001", side.span, `\`+\` joins texts; this is ${describe(t)}`);
+}
+
+function checkNumeric(side: A.Expr, t: Type, op: string, ctx: Env["ctx"]): void {
+  if (!isNumeric(t)) ctx.error("TYP001", side.span, `\`${op}\` needs numbers${op === "+" ? " or texts" : ""}, but this is ${describe(t)}`);
+}
+
+/** A string literal compared with an enum must be one of its values: `status == "Succeded"` is a typo. */
+function checkEnumLiteral(literal: A.Expr, against: Type, env: Env): void {
+  if (literal.kind !== "string" || against.kind !== "enum") return;
+  if (!against.values.includes(literal.value)) {
+    const suggestion = didYouMean(literal.value, against.values);
+    env.ctx.error("TYP004", literal.span, `${JSON.stringify(literal.value)} is not one of the allowed values ${describe(against)}`, {
+      ...(suggestion !== undefined ? { suggestion: JSON.stringify(suggestion) } : {}),
+    });
+  }
+}
+
+function checkEnumLiteralsIn(listExpr: A.Expr, item: Type, env: Env): void {
+  if (listExpr.kind !== "list") return;
+  for (const element of listExpr.items) checkEnumLiteral(element, item, env);
+}
+
+/** A path from an alias through fields: `contact.address.city` -> alias contact, ["address", "city"]. */
+export interface FieldPath {
+  readonly alias: string;
+  readonly path: string[];
+  readonly type: Type;
+  readonly span: A.Expr["span"];
+}
+
+export function fieldPath(expr: A.Expr): { alias: string; path: string[] } | undefined {
+  const path: string[] = [];
+  let current = expr;
+  while (current.kind === "member") {
+    path.unshift(current.field.name);
+    current = current.object;
+  }
+  if (current.kind !== "name" || path.length === 0) return undefined;
+  return { alias: current.name, path };
+}
+
+/** The aliases an expression's plan step reads, so a check can tell which side it is about. */
+export function varsOf(ir: P.Expr, into = new Set<string>()): Set<string> {
+  walk(ir, (e) => {
+    if (e.op === "var") into.add(e.name);
+  });
+  return into;
+}

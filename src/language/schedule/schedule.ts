@@ -1,0 +1,93 @@
+// Schedules as data, from the spec's words (`every 10 minutes`, `nightly at 02:00 in ...`,
+// `cron "..."`) or from a param's text ("every 10 minutes", "nightly"). Cron expressions
+// and time zones are checked by croner and Intl, the same parts that will run them.
+import { Cron } from "croner";
+import { didYouMean } from "../../diagnostics/did-you-mean.js";
+import type { Schedule } from "../../plan/types.js";
+export type { Schedule };
+
+
+/** `nightly` without a time runs at 02:00, in UTC unless a zone is given. */
+export const DEFAULT_NIGHTLY_TIME = "02:00";
+export const DEFAULT_ZONE = "UTC";
+
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A zone only a slip away (two edits): a city three letters off is another city. */
+export function nearZone(zone: string): string | undefined {
+  return didYouMean(zone, timeZones(), 2);
+}
+
+export function timeZones(): string[] {
+  const intl = Intl as { supportedValuesOf?: (key: string) => string[] };
+  return intl.supportedValuesOf ? intl.supportedValuesOf("timeZone") : [];
+}
+
+/** Why a time of day is invalid, or undefined when it is a valid HH:MM. */
+export function timeProblem(time: string): string | undefined {
+  const m = /^(\d{1,2}):(\d{2})$/.exec(time);
+  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) return `${time} is not a time of day from 00:00 to 23:59`;
+  return undefined;
+}
+
+/** Why a cron expression is invalid, or undefined when croner accepts it. */
+export function cronProblem(expression: string): string | undefined {
+  const fields = expression.trim().split(/\s+/).filter((f) => f !== "");
+  if (fields.length !== 5) {
+    return `a cron expression has five fields, minute hour day-of-month month day-of-week (such as "30 2 * * *"); this one has ${fields.length}`;
+  }
+  try {
+    new Cron(expression, { paused: true });
+    return undefined;
+  } catch (error) {
+    // croner's words ("CronPattern: Invalid value for hour: 25") in the author's.
+    const raw = (error as Error).message.replace(/^CronPattern:\s*/, "");
+    const range = /Invalid value for ([a-z-]+): (.*)$/i.exec(raw);
+    const reason = range ? `${range[2]} is not a valid ${range[1]}` : raw.charAt(0).toLowerCase() + raw.slice(1);
+    return `the cron expression ${JSON.stringify(expression)} is invalid: ${reason}`;
+  }
+}
+
+/** Reads a schedule written as text, as a param's value is: "every 10 minutes", "every hour", "nightly", "nightly at 02:30 in America/New_York", "cron 0 2 * * * in UTC". */
+export function parseSchedule(text: string): { schedule: Schedule } | { error: string } {
+  const words = text.trim().split(/\s+/);
+  const [first, ...rest] = words;
+  const zoneAt = rest.indexOf("in");
+  const zone = zoneAt >= 0 ? rest.slice(zoneAt + 1).join(" ") : DEFAULT_ZONE;
+  const body = zoneAt >= 0 ? rest.slice(0, zoneAt) : rest;
+  if (zoneAt >= 0 && !isTimeZone(zone)) {
+    const near = nearZone(zone);
+    return { error: `${JSON.stringify(zone)} is not a time zone${near ? `; did you mean ${JSON.stringify(near)}?` : `; zones are IANA names such as "America/New_York"`}` };
+  }
+  if (first === "every") {
+    const unitOnly = body.length === 1 ? body[0] : undefined;
+    if (unitOnly === "minute" || unitOnly === "hour") return { schedule: { kind: "every", minutes: unitOnly === "hour" ? 60 : 1 } };
+    if (body.length === 2 && /^\d+$/.test(body[0]!) && Number(body[0]) >= 1) {
+      const count = Number(body[0]);
+      if (body[1] === "minutes" || body[1] === "minute") return { schedule: { kind: "every", minutes: count } };
+      if (body[1] === "hours" || body[1] === "hour") return { schedule: { kind: "every", minutes: count * 60 } };
+    }
+  } else if (first === "nightly") {
+    if (body.length === 0) return { schedule: { kind: "daily", at: DEFAULT_NIGHTLY_TIME, zone } };
+    if (body.length === 2 && body[0] === "at") {
+      const problem = timeProblem(body[1]!);
+      if (problem) return { error: problem };
+      return { schedule: { kind: "daily", at: body[1]!.padStart(5, "0"), zone } };
+    }
+  } else if (first === "cron") {
+    const expression = body.join(" ");
+    const problem = cronProblem(expression);
+    if (problem) return { error: problem };
+    return { schedule: { kind: "cron", expression, zone } };
+  }
+  return {
+    error: `${JSON.stringify(text)} is not a schedule; write "every N minutes", "every N hours", "every hour", "nightly", "nightly at HH:MM in Zone/Name" or "cron m h dom mon dow"`,
+  };
+}

@@ -1,0 +1,137 @@
+// Loads the system definitions under integrations/: one folder per system, each with a
+// system.yaml. A problem in a definition is reported at its line in that YAML file.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { Ajv } from "ajv";
+import { parseDocument } from "yaml";
+import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
+import { pointerPath } from "../../json/pointer.js";
+import { SourceFile } from "../../source/source-file.js";
+import { yamlSpan } from "../../source/yaml-span.js";
+import type { ObjectType } from "../types/type.js";
+import { DEFINITION_SCHEMA } from "./definition-schema.js";
+import { schemaToType, type SchemaProblem } from "./schema-types.js";
+
+export interface CollectionDefinition {
+  readonly name: string;
+  readonly key: string;
+  /** The record's JSON Schema, as written. */
+  readonly schema: Record<string, unknown>;
+  readonly type: ObjectType;
+}
+
+export interface SystemDefinition {
+  readonly name: string;
+  readonly title: string;
+  readonly file: string;
+  readonly actors: readonly string[];
+  readonly collections: ReadonlyMap<string, CollectionDefinition>;
+  /** Event type -> the collection whose record the event names. */
+  readonly events: ReadonlyMap<string, string>;
+  readonly connector?: Record<string, unknown>;
+}
+
+export type SystemCatalog = ReadonlyMap<string, SystemDefinition>;
+
+export interface FileDiagnostics {
+  readonly source: SourceFile;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export interface LoadedSystems {
+  readonly systems: SystemCatalog;
+  /** Definitions with errors are left out of `systems` and reported here. */
+  readonly problems: readonly FileDiagnostics[];
+}
+
+// The definition schema is this project's own, checked against JSON Schema's meta-schema by a
+// test (test/systems/definition-schema.test.ts) rather than at every start: compiling the
+// meta-schema costs a tenth of a second of every command.
+const validateDefinition = new Ajv({ allErrors: true, strict: false, validateSchema: false }).compile(DEFINITION_SCHEMA);
+
+export function loadSystems(root: string): LoadedSystems {
+  const systems = new Map<string, SystemDefinition>();
+  const problems: FileDiagnostics[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync(root).sort();
+  } catch {
+    return { systems, problems };
+  }
+  for (const entry of entries) {
+    const file = join(root, entry, "system.yaml");
+    try {
+      if (!statSync(join(root, entry)).isDirectory()) continue;
+      statSync(file);
+    } catch {
+      continue;
+    }
+    const source = new SourceFile(file, readFileSync(file, "utf8"));
+    const result = readDefinition(source, entry);
+    if (result.diagnostics.length > 0) problems.push({ source, diagnostics: result.diagnostics });
+    else if (result.definition) systems.set(result.definition.name, result.definition);
+  }
+  return { systems, problems };
+}
+
+export function readDefinition(source: SourceFile, folder: string): { definition?: SystemDefinition; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const doc = parseDocument(source.text, { prettyErrors: false });
+  for (const error of doc.errors) {
+    diagnostics.push(diagnostic("SYS001", { start: error.pos[0], end: error.pos[1] }, `not valid YAML: ${error.message.split("\n")[0]}`));
+  }
+  if (diagnostics.length > 0) return { diagnostics };
+  const data = doc.toJS() as unknown;
+  if (!validateDefinition(data)) {
+    for (const error of validateDefinition.errors ?? []) {
+      const path = pointerPath(error.instancePath);
+      const where = error.instancePath === "" ? "the definition" : `/${path.join("/")}`;
+      diagnostics.push(diagnostic("SYS001", yamlSpan(doc, path), `${where} ${error.message ?? "is invalid"}`));
+    }
+    return { diagnostics };
+  }
+  const raw = data as {
+    system: string;
+    title?: string;
+    actors?: string[];
+    collections: Record<string, { key: string; schema: Record<string, unknown> }>;
+    events?: Record<string, { collection: string }>;
+    connector?: Record<string, unknown>;
+  };
+  if (raw.system !== folder) {
+    diagnostics.push(diagnostic("SYS001", yamlSpan(doc, ["system"]), `the system is named ${JSON.stringify(raw.system)} but its folder is ${JSON.stringify(folder)}; they must agree`));
+  }
+  const collections = new Map<string, CollectionDefinition>();
+  for (const [name, collection] of Object.entries(raw.collections)) {
+    const problems: SchemaProblem[] = [];
+    const type = schemaToType(collection.schema, problems, [], { system: raw.system, collection: name, key: collection.key });
+    for (const problem of problems) {
+      diagnostics.push(diagnostic("SYS001", yamlSpan(doc, ["collections", name, "schema", ...problem.path.map(String)]), problem.message));
+    }
+    if (type.kind !== "object") continue;
+    if (!type.fields.has(collection.key)) {
+      diagnostics.push(diagnostic("SYS001", yamlSpan(doc, ["collections", name, "key"]), `the key field ${JSON.stringify(collection.key)} is not a property of the record`));
+    }
+    collections.set(name, { name, key: collection.key, schema: collection.schema, type });
+  }
+  const events = new Map<string, string>();
+  for (const [event, { collection }] of Object.entries(raw.events ?? {})) {
+    if (!collections.has(collection)) {
+      diagnostics.push(diagnostic("SYS001", yamlSpan(doc, ["events", event, "collection"]), `the event names the collection ${JSON.stringify(collection)}, which is not defined`));
+    }
+    events.set(event, collection);
+  }
+  if (diagnostics.length > 0) return { diagnostics };
+  return {
+    definition: {
+      name: raw.system,
+      title: raw.title ?? raw.system,
+      file: source.path,
+      actors: raw.actors ?? [],
+      collections,
+      events,
+      ...(raw.connector ? { connector: raw.connector } : {}),
+    },
+    diagnostics,
+  };
+}

@@ -1,0 +1,115 @@
+// What the service remembers between runs: each integration's synced state, the run
+// history, the records a system refused, and the webhook ids and engine writes that keep
+// events from running twice or echoing. An interface, so that a shared store (PostgreSQL,
+// for several machines) can stand in for the embedded SQLite file without engine changes.
+import type { RecordWrite } from "../connectors/connector.js";
+import type { SyncState } from "../state/state.js";
+
+export type RunStatus = "running" | "ok" | "partial" | "incomplete" | "failed" | "interrupted";
+
+export interface RunRecord {
+  id: number;
+  integration: string;
+  trigger: string;
+  status: RunStatus;
+  startedAt: string;
+  finishedAt: string | null;
+  counts: Record<string, number>;
+  message: string | null;
+}
+
+/** A record a system refused; retried by later runs until one applies it. */
+export interface RecordFailure {
+  integration: string;
+  system: string;
+  collection: string;
+  key: string;
+  action: string;
+  status: number | null;
+  reason: string;
+  firstSeen: string;
+  lastSeen: string;
+  attempts: number;
+}
+
+export interface RecordRef {
+  system: string;
+  collection: string;
+  key: string;
+}
+
+/** A write the engine made: the record, and the top-level fields it set (null for a delete). */
+export interface EngineWrite {
+  collection: string;
+  key: string;
+  fields: Record<string, unknown> | null;
+}
+
+/** A write the system accepted during a run, in the order it was applied. */
+export interface JournaledWrite {
+  runId: number;
+  system: string;
+  write: RecordWrite;
+}
+
+export interface RunEnd {
+  status: RunStatus;
+  at: string;
+  counts: Record<string, number>;
+  message?: string;
+  /** The new state; absent when the run must not advance it (failed, incomplete). */
+  state?: SyncState;
+  /** Read positions to keep with the state (name -> value), advanced only with it. */
+  cursors?: Record<string, string>;
+  failures: Omit<RecordFailure, "firstSeen" | "lastSeen" | "attempts" | "integration">[];
+  cleared: RecordRef[];
+}
+
+/** What finishRun wrote of the state: the pairs that differ from what was stored. */
+export interface StateWriteSummary {
+  pairsWritten: number;
+  pairsRemoved: number;
+}
+
+export interface ServiceStore {
+  /** The state after the last successful run; empty before the first. */
+  loadState(integration: string): SyncState;
+  /** A read position kept by finishRun, or undefined before the first. */
+  cursor(integration: string, name: string): string | undefined;
+  /** Records a run as started (status running) and returns its id. */
+  startRun(integration: string, trigger: string, at: string): number;
+  /** Notes a write the system accepted, at once, so a crash leaves evidence of what was applied. */
+  journalWrite(runId: number, system: string, write: RecordWrite): void;
+  journal(runId: number): JournaledWrite[];
+  /** One transaction: the run's end and counts, the new state and cursors (when given), the failures seen (attempts counted), the failures cleared. */
+  finishRun(runId: number, end: RunEnd): StateWriteSummary;
+  /** Runs left "running" by a process that died: marked interrupted, returned. Called at start. */
+  recoverInterrupted(at: string): RunRecord[];
+  /** Newest first. */
+  runs(options?: { integration?: string; limit?: number }): RunRecord[];
+  failures(integration?: string): RecordFailure[];
+  /** true when the id is new (and now remembered), false for a replay. Ids older than 7 days may be forgotten. */
+  rememberWebhook(connection: string, id: string, at: string): boolean;
+  /**
+   * The engine's own writes, for echo detection, kept a day: noted before each is sent (its
+   * event may arrive before its answer), with the fields it sets (null for a delete).
+   */
+  noteWrites(integration: string, connection: string, writes: readonly EngineWrite[], at: string): void;
+  /** The integration's latest write of a record since a time, or undefined. */
+  recentWrite(integration: string, connection: string, collection: string, key: string, since: string): EngineWrite | undefined;
+  close(): void;
+}
+
+/**
+ * A store that cannot be used as it is (corrupt, from a newer syncspec, not a store at all).
+ * Its message names the file and what to do; the CLI prints it without a stack.
+ */
+export class StateStoreError extends Error {
+  override readonly name = "StateStoreError";
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
