@@ -9,7 +9,7 @@ import { formatProblem, type InputProblem } from "../diagnostics/input-problem.j
 import { renderText, sortDiagnostics } from "../diagnostics/render.js";
 import { writeFileAtomic } from "../json/write-atomic.js";
 import { compileSpec } from "../language/compile.js";
-import { applyOperations } from "../engine/apply-patch.js";
+import { applyChanges } from "../engine/apply-changes.js";
 import { parseEvent, type RunEvent } from "../engine/events.js";
 import { resolveParams } from "../input/params.js";
 import { runPlan, type RunResult } from "../engine/run.js";
@@ -135,10 +135,9 @@ export function runSpec(options: RunOptions, write: boolean, out: (t: string) =>
       // and the state last, so a run that fails part-way leaves the old state to redo it.
       const contents: [string, string][] = [];
       for (const [system, file] of files) {
-        const operations = result.patches[system] ?? [];
-        if (operations.length === 0) continue;
+        if (!result.changes.some((c) => c.system === system)) continue;
         const loadedSnapshot = documents.get(system)!;
-        applyOperations(loadedSnapshot.document, operations);
+        applyChanges(loadedSnapshot.document, system, result.changes);
         contents.push([file, loadedSnapshot.format === "yaml" ? toYaml(loadedSnapshot.document) : `${JSON.stringify(loadedSnapshot.document, null, 2)}\n`]);
       }
       for (const [file, content] of contents) writeFileAtomic(file, content);

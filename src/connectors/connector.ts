@@ -2,6 +2,7 @@
 // collection it cannot read whole is reported, never half-given, since a missing record would
 // look deleted) and applies a run's patch one record at a time, so one refused record does
 // not stop the rest. Here: the interface, files, HTTP (undici), and patch -> per-record writes.
+import type { RecordWrite } from "../engine/changes.js";
 
 /** A system's records: collection -> key -> record. */
 export type Document = Record<string, Record<string, Record<string, unknown>>>;
@@ -13,13 +14,8 @@ export interface ReadResult {
   readonly incomplete: ReadonlyMap<string, string>;
 }
 
-export interface RecordWrite {
-  readonly collection: string;
-  readonly key: string;
-  readonly action: "create" | "update" | "delete";
-  /** create: the whole record; update: the changed top-level fields with their new values (null = empty); delete: absent */
-  readonly fields?: Record<string, unknown>;
-}
+/** A change as a system takes it (engine/changes.ts renders one from each change). */
+export type { RecordWrite };
 
 export interface WriteFailure {
   readonly write: RecordWrite;

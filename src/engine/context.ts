@@ -6,6 +6,7 @@ import type { Compiled, EvalContext, Frame } from "./expressions.js";
 import { SkipRow } from "./expressions.js";
 import type { Workspace } from "./workspace.js";
 import { field, isEmpty, setKey, type Rec } from "../json/values.js";
+import type { RecordRefSet } from "../input/record-ref.js";
 
 /** A view's rows in one round, keyed when its rows are the records of its first `from`. */
 export interface ViewRows {
@@ -27,7 +28,7 @@ export class RunContext implements EvalContext {
   readonly links: LinkPairs[] = [];
   private readonly indexes = new Map<string, { version: number; index: Map<string, unknown[]> }>();
   /** While set, key lookups are noted: the records an event's record refers to. */
-  discovered: Set<string> | undefined;
+  discovered: RecordRefSet | undefined;
 
   constructor(
     readonly workspace: Workspace,
@@ -48,7 +49,7 @@ export class RunContext implements EvalContext {
   byKey(source: Source, key: string): unknown {
     if ("view" in source) return this.view(source.view).byKey?.get(key) ?? null;
     const record = this.workspace.collection(source.system, source.collection).get(key);
-    if (record && this.discovered) this.discovered.add(`${source.system}\u0000${source.collection}\u0000${key}`);
+    if (record && this.discovered) this.discovered.add({ system: source.system, collection: source.collection, key });
     return record;
   }
 

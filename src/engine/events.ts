@@ -8,6 +8,7 @@ import type { SystemCatalog } from "../language/systems/load.js";
 import type { RunScope } from "./links.js";
 import type { Outcomes } from "./outcomes.js";
 import type { Workspace } from "./workspace.js";
+import { RecordRefSet } from "../input/record-ref.js";
 
 export interface RunEvent {
   readonly system: string;
@@ -47,7 +48,7 @@ export function acceptingTriggers(plan: Plan, event: RunEvent): Extract<TriggerP
 }
 
 /** The scope of the run an event starts, or undefined (with an outcome saying why) when it starts none. */
-export function eventScope(plan: Plan, systems: SystemCatalog, event: RunEvent, workspace: Workspace, outcomes: Outcomes): { scope: RunScope; roots: Set<string> } | undefined {
+export function eventScope(plan: Plan, systems: SystemCatalog, event: RunEvent, workspace: Workspace, outcomes: Outcomes): { scope: RunScope; roots: RecordRefSet } | undefined {
   const system = systems.get(event.system);
   const collection = system?.events.get(event.type) ?? "";
   const actor = event.actor ? ` by ${event.actor}` : "";
@@ -62,12 +63,12 @@ export function eventScope(plan: Plan, systems: SystemCatalog, event: RunEvent, 
     return undefined;
   }
   const into = new Set(accepting.flatMap((t) => t.directions.map((d) => d.to)));
-  const roots = new Set([`${event.system}\u0000${collection}\u0000${event.recordId}`]);
+  const roots = new RecordRefSet([{ system: event.system, collection, key: event.recordId }]);
   return {
     roots,
     scope: {
       canWrite: (s) => into.has(s),
-      includes: (s, c, k) => roots.has(`${s}\u0000${c}\u0000${k}`),
+      includes: (system, collection, key) => roots.has({ system, collection, key }),
     },
   };
 }

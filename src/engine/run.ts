@@ -12,13 +12,15 @@ import { compileClauses } from "./clauses.js";
 import { RunContext } from "./context.js";
 import { LinkRun, type RunScope } from "./links.js";
 import { Outcomes, type Outcome } from "./outcomes.js";
-import { collectionPatch, type Operation } from "./patch.js";
+import { changesOf, type RecordChange } from "./changes.js";
+import { renderPatches, type Operation } from "./patch.js";
 import { RuleRun, ViewRun, type Origin } from "./rules.js";
 import type { Snapshot } from "../input/snapshots.js";
 import { CollectionState, Workspace } from "./workspace.js";
 import { Writer } from "./writer.js";
 import { field, isEmpty } from "../json/values.js";
 import { eventScope, type RunEvent } from "./events.js";
+import { RecordRefSet } from "../input/record-ref.js";
 
 /** Rounds after which a run that still changes something is declared never to settle. */
 export const MAX_ROUNDS = 25;
@@ -45,6 +47,9 @@ export interface RunFailure {
 }
 
 export interface RunResult {
+  /** What the run changes, record by record: everything below is rendered from it. */
+  readonly changes: readonly RecordChange[];
+  /** Each system's RFC 6902 patch, rendered from the changes. */
   readonly patches: Record<string, Operation[]>;
   readonly outcomes: Outcome[];
   /** The state to keep when the run's patches are applied. */
@@ -75,7 +80,7 @@ export function runPlan(input: RunInput): RunResult {
   }
   if (input.event) {
     const scoped = eventScope(plan, systems, input.event, workspace, outcomes);
-    if (!scoped) return { patches: emptyPatches(plan), outcomes: outcomes.list(), state: before };
+    if (!scoped) return unchanged(plan, outcomes.list(), before);
     scope = scoped.scope;
     // The records the event's record refers to are synced as fully as if it had named them.
     discover(plan, ctx, scoped.roots);
@@ -123,46 +128,47 @@ export function runPlan(input: RunInput): RunResult {
     }
   }
   if (!settled) {
-    return {
-      patches: emptyPatches(plan),
-      outcomes: outcomes.list(),
-      state: before,
-      failure: { message: `the spec never settles: after ${MAX_ROUNDS} rounds, ${[...writer.causesThisRound].join(" and ")} still change what the other wrote` },
-    };
+    return unchanged(plan, outcomes.list(), before, { message: `the spec never settles: after ${MAX_ROUNDS} rounds, ${[...writer.causesThisRound].join(" and ")} still change what the other wrote` });
   }
   writer.report();
 
   const failure = checkLimits(plan, workspace, rules);
-  if (failure) return { patches: emptyPatches(plan), outcomes: outcomes.list(), state: before, failure };
+  if (failure) return unchanged(plan, outcomes.list(), before, failure);
 
-  const patches = emptyPatches(plan);
-  for (const state of workspace.all()) collectionPatch(state, systems, patches[state.system]!);
-  // The state to keep is built only when asked for: `plan` never keeps it, and over 200,000
+  const list = outcomes.list();
+  const changes = changesOf(workspace, systems, list);
+  // The patches and the state to keep are built only when asked for: the service writes from
+  // the changes and never renders patches, `plan` never keeps the state, and over 200,000
   // linked pairs building it is a tenth of a second.
+  let patches: Record<string, Operation[]> | undefined;
   let state: SyncState | undefined;
   return {
-    patches,
-    outcomes: outcomes.list(),
+    changes,
+    outcomes: list,
+    get patches(): Record<string, Operation[]> {
+      return (patches ??= renderPatches([plan.systems.left, plan.systems.right], changes, systems));
+    },
     get state(): SyncState {
       return (state ??= { lastRun: input.now, synced: synced.result() });
     },
   };
 }
 
-function emptyPatches(plan: Plan): Record<string, Operation[]> {
-  return { [plan.systems.left]: [], [plan.systems.right]: [] };
+/** A run that changes nothing: no changes, empty patches, the state as it was. */
+function unchanged(plan: Plan, outcomes: Outcome[], state: SyncState, failure?: RunFailure): RunResult {
+  return { changes: [], patches: { [plan.systems.left]: [], [plan.systems.right]: [] }, outcomes, state, ...(failure ? { failure } : {}) };
 }
 
 /** Runs the clauses of the rules rooted at the event's records, noting every record they look up by key. */
-function discover(plan: Plan, ctx: RunContext, roots: Set<string>): void {
-  ctx.discovered = new Set();
+function discover(plan: Plan, ctx: RunContext, roots: RecordRefSet): void {
+  ctx.discovered = new RecordRefSet();
   const noop = new Outcomes();
   const all: RunScope = { canWrite: () => false, includes: () => true };
   for (const view of plan.views) new ViewRun(view, ctx, noop, originOf(plan, view.clauses[0]!), all).compute();
   for (const rule of plan.rules) {
     const origin = originOf(plan, rule.clauses[0]!);
     if (!origin) continue;
-    const isRoot = (root: unknown): boolean => roots.has(`${origin.system}\u0000${origin.collection}\u0000${String(field(root, origin.key))}`);
+    const isRoot = (root: unknown): boolean => roots.has({ system: origin.system, collection: origin.collection, key: String(field(root, origin.key)) });
     // A lookup that fails here (an ambiguous one) fails in the run too, and is reported there.
     compileClauses(rule.clauses, ctx).run(() => undefined, () => undefined, isRoot);
   }

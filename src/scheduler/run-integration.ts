@@ -6,16 +6,16 @@
 // old state, so the next run reads again and redoes only what is missing (creates are upserts
 // by deterministic key); the journal of applied writes is the evidence of what was done.
 import type { Connector, Document, RecordWrite, WriteFailure } from "../connectors/connector.js";
-import { recordWrites } from "../connectors/record-writes.js";
+import { RecordRefSet, type RecordRef } from "../input/record-ref.js";
+import { withoutRemovals, type RecordChange } from "../engine/changes.js";
 import type { DirectionPlan, Plan } from "../plan/types.js";
 import { acceptingTriggers, type RunEvent } from "../engine/events.js";
 import type { Outcome } from "../engine/outcomes.js";
-import type { Operation } from "../engine/patch.js";
 import { RecordTable } from "../input/record-table.js";
 import { runPlan } from "../engine/run.js";
 import type { Snapshot } from "../input/snapshots.js";
 import { counterparts, holdBack } from "../state/hold-back.js";
-import { StateStoreError, type RecordRef, type RunStatus, type ServiceStore } from "../stores/service-store.js";
+import { StateStoreError, type RunStatus, type ServiceStore } from "../stores/service-store.js";
 import type { SystemCatalog } from "../language/systems/load.js";
 import type { Trigger } from "./queue.js";
 import type { ScheduledTrigger } from "./schedules.js";
@@ -177,22 +177,20 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
   const applied: Record<string, Record<string, number>> = {};
   const failures: SystemFailure[] = [];
   const appliedRefs: RecordRef[] = [];
+  // A run that could not read everything removes nothing: what it did not see may need it.
+  const changes = incomplete.length > 0 ? result.changes.flatMap((c) => withoutRemovals(c, systems) ?? []) : result.changes;
   // Creates first, in both systems, then updates, then deletes: a record exists before a
   // write elsewhere refers to it, and nothing is deleted before what replaces it is made.
-  const writesOf = planSystems.map((system, i) => {
-    const operations = result.patches[system] ?? [];
-    return recordWrites(documents[i]!, incomplete.length > 0 ? withholdRemovals(operations) : operations);
-  });
-  let waiting = new Set<string>();
+  let waiting = new RecordRefSet();
   for (const action of ["create", "update", "delete"] as const) {
     if (action === "update" && failures.length > 0) {
       // A record whose counterpart could not be created waits for it (no write-back may name
       // a record that is not there); the next run writes both.
-      const refusedCreates = failures.filter((f) => f.write.action === "create").map((f) => ({ system: f.system, collection: f.write.collection, key: f.write.key }));
-      waiting = new Set(counterparts(plan, result.state, refusedCreates).map(refKey));
+      const refusedCreates = failures.filter((f) => f.write.action === "create").map((f) => refOf(f.system, f.write));
+      waiting = new RecordRefSet(counterparts(plan, result.state, refusedCreates));
     }
-    for (const [i, system] of planSystems.entries()) {
-      const writes = writesOf[i]!.filter((w) => w.action === action && !waiting.has(refKey({ system, collection: w.collection, key: w.key })));
+    for (const system of planSystems) {
+      const writes: RecordChange[] = changes.filter((c) => c.system === system && c.action === action && !waiting.has(c));
       if (writes.length === 0) continue;
       const connection = integration.connections.get(system) ?? system;
       const counts: Record<string, number> = (applied[system] ??= {});
@@ -214,16 +212,16 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
     }
   }
 
-  const refused = [...failures.map((f) => ({ system: f.system, collection: f.write.collection, key: f.write.key })), ...[...waiting].map(fromRefKey)];
+  const refused = [...failures.map((f) => refOf(f.system, f.write)), ...waiting];
   const coversAll = !kind.event && (!kind.directions || coversEveryDirection(plan, kind.directions));
   const status: RunStatus = incomplete.length > 0 ? "incomplete" : failures.length > 0 ? "partial" : "ok";
   // The last successful run is one that saw and did everything: "since the last run" rules count from it.
   const lastRun = status === "ok" && coversAll ? result.state.lastRun : before.lastRun;
   const state = status === "incomplete" ? undefined : { ...holdBack(plan, before, result.state, refused), lastRun };
   const open = store.failures(integration.name);
-  const stillFailing = new Set(refused.map(refKey));
+  const stillFailing = new RecordRefSet(refused);
   // A full, complete run re-decides every record: an old failure it did not hit again is gone.
-  const cleared = status !== "incomplete" && coversAll ? open.filter((f) => !stillFailing.has(refKey(f))) : appliedRefs;
+  const cleared = status !== "incomplete" && coversAll ? open.filter((f) => !stillFailing.has(f)) : appliedRefs;
   const counts = { ...planned, ...Object.fromEntries(Object.entries(appliedByAction(applied)).map(([a, n]) => [`applied_${a}`, n])), failed: failures.length };
   const message =
     incomplete.length > 0
@@ -249,11 +247,6 @@ function snapshotOf(document: Document): Snapshot {
   return snapshot;
 }
 
-/** Drops every `remove` from a patch: deletes of records, and elements leaving sets or objects. Additions use `/-`, so no index moves. */
-function withholdRemovals(operations: readonly Operation[]): Operation[] {
-  return operations.filter((o) => o.op !== "remove");
-}
-
 function withholdDeleteOutcomes(outcomes: readonly Outcome[], incomplete: readonly string[]): Outcome[] {
   const why = `not deleted: this run read ${incomplete.map((i) => i.split(":")[0]).join(", ")} incompletely`;
   return outcomes.map((o) => (o.action === "delete" ? { ...o, action: "skip", reason: why } : o));
@@ -266,13 +259,8 @@ function coversEveryDirection(plan: Plan, directions: readonly DirectionPlan[]):
   return needed.every((d) => given.has(d));
 }
 
-function refKey(r: { system: string; collection: string; key: string }): string {
-  return `${r.system}\u0000${r.collection}\u0000${r.key}`;
-}
-
-function fromRefKey(key: string): RecordRef {
-  const [system, collection, recordKey] = key.split("\u0000") as [string, string, string];
-  return { system, collection, key: recordKey };
+function refOf(system: string, write: RecordWrite): RecordRef {
+  return { system, collection: write.collection, key: write.key };
 }
 
 function countBy(values: readonly string[]): Record<string, number> {

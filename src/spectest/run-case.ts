@@ -3,7 +3,7 @@
 // patches are applied and its state kept, so the next run sees what this one wrote.
 import { formatProblem, type InputProblem } from "../diagnostics/input-problem.js";
 import type { Plan } from "../plan/types.js";
-import { applyOperations } from "../engine/apply-patch.js";
+import { applyChanges } from "../engine/apply-changes.js";
 import { runPlan, type RunResult } from "../engine/run.js";
 import { parseSnapshot, type Snapshot } from "../input/snapshots.js";
 import type { SystemCatalog } from "../language/systems/load.js";
@@ -94,11 +94,11 @@ export function runCase(testFile: TestFile, testCase: TestCase, plan: Plan, syst
 
     // A failed run changes nothing: the snapshots and the state stay as they were.
     if (!result.failure) {
-      for (const [system, operations] of Object.entries(result.patches)) {
+      for (const system of documents.keys()) {
         try {
-          applyOperations(documents.get(system), operations);
+          applyChanges(documents.get(system), system, result.changes);
         } catch (error) {
-          fail(`the ${system} patch does not apply to its snapshot: ${(error as Error).message.replace(/^runtime: /, "")}`);
+          fail(`the ${system} changes do not apply to its snapshot: ${(error as Error).message.replace(/^runtime: /, "")}`);
         }
       }
       state = result.state;

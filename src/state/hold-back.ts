@@ -2,15 +2,11 @@
 // involves a refused record keeps its last synced values from before the run, so the next
 // run sees the same difference and makes the same write again, while the rest advance.
 import type { Plan } from "../plan/types.js";
+import type { RecordRef } from "../input/record-ref.js";
 import type { SyncedPair, SyncState } from "./state.js";
 
-export interface RefusedRecord {
-  readonly system: string;
-  readonly collection: string;
-  readonly key: string;
-}
 
-export function holdBack(plan: Plan, before: SyncState, after: SyncState, refused: readonly RefusedRecord[]): SyncState {
+export function holdBack(plan: Plan, before: SyncState, after: SyncState, refused: readonly RecordRef[]): SyncState {
   if (refused.length === 0) return after;
   const synced = new Map(after.synced);
   const isRefused = (system: string, collection: string) => {
@@ -44,8 +40,8 @@ export function holdBack(plan: Plan, before: SyncState, after: SyncState, refuse
  * whose counterpart a system refused to create waits with it, so that no write-back names a
  * record that does not exist.
  */
-export function counterparts(plan: Plan, state: SyncState, records: readonly RefusedRecord[]): RefusedRecord[] {
-  const found: RefusedRecord[] = [];
+export function counterparts(plan: Plan, state: SyncState, records: readonly RecordRef[]): RecordRef[] {
+  const found: RecordRef[] = [];
   for (const link of plan.links) {
     const pairs = state.synced.get(link.id);
     if (!pairs) continue;

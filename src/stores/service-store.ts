@@ -2,7 +2,8 @@
 // history, the records a system refused, and the webhook ids and engine writes that keep
 // events from running twice or echoing. An interface, so that a shared store (PostgreSQL,
 // for several machines) can stand in for the embedded SQLite file without engine changes.
-import type { RecordWrite } from "../connectors/connector.js";
+import type { RecordRef, RecordWrite } from "../engine/changes.js";
+export type { RecordRef };
 import type { SyncState } from "../state/state.js";
 
 export type RunStatus = "running" | "ok" | "partial" | "incomplete" | "failed" | "interrupted";
@@ -32,11 +33,6 @@ export interface RecordFailure {
   attempts: number;
 }
 
-export interface RecordRef {
-  system: string;
-  collection: string;
-  key: string;
-}
 
 /** A write the engine made: the record, and the top-level fields it set (null for a delete). */
 export interface EngineWrite {

@@ -2,7 +2,7 @@
 // beside syncspec. Statements are prepared once; a run's end (status, state, failures) is
 // one transaction, so a process killed part-way leaves the previous run's state whole.
 import type Database from "better-sqlite3";
-import type { RecordWrite } from "../connectors/connector.js";
+import type { RecordWrite } from "../engine/changes.js";
 import { openStoreFile, storeError } from "./sqlite-schema.js";
 import { StateStoreError, type EngineWrite, type JournaledWrite, type RecordFailure, type RunEnd, type RunRecord, type RunStatus, type ServiceStore, type StateWriteSummary } from "./service-store.js";
 import type { PairValues, SyncedPair, SyncedValues, SyncState } from "../state/state.js";

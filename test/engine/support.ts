@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { compileSpec } from "../../src/language/compile.js";
 import type { Plan } from "../../src/plan/types.js";
-import { applyOperations } from "../../src/engine/apply-patch.js";
+import jsonpatch from "fast-json-patch";
 import type { RunEvent } from "../../src/engine/events.js";
 import { resolveParams } from "../../src/input/params.js";
 import type { Operation } from "../../src/engine/patch.js";
@@ -96,14 +96,10 @@ export function run(spec: string | Plan, docs: Docs, options: RunOptions = {}): 
   });
 }
 
-/** The documents with each system's patch applied by the project's applyOperations (on copies). */
+/** The documents with each system's patch applied by fast-json-patch, an independent RFC 6902 implementation (on copies; `__proto__` is an ordinary key). */
 export function applyAll(docs: Docs, patches: Record<string, Operation[]>): Docs {
   const out: Docs = {};
-  for (const [system, doc] of Object.entries(docs)) {
-    const next = copy(doc);
-    applyOperations(next, patches[system] ?? []);
-    out[system] = next;
-  }
+  for (const [system, doc] of Object.entries(docs)) out[system] = jsonpatch.applyPatch(copy(doc), copy(patches[system] ?? []) as jsonpatch.Operation[], true, false, false).newDocument as Docs[string];
   return out;
 }
 

@@ -1,12 +1,12 @@
-// A run's patch as per-record writes: one write per record, in patch order, and applying the
-// writes gives exactly what applying the patch gives, for the seed specs over their samples
-// and for keys with "/", "~" and "__proto__" (data, never a prototype). The real runs are
-// written through the HTTP connector into the sandbox and compared with the patched document.
+// A run's changes as the writes a connector sends: one write per record, in the change set's
+// order, and sending them gives exactly what applying the rendered patch gives (with
+// fast-json-patch), for the seed specs over their samples and for keys with "/", "~" and
+// "__proto__" (data, never a prototype). The real runs are written through the HTTP connector
+// into the sandbox. A run that read incompletely sends its changes without their removals.
 import { afterAll, describe, expect, it } from "vitest";
 import type { Document, RecordWrite } from "../../src/connectors/connector.js";
-import { recordWrites } from "../../src/connectors/record-writes.js";
-import { unescapePointer } from "../../src/json/pointer.js";
-import type { Operation } from "../../src/engine/patch.js";
+import { listChange, withoutRemovals, type RecordChange } from "../../src/engine/changes.js";
+import type { RunResult } from "../../src/engine/run.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/sandbox.js";
 import { applyAll, canonical, copy, put, run, type Docs } from "../engine/support.js";
 import { connectorFor, sample, SYSTEMS, TOKEN } from "./support.js";
@@ -24,77 +24,38 @@ function applyWrites(document: Document, writes: readonly RecordWrite[]): Docume
   return out;
 }
 
-const DOC: Document = {
-  donors: {
-    "1": { id: "1", name: "Ann", tags: ["a", "b"], address: { city: "X", zip: "1" } },
-    "2": { id: "2", name: "Bo", tags: [] },
-  },
-};
+const TYPES = SYSTEMS.get("raisedonors")!;
 
-describe("recordWrites", () => {
-  it("gives one write per record, in the order the patch first names it", () => {
-    const ops: Operation[] = [
-      { op: "replace", path: "/donors/2/name", value: "Bob" },
-      { op: "add", path: "/donors/3", value: { id: "3", name: "Cy" } },
-      { op: "remove", path: "/donors/1/tags/0" },
-      { op: "add", path: "/donors/2/tags/-", value: "new" },
-      { op: "remove", path: "/donors/1/address/zip" },
-    ];
-    expect(recordWrites(DOC, ops)).toEqual([
-      { collection: "donors", key: "2", action: "update", fields: { name: "Bob", tags: ["new"] } },
-      { collection: "donors", key: "3", action: "create", fields: { id: "3", name: "Cy" } },
-      { collection: "donors", key: "1", action: "update", fields: { tags: ["b"], address: { city: "X" } } },
-    ]);
-    expect(DOC["donors"]!["1"]!["tags"]).toEqual(["a", "b"]);
+/** An update of a raisedonors donor, as the engine would make it: `after` keeps `before`'s list elements first. */
+function update(before: Record<string, unknown>, after: Record<string, unknown>, changedFields: string[]): RecordChange {
+  const fields = Object.fromEntries(changedFields.map((f) => [f, after[f]]));
+  return { system: "raisedonors", collection: "donors", key: "1", action: "update", before, after, changedFields, fields, outcome: { system: "raisedonors", collection: "donors", key: "1", action: "update", reason: "test" } };
+}
+
+describe("a change without its removals (a run that read incompletely)", () => {
+  it("drops a delete and keeps a create whole", () => {
+    const outcome = { system: "raisedonors", collection: "donors", key: "9", action: "delete" as const, reason: "test" };
+    const gone: RecordChange = { system: "raisedonors", collection: "donors", key: "9", action: "delete", before: { id: "9" }, after: null, changedFields: [], outcome };
+    expect(withoutRemovals(gone, SYSTEMS)).toBeUndefined();
+    const made: RecordChange = { ...gone, action: "create", before: null, after: { id: "9" }, changedFields: ["id"], fields: { id: "9" } };
+    expect(withoutRemovals(made, SYSTEMS)).toBe(made);
   });
 
-  it("folds later changes of a created record into its create, and gives a removed record's delete", () => {
-    const ops: Operation[] = [
-      { op: "add", path: "/donors/9", value: { id: "9", name: "New", tags: [] } },
-      { op: "add", path: "/donors/9/tags/-", value: "x" },
-      { op: "remove", path: "/donors/1" },
-    ];
-    expect(recordWrites(DOC, ops)).toEqual([
-      { collection: "donors", key: "9", action: "create", fields: { id: "9", name: "New", tags: ["x"] } },
-      { collection: "donors", key: "1", action: "delete" },
-    ]);
+  it("keeps the object members an update would take away, and gives nothing when only removals were left", () => {
+    expect(TYPES.collections.get("donors")!.type.fields.get("address")?.kind).toBe("object");
+    const before = { id: "1", phone: "1", address: { line1: "A", city: "X" } };
+    const kept = withoutRemovals(update(before, { id: "1", phone: "2", address: { line1: "B" } }, ["phone", "address"]), SYSTEMS)!;
+    expect(kept.after).toEqual({ id: "1", phone: "2", address: { line1: "B", city: "X" } });
+    expect(kept.fields).toEqual({ phone: "2", address: { line1: "B", city: "X" } });
+    expect(withoutRemovals(update(before, { id: "1", phone: "1", address: { line1: "A" } }, ["address"]), SYSTEMS)).toBeUndefined();
   });
+});
 
-  it("sends a field taken away as null, and nothing for a change that changes nothing", () => {
-    const ops: Operation[] = [
-      { op: "remove", path: "/donors/1/name" },
-      { op: "replace", path: "/donors/2/name", value: "Bo" },
-    ];
-    expect(recordWrites(DOC, ops)).toEqual([{ collection: "donors", key: "1", action: "update", fields: { name: null } }]);
-  });
-
-  it("unescapes pointers (~1 is /, ~0 is ~) and keeps __proto__ as data", () => {
-    expect(unescapePointer("a~1b~0c~01")).toBe("a/b~c~1");
-    const doc: Document = { donors: {} };
-    put(doc["donors"]!, "__proto__", { id: "__proto__", name: "Proto" });
-    const ops: Operation[] = [
-      { op: "replace", path: "/donors/__proto__/name", value: "Still data" },
-      { op: "add", path: "/donors/__proto__/__proto__", value: { polluted: true } },
-      { op: "add", path: "/donors/a~1b~0c", value: { id: "a/b~c" } },
-    ];
-    const writes = recordWrites(doc, ops);
-    expect(writes.map((w) => [w.key, w.action])).toEqual([
-      ["__proto__", "update"],
-      ["a/b~c", "create"],
-    ]);
-    const fields = writes[0]!.fields!;
-    expect(Object.getPrototypeOf(fields)).toBe(Object.prototype);
-    expect(Object.keys(fields)).toEqual(["name", "__proto__"]);
-    expect(Object.getOwnPropertyDescriptor(fields, "__proto__")!.value).toEqual({ polluted: true });
-    expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
-    // A record key __proto__ that the document does not have is no record, not Object.prototype.
-    expect(recordWrites({ donors: {} }, [{ op: "add", path: "/donors/__proto__", value: { id: "__proto__" } }])).toEqual([
-      { collection: "donors", key: "__proto__", action: "create", fields: put({}, "id", "__proto__") },
-    ]);
-  });
-
-  it("refuses a patch that changes a record that is not there", () => {
-    expect(() => recordWrites(DOC, [{ op: "replace", path: "/donors/7/name", value: "x" }])).toThrow("the patch changes /donors/7/name, but there is no such record");
+describe("a list change", () => {
+  it("removes by index what `after` does not keep and adds what follows the kept elements, in their order", () => {
+    expect(listChange(["a", "b", "c"], ["a", "c", "d", "b2"])).toEqual({ removed: [1], added: ["d", "b2"] });
+    expect(listChange(["a", "a"], ["a", "x", "a"])).toEqual({ removed: [], added: ["a"] });
+    expect(listChange([{ id: 1 }], [])).toEqual({ removed: [0], added: [] });
   });
 });
 
@@ -114,13 +75,13 @@ afterAll(async () => {
 });
 
 /** Writes each system's patch as per-record writes into a sandbox serving its document; returns what the sandboxes hold after. */
-async function writeThroughSandbox(docs: Docs, patches: Record<string, Operation[]>): Promise<{ after: Docs; writes: Record<string, RecordWrite[]> }> {
+async function writeThroughSandbox(docs: Docs, run: RunResult): Promise<{ after: Docs; writes: Record<string, RecordWrite[]> }> {
   const after: Docs = {};
   const writes: Record<string, RecordWrite[]> = {};
   for (const [system, document] of Object.entries(docs)) {
     const sandbox = await startSandbox({ connections: [{ name: system, system, token: TOKEN, document }], systems: SYSTEMS });
     sandboxes.push(sandbox);
-    writes[system] = recordWrites(document, patches[system] ?? []);
+    writes[system] = run.changes.filter((c) => c.system === system);
     const connector = connectorFor(sandbox, system);
     const result = await connector.write(writes[system]!);
     await connector.close();
@@ -132,12 +93,12 @@ async function writeThroughSandbox(docs: Docs, patches: Record<string, Operation
   return { after, writes };
 }
 
-describe("recordWrites on patches from real runs", () => {
+describe("the writes of real runs' changes", () => {
   it.each(SEED_RUNS)("$spec: the writes, sent to the sandbox, make what the patch makes", async ({ spec, docs, params }) => {
     const input = docs();
     const result = run(spec, input, params ? { params } : {});
     expect(result.failure).toBeUndefined();
-    const { after, writes } = await writeThroughSandbox(input, result.patches);
+    const { after, writes } = await writeThroughSandbox(input, result);
     expect(canonical(after)).toBe(canonical(applyAll(input, result.patches)));
     for (const list of Object.values(writes)) {
       const ids = list.map((w) => `${w.collection}/${w.key}`);
@@ -161,12 +122,12 @@ describe("recordWrites on patches from real runs", () => {
     expect(result.failure).toBeUndefined();
     const paths = Object.values(result.patches).flat().map((o) => o.path);
     expect(paths).toEqual(expect.arrayContaining(["/contacts/rd-a~1b", "/contacts/rd-t~01", "/gifts/rd-gift-g~1~01", "/donors/__proto__/phone", "/donors/a~1b/crmKey"]));
-    const { after, writes } = await writeThroughSandbox(input, result.patches);
+    const { after, writes } = await writeThroughSandbox(input, result);
     expect(canonical(after)).toBe(canonical(applyAll(input, result.patches)));
     const keys = writes["virtuous"]!.map((w) => `${w.action} ${w.collection}/${w.key}`);
     expect(keys).toEqual(expect.arrayContaining(["create contacts/rd-a/b", "create contacts/rd-t~1", "create gifts/rd-gift-g/~1"]));
     const proto = writes["raisedonors"]!.find((w) => w.key === "__proto__")!;
-    expect(proto).toEqual({ collection: "donors", key: "__proto__", action: "update", fields: { phone: "202-555-0100", crmKey: "__proto__" } });
+    expect([proto.collection, proto.key, proto.action, proto.fields]).toEqual(["donors", "__proto__", "update", { phone: "202-555-0100", crmKey: "__proto__" }]);
     const patched = applyAll(input, result.patches);
     for (const system of ["raisedonors", "virtuous"]) expect(canonical(applyWrites(input[system as "virtuous"], writes[system]!))).toBe(canonical(patched[system]));
     expect(({} as Record<string, unknown>)["phone"]).toBeUndefined();
