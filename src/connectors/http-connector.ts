@@ -9,7 +9,7 @@ import { type Connector, type Document, type ReadResult, type RecordWrite, type 
 import { HttpClient, HttpFailure, shown, type HttpAnswer, type HttpClientOptions, type RetryBudget } from "./http-client.js";
 import { firstPageUrl, readPage } from "./pagination.js";
 import type { ConnectorSettings } from "./settings.js";
-import { ownMember, setMember } from "../json/own.js";
+import { isObject, ownMember, setMember } from "../json/own.js";
 
 export interface HttpConnectorOptions extends HttpClientOptions {
   readonly system: SystemDefinition;
@@ -136,7 +136,7 @@ export class HttpConnector implements Connector {
 
   /** Checks a record read and keeps it, or says why the collection cannot be used. */
   private takeRecord(collection: CollectionDefinition, record: unknown, into: Record<string, Rec>, where: () => string): string | undefined {
-    const key = record !== null && typeof record === "object" && !Array.isArray(record) ? ownMember(record as Rec, collection.key) : undefined;
+    const key = isObject(record) ? ownMember(record, collection.key) : undefined;
     if (typeof key !== "string") return `${where()}: its key field "${collection.key}" is ${key === undefined ? "missing" : `${JSON.stringify(key)}, not a string`}`;
     const pointer = `/${escapePointer(collection.name)}/${escapePointer(key)}`;
     const validate = validatorFor(collection);
@@ -168,7 +168,7 @@ export class HttpConnector implements Connector {
       const answer = await this.client.request("GET", this.recordUrl(collection, key), undefined, this.client.budget());
       if (answer.status === 404) return null;
       const body = answer.body;
-      return answer.status === 200 && body !== null && typeof body === "object" && !Array.isArray(body) ? (body as Rec) : undefined;
+      return answer.status === 200 && isObject(body) ? body : undefined;
     } catch (error) {
       if (error instanceof HttpFailure) return undefined;
       throw error;

@@ -13,6 +13,7 @@ import type { SandboxFaults } from "./faults.js";
 import type { SandboxStats } from "./stats.js";
 import { SystemServer } from "./system-server.js";
 import { sendWebhook, type WebhookAnswer, type WebhookDelivery, type WebhookEvent } from "./webhook-sender.js";
+import { setMember } from "../json/own.js";
 
 export interface SandboxConnection {
   /** The connection's name: webhooks go to /webhooks/{name}. */
@@ -136,7 +137,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       if (!collection) throw new Error(`${system.name} has no collection ${JSON.stringify(collectionName)}`);
       const existing = server.record(collectionName, key);
       const record: Record<string, unknown> = existing ?? { [collection.key]: key };
-      for (const [field, value] of Object.entries(fields)) Object.defineProperty(record, field, { value, writable: true, enumerable: true, configurable: true });
+      for (const [field, value] of Object.entries(fields)) setMember(record, field, value);
       const modified = modifiedField(collection.schema);
       if (modified !== undefined && !Object.prototype.hasOwnProperty.call(fields, modified)) record[modified] = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
       const problem = recordProblem(collection, record);

@@ -177,7 +177,7 @@ class Reader {
           const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
           for (const source of sources) {
             const value = this.value(source, path);
-            if (value && typeof value === "object" && !Array.isArray(value)) merged.push(value as Record<string, unknown>);
+            if (isObject(value)) merged.push(value);
             else this.problem(path, "`<<` merges a map (an alias such as *donors) into this one");
           }
           continue;
