@@ -27,7 +27,7 @@ export const CATALOG = {
   LEX005: error("string too long", "A string literal may hold at most 4,096 characters."),
 
   // SYN: the shape of statements and expressions.
-  SYN001: error("unexpected token", "The parser expected something else at this place; the message says what it expected."),
+  SYN001: error("unexpected token", "The parser expected something else at this place; the message says what it expected and what it found."),
   SYN002: error("missing closing bracket", "A `{`, `(` or `[` was opened and not closed. Close it where the block or expression ends."),
   SYN003: error("unexpected end of file", "The file ended in the middle of a statement. Finish the statement or remove the partial line."),
   SYN004: error("nesting too deep", "Expressions and blocks may nest at most 64 levels deep. Use `let` or a `view` to name a part."),
@@ -35,6 +35,7 @@ export const CATALOG = {
   SYN006: error("invalid limit", "A safety limit reads `limit removals of SYSTEM.COLLECTION.FIELD to N%` or `limit deletes of SYSTEM.COLLECTION to N%`."),
   SYN007: error("invalid conflict policy", "Conflict policies read `conflicts newest by A.field, B.field, tie SYSTEM` or `conflicts prefer SYSTEM`."),
   SYN008: error("invalid number", "Numbers are written in decimal, like `12` or `2.5`, and must be finite."),
+  SYN009: error("chained comparison", "Comparisons do not chain: `a < b < c` would compare a bool with `c`. Write `a < b and b < c`, or add parentheses."),
 
   // NAM: names that do not resolve.
   NAM001: error("unknown system", "The name is not one of the systems under integrations/. Check the spelling, or add the system's definition."),
@@ -50,13 +51,28 @@ export const CATALOG = {
   NAM011: error("not linked", "`linked(x)` needs x to be a record of a collection that exactly one `link` joins."),
 
   // TYP: types of expressions and values.
-  TYP001: error("type mismatch", "The value's type does not fit where it is used; the message gives both types."),
+  TYP001: error(
+    "type mismatch",
+    "The value's type does not fit where it is used: a condition that is not a bool, a key that is not a string, a timestamp that is not a date, a value written into a field of another type, a param's default of another type than the param, or a param after `every` that is not a schedule. The message says what was expected and what was found.",
+  ),
   TYP002: error("wrong number of arguments", "The function takes a different number of arguments; grammar/README.md gives each function's parameters."),
   TYP003: error("not a record", "Only records and objects have fields; the expression before `.` is of another type."),
   TYP004: error("value not allowed", "The value is not among the values the field or param allows."),
   TYP005: error("aggregate outside a group", "`count()` and aggregates of a single value (`sum(x)`, `max(x)` ...) add up the rows of one target record; they are allowed only inside an `upsert` or `create` block of a `from` rule."),
   TYP006: error("not a list", "The expression must be a list here: a `from ... in` source, the right side of `in`, or a list function's argument."),
   TYP007: error("invalid lookup", "Brackets after a collection take either a key (`coll[x.id]`) or field comparisons joined with `and` (`coll[email == x.email]`), where the left of each `==` names a field of the collection."),
+  TYP008: error(
+    "values that cannot be compared",
+    "`==`, `!=`, `in`, a match's `==` and a lookup's `==` compare values of one kind: numbers with numbers, texts with texts, dates with dates. `<`, `<=`, `>` and `>=` also need values with an order, so not bools, lists or records.",
+  ),
+  TYP009: error("malformed date", "A string compared with a date or datetime must be written as one: dates as \"YYYY-MM-DD\", datetimes like \"2026-11-01T14:05:00Z\"."),
+  TYP010: error("operator on the wrong type", "`-`, `*` and `/` take numbers; `+` adds numbers or joins texts, and cannot join lists, records or bools."),
+  TYP011: error("function argument of the wrong type", "The function does not take a value of this type; grammar/functions.md gives each function's parameters. `map` takes its table written in place, like `{\"M\": \"Male\"}`."),
+  TYP012: error("branches or items of different types", "Both branches of an `if`, and all the items of a list, must be of one type (`null` goes with any type)."),
+  TYP013: error("two-way mapping between different types", "A `<->` mapping, and each renamed sub-field pair in it, joins values of one type, since each side is written into the other. To convert a value, map it one way."),
+  TYP014: error("system used as a value", "A system's name alone is not a value; name one of its collections, as SYSTEM.COLLECTION."),
+  TYP015: error("not a collection", "A link joins, and a rule writes into, a collection named as SYSTEM.COLLECTION (a link also takes a view that selects the records of one); `delete` takes a record, or a collection with `key`."),
+  TYP016: error("param default not a literal", "A param's default is written as a literal value: a string, a number, `true`, `false`, `null` or a list of them."),
 
   // SEM: the meaning of statements.
   SEM001: error("missing sync line", "A spec starts with `sync A <-> B`, `sync A -> B` or `sync A <- B`, naming the two systems it joins."),

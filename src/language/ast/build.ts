@@ -426,7 +426,7 @@ export function buildAst(cst: CstNode, lexed: Tokens, textLength: number): Resul
         left = { kind: "binary", operator: op.image as A.BinaryOperator, left, right, span: { start: left.span.start, end: right.span.end } };
         const following = operators[operandAt - 1];
         if (precedence === COMPARISON && following && BINARY_PRECEDENCE.get(following.tokenType) === COMPARISON) {
-          diagnostics.push(diagnostic("SYN001", tokenSpan(following), `comparisons do not chain: write \`a ${op.image} b and b ${following.image} c\`, or add parentheses`));
+          diagnostics.push(diagnostic("SYN009", tokenSpan(following), `comparisons do not chain: write \`a ${op.image} b and b ${following.image} c\`, or add parentheses`));
         }
       }
       return left;

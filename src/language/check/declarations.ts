@@ -112,7 +112,7 @@ export function checkParams(statements: readonly A.Statement[], ctx: CheckContex
       const checked = checkExpr(statement.default, { ctx, scope });
       defaultValue = literalValue(statement.default);
       if (defaultValue === undefined) {
-        ctx.error("TYP001", statement.default.span, "a param's default is a literal value: a string, number, true, false, null or a list of them");
+        ctx.error("TYP016", statement.default.span, "a param's default is a literal value: a string, number, true, false, null or a list of them");
       } else if (type.kind === "schedule") {
         if (typeof defaultValue !== "string") ctx.error("TYP001", statement.default.span, "a schedule param's default is a string such as \"every 10 minutes\"");
         else {

@@ -60,7 +60,7 @@ export function checkExpr(expr: A.Expr, env: Env): Typed {
     case "view":
       return { type: list(checked.rowType), ir: { op: "rows", source: checked.source } };
     case "system":
-      env.ctx.error("TYP001", expr.span, `\`${checked.system.name}\` is a system; name one of its collections, such as \`${checked.system.name}.${[...checked.system.collections.keys()][0]}\``);
+      env.ctx.error("TYP014", expr.span, `\`${checked.system.name}\` is a system; name one of its collections, such as \`${checked.system.name}.${[...checked.system.collections.keys()][0]}\``);
       return FAILED;
   }
 }
@@ -104,7 +104,7 @@ export function checkValue(expr: A.Expr, env: Env): Checked {
         return value(BOOL, { op: "not", arg: operand.ir });
       }
       const operand = checkExpr(expr.operand, env);
-      if (!isNumeric(operand.type)) ctx.error("TYP001", expr.operand.span, `\`-\` needs a number, but this is ${describe(operand.type)}`);
+      if (!isNumeric(operand.type)) ctx.error("TYP010", expr.operand.span, `\`-\` needs a number, but this is ${describe(operand.type)}`);
       return value(operand.type.kind === "int" ? INT : NUM, { op: "negate", arg: operand.ir });
     }
     case "binary":
@@ -115,7 +115,7 @@ export function checkValue(expr: A.Expr, env: Env): Checked {
       const otherwise = checkExpr(expr.otherwise, env);
       const type = unify(then.type, otherwise.type);
       if (!type) {
-        ctx.error("TYP001", expr.span, `the branches of this \`if\` have different types: ${describe(then.type)} after \`then\`, ${describe(otherwise.type)} after \`else\``);
+        ctx.error("TYP012", expr.span, `the branches of this \`if\` have different types: ${describe(then.type)} after \`then\`, ${describe(otherwise.type)} after \`else\``);
       }
       return value(type ?? ANY, { op: "if", condition: condition.ir, then: then.ir, else: otherwise.ir });
     }
@@ -125,7 +125,7 @@ export function checkValue(expr: A.Expr, env: Env): Checked {
       for (let i = 0; i < items.length; i++) {
         const next = unify(type, items[i]!.type);
         if (!next) {
-          ctx.error("TYP001", expr.items[i]!.span, `the items of a list must have one type; this one is ${describeKind(items[i]!.type)}, the ones before it are ${describeKind(type)}`);
+          ctx.error("TYP012", expr.items[i]!.span, `the items of a list must have one type; this one is ${describeKind(items[i]!.type)}, the ones before it are ${describeKind(type)}`);
           type = ANY;
         } else type = next;
       }
@@ -274,7 +274,7 @@ function checkIndex(expr: Extract<A.Expr, { kind: "index" }>, env: Env): Checked
       const left = checkExpr(term.left, { ctx, scope: candidate });
       const right = checkExpr(term.right, env);
       if (!comparable(left.type, right.type)) {
-        ctx.error("TYP001", term.span, `cannot compare ${describe(left.type)} with ${describe(right.type)}`);
+        ctx.error("TYP008", term.span, `cannot compare ${describe(left.type)} with ${describe(right.type)}`);
       }
       checkEnumLiteral(term.right, left.type, env);
       fields.push(left.ir);
@@ -332,7 +332,7 @@ function checkCall(expr: Extract<A.Expr, { kind: "call" }>, env: Env): Typed {
   if (name === "map") {
     const table = expr.args[1]!;
     if (table.kind !== "object") {
-      ctx.error("TYP001", table.span, 'the second argument of map is a table written in place, like {"M": "Male", "F": "Female"}');
+      ctx.error("TYP011", table.span, 'the second argument of map is a table written in place, like {"M": "Male", "F": "Female"}');
       return FAILED;
     }
   }
@@ -344,7 +344,7 @@ function checkCall(expr: Extract<A.Expr, { kind: "call" }>, env: Env): Typed {
     }
     const type = fn.type(args.map((a) => (a.type.kind === "list" ? a.type : list(a.type))));
     if (typeof type === "string") {
-      ctx.error("TYP001", expr.args[0]?.span ?? expr.span, `\`${name}\` ${type}`);
+      ctx.error("TYP011", expr.args[0]?.span ?? expr.span, `\`${name}\` ${type}`);
       return FAILED;
     }
     const arg = args[0];
@@ -356,7 +356,7 @@ function checkCall(expr: Extract<A.Expr, { kind: "call" }>, env: Env): Typed {
   }
   const type = fn.type(args.map((a) => a.type));
   if (typeof type === "string") {
-    ctx.error("TYP001", expr.args[0]?.span ?? expr.span, `\`${name}\` ${type}`);
+    ctx.error("TYP011", expr.args[0]?.span ?? expr.span, `\`${name}\` ${type}`);
     return FAILED;
   }
   const compare = (name === "min" || name === "max") && args[0] ? compareAs(args[0].type) : undefined;
@@ -435,18 +435,18 @@ function checkBinary(expr: Extract<A.Expr, { kind: "binary" }>, env: Env): Typed
       return { type: BOOL, ir: { op: "literal", value: false } };
     }
     const item = right.type.kind === "list" ? right.type.item : ANY;
-    if (!comparable(left.type, item)) ctx.error("TYP001", expr.span, `cannot look for ${describe(left.type)} in a list of ${describe(item)}`);
+    if (!comparable(left.type, item)) ctx.error("TYP008", expr.span, `cannot look for ${describe(left.type)} in a list of ${describe(item)}`);
     checkEnumLiteralsIn(expr.right, left.type, env);
     return { type: BOOL, ir: { op: "in", item: left.ir, list: right.ir, as: compareAs(left.type) ?? compareAs(item) ?? "value" } };
   }
   if (op === "==" || op === "!=" || op === "<" || op === "<=" || op === ">" || op === ">=") {
     const dateProblem = dateLiteralProblem(right.type, left.type) ?? dateLiteralProblem(left.type, right.type);
     if (dateProblem) {
-      ctx.error("TYP001", (dateLiteralProblem(right.type, left.type) ? expr.right : expr.left).span, dateProblem);
+      ctx.error("TYP009", (dateLiteralProblem(right.type, left.type) ? expr.right : expr.left).span, dateProblem);
     } else if (!comparable(left.type, right.type)) {
-      ctx.error("TYP001", expr.span, `cannot compare ${describe(left.type)} with ${describe(right.type)}`);
+      ctx.error("TYP008", expr.span, `cannot compare ${describe(left.type)} with ${describe(right.type)}`);
     } else if (op !== "==" && op !== "!=" && (!ordered(left.type) || !ordered(right.type))) {
-      ctx.error("TYP001", expr.span, `\`${op}\` needs values with an order (numbers, texts, dates), not ${describe(left.type)}`);
+      ctx.error("TYP008", expr.span, `\`${op}\` needs values with an order (numbers, texts, dates), not ${describe(left.type)}`);
     }
     checkEnumLiteral(expr.right, left.type, env);
     checkEnumLiteral(expr.left, right.type, env);
@@ -479,11 +479,11 @@ function telling(t: Type): boolean {
 }
 
 function checkJoinable(side: A.Expr, t: Type, ctx: Env["ctx"]): void {
-  if (t.kind === "list" || t.kind === "object" || t.kind === "bool") ctx.error("TYP001", side.span, `\`+\` joins texts; this is ${describe(t)}`);
+  if (t.kind === "list" || t.kind === "object" || t.kind === "bool") ctx.error("TYP010", side.span, `\`+\` joins texts; this is ${describe(t)}`);
 }
 
 function checkNumeric(side: A.Expr, t: Type, op: string, ctx: Env["ctx"]): void {
-  if (!isNumeric(t)) ctx.error("TYP001", side.span, `\`${op}\` needs numbers${op === "+" ? " or texts" : ""}, but this is ${describe(t)}`);
+  if (!isNumeric(t)) ctx.error("TYP010", side.span, `\`${op}\` needs numbers${op === "+" ? " or texts" : ""}, but this is ${describe(t)}`);
 }
 
 /** A string literal compared with an enum must be one of its values: `status == "Succeded"` is a typo. */

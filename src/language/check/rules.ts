@@ -126,7 +126,7 @@ export function checkRule(rule: A.RuleStatement, ctx: CheckContext, scope: Scope
   const origin = record.type.kind === "object" ? record.type.record : undefined;
   if (!origin) {
     if (record.type.kind !== "any") {
-      ctx.error("TYP001", action.target.span, `\`delete\` takes a record, or a collection with \`key\`; this is ${describe(record.type)}`);
+      ctx.error("TYP015", action.target.span, `\`delete\` takes a record, or a collection with \`key\`; this is ${describe(record.type)}`);
     }
     return undefined;
   }
@@ -147,7 +147,7 @@ function writableCollection(expr: A.Expr, ctx: CheckContext, scope: Scope): { sy
   const target = checkValue(expr, { ctx, scope });
   if (target.kind !== "collection") {
     if (!(target.kind === "value" && target.type.kind === "any")) {
-      ctx.error("TYP001", expr.span, "write into a collection, named as SYSTEM.COLLECTION");
+      ctx.error("TYP015", expr.span, "write into a collection, named as SYSTEM.COLLECTION");
     }
     return undefined;
   }

@@ -1,0 +1,52 @@
+// A mapping line, `<->` or one way, alone or in a `when` block. The two kinds decide what
+// is written and where (two-way.ts, one-way.ts); what they share is decided here: the
+// condition, the `as FUNCTION` comparison, and the claim on every field written.
+import type * as A from "../../ast/nodes.js";
+import { didYouMean } from "../../../diagnostics/did-you-mean.js";
+import type * as P from "../../../plan/types.js";
+import { FUNCTIONS_BY_NAME } from "../../functions/catalog.js";
+import type { Type } from "../../types/type.js";
+import { checkCondition } from "../expressions.js";
+import type { LinkCheck } from "./context.js";
+import { oneWay } from "./one-way.js";
+import { claim } from "./targets.js";
+import { twoWay } from "./two-way.js";
+
+/** `blockCondition` is the condition of the `when` block around the mapping, if any. */
+export function checkMapping(mapping: A.Mapping, lc: LinkCheck, blockCondition?: P.Expr): void {
+  const own = mapping.condition ? checkCondition(mapping.condition, lc.env, "a mapping's condition").ir : undefined;
+  const condition = own && blockCondition ? { op: "and" as const, args: [blockCondition, own] } : (own ?? blockCondition);
+  const mapped = mapping.direction === "<->" ? twoWay(mapping, lc) : oneWay(mapping, lc);
+  if (!mapped) return;
+  const compare = compareWith(mapping, mapped.compared, lc);
+  if (!compare) return;
+  for (const write of mapped.writes) claim(lc, write.side, write.path, write.span);
+  lc.plan.mappings.push({ ...mapped.core, ...compare, ...(condition ? { condition } : {}), span: lc.ctx.planSpan(mapping.span) });
+}
+
+/** `as FUNCTION`: a function of one value that accepts the field's type and computes. */
+function compareWith(mapping: A.Mapping, fieldType: Type, lc: LinkCheck): { compare?: string } | undefined {
+  const { ctx } = lc;
+  const name = mapping.compare;
+  if (!name) return {};
+  const fn = FUNCTIONS_BY_NAME.get(name.name);
+  if (!fn) {
+    const ofOneValue = [...FUNCTIONS_BY_NAME.values()].filter((f) => f.evaluate && f.arity[0] <= 1 && f.arity[1] >= 1).map((f) => f.name);
+    ctx.error("NAM005", name.span, `unknown function \`${name.name}\``, { suggestion: didYouMean(name.name, ofOneValue) });
+    return undefined;
+  }
+  if (!fn.evaluate || fn.arity[0] > 1 || fn.arity[1] < 1 || fn.aggregate) {
+    ctx.error("TYP002", name.span, `\`as\` compares through a function of one value, such as \`digits\`, \`lower\` or \`trim\`; \`${name.name}\` is not one`);
+    return undefined;
+  }
+  if (mapping.renames) {
+    ctx.error("SEM004", name.span, "`as` compares single fields; an object with renamed sub-fields is compared sub-field by sub-field as it is");
+    return undefined;
+  }
+  const result = fn.type([fieldType]);
+  if (typeof result === "string") {
+    ctx.error("TYP011", name.span, `\`${name.name}\` ${result}`);
+    return undefined;
+  }
+  return { compare: name.name };
+}
