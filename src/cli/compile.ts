@@ -1,8 +1,12 @@
-// `syncspec compile SPEC [-o FILE]`: the plan, as JSON. Nothing is written when the spec has an error.
+// `syncspec compile SPEC [-o FILE]`: the plan, as JSON, with the fingerprints of the system
+// definitions it was compiled against; `plan`, `apply` and `run` take the file in place of the
+// spec, and refuse it once a definition has changed. Nothing is written when the spec has an error.
 import { readFileSync } from "node:fs";
 import { hasErrors } from "../diagnostics/diagnostic.js";
 import { renderText, sortDiagnostics } from "../diagnostics/render.js";
+import { formatProblem } from "../diagnostics/input-problem.js";
 import { compileSpec } from "../language/compile.js";
+import { readPlanFile } from "../language/plan-file.js";
 import { planProblems } from "../plan/validate.js";
 import { loadSystems } from "../language/systems/load.js";
 import { displayPath, findIntegrations, UsageError } from "../source/files.js";
@@ -26,6 +30,10 @@ export function runCompile(spec: string, output: string | undefined, systemsDir:
     throw new Error(`the plan for ${spec} does not match plan.schema.json: ${problems.join("; ")}`);
   }
   const json = `${JSON.stringify(result.plan, null, 2)}\n`;
+  // What compile writes, `plan`, `apply` and `run` read back: the fingerprints of the two
+  // systems' definitions included. A plan they would refuse is a defect here too.
+  const readBack = readPlanFile(json, output ?? "the plan", loaded.systems);
+  if ("problems" in readBack) throw new Error(`the plan for ${spec} would not be read back: ${readBack.problems.map(formatProblem).join("; ")}`);
   if (output) writeFileAtomic(output, json);
   else out(json);
   return 0;

@@ -12,11 +12,13 @@ const USAGE = `usage: syncspec <command> [options]
 
 commands:
   check [PATH ...]           check specs (files or folders; default specs/) [--json] [--systems DIR]
-  compile SPEC [-o FILE]     print the compiled plan as JSON [--systems DIR]
+  compile SPEC [-o FILE]     print the compiled plan as JSON [--systems DIR]; plan, apply and
+                             run (a deployment's spec:) take the plan file in place of the spec
   fmt [PATH ...]             rewrite specs in the canonical layout [--check]
   plan SPEC --snapshot SYSTEM=FILE ... [--state FILE] [--now TIME] [--param NAME=VALUE ...]
             [--event FILE] [--json]
-                             what a run would change: one JSON Patch per system, with outcomes
+                             what a run would change: one JSON Patch per system, with outcomes;
+                             SPEC is a .sync spec or a compiled plan (.json)
   apply SPEC ...             the options of plan; writes the patched snapshots, then the state
   test [PATH ...]            run the specs' test cases (*.test.yaml; default specs/) [--json] [--systems DIR]
   run DEPLOYMENT             run every integration of a deployment once, then a summary table
@@ -68,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
             systems: { type: "string" },
           },
         });
-        if (positionals.length !== 1) throw new UsageError(`${command} takes one spec file`);
+        if (positionals.length !== 1) throw new UsageError(`${command} takes one spec file (or a plan compiled from one)`);
         return runSpec(
           {
             spec: positionals[0]!,

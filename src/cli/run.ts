@@ -4,11 +4,9 @@
 // starts, with the file and the place, and nothing is written.
 import { readFileSync } from "node:fs";
 import { stringify as toYaml } from "yaml";
-import { hasErrors } from "../diagnostics/diagnostic.js";
 import { formatProblem, type InputProblem } from "../diagnostics/input-problem.js";
-import { renderText, sortDiagnostics } from "../diagnostics/render.js";
+import { renderText } from "../diagnostics/render.js";
 import { writeFileAtomic } from "../json/write-atomic.js";
-import { compileSpec } from "../language/compile.js";
 import { applyChanges } from "../engine/apply-changes.js";
 import { parseEvent, type RunEvent } from "../engine/events.js";
 import { resolveParams } from "../input/params.js";
@@ -17,7 +15,8 @@ import { startReadingSnapshot, stopReading, type SnapshotRead } from "../input/o
 import { readSnapshotFile, type LoadedSnapshot, type Snapshot } from "../input/snapshots.js";
 import { JsonFileStateStore, emptyState, type SyncState } from "../state/state.js";
 import { loadSystems } from "../language/systems/load.js";
-import { displayPath, findIntegrations, UsageError } from "../source/files.js";
+import { findIntegrations, UsageError } from "../source/files.js";
+import { loadIntegrationPlan } from "./spec-or-plan.js";
 import { isDatetimeText } from "../json/datetime.js";
 
 export interface RunOptions {
@@ -57,9 +56,9 @@ export function runSpec(options: RunOptions, write: boolean, out: (t: string) =>
   try {
     const loaded = loadSystems(findIntegrations(options.spec, options.systems));
     for (const problem of loaded.problems) for (const d of problem.diagnostics) err(`${renderText(d, problem.source)}\n\n`);
-    const compiled = compileSpec(text, displayPath(options.spec), loaded.systems);
-    for (const d of sortDiagnostics(compiled.diagnostics)) err(`${renderText(d, compiled.source)}\n\n`);
-    if (!compiled.plan || hasErrors(compiled.diagnostics) || loaded.problems.length > 0) return 1;
+    const compiled = loadIntegrationPlan(options.spec, loaded.systems, text);
+    err(compiled.report);
+    if (!compiled.plan || loaded.problems.length > 0) return 1;
     const plan = compiled.plan;
     const specSystems = [plan.systems.left, plan.systems.right];
 
@@ -124,7 +123,7 @@ export function runSpec(options: RunOptions, write: boolean, out: (t: string) =>
 
     const result = runPlan({ plan, systems: loaded.systems, snapshots, state, now, params, ...(event ? { event } : {}) });
     if (result.failure) {
-      const at = result.failure.span ? `${displayPath(options.spec)}:${result.failure.span[0]}:${result.failure.span[1]}: ` : `${displayPath(options.spec)}: `;
+      const at = result.failure.span ? `${plan.source}:${result.failure.span[0]}:${result.failure.span[1]}: ` : `${plan.source}: `;
       err(`${at}error: ${result.failure.message}\n`);
       if (options.json) out(`${JSON.stringify(jsonResult(plan.integration, result), null, 2)}\n`);
       return 1;

@@ -5,12 +5,13 @@
 //   tokenize    text -> tokens          characters that form no token, limits on size
 //   parse       tokens -> syntax tree   the shape of statements, in the author's words
 //   buildAst    syntax tree -> AST      typed nodes with spans; units and soft words checked
-//   check       AST -> plan             names resolved against integrations/, types, sides
+//   check       AST -> plan             names resolved against integrations/, types, sides, and
+//                                       the fingerprint of each system's definition
 //
 // A plan is validated against plan.schema.json where it is written (`syncspec compile`)
-// or loaded (the runtime); tests hold that every plan of a valid spec passes.
+// or loaded (a plan file: plan-file.ts); tests hold that every plan of a valid spec passes.
 //
-// The runtime (runtime/) takes it from there: plan + snapshots + state -> JSON Patches.
+// The engine (engine/) takes it from there; src/pipeline.ts shows the whole way.
 import { buildAst } from "./ast/build.js";
 import type { Spec } from "./ast/nodes.js";
 import { check } from "./check/check.js";

@@ -1,5 +1,6 @@
 // The plan: a compiled spec as plain, versioned JSON. It is the contract between the
-// compiler and the runtime (plan.schema.json is its schema), so either can change alone.
+// compiler and the runtime (plan.schema.json is its schema, held to these types both ways by
+// test/plan/schema-types.test.ts), so either can change alone.
 // Every step keeps its span, [line, column, endLine, endColumn], so a runtime error can
 // point at the spec line it came from.
 
@@ -219,6 +220,13 @@ export interface Plan {
   readonly integration: string;
   readonly source: string;
   readonly systems: { readonly left: string; readonly right: string; readonly direction: "<->" | "->" | "<-" };
+  /**
+   * System -> the fingerprint ("sha256:" and 64 hex digits) of the definition the plan was
+   * compiled against, for each of its two systems: a plan file whose systems' definitions have
+   * changed since is refused. Optional only in memory: the checker makes a plan without it and
+   * compileSpec adds it; every plan written or loaded has it (the schema requires it).
+   */
+  readonly fingerprints: { readonly [system: string]: string };
   /** The key field of every collection the plan reads or writes. */
   readonly collections: { readonly [system: string]: { readonly [collection: string]: { readonly key: string } } };
   readonly params: readonly ParamPlan[];

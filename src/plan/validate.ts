@@ -1,15 +1,65 @@
 // Every plan is checked against the committed plan.schema.json when it is written or
 // loaded, so the compiler and the runtime cannot drift apart unnoticed.
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { escapePointer } from "../json/pointer.js";
 import schema from "./plan.schema.json" with { type: "json" };
 
+/** A place in a plan that the schema refuses: a JSON Pointer, and what is wrong there. */
+export interface PlanSchemaProblem {
+  readonly pointer: string;
+  readonly message: string;
+}
+
 // Compiled on first use: compiling the schema costs more than checking every seed spec,
-// and `syncspec check` neither writes nor loads a plan.
+// and `syncspec check` neither writes nor loads a plan. The schema's `discriminator`s make
+// ajv check only the branch of a oneOf that a node's `op` or `kind` names, so a complaint
+// comes from that branch instead of from every other one.
 let validate: ValidateFunction | undefined;
+// Every complaint, not only the first: compiled only once a plan has failed.
+let validateAll: ValidateFunction | undefined;
+
+const MOST = 20;
+
+/** The schema's complaints about a plan, each with its JSON Pointer (up to 20); empty when it is valid. */
+export function planSchemaProblems(plan: unknown): PlanSchemaProblem[] {
+  validate ??= new Ajv({ allErrors: false, strict: false, discriminator: true }).compile(schema);
+  if (validate(plan)) return [];
+  validateAll ??= new Ajv({ allErrors: true, strict: false, discriminator: true }).compile(schema);
+  validateAll(plan);
+  const found = new Map<string, PlanSchemaProblem>();
+  for (const error of validateAll.errors ?? validate.errors ?? []) {
+    const problem = describe(error);
+    found.set(`${problem.pointer}\u0000${problem.message}`, problem);
+    if (found.size >= MOST) break;
+  }
+  return [...found.values()];
+}
 
 /** The schema's complaints about a plan, each as "JSON Pointer: message"; empty when it is valid. */
 export function planProblems(plan: unknown): string[] {
-  validate ??= new Ajv({ allErrors: false, strict: false }).compile(schema);
-  if (validate(plan)) return [];
-  return (validate.errors ?? []).map((e: ErrorObject) => `${e.instancePath || "/"}: ${e.message ?? "is invalid"}`);
+  return planSchemaProblems(plan).map((p) => `${p.pointer || "/"}: ${p.message}`);
+}
+
+/** One of ajv's errors in a person's words, at the place it is about. */
+function describe(error: ErrorObject): PlanSchemaProblem {
+  const at = error.instancePath;
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case "required":
+      return { pointer: at, message: `${JSON.stringify(params["missingProperty"])} is missing` };
+    case "additionalProperties":
+      return { pointer: `${at}/${escapePointer(String(params["additionalProperty"]))}`, message: "is not part of a plan here" };
+    case "const":
+      return { pointer: at, message: `must be ${JSON.stringify(params["allowedValue"])}` };
+    case "enum":
+      return { pointer: at, message: `must be one of ${(params["allowedValues"] as unknown[]).map((v) => JSON.stringify(v)).join(", ")}` };
+    case "discriminator": {
+      const tag = String(params["tag"]);
+      const value = params["tagValue"];
+      if (value === undefined) return { pointer: at, message: `${JSON.stringify(tag)} is missing` };
+      return { pointer: `${at}/${escapePointer(tag)}`, message: typeof value === "string" ? `${tag} ${JSON.stringify(value)} is not one this syncspec knows` : "must be a string" };
+    }
+    default:
+      return { pointer: at, message: error.message ?? "is invalid" };
+  }
 }

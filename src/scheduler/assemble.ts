@@ -1,15 +1,14 @@
-// From a deployment to the parts of a service: each spec compiled against the systems, its
-// params and schedules resolved, each connection's connector made with its credentials from
-// the environment. Every problem is found before anything runs, and all are reported at once.
+// From a deployment to the parts of a service: each spec compiled against the systems (or a
+// compiled plan file read back and checked against them), its params and schedules resolved,
+// each connection's connector made with its credentials from the environment. Every problem
+// is found before anything runs, and all are reported at once.
 import { readFileSync } from "node:fs";
 import type { Connector } from "../connectors/connector.js";
 import { FileConnector } from "../connectors/file-connector.js";
 import { HttpConnector, type HttpConnectorOptions } from "../connectors/http-connector.js";
 import { readConnectorSettings } from "../connectors/settings.js";
-import { hasErrors } from "../diagnostics/diagnostic.js";
 import { formatProblem } from "../diagnostics/input-problem.js";
-import { renderText, sortDiagnostics } from "../diagnostics/render.js";
-import { compileSpec } from "../language/compile.js";
+import { specOrPlan } from "../language/plan-file.js";
 import { resolveParams } from "../input/params.js";
 import type { WebhookConnection } from "../connectors/webhook-event.js";
 import { webhookSecretProblem } from "../connectors/webhook-signature.js";
@@ -57,12 +56,14 @@ export function assemble(deployment: Deployment, options: AssembleOptions): Asse
       problems.push(`${where(`/integrations/${config.name}/spec`)}: ${show(config.spec)} cannot be read`);
       continue;
     }
-    const compiled = compileSpec(text, show(config.spec), systems);
-    if (!compiled.plan || hasErrors(compiled.diagnostics)) {
-      for (const d of sortDiagnostics(compiled.diagnostics)) problems.push(renderText(d, compiled.source));
+    // A spec is compiled; a plan compiled from one (`syncspec compile SPEC -o FILE`) is read
+    // back, and refused when its systems' definitions have changed since.
+    const loaded = specOrPlan(config.spec, text, show(config.spec), systems);
+    if (!loaded.plan) {
+      problems.push(...loaded.messages);
       continue;
     }
-    const plan = compiled.plan;
+    const plan = loaded.plan;
     const routes = new Map<string, string>();
     for (const system of [plan.systems.left, plan.systems.right]) {
       const name = config.connections.get(system) ?? system;

@@ -30,7 +30,10 @@ export interface ConnectionConfig {
 
 export interface IntegrationConfig {
   readonly name: string;
-  /** The spec file, resolved against the deployment file's folder. */
+  /**
+   * The spec file, or a plan compiled from one (`syncspec compile SPEC -o FILE`: a .json file),
+   * resolved against the deployment file's folder.
+   */
   readonly spec: string;
   /** Param values as the command line would give them (`--param NAME=VALUE`). */
   readonly params: readonly (readonly [string, string])[];

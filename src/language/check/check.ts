@@ -5,7 +5,7 @@
 import type * as A from "../ast/nodes.js";
 import { hasErrors, type Result } from "../../diagnostics/diagnostic.js";
 import type * as P from "../../plan/types.js";
-import type { SystemCatalog } from "../systems/load.js";
+import { systemFingerprint, type SystemCatalog } from "../systems/load.js";
 import type { SourceFile } from "../../source/source-file.js";
 import { DATETIME } from "../types/type.js";
 import { CheckContext, Scope, type LinkHeader } from "./context.js";
@@ -74,6 +74,8 @@ export function check(spec: A.Spec, source: SourceFile, systems: SystemCatalog, 
     integration,
     source: source.path,
     systems: { left: sync.left.name, right: sync.right.name, direction: sync.direction },
+    // What each system's definition was, so that a plan file read later against a changed one is refused.
+    fingerprints: Object.fromEntries([sync.left.name, sync.right.name].sort().map((name) => [name, systemFingerprint(systems.get(name)!)])),
     collections,
     params,
     views,

@@ -1,5 +1,6 @@
 // Loads the system definitions under integrations/: one folder per system, each with a
 // system.yaml. A problem in a definition is reported at its line in that YAML file.
+import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv } from "ajv";
@@ -134,4 +135,40 @@ export function readDefinition(source: SourceFile, folder: string): { definition
     },
     diagnostics,
   };
+}
+
+// A definition's fingerprint: sha256 over a canonical JSON of what a compiled plan relies on
+// (the system's name, actors, events, and each collection's key and record schema), not of
+// the file's text, so comments, layout, key order, the title and the connector settings do
+// not change it, and it is the same on every machine. A plan records the fingerprints of its
+// two systems; a plan file whose systems' fingerprints differ was compiled against other
+// definitions and is refused.
+const fingerprints = new WeakMap<SystemDefinition, string>();
+
+export function systemFingerprint(system: SystemDefinition): string {
+  let fingerprint = fingerprints.get(system);
+  if (fingerprint === undefined) {
+    const data = {
+      system: system.name,
+      actors: [...system.actors].sort(),
+      collections: Object.fromEntries([...system.collections.values()].map((c) => [c.name, { key: c.key, schema: c.schema }])),
+      events: Object.fromEntries([...system.events].map(([event, collection]) => [event, { collection }])),
+    };
+    fingerprint = `sha256:${createHash("sha256").update(canonicalJson(data)).digest("hex")}`;
+    fingerprints.set(system, fingerprint);
+  }
+  return fingerprint;
+}
+
+/** JSON with every object's keys in code-unit order, and no spaces: the same data, the same text. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.keys(value)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
 }
