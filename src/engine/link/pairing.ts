@@ -1,0 +1,208 @@
+// A link's `match` items: which records are each other's counterparts. Matches are tried in
+// order over an index of the right side's keys; a record that finds two candidates, or that
+// two records claim, is skipped with the reason rather than paired with a guess. The pairs are
+// kept between rounds unless what matching reads changed.
+import type { Side } from "../../plan/types.js";
+import { rowKey } from "../context.js";
+import { SkipRow, type Compiled, type Frame } from "../expressions.js";
+import type { Rec } from "../../json/values.js";
+import type { Touches } from "../writer.js";
+import type { Counterpart, LinkContext } from "./context.js";
+import { fieldsRead, readsBeyond } from "./reads.js";
+import { Skips } from "./skips.js";
+
+/** Two or more rows an index key finds (a row may itself be a list, in a view). */
+class Several {
+  constructor(readonly rows: Rec[]) {}
+}
+
+interface CompiledMatch {
+  readonly left: Compiled[];
+  readonly right: Compiled[];
+  readonly leftCondition: Compiled | undefined;
+  readonly rightCondition: Compiled | undefined;
+}
+
+export type Pairs = Map<string, Counterpart | SkipRow>;
+
+export class Pairing {
+  private leftPairs: Pairs = new Map();
+  private rightPairs: Pairs = new Map();
+  /**
+   * The left rows' pairs by place, as pairing found them: a pass over the rows reads them in
+   * order, with no lookup by key into 200,000 pairs. Good while the left side's shape stands.
+   */
+  private byPlace?: { readonly shape: number; readonly pairs: readonly (Counterpart | SkipRow | undefined)[] };
+  private readonly matches: CompiledMatch[];
+  private readonly skips: Skips;
+  /** Fields of each side that matching reads, and whether matching reads anything beyond the record. */
+  private readonly matchReads: { left: Set<string>; right: Set<string>; beyond: boolean };
+
+  constructor(private readonly link: LinkContext) {
+    const plan = link.plan;
+    const matchExprs = [
+      ...plan.matches.flatMap((m) => [...m.keys.flatMap((k) => [k.left, k.right]), ...(m.leftCondition ? [m.leftCondition] : []), ...(m.rightCondition ? [m.rightCondition] : [])]),
+      ...plan.skips.flatMap((sk) => [sk.reason, sk.condition]),
+    ];
+    this.matchReads = {
+      left: fieldsRead(matchExprs, plan.left.alias),
+      right: fieldsRead(matchExprs, plan.right.alias),
+      beyond: matchExprs.some(readsBeyond),
+    };
+    this.matches = plan.matches.map((m) => ({
+      left: m.keys.map((k) => link.compile(k.left)),
+      right: m.keys.map((k) => link.compile(k.right)),
+      leftCondition: m.leftCondition ? link.compile(m.leftCondition) : undefined,
+      rightCondition: m.rightCondition ? link.compile(m.rightCondition) : undefined,
+    }));
+    this.skips = new Skips(link);
+  }
+
+  /** A side's pairs by record key. The map stands until the next pairing; a create adds to it. */
+  pairsOf(side: Side): ReadonlyMap<string, Counterpart | SkipRow> {
+    return side === "left" ? this.leftPairs : this.rightPairs;
+  }
+
+  leftToRight(key: string): Rec | null | SkipRow {
+    const found = this.leftPairs.get(key);
+    return found === undefined ? null : found instanceof SkipRow ? found : this.link.rightState.current(found.key, found.seen);
+  }
+
+  rightToLeft(key: string): Rec | null | SkipRow {
+    const found = this.rightPairs.get(key);
+    return found === undefined ? null : found instanceof SkipRow ? found : this.link.leftState.current(found.key, found.seen);
+  }
+
+  /** A pair made by a create: the rest of the run sees it. */
+  add(lk: string, l: Rec, rk: string, r: Rec): void {
+    this.leftPairs.set(lk, { key: rk, seen: r });
+    this.rightPairs.set(rk, { key: lk, seen: l });
+  }
+
+  /**
+   * Pairs the sides' records as they stand now. After the first round the pairs are kept
+   * unless the round before changed what matching reads: records came or went, or a field
+   * a match or skip reads was written.
+   */
+  pair(round: number, previous: Touches): void {
+    const link = this.link;
+    if (round > 0 && !link.overViews) {
+      if (this.matchReads.beyond ? previous.size === 0 : !this.pairingChanged(previous)) return;
+    }
+    const plan = link.plan;
+    const left = link.ctx.rows(plan.left.source) as Rec[];
+    const right = link.ctx.rows(plan.right.source) as Rec[];
+    const frame: Frame = [undefined, undefined];
+    const skips = this.skips;
+    const rightOk = skips.on("right") ? skips.kept("right", right, frame) : right;
+    const leftSkips = skips.on("left");
+    // One index per match, over the right side's key expressions.
+    const indexes = this.matches.map((m) => {
+      // A key most often finds one record: it is kept as it is, and a list is made for a second.
+      const index = new Map<string, Rec | Several>();
+      for (const r of rightOk) {
+        frame[0] = undefined;
+        frame[1] = r;
+        if (m.rightCondition && m.rightCondition(frame) !== true) continue;
+        const key = rowKey(m.right, frame);
+        if (key === undefined) continue;
+        const found = index.get(key);
+        if (found === undefined) index.set(key, r);
+        else if (found instanceof Several) found.rows.push(r);
+        else index.set(key, new Several([found, r]));
+      }
+      return index;
+    });
+    const leftPairs: Pairs = (this.leftPairs = new Map());
+    const rightPairs: Pairs = (this.rightPairs = new Map());
+    const byPlace: (Counterpart | SkipRow | undefined)[] = new Array(left.length);
+    /** Right records two or more left records match: the left records and their places, in order. */
+    const contested = new Map<string, [Rec, number][]>();
+    for (let place = 0; place < left.length; place++) {
+      const l = left[place]!;
+      if (leftSkips && skips.skips("left", l, frame)) continue;
+      frame[0] = l;
+      frame[1] = undefined;
+      for (let i = 0; i < this.matches.length; i++) {
+        const m = this.matches[i]!;
+        if (m.leftCondition && m.leftCondition(frame) !== true) continue;
+        const key = rowKey(m.left, frame);
+        if (key === undefined) continue;
+        const candidates = indexes[i]!.get(key);
+        if (!candidates) continue;
+        const lk = link.keyOf("left", l);
+        if (candidates instanceof Several) {
+          const s = plan.right;
+          const subject = `${plan.left.system}.${plan.left.collection} ${lk}`;
+          const reason = `${subject} matches ${candidates.rows.length} ${s.system}.${s.collection} records (${candidates.rows.map((c) => link.keyOf("right", c)).join(", ")}), so it is not clear which is its counterpart`;
+          const skip = new SkipRow(reason);
+          leftPairs.set(lk, skip);
+          byPlace[place] = skip;
+          link.skip("left", l, reason);
+          break;
+        }
+        const r = candidates;
+        const rk = link.keyOf("right", r);
+        const counterpart = { key: rk, seen: r };
+        leftPairs.set(lk, counterpart);
+        byPlace[place] = counterpart;
+        const claimed = rightPairs.get(rk);
+        if (claimed === undefined) rightPairs.set(rk, { key: lk, seen: l, place });
+        else {
+          const claims = contested.get(rk);
+          const first = claimed as Counterpart;
+          if (claims) claims.push([l, place]);
+          else contested.set(rk, [[first.seen, first.place!], [l, place]]);
+        }
+        break;
+      }
+    }
+    for (const [rk, lefts] of contested) {
+      // Two records of the left side claim one on the right: none of them is paired.
+      const s = plan.left;
+      const reason = `${lefts.length} ${s.system}.${s.collection} records (${lefts.map(([l]) => link.keyOf("left", l)).join(", ")}) match the same ${plan.right.system}.${plan.right.collection} record ${rk}, so it is not clear which is its counterpart`;
+      const skip = new SkipRow(reason);
+      rightPairs.set(rk, skip);
+      for (const [l, place] of lefts) {
+        leftPairs.set(link.keyOf("left", l), skip);
+        byPlace[place] = skip;
+        link.skip("left", l, reason);
+      }
+    }
+    this.byPlace = link.overViews ? undefined : { shape: link.leftState.shape, pairs: byPlace };
+  }
+
+  /** The pairs of `rows`, the left side's rows now, by place: when its shape has stood still since pairing. */
+  pairsByPlace(rows: readonly Rec[]): readonly (Counterpart | SkipRow | undefined)[] | undefined {
+    const found = this.byPlace;
+    return found && found.shape === this.link.leftState.shape && found.pairs.length === rows.length ? found.pairs : undefined;
+  }
+
+  /** The left records the round before changed, on either side of their pair. */
+  changedLeftRecords(leftKeys: Iterable<string> = [], rightKeys: Iterable<string> = []): Rec[] {
+    const keys = new Set(leftKeys);
+    for (const rk of rightKeys) {
+      const counterpart = this.rightPairs.get(rk);
+      if (counterpart !== undefined && !(counterpart instanceof SkipRow)) keys.add(counterpart.key);
+    }
+    const records: Rec[] = [];
+    for (const key of keys) {
+      const record = this.link.leftState.get(key);
+      if (record) records.push(record);
+    }
+    return records;
+  }
+
+  private pairingChanged(previous: Touches): boolean {
+    const { left, right } = this.link.touchedIn(previous);
+    for (const [touch, fields] of [
+      [left, this.matchReads.left],
+      [right, this.matchReads.right],
+    ] as const) {
+      if (!touch) continue;
+      if (touch.structural) return true;
+      for (const f of touch.fields) if (fields.has(f)) return true;
+    }
+    return false;
+  }
+}
