@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { hasErrors } from "../diagnostics/diagnostic.js";
 import { renderText, sortDiagnostics } from "../diagnostics/render.js";
-import { formatProblem } from "../diagnostics/input-problem.js";
+import { renderProblem } from "../diagnostics/render.js";
 import { compileSpec } from "../language/compile.js";
 import { readPlanFile } from "../language/plan-file.js";
 import { planProblems } from "../plan/validate.js";
@@ -33,7 +33,7 @@ export function runCompile(spec: string, output: string | undefined, systemsDir:
   // What compile writes, `plan`, `apply` and `run` read back: the fingerprints of the two
   // systems' definitions included. A plan they would refuse is a defect here too.
   const readBack = readPlanFile(json, output ?? "the plan", loaded.systems);
-  if ("problems" in readBack) throw new Error(`the plan for ${spec} would not be read back: ${readBack.problems.map(formatProblem).join("; ")}`);
+  if ("problems" in readBack) throw new Error(`the plan for ${spec} would not be read back: ${readBack.problems.map(renderProblem).join("; ")}`);
   if (output) writeFileAtomic(output, json);
   else out(json);
   return 0;

@@ -4,7 +4,8 @@
 // starts, with the file and the place, and nothing is written.
 import { readFileSync } from "node:fs";
 import { stringify as toYaml } from "yaml";
-import { formatProblem, type InputProblem } from "../diagnostics/input-problem.js";
+import { problem, type Problem } from "../diagnostics/problem.js";
+import { problemToJson, renderProblem } from "../diagnostics/render.js";
 import { renderText } from "../diagnostics/render.js";
 import { writeFileAtomic } from "../json/write-atomic.js";
 import { applyChanges } from "../engine/apply-changes.js";
@@ -32,9 +33,11 @@ export interface RunOptions {
 
 
 export function runSpec(options: RunOptions, write: boolean, out: (t: string) => void, err: (t: string) => void): number {
-  const report = (problems: readonly InputProblem[]): number => {
-    for (const p of problems) err(`${formatProblem(p)}\n`);
+  const report = (problems: readonly Problem[]): number => {
+    for (const p of problems) err(`${renderProblem(p)}\n`);
     err(write ? "nothing was written\n" : "");
+    // Tools get the same problems, with their codes, as JSON.
+    if (options.json) out(`${JSON.stringify({ problems: problems.map(problemToJson) }, null, 2)}\n`);
     return 1;
   };
 
@@ -74,7 +77,7 @@ export function runSpec(options: RunOptions, write: boolean, out: (t: string) =>
     if (missing.length > 0) throw new UsageError(`give a snapshot for each system of ${plan.integration}: --snapshot ${missing.map((s) => `${s}=FILE`).join(" --snapshot ")}`);
     const snapshots = new Map<string, Snapshot>();
     const documents = new Map<string, LoadedSnapshot>();
-    const problems: InputProblem[] = [];
+    const problems: Problem[] = [];
     for (const [system, file] of files) {
       // A reading begun early is used once: a file given for both systems is read again for the second.
       const result = readSnapshotFile(file, loaded.systems.get(system)!, reads.get(file));
@@ -87,7 +90,7 @@ export function runSpec(options: RunOptions, write: boolean, out: (t: string) =>
     }
 
     const now = options.now ?? new Date().toISOString();
-    if (!isDatetimeText(now)) problems.push({ file: "--now", message: `${now} is not a datetime; write it like 2026-11-01T14:05:00Z` });
+    if (!isDatetimeText(now)) problems.push(problem("INP005", { file: "--now" }, `${now} is not a datetime; write it like 2026-11-01T14:05:00Z`));
 
     const params = resolveParams(
       plan,
@@ -109,7 +112,7 @@ export function runSpec(options: RunOptions, write: boolean, out: (t: string) =>
       }
       const parsed = parseEvent(eventText, options.event);
       if ("problems" in parsed) problems.push(...parsed.problems);
-      else if (!specSystems.includes(parsed.system)) problems.push({ file: options.event, pointer: "/system", message: `${plan.integration} joins ${specSystems.join(" and ")}, not ${parsed.system}` });
+      else if (!specSystems.includes(parsed.system)) problems.push(problem("EVT002", { file: options.event, pointer: "/system" }, `${plan.integration} joins ${specSystems.join(" and ")}, not ${parsed.system}`));
       else event = parsed;
     }
 
@@ -123,8 +126,7 @@ export function runSpec(options: RunOptions, write: boolean, out: (t: string) =>
 
     const result = runPlan({ plan, systems: loaded.systems, snapshots, state, now, params, ...(event ? { event } : {}) });
     if (result.failure) {
-      const at = result.failure.span ? `${plan.source}:${result.failure.span[0]}:${result.failure.span[1]}: ` : `${plan.source}: `;
-      err(`${at}error: ${result.failure.message}\n`);
+      err(`${renderProblem(result.failure)}\n`);
       if (options.json) out(`${JSON.stringify(jsonResult(plan.integration, result), null, 2)}\n`);
       return 1;
     }
@@ -153,7 +155,7 @@ export function runSpec(options: RunOptions, write: boolean, out: (t: string) =>
 }
 
 function jsonResult(integration: string, result: RunResult) {
-  return { integration, patches: result.patches, outcomes: result.outcomes };
+  return { integration, patches: result.patches, outcomes: result.outcomes, ...(result.failure ? { failure: problemToJson(result.failure) } : {}) };
 }
 
 /** What `plan` and `apply` print without --json: counts, then a line per outcome. */

@@ -96,8 +96,72 @@ export const CATALOG = {
   // SYS: system definitions under integrations/.
   SYS001: error("invalid system definition", "integrations/<system>/system.yaml does not match the definition format; the message names the place."),
 
-  // PAR: params given at run time.
-  PAR001: error("invalid param", "A param given with --param is unknown, has a value outside its type or allowed values, or a required param is missing."),
+  // INP: reading an input file of any kind (snapshot, state, event, plan, deployment, settings, test file).
+  INP001: error("cannot read the file", "The file does not exist, cannot be read by this user, or is larger than syncspec reads. The message says which."),
+  INP002: error("not valid JSON", "The file is not JSON. The place is where the JSON stops being valid; the message says what was found there."),
+  INP003: error("not valid YAML", "The file is not YAML. The place is where the YAML stops being valid."),
+  INP004: error("key written twice", "An object has the same key twice. JSON and YAML parsers keep the second without a word, which would silently drop a record or a setting; write each key once."),
+  INP005: error("not a datetime", "A run's time (`--now`, a test case's `now`) is an RFC 3339 datetime such as `2026-11-01T14:05:00Z`."),
+
+  // SNP: what a snapshot holds.
+  SNP001: error("not a snapshot", "A snapshot is an object from collection name to an object of records: `{\"donors\": {\"1001\": {...}}}`."),
+  SNP002: error("unknown collection", "The snapshot has a collection its system does not define. Check the name against the system's collections in integrations/<system>/system.yaml."),
+  SNP003: error("collection not an object of records", "A collection is an object from record key to record, not a list: `{\"1001\": {\"id\": \"1001\", ...}}`."),
+  SNP004: error("record does not match its schema", "A record has a field of the wrong type, a required field missing, or a value its schema does not allow; the pointer names the field."),
+  SNP005: error("key field differs from the key", "A record's key field must equal the key it is filed under, so that both name the same record."),
+  SNP006: error("key not a string", "Record keys and collection names are strings; in YAML, quote a key that reads as a number."),
+
+  // PAR: params given at run time (--param, or a deployment's params).
+  PAR001: error("unknown param", "The spec declares no param of this name. Check the spelling against the spec's `param` declarations."),
+  PAR002: error("param value not allowed", "The value is not of the param's type, or not one of its allowed values."),
+  PAR003: error("required param missing", "The spec declares this param without a default, so every run must give it a value."),
+
+  // EVT: an event given to `plan --event`, a spec test, or a webhook.
+  EVT001: error("not an event", "An event is an object `{\"system\", \"type\", \"actor\"?, \"recordId\"}` (a webhook's body has no `system`: its connection says it); the pointer names the field."),
+  EVT002: error("event unknown to its system", "The event's type or actor is not one its system defines in integrations/<system>/system.yaml, or the event is for another system than the connection's."),
+
+  // STA: a state file (`--state`).
+  STA001: error("not a state file", "The file is not a state file written by `syncspec apply --state`."),
+  STA002: error("state file of another version", "The state file was written by a syncspec that writes another version of it. Use that version of syncspec, or start again from empty state."),
+  STA003: error("state of another integration", "Each integration keeps its own state file; this one was written for another spec."),
+  STA004: error("state file damaged", "A part of the state file does not have the shape syncspec writes; the pointer names it. The file was changed outside syncspec."),
+
+  // PLN: a compiled plan file (`syncspec compile -o`).
+  PLN001: error("not a plan", "The file is not a plan written by `syncspec compile -o`."),
+  PLN002: error("plan of another version", "The plan was compiled by a syncspec that writes another version of plans. Compile the spec again."),
+  PLN003: error("plan does not match its schema", "The plan has been changed by hand or damaged; the pointer names the place. Compile the spec again."),
+  PLN004: error("plan compiled against another definition", "A system's definition has changed since the plan was compiled (its fingerprint differs), or the system is no longer defined. Compile the spec again."),
+
+  // DEP: a deployment file (`syncspec run`).
+  DEP001: error("invalid deployment", "The deployment file does not have the shape `syncspec run` reads, or a value is of the wrong kind; the message names the place and what belongs there."),
+  DEP002: error("credential in the deployment file", "Tokens and webhook secrets come from the environment (`token: {env: VARIABLE}`), never from the file, so that the file can be reviewed and committed."),
+  DEP003: error("name that does not resolve", "The deployment names a connection, system or spec that is not there."),
+  DEP004: error("environment variable missing or malformed", "A variable the deployment names for a credential is not set, or does not hold a value of the right form."),
+  DEP005: error("integration does not compile", "A spec the deployment runs has errors (shown after this line), or its plan file is refused."),
+
+  // CON: a system's connector settings (integrations/<system>/connector.yaml).
+  CON001: error("invalid connector settings", "connector.yaml does not match the settings format, or names an actor the system does not have; the place is given."),
+
+  // TST: a spec test file (specs/NAME.test.yaml).
+  TST001: error("test file part of the wrong shape", "A part of the test file is not the kind of value it must be; the message shows what belongs there."),
+  TST002: error("unknown key in a test file", "The test file has a key its format does not have; the message lists the keys there are."),
+  TST003: error("test file part missing", "A case, run or expectation lacks a part it needs: a `name`, `snapshots`, `runs`, a time."),
+  TST004: error("case name used twice", "Case names are unique in a file, so that a failure names one case."),
+  TST005: error("YAML construct a test file does not take", "Aliases must name an anchor outside themselves, `<<` merges a map, and keys are strings."),
+  TST006: error("test file names what is not there", "A test file names a spec, system, collection or file that does not exist."),
+
+  // RUN: a run that stopped, and wrote nothing.
+  RUN001: error("the spec never settles", "Two parts of the spec keep changing what the other wrote. Make one of them one-way, or give it a condition that holds once it has written."),
+  RUN002: error("safety limit exceeded", "The run would remove or delete more than a `limit` of the spec allows, so nothing was written. If the removals are intended, raise the limit for one run."),
+  RUN003: error("a system could not be read", "Reading a system failed (the connection, not one record), so nothing was run. The next run tries again."),
+  RUN004: error("a system could not be written", "A write failed for the connection, not for one record; what was written is in the journal and the state did not advance, so the next run redoes the rest."),
+  RUN005: error("internal error", "A defect in syncspec stopped the run; nothing was written past it. Please report it with the message."),
+
+  // SVC: the service's state store (SQLite).
+  SVC001: error("cannot open the state store", "The state file or its folder cannot be created, read or written by this user, or the disk is failing."),
+  SVC002: error("not a syncspec state store", "The file is another program's SQLite database, a JSON state file of `apply`, or a store of a newer syncspec."),
+  SVC003: error("state store damaged", "The store is corrupt or was changed outside syncspec. Restore it from a backup, or move it aside to start again from empty state."),
+  SVC004: error("state store in use", "Another syncspec service holds the store (its lock file names the process), or held it too long. One service runs a state file at a time."),
 } satisfies Record<string, CatalogEntry>;
 
 export type Code = keyof typeof CATALOG;

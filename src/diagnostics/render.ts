@@ -1,6 +1,35 @@
-// Diagnostics for people (code frames) and for tools (the JSON of `check --json`).
+// Diagnostics and problems for people (code frames, one line per problem) and for tools (the
+// JSON of `--json`). A spec's diagnostic has a span in its source; a problem with an input, a
+// run or the store has a file and a pointer or a line and column: both carry a code from the
+// one catalog, and render alike.
 import type { SourceFile } from "../source/source-file.js";
 import type { Diagnostic } from "./diagnostic.js";
+import type { Problem } from "./problem.js";
+
+/** `file:line:col: error CODE at /pointer: message`, each part of the place only when known. */
+export function renderProblem(p: Problem): string {
+  const place = p.line !== undefined ? `:${p.line}:${p.column ?? 1}` : "";
+  const pointer = p.pointer !== undefined ? ` at ${p.pointer === "" ? "the top" : p.pointer}` : "";
+  return `${p.file}${place}: ${p.severity} ${p.code}${pointer}: ${p.message}`;
+}
+
+export interface JsonProblem {
+  file: string;
+  line?: number;
+  column?: number;
+  pointer?: string;
+  code: string;
+  severity: string;
+  message: string;
+}
+
+export function problemToJson(p: Problem): JsonProblem {
+  const json: JsonProblem = { file: p.file, code: p.code, severity: p.severity, message: p.message };
+  if (p.line !== undefined) json.line = p.line;
+  if (p.column !== undefined) json.column = p.column;
+  if (p.pointer !== undefined) json.pointer = p.pointer;
+  return json;
+}
 
 /** `file:line:col: error CODE: message`, the source line with the span underlined, notes, suggestion. */
 export function renderText(d: Diagnostic, source: SourceFile): string {

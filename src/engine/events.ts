@@ -1,14 +1,14 @@
 // Runs started by an event: which triggers accept it, which directions they allow, and the
 // records the run may touch (the one the event names, plus what the rules find it refers
 // to). An event no trigger accepts changes nothing, and says why.
-import type { InputProblem } from "../diagnostics/input-problem.js";
-import { parseJsonInput } from "../diagnostics/input-problem.js";
+import { parseJsonInput } from "../json/parse.js";
 import type { Plan, TriggerPlan } from "../plan/types.js";
 import type { SystemCatalog } from "../language/systems/load.js";
 import type { RunScope } from "./links.js";
 import type { Outcomes } from "./outcomes.js";
 import type { Workspace } from "./workspace.js";
 import { RecordRefSet } from "../input/record-ref.js";
+import { problem, type Problem } from "../diagnostics/problem.js";
 
 export interface RunEvent {
   readonly system: string;
@@ -17,19 +17,19 @@ export interface RunEvent {
   readonly recordId: string;
 }
 
-export function parseEvent(text: string, file: string): RunEvent | { problems: InputProblem[] } {
+export function parseEvent(text: string, file: string): RunEvent | { problems: Problem[] } {
   const parsed = parseJsonInput(text, file);
   if ("problems" in parsed) return parsed;
   const data = parsed.data;
-  const problem = (pointer: string, message: string) => ({ problems: [{ file, pointer, message }] });
-  if (!data || typeof data !== "object" || Array.isArray(data)) return problem("", 'an event is an object: {"system", "type", "actor"?, "recordId"}');
+  const refuse = (pointer: string, message: string) => ({ problems: [problem("EVT001", { file, pointer }, message)] });
+  if (!data || typeof data !== "object" || Array.isArray(data)) return refuse("", 'an event is an object: {"system", "type", "actor"?, "recordId"}');
   const e = data as Record<string, unknown>;
   for (const name of ["system", "type", "recordId"]) {
-    if (typeof e[name] !== "string" || e[name] === "") return problem(`/${name}`, `"${name}" must be a non-empty string`);
+    if (typeof e[name] !== "string" || e[name] === "") return refuse(`/${name}`, `"${name}" must be a non-empty string`);
   }
-  if (e["actor"] !== undefined && e["actor"] !== null && typeof e["actor"] !== "string") return problem("/actor", '"actor" must be a string');
+  if (e["actor"] !== undefined && e["actor"] !== null && typeof e["actor"] !== "string") return refuse("/actor", '"actor" must be a string');
   for (const name of Object.keys(e)) {
-    if (!["system", "type", "actor", "recordId"].includes(name)) return problem(`/${name}`, `an event has no "${name}"; it has system, type, actor and recordId`);
+    if (!["system", "type", "actor", "recordId"].includes(name)) return refuse(`/${name}`, `an event has no "${name}"; it has system, type, actor and recordId`);
   }
   return {
     system: e["system"] as string,

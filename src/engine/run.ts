@@ -21,6 +21,7 @@ import { Writer } from "./writer.js";
 import { field, isEmpty } from "../json/values.js";
 import { eventScope, type RunEvent } from "./events.js";
 import { RecordRefSet } from "../input/record-ref.js";
+import { problem, type Problem } from "../diagnostics/problem.js";
 
 /** Rounds after which a run that still changes something is declared never to settle. */
 export const MAX_ROUNDS = 25;
@@ -40,11 +41,8 @@ export interface RunInput {
   readonly directions?: readonly DirectionPlan[];
 }
 
-export interface RunFailure {
-  readonly message: string;
-  /** The plan step it comes from: [line, column, endLine, endColumn] in the spec. */
-  readonly span?: readonly [number, number, number, number];
-}
+/** Why a run stopped and wrote nothing: a problem placed at the spec's line it comes from, when it has one. */
+export type RunFailure = Problem;
 
 export interface RunResult {
   /** What the run changes, record by record: everything below is rendered from it. */
@@ -128,7 +126,7 @@ export function runPlan(input: RunInput): RunResult {
     }
   }
   if (!settled) {
-    return unchanged(plan, outcomes.list(), before, { message: `the spec never settles: after ${MAX_ROUNDS} rounds, ${[...writer.causesThisRound].join(" and ")} still change what the other wrote` });
+    return unchanged(plan, outcomes.list(), before, problem("RUN001", { file: plan.source }, `the spec never settles: after ${MAX_ROUNDS} rounds, ${[...writer.causesThisRound].join(" and ")} still change what the other wrote`));
   }
   writer.report();
 
@@ -287,10 +285,11 @@ function checkLimits(plan: Plan, workspace: Workspace, rules: readonly RuleRun[]
     }
     if (total > 0 && (removed / total) * 100 > limit.percent) {
       const what = limit.measure === "removals" ? `${removed} of the ${total} ${limit.field} entries of the ${limit.collection} it manages` : `${removed} of the ${total} ${limit.collection}`;
-      return {
-        message: `the run would remove ${what} (${((removed / total) * 100).toFixed(1)}%), more than the ${limit.percent}% the limit at line ${limit.span[0]} allows; nothing was changed`,
-        span: limit.span,
-      };
+      return problem(
+        "RUN002",
+        { file: plan.source, line: limit.span[0], column: limit.span[1] },
+        `the run would remove ${what} (${((removed / total) * 100).toFixed(1)}%), more than the ${limit.percent}% the limit at line ${limit.span[0]} allows; nothing was changed`,
+      );
     }
   }
   return undefined;

@@ -6,7 +6,7 @@ import { constants } from "node:buffer";
 import { existsSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
-import type { InputProblem } from "../diagnostics/input-problem.js";
+import { problem, type Problem } from "../diagnostics/problem.js";
 import type { CollectionDefinition, SystemDefinition } from "../language/systems/load.js";
 import { escapePointer } from "../json/pointer.js";
 import { gather, RecordChecks, WRITTEN_TWICE } from "./record-checks.js";
@@ -226,13 +226,13 @@ function documentOf(collections: readonly ReadCollection[]): Record<string, Reco
 }
 
 /** Checks collections read record by record from a large snapshot, as checkSnapshot checks a parsed one. */
-function checkCollections(collections: readonly ReadCollection[], file: string, system: SystemDefinition): { snapshot?: Snapshot; problems: InputProblem[] } {
+function checkCollections(collections: readonly ReadCollection[], file: string, system: SystemDefinition): { snapshot?: Snapshot; problems: Problem[] } {
   // The first key written twice, in the order of the text.
   const names = new Set<string>();
   for (const collection of collections) {
-    if (names.has(collection.name)) return { problems: [{ file, pointer: `/${escapePointer(collection.name)}`, message: WRITTEN_TWICE }] };
+    if (names.has(collection.name)) return { problems: [problem("INP004", { file, pointer: `/${escapePointer(collection.name)}` }, WRITTEN_TWICE)] };
     names.add(collection.name);
-    if (collection.repeated !== undefined) return { problems: [{ file, pointer: `/${escapePointer(collection.name)}/${escapePointer(collection.repeated)}`, message: WRITTEN_TWICE }] };
+    if (collection.repeated !== undefined) return { problems: [problem("INP004", { file, pointer: `/${escapePointer(collection.name)}/${escapePointer(collection.repeated)}` }, WRITTEN_TWICE)] };
   }
   for (const collection of collections) collection.inEnumerationOrder();
   return gather(enumerationOrder(collections.map((c) => c.name))?.map((i) => collections[i]!) ?? collections, file, system);

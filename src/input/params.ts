@@ -1,7 +1,7 @@
 // Params given at run time (`--param NAME=VALUE`): a VALUE is read as JSON where it parses
 // as JSON, else as a string; then checked against the spec's declaration. Defaults fill in.
 import { didYouMean } from "../diagnostics/did-you-mean.js";
-import type { InputProblem } from "../diagnostics/input-problem.js";
+import { problem, type Problem } from "../diagnostics/problem.js";
 import type { ParamPlan, Plan } from "../plan/types.js";
 import { parseSchedule } from "../language/schedule/schedule.js";
 import { isDateText, isDatetimeText } from "../json/datetime.js";
@@ -57,8 +57,8 @@ function scalarProblem(type: string, value: unknown): string | undefined {
 }
 
 /** The params of a run: given values checked, defaults filled in, missing required ones reported. */
-export function resolveParams(plan: Plan, given: readonly (readonly [string, string])[], where = "--param"): Map<string, unknown> | { problems: InputProblem[] } {
-  const problems: InputProblem[] = [];
+export function resolveParams(plan: Plan, given: readonly (readonly [string, string])[], where = "--param"): Map<string, unknown> | { problems: Problem[] } {
+  const problems: Problem[] = [];
   const values = new Map<string, unknown>();
   const declared = new Map(plan.params.map((p) => [p.name, p]));
   for (const [name, raw] of given) {
@@ -66,18 +66,18 @@ export function resolveParams(plan: Plan, given: readonly (readonly [string, str
     if (!param) {
       const near = didYouMean(name, declared.keys());
       const known = declared.size > 0 ? `its params are ${[...declared.keys()].join(", ")}` : "it declares none";
-      problems.push({ file: where, message: `${plan.integration} has no param "${name}"${near ? `; did you mean "${near}"?` : `; ${known}`}` });
+      problems.push(problem("PAR001", { file: where }, `${plan.integration} has no param "${name}"${near ? `; did you mean "${near}"?` : `; ${known}`}`));
       continue;
     }
     const value = readParamValue(raw);
-    const problem = problemWith(param, value);
-    if (problem) problems.push({ file: where, message: `${name} ${problem} (given: ${raw})` });
+    const wrong = problemWith(param, value);
+    if (wrong) problems.push(problem("PAR002", { file: where }, `${name} ${wrong} (given: ${raw})`));
     else values.set(name, value);
   }
   for (const param of plan.params) {
     if (values.has(param.name)) continue;
     if (param.default !== undefined) values.set(param.name, param.default);
-    else if (param.required) problems.push({ file: where, message: `${plan.integration} needs the param ${param.name} (${param.type}); give it ${where === "--param" ? `with --param ${param.name}=VALUE` : `under params (${param.name}: VALUE)`}` });
+    else if (param.required) problems.push(problem("PAR003", { file: where }, `${plan.integration} needs the param ${param.name} (${param.type}); give it ${where === "--param" ? `with --param ${param.name}=VALUE` : `under params (${param.name}: VALUE)`}`));
   }
   return problems.length > 0 ? { problems } : values;
 }

@@ -3,7 +3,7 @@
 // here, so a record is checked with a validator compiled once per collection, and at most
 // MAX_PROBLEMS problems are kept.
 import { Ajv, type ValidateFunction } from "ajv";
-import type { InputProblem } from "../diagnostics/input-problem.js";
+import { problem, type Problem } from "../diagnostics/problem.js";
 import type { CollectionDefinition, SystemDefinition } from "../language/systems/load.js";
 import { escapePointer } from "../json/pointer.js";
 import { RecordTable } from "./record-table.js";
@@ -44,21 +44,21 @@ export interface CheckedCollection {
  * The snapshot of checked collections, or their problems: each collection's first ones until
  * MAX_PROBLEMS are found, then at most one more per collection (and every unknown collection).
  */
-export function gather(collections: readonly CheckedCollection[], file: string, system: SystemDefinition): { snapshot?: Snapshot; problems: InputProblem[] } {
-  const problems: InputProblem[] = [];
+export function gather(collections: readonly CheckedCollection[], file: string, system: SystemDefinition): { snapshot?: Snapshot; problems: Problem[] } {
+  const problems: Problem[] = [];
   const snapshot: Snapshot = new Map();
   for (const { name, keys, records, byKey, checks } of collections) {
     const pointer = `/${escapePointer(name)}`;
     if (!system.collections.has(name)) {
-      problems.push({ file, pointer, message: `${system.name} has no collection "${name}"; its collections are ${[...system.collections.keys()].join(", ")}` });
+      problems.push(problem("SNP002", { file, pointer }, `${system.name} has no collection "${name}"; its collections are ${[...system.collections.keys()].join(", ")}`));
       continue;
     }
     if (!checks) {
-      problems.push({ file, pointer, message: "a collection is an object from record key to record" });
+      problems.push(problem("SNP003", { file, pointer }, "a collection is an object from record key to record"));
       continue;
     }
-    for (const problem of checks.problems) {
-      problems.push(problem);
+    for (const found of checks.problems) {
+      problems.push(found);
       if (problems.length >= MAX_PROBLEMS) break;
     }
     snapshot.set(name, new RecordTable(keys, records as Rec[], byKey as ReadonlyMap<string, Rec>));
@@ -69,7 +69,7 @@ export function gather(collections: readonly CheckedCollection[], file: string, 
 
 /** A collection's records checked one by one against its schema and key field, keeping the first MAX_PROBLEMS problems. */
 export class RecordChecks {
-  readonly problems: InputProblem[] = [];
+  readonly problems: Problem[] = [];
   private readonly validate: ValidateFunction;
   private readonly keyField: string;
   private readonly pointer: string;
@@ -89,12 +89,12 @@ export class RecordChecks {
     const { validate, keyField, file } = this;
     if (!validate(record)) {
       const error = validate.errors![0]!;
-      this.problems.push({ file, pointer: `${this.pointer}/${escapePointer(key)}${error.instancePath}`, message: schemaMessage(error.message ?? "is invalid", error.params, error.keyword) });
+      this.problems.push(problem("SNP004", { file, pointer: `${this.pointer}/${escapePointer(key)}${error.instancePath}` }, schemaMessage(error.message ?? "is invalid", error.params, error.keyword)));
       return;
     }
     const id = (record as Rec)[keyField];
     if (id !== key) {
-      this.problems.push({ file, pointer: `${this.pointer}/${escapePointer(key)}/${escapePointer(keyField)}`, message: `the record's ${keyField} is ${JSON.stringify(id)}, but its key is "${key}"; they must be equal` });
+      this.problems.push(problem("SNP005", { file, pointer: `${this.pointer}/${escapePointer(key)}/${escapePointer(keyField)}` }, `the record's ${keyField} is ${JSON.stringify(id)}, but its key is "${key}"; they must be equal`));
     }
   }
 }

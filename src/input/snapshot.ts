@@ -1,6 +1,6 @@
 // What reading a snapshot gives: the records of each collection it holds, or the problems that
 // stopped it. Both readings (snapshots.ts, outlined-snapshot.ts) and the record checks share it.
-import type { InputProblem } from "../diagnostics/input-problem.js";
+import { type Problem } from "../diagnostics/problem.js";
 import type { Rec } from "../json/values.js";
 
 /** A system's records: collection -> key -> record. A collection left out is unknown. */
@@ -11,5 +11,5 @@ export interface LoadedSnapshot {
   /** The parsed document, for applying a patch to. */
   readonly document?: unknown;
   readonly format?: "json" | "yaml";
-  readonly problems: InputProblem[];
+  readonly problems: Problem[];
 }

@@ -6,7 +6,8 @@ import { constants } from "node:buffer";
 import { statSync } from "node:fs";
 import { isMap, isScalar, parseDocument } from "yaml";
 import type { SystemDefinition } from "../language/systems/load.js";
-import { parseJsonInput, type InputProblem } from "../diagnostics/input-problem.js";
+import { problem, type Problem } from "../diagnostics/problem.js";
+import { parseJsonInput } from "../json/parse.js";
 import { readText } from "../json/read-text.js";
 import { findDuplicateKey } from "./duplicate-keys.js";
 import { escapePointer } from "../json/pointer.js";
@@ -24,7 +25,7 @@ export function readSnapshotFile(file: string, system: SystemDefinition, started
     const size = statSync(file).size;
     // A larger file cannot be decoded into one string, so it is refused by its size, before any of it is read.
     if (size > constants.MAX_STRING_LENGTH) {
-      return { problems: [{ file, message: `the file is ${Math.round(size / 2 ** 20)} MiB; syncspec reads a snapshot of up to ${Math.floor(constants.MAX_STRING_LENGTH / 2 ** 20)} MiB, the longest text Node.js holds` }] };
+      return { problems: [problem("INP001", { file }, `the file is ${Math.round(size / 2 ** 20)} MiB; syncspec reads a snapshot of up to ${Math.floor(constants.MAX_STRING_LENGTH / 2 ** 20)} MiB, the longest text Node.js holds`)] };
     }
     // From 16 MB on, a JSON snapshot is outlined by a worker and read a batch of records at a time (outlined-snapshot.ts).
     reading ??= startReadingSnapshot(file);
@@ -34,7 +35,7 @@ export function readSnapshotFile(file: string, system: SystemDefinition, started
     }
     return parseSnapshot(withoutByteOrderMark(readText(file)), file, system);
   } catch {
-    return { problems: [{ file, message: "cannot read the file" }] };
+    return { problems: [problem("INP001", { file }, "cannot read the file")] };
   } finally {
     // Whoever started the reading, it ends here, even when reading the file failed.
     if (reading) stopReading(reading);
@@ -63,33 +64,35 @@ export function parseSnapshot(text: string, file: string, system: SystemDefiniti
   return { ...checked, document: parsed.data, format: yaml ? "yaml" : "json" };
 }
 
-function parseJson(text: string, file: string): { data: unknown } | { problems: InputProblem[] } {
+function parseJson(text: string, file: string): { data: unknown } | { problems: Problem[] } {
   const parsed = parseJsonInput(text, file);
   if ("problems" in parsed) return parsed;
   const duplicate = findDuplicateKey(text);
-  if (duplicate) return { problems: [{ file, pointer: duplicate.pointer, message: WRITTEN_TWICE }] };
+  if (duplicate) return { problems: [problem("INP004", { file, pointer: duplicate.pointer }, WRITTEN_TWICE)] };
   return parsed;
 }
 
-function parseYaml(text: string, file: string): { data: unknown } | { problems: InputProblem[] } {
+function parseYaml(text: string, file: string): { data: unknown } | { problems: Problem[] } {
   const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) {
     return {
-      problems: doc.errors.slice(0, MAX_PROBLEMS).map((e) => ({
-        file,
-        ...(e.linePos ? { line: e.linePos[0].line, column: e.linePos[0].col } : {}),
-        message: `not valid YAML: ${e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}`,
-      })),
+      problems: doc.errors.slice(0, MAX_PROBLEMS).map((e) =>
+        problem(
+          e.code === "DUPLICATE_KEY" ? "INP004" : "INP003",
+          { file, ...(e.linePos ? { line: e.linePos[0].line, column: e.linePos[0].col } : {}) },
+          `not valid YAML: ${e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}`,
+        ),
+      ),
     };
   }
   // YAML allows keys that are not strings (1001: ...); a snapshot's keys are strings.
-  const problems: InputProblem[] = [];
+  const problems: Problem[] = [];
   const top = doc.contents;
   if (isMap(top)) {
     for (const pair of top.items) {
       const collection = isScalar(pair.key) ? pair.key.value : undefined;
       if (typeof collection !== "string") {
-        problems.push({ file, pointer: `/${String(collection)}`, message: "a collection's name must be a string" });
+        problems.push(problem("SNP006", { file, pointer: `/${String(collection)}` }, "a collection's name must be a string"));
         continue;
       }
       if (!isMap(pair.value)) continue;
@@ -97,7 +100,7 @@ function parseYaml(text: string, file: string): { data: unknown } | { problems: 
         const key = isScalar(entry.key) ? entry.key.value : undefined;
         if (typeof key !== "string") {
           const shown = String(key);
-          problems.push({ file, pointer: `/${escapePointer(collection)}/${escapePointer(shown)}`, message: `record keys are strings; write "${shown}" in quotes` });
+          problems.push(problem("SNP006", { file, pointer: `/${escapePointer(collection)}/${escapePointer(shown)}` }, `record keys are strings; write "${shown}" in quotes`));
         }
       }
     }
@@ -109,8 +112,8 @@ function parseYaml(text: string, file: string): { data: unknown } | { problems: 
 const NOT_A_SNAPSHOT = 'a snapshot is an object of collections, such as {"donors": {...}}';
 
 /** Checks a parsed snapshot against the system's definition. */
-function checkSnapshot(data: unknown, file: string, system: SystemDefinition): { snapshot?: Snapshot; problems: InputProblem[] } {
-  if (data === null || typeof data !== "object" || Array.isArray(data)) return { problems: [{ file, pointer: "", message: NOT_A_SNAPSHOT }] };
+function checkSnapshot(data: unknown, file: string, system: SystemDefinition): { snapshot?: Snapshot; problems: Problem[] } {
+  if (data === null || typeof data !== "object" || Array.isArray(data)) return { problems: [problem("SNP001", { file, pointer: "" }, NOT_A_SNAPSHOT)] };
   const collections: CheckedCollection[] = [];
   for (const [name, records] of Object.entries(data)) {
     const definition = system.collections.get(name);

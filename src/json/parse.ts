@@ -1,20 +1,6 @@
-// A problem with an input file (snapshot, state, event, param), named by the file and the
-// place in it: a JSON Pointer, or a line and column. Inputs are data, so they get data errors.
-
-export interface InputProblem {
-  readonly file: string;
-  /** JSON Pointer into the document ("" for the whole document). */
-  readonly pointer?: string;
-  readonly line?: number;
-  readonly column?: number;
-  readonly message: string;
-}
-
-export function formatProblem(p: InputProblem): string {
-  const place = p.line !== undefined ? `:${p.line}:${p.column ?? 1}` : "";
-  const pointer = p.pointer !== undefined ? ` at ${p.pointer === "" ? "the top" : p.pointer}` : "";
-  return `${p.file}${place}: error${pointer}: ${p.message}`;
-}
+// Reading JSON input, and where it stops being JSON: Node's JSON.parse says so in words that
+// differ between versions, and sometimes not at all, so the place is found here.
+import { problem, type Problem } from "../diagnostics/problem.js";
 
 /** The 1-based line and column of an offset in a text. */
 export function lineColumn(text: string, offset: number): { line: number; column: number } {
@@ -117,10 +103,10 @@ export function jsonErrorReason(error: Error): string {
 }
 
 /** Parses an input file's JSON, or says where it is not JSON. */
-export function parseJsonInput(text: string, file: string): { data: unknown } | { problems: InputProblem[] } {
+export function parseJsonInput(text: string, file: string): { data: unknown } | { problems: Problem[] } {
   try {
     return { data: JSON.parse(text) as unknown };
   } catch (error) {
-    return { problems: [{ file, ...jsonErrorPlace(text, error as Error), message: `not valid JSON: ${jsonErrorReason(error as Error)}` }] };
+    return { problems: [problem("INP002", { file, ...jsonErrorPlace(text, error as Error) }, `not valid JSON: ${jsonErrorReason(error as Error)}`)] };
   }
 }

@@ -14,7 +14,10 @@
 import { dirname } from "node:path";
 import { parseDocument, type Document } from "yaml";
 import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { formatProblem, lineColumn, parseJsonInput, type InputProblem } from "../diagnostics/input-problem.js";
+import { problem, type Problem } from "../diagnostics/problem.js";
+import type { Code } from "../diagnostics/catalog.js";
+import { renderProblem } from "../diagnostics/render.js";
+import { lineColumn, parseJsonInput } from "../json/parse.js";
 import { renderText, sortDiagnostics } from "../diagnostics/render.js";
 import { isObject } from "../json/own.js";
 import { pointerOf, pointerPath } from "../json/pointer.js";
@@ -26,53 +29,53 @@ import { compileSpec } from "./compile.js";
 import { systemFingerprint, type SystemCatalog } from "./systems/load.js";
 
 /** Reads a plan file's text: the plan, or what is wrong with it and where. `file` is the name shown in messages. */
-export function readPlanFile(text: string, file: string, systems: SystemCatalog): { plan: Plan } | { problems: InputProblem[] } {
+export function readPlanFile(text: string, file: string, systems: SystemCatalog): { plan: Plan } | { problems: Problem[] } {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const parsed = parseJsonInput(body, file);
   if ("problems" in parsed) return parsed;
   const data = parsed.data;
   // Placed at a JSON Pointer, and at its line and column when the text can say (found only for a refused plan).
   let doc: Document | undefined;
-  const at = (pointer: string, message: string): InputProblem => ({ file, pointer, ...placeOf(body, (doc ??= parseDocument(body, { prettyErrors: false, uniqueKeys: false })), pointer), message });
-  const refuse = (...problems: InputProblem[]) => ({ problems });
+  const at = (code: Code, pointer: string, message: string): Problem => problem(code, { file, pointer, ...placeOf(body, (doc ??= parseDocument(body, { prettyErrors: false, uniqueKeys: false })), pointer) }, message);
+  const refuse = (...problems: Problem[]) => ({ problems });
 
   const compiledBy = "compiled by a different syncspec";
   if (!isObject(data) || data["syncspec"] !== "plan") {
-    return refuse(at(isObject(data) && "syncspec" in data ? "/syncspec" : "", 'not a syncspec plan: a plan file is what `syncspec compile SPEC -o FILE` writes, a JSON object with "syncspec": "plan"'));
+    return refuse(at("PLN001", isObject(data) && "syncspec" in data ? "/syncspec" : "", 'not a syncspec plan: a plan file is what `syncspec compile SPEC -o FILE` writes, a JSON object with "syncspec": "plan"'));
   }
   const source = typeof data["source"] === "string" && data["source"] !== "" ? data["source"] : "the spec";
   if (data["version"] !== PLAN_VERSION) {
-    return refuse(at("/version", `this plan is version ${JSON.stringify(data["version"] ?? null)}, ${compiledBy} (this one reads version ${PLAN_VERSION}); compile ${source} again`));
+    return refuse(at("PLN002", "/version", `this plan is version ${JSON.stringify(data["version"] ?? null)}, ${compiledBy} (this one reads version ${PLAN_VERSION}); compile ${source} again`));
   }
   if (!("fingerprints" in data)) {
-    return refuse(at("", `this plan has no fingerprints of the system definitions it was compiled against: it was ${compiledBy}; compile ${source} again`));
+    return refuse(at("PLN002", "", `this plan has no fingerprints of the system definitions it was compiled against: it was ${compiledBy}; compile ${source} again`));
   }
   const schemaProblems = planSchemaProblems(data);
-  if (schemaProblems.length > 0) return refuse(...inTextOrder(schemaProblems.map((p) => at(p.pointer, p.message))));
+  if (schemaProblems.length > 0) return refuse(...inTextOrder(schemaProblems.map((p) => at("PLN003", p.pointer, p.message))));
   const plan = data as unknown as Plan;
 
   // The plan's two systems: defined here, and by the definitions it was compiled against.
   const joined = [plan.systems.left, plan.systems.right];
-  const problems: InputProblem[] = [];
+  const problems: Problem[] = [];
   for (const side of ["left", "right"] as const) {
     const name = plan.systems[side];
     if (side === "right" && name === plan.systems.left) continue;
     if (!systems.has(name)) {
-      problems.push(at(`/systems/${side}`, `there is no system "${name}" in ${systemsFolder(systems)}; the systems are ${[...systems.keys()].join(", ") || "none"} (--systems DIR names another folder)`));
+      problems.push(at("PLN004", `/systems/${side}`, `there is no system "${name}" in ${systemsFolder(systems)}; the systems are ${[...systems.keys()].join(", ") || "none"} (--systems DIR names another folder)`));
     }
   }
   if (problems.length > 0) return refuse(...problems);
   const fingerprints = plan.fingerprints!;
   for (const name of Object.keys(fingerprints)) {
-    if (!joined.includes(name)) problems.push(at(pointerOf(["fingerprints", name]), `${plan.integration} joins ${joined.join(" and ")}, not ${name}`));
+    if (!joined.includes(name)) problems.push(at("PLN003", pointerOf(["fingerprints", name]), `${plan.integration} joins ${joined.join(" and ")}, not ${name}`));
   }
   for (const name of new Set(joined)) {
     const recorded = fingerprints[name];
     const definition = systems.get(name)!;
     if (recorded === undefined) {
-      problems.push(at("/fingerprints", `the plan records no fingerprint for ${name}; compile ${source} again`));
+      problems.push(at("PLN003", "/fingerprints", `the plan records no fingerprint for ${name}; compile ${source} again`));
     } else if (recorded !== systemFingerprint(definition)) {
-      problems.push(at(pointerOf(["fingerprints", name]), `${name}'s definition (${displayPath(definition.file)}) changed since this plan was compiled; compile ${source} again`));
+      problems.push(at("PLN004", pointerOf(["fingerprints", name]), `${name}'s definition (${displayPath(definition.file)}) changed since this plan was compiled; compile ${source} again`));
     }
   }
   if (problems.length > 0) return refuse(...problems);
@@ -83,20 +86,20 @@ export function readPlanFile(text: string, file: string, systems: SystemCatalog)
   for (const named of namedInPlan(plan)) {
     const { pointer } = named;
     if ("view" in named) {
-      if (!views.has(named.view)) problems.push(at(`${pointer}/view`, `the plan has no view "${named.view}"`));
+      if (!views.has(named.view)) problems.push(at("PLN003", `${pointer}/view`, `the plan has no view "${named.view}"`));
     } else if ("link" in named) {
-      if (named.link >= plan.links.length) problems.push(at(`${pointer}/link`, `the plan has ${plan.links.length} links; there is no link ${named.link}`));
+      if (named.link >= plan.links.length) problems.push(at("PLN003", `${pointer}/link`, `the plan has ${plan.links.length} links; there is no link ${named.link}`));
     } else if (!joined.includes(named.system)) {
-      problems.push(at(`${pointer}/system`, `${plan.integration} joins ${joined.join(" and ")}, not ${named.system}`));
+      problems.push(at("PLN003", `${pointer}/system`, `${plan.integration} joins ${joined.join(" and ")}, not ${named.system}`));
     } else if (!systems.get(named.system)!.collections.has(named.collection)) {
-      problems.push(at(`${pointer}/collection`, `${named.system} has no collection "${named.collection}"`));
+      problems.push(at("PLN003", `${pointer}/collection`, `${named.system} has no collection "${named.collection}"`));
     }
   }
   for (const [system, collections] of Object.entries(plan.collections)) {
     for (const [collection, { key }] of Object.entries(collections)) {
       const defined = joined.includes(system) ? systems.get(system)!.collections.get(collection) : undefined;
-      if (!defined) problems.push(at(pointerOf(["collections", system, collection]), `${system}.${collection} is not a collection of ${joined.join(" or ")}`));
-      else if (defined.key !== key) problems.push(at(pointerOf(["collections", system, collection, "key"]), `the key of ${system}.${collection} is ${defined.key}, not ${key}`));
+      if (!defined) problems.push(at("PLN003", pointerOf(["collections", system, collection]), `${system}.${collection} is not a collection of ${joined.join(" or ")}`));
+      else if (defined.key !== key) problems.push(at("PLN003", pointerOf(["collections", system, collection, "key"]), `the key of ${system}.${collection} is ${defined.key}, not ${key}`));
     }
   }
   if (problems.length > 0) return refuse(...problems.slice(0, 20));
@@ -104,7 +107,7 @@ export function readPlanFile(text: string, file: string, systems: SystemCatalog)
 }
 
 /** Problems in the order of their places in the file. */
-function inTextOrder(problems: InputProblem[]): InputProblem[] {
+function inTextOrder(problems: Problem[]): Problem[] {
   return problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
 }
 
@@ -160,7 +163,7 @@ export interface LoadedPlan {
   /** The spec's diagnostics (warnings too, when there is a plan). */
   readonly diagnostics: readonly Diagnostic[];
   /** The plan file's problems. */
-  readonly problems: readonly InputProblem[];
+  readonly problems: readonly Problem[];
   /** Each diagnostic or problem as it is printed, in order. */
   readonly messages: readonly string[];
   /** All of them as a command prints them on stderr: a diagnostic and a blank line, a problem to a line. */
@@ -193,7 +196,7 @@ export function specOrPlan(path: string, text: string, shown: string, systems: S
   if (isPlanFile(path, text)) {
     const read = readPlanFile(text, shown, systems);
     if ("problems" in read) {
-      const messages = read.problems.map(formatProblem);
+      const messages = read.problems.map(renderProblem);
       return { kind: "plan", diagnostics: [], problems: read.problems, messages, report: messages.map((m) => `${m}\n`).join("") };
     }
     return { kind: "plan", plan: read.plan, integration: read.plan.integration, diagnostics: [], problems: [], messages: [], report: "" };

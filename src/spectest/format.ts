@@ -6,7 +6,8 @@
 import { dirname, join } from "node:path";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
 import { didYouMean } from "../diagnostics/did-you-mean.js";
-import type { InputProblem } from "../diagnostics/input-problem.js";
+import type { Code } from "../diagnostics/catalog.js";
+import { problem, type Problem } from "../diagnostics/problem.js";
 import { parseEvent, type RunEvent } from "../engine/events.js";
 import { pointerPath } from "../json/pointer.js";
 import type { Operation } from "../engine/patch.js";
@@ -43,7 +44,7 @@ export interface TestCase {
   readonly snapshots: ReadonlyMap<string, SnapshotSource>;
   readonly runs: TestRun[];
   /** What is wrong with the case as written: a case with problems fails without running. */
-  readonly problems: InputProblem[];
+  readonly problems: Problem[];
 }
 
 export type SnapshotSource = { readonly inline: unknown } | { readonly file: string };
@@ -99,7 +100,7 @@ export interface ReadResult {
    * Problems with the file as a whole (not YAML, no `cases`, an unknown key, a case without a
    * name); problems inside a named case are on the case.
    */
-  readonly problems: InputProblem[];
+  readonly problems: Problem[];
 }
 
 /**
@@ -113,7 +114,8 @@ export function readTestFile(text: string, file: string, path: string = file): R
     return {
       problems: doc.errors.slice(0, 20).map((e) => {
         const at = lines.linePos(e.pos[0]);
-        return { file, line: at.line, column: at.col, message: `not valid YAML: ${e.message.split("\n")[0]}` };
+        // A key written twice is its own mistake, as in a snapshot (snapshots.ts).
+        return problem(e.code === "DUPLICATE_KEY" ? "INP004" : "INP003", { file, line: at.line, column: at.col }, `not valid YAML: ${e.message.split("\n")[0]}`);
       }),
     };
   }
@@ -125,8 +127,8 @@ export function readTestFile(text: string, file: string, path: string = file): R
 
 /** Builds the typed file from the YAML, collecting problems by case. */
 class Reader {
-  private readonly fileProblems: InputProblem[] = [];
-  private readonly caseProblems = new Map<number, InputProblem[]>();
+  private readonly fileProblems: Problem[] = [];
+  private readonly caseProblems = new Map<number, Problem[]>();
   private readonly resolving = new Set<unknown>();
 
   constructor(
@@ -135,14 +137,18 @@ class Reader {
     private readonly name: string,
   ) {}
 
-  problem(path: YamlPath, message: string, part: "key" | "value" = "value"): void {
+  /**
+   * A problem at a place in the file, with the code of what the mistake is (TST001 a part of
+   * the wrong kind, TST002 an unknown key, TST003 a part missing, ...), wherever it is.
+   */
+  problem(code: Code, path: YamlPath, message: string, part: "key" | "value" = "value"): void {
     const { line, column } = this.locate.at(path, part);
-    const problem: InputProblem = { file: this.name, line, column, message };
+    const found = problem(code, { file: this.name, line, column }, message);
     if (path[0] === "cases" && typeof path[1] === "number") {
       const list = this.caseProblems.get(path[1]) ?? [];
-      list.push(problem);
+      list.push(found);
       this.caseProblems.set(path[1], list);
-    } else this.fileProblems.push(problem);
+    } else this.fileProblems.push(found);
   }
 
   /**
@@ -156,7 +162,7 @@ class Reader {
       const target = node.resolve(this.doc);
       // YAML lets an anchored node hold an alias of itself; data cannot.
       if (!target || this.resolving.has(target)) {
-        this.problem(path, `the alias *${node.source} ${target ? "is inside the node it names" : "names no anchor"}`);
+        this.problem("TST005", path, `the alias *${node.source} ${target ? "is inside the node it names" : "names no anchor"}`);
         return null;
       }
       this.resolving.add(target);
@@ -178,13 +184,13 @@ class Reader {
           for (const source of sources) {
             const value = this.value(source, path);
             if (isObject(value)) merged.push(value);
-            else this.problem(path, "`<<` merges a map (an alias such as *donors) into this one");
+            else this.problem("TST005", path, "`<<` merges a map (an alias such as *donors) into this one");
           }
           continue;
         }
         if (typeof key !== "string") {
           const shown = String(key);
-          this.problem([...path, shown], `keys are strings here; write "${shown}" in quotes`, "key");
+          this.problem("TST005", [...path, shown], `keys are strings here; write "${shown}" in quotes`, "key");
           continue;
         }
         setMember(result, key, this.value(pair.value, [...path, key]));
@@ -198,14 +204,14 @@ class Reader {
 
   file(data: unknown, folder: string, path: string): ReadResult {
     if (!isObject(data)) {
-      this.problem([], "a test file is a map with `cases:`, a list of cases");
+      this.problem("TST001", [], "a test file is a map with `cases:`, a list of cases");
       return { problems: this.fileProblems };
     }
     this.keys(data, [], "file");
     let spec = path.endsWith(TEST_FILE_SUFFIX) ? path.slice(0, -TEST_FILE_SUFFIX.length) + ".sync" : path.replace(/(\.test)?\.ya?ml$/i, "") + ".sync";
     let specPlace: Place | undefined;
     if (data["spec"] !== undefined) {
-      if (typeof data["spec"] !== "string" || data["spec"] === "") this.problem(["spec"], "`spec` is the path of the .sync file to test, relative to this file");
+      if (typeof data["spec"] !== "string" || data["spec"] === "") this.problem("TST001", ["spec"], "`spec` is the path of the .sync file to test, relative to this file");
       else {
         spec = join(folder, data["spec"]);
         specPlace = this.locate.at(["spec"]);
@@ -213,14 +219,16 @@ class Reader {
     }
     const cases: TestCase[] = [];
     if (!Array.isArray(data["cases"]) || data["cases"].length === 0) {
-      this.problem(data["cases"] === undefined ? [] : ["cases"], "a test file needs `cases:`, a list of one or more cases, each with a `name`");
+      // No cases (`cases:` with nothing after it included), or an empty list of them, is a part missing; anything else there, one of the wrong kind.
+      const missing = data["cases"] == null || (Array.isArray(data["cases"]) && data["cases"].length === 0);
+      this.problem(missing ? "TST003" : "TST001", data["cases"] === undefined ? [] : ["cases"], "a test file needs `cases:`, a list of one or more cases, each with a `name`");
     } else {
       const names = new Map<string, number>();
       data["cases"].forEach((raw, index) => {
         const testCase = this.testCase(raw, index, folder);
         if (!testCase) return;
         const first = names.get(testCase.name);
-        if (first !== undefined) this.problem(["cases", index, "name"], `another case is named "${testCase.name}" (line ${cases.find((c) => c.index === first)!.line}); names are unique in a file, so that a failure names one case`);
+        if (first !== undefined) this.problem("TST004", ["cases", index, "name"], `another case is named "${testCase.name}" (line ${cases.find((c) => c.index === first)!.line}); names are unique in a file, so that a failure names one case`);
         else names.set(testCase.name, index);
         cases.push(testCase);
       });
@@ -230,7 +238,7 @@ class Reader {
     // A case without a usable name cannot be reported as a case: its problems are the file's.
     for (const [index, problems] of this.caseProblems) if (!cases.some((c) => c.index === index)) this.fileProblems.push(...problems);
     // People read top to bottom: problems in the order they are written.
-    const byPlace = (a: InputProblem, b: InputProblem) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
+    const byPlace = (a: Problem, b: Problem) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
     this.fileProblems.sort(byPlace);
     for (const testCase of cases) testCase.problems.sort(byPlace);
     if (cases.length === 0) return { problems: this.fileProblems };
@@ -243,7 +251,7 @@ class Reader {
     for (const key of Object.keys(data)) {
       if (known.includes(key)) continue;
       const near = didYouMean(key, known);
-      this.problem([...path, key], `${WHAT[level]} has no "${key}"${near ? `; did you mean "${near}"?` : ""} (it has ${list(known)})`, "key");
+      this.problem("TST002", [...path, key], `${WHAT[level]} has no "${key}"${near ? `; did you mean "${near}"?` : ""} (it has ${list(known)})`, "key");
     }
   }
 
@@ -251,38 +259,40 @@ class Reader {
     const at: YamlPath = ["cases", index];
     const line = this.locate.at(at).line;
     if (!isObject(raw)) {
-      this.problem(at, "a case is a map with a `name`, `snapshots` and `runs`");
+      this.problem("TST001", at, "a case is a map with a `name`, `snapshots` and `runs`");
       return undefined;
     }
     this.keys(raw, at, "case");
     const name = raw["name"];
     if (typeof name !== "string" || name.trim() === "") {
-      this.problem(name === undefined ? at : [...at, "name"], "a case needs a `name`, a sentence that says what it proves");
+      // A blank name is as good as none; a name that is not text is of the wrong kind.
+      this.problem(name == null || typeof name === "string" ? "TST003" : "TST001", name === undefined ? at : [...at, "name"], "a case needs a `name`, a sentence that says what it proves");
       return undefined;
     }
     const covers = this.optionalString(raw, "covers", at, "`covers` is the bullet of the spec's article that the case proves, as text");
     const now = this.time(raw, at);
     const params: (readonly [string, string])[] = [];
     if (raw["params"] !== undefined) {
-      if (!isObject(raw["params"])) this.problem([...at, "params"], "`params` is a map from param name to value, such as {removals: keep}");
+      if (!isObject(raw["params"])) this.problem("TST001", [...at, "params"], "`params` is a map from param name to value, such as {removals: keep}");
       // As --param reads them: text is read as JSON where it parses, other values are JSON.
       else for (const [param, value] of Object.entries(raw["params"])) params.push([param, typeof value === "string" ? value : JSON.stringify(value)]);
     }
-    if (raw["state"] !== undefined && !isObject(raw["state"])) this.problem([...at, "state"], "`state` is a state file's JSON, such as {lastRun: ..., links: {...}}");
+    if (raw["state"] !== undefined && !isObject(raw["state"])) this.problem("TST001", [...at, "state"], "`state` is a state file's JSON, such as {lastRun: ..., links: {...}}");
     const snapshots = new Map<string, SnapshotSource>();
     if (!isObject(raw["snapshots"])) {
-      this.problem(raw["snapshots"] === undefined ? at : [...at, "snapshots"], "a case needs `snapshots`: one per system of the spec, each a map of collections or {file: PATH}");
+      this.problem(raw["snapshots"] == null ? "TST003" : "TST001", raw["snapshots"] === undefined ? at : [...at, "snapshots"], "a case needs `snapshots`: one per system of the spec, each a map of collections or {file: PATH}");
     } else {
       for (const [system, value] of Object.entries(raw["snapshots"])) {
         const where = [...at, "snapshots", system];
-        if (!isObject(value)) this.problem(where, `the ${system} snapshot is a map of collections, such as {donors: {...}}, or {file: PATH}`);
+        if (!isObject(value)) this.problem("TST001", where, `the ${system} snapshot is a map of collections, such as {donors: {...}}, or {file: PATH}`);
         else if (Object.keys(value).length === 1 && typeof value["file"] === "string") snapshots.set(system, { file: join(folder, value["file"]) });
         else snapshots.set(system, { inline: value });
       }
     }
     const runs: TestRun[] = [];
     if (!Array.isArray(raw["runs"]) || raw["runs"].length === 0) {
-      this.problem(raw["runs"] === undefined ? at : [...at, "runs"], "a case needs `runs`: a list of one or more runs, each with what it should `expect`");
+      const missing = raw["runs"] == null || (Array.isArray(raw["runs"]) && raw["runs"].length === 0);
+      this.problem(missing ? "TST003" : "TST001", raw["runs"] === undefined ? at : [...at, "runs"], "a case needs `runs`: a list of one or more runs, each with what it should `expect`");
     } else {
       raw["runs"].forEach((run, i) => {
         const parsed = this.run(run, [...at, "runs", i], now !== undefined);
@@ -294,23 +304,24 @@ class Reader {
 
   private run(raw: unknown, at: YamlPath, caseHasTime: boolean): TestRun | undefined {
     if (!isObject(raw)) {
-      this.problem(at, "a run is a map: {now?, event?, edit?, expect}");
+      this.problem("TST001", at, "a run is a map: {now?, event?, edit?, expect}");
       return undefined;
     }
     this.keys(raw, at, "run");
     const now = this.time(raw, at);
-    if (now === undefined && !caseHasTime && raw["now"] === undefined) this.problem(at, "this run has no time: give the case a `now`, or the run one");
+    if (now === undefined && !caseHasTime && raw["now"] === undefined) this.problem("TST003", at, "this run has no time: give the case a `now`, or the run one");
     let event: RunEvent | undefined;
     if (raw["event"] !== undefined) {
       const parsed = parseEvent(JSON.stringify(raw["event"]), this.name);
-      if ("problems" in parsed) for (const p of parsed.problems) this.problem([...at, "event", ...pointerPath(p.pointer ?? "")], p.message, p.pointer ? "key" : "value");
+      // The event is checked as `plan --event` checks its file, and keeps its EVT code.
+      if ("problems" in parsed) for (const p of parsed.problems) this.problem(p.code, [...at, "event", ...pointerPath(p.pointer ?? "")], p.message, p.pointer ? "key" : "value");
       else event = parsed;
     }
     const edit = new Map<string, unknown>();
     if (raw["edit"] !== undefined) {
-      if (!isObject(raw["edit"])) this.problem([...at, "edit"], "`edit` is a map from system to a JSON merge patch of its snapshot, such as {raisedonors: {donors: {\"1001\": {phone: ...}}}}");
+      if (!isObject(raw["edit"])) this.problem("TST001", [...at, "edit"], "`edit` is a map from system to a JSON merge patch of its snapshot, such as {raisedonors: {donors: {\"1001\": {phone: ...}}}}");
       else for (const [system, patch] of Object.entries(raw["edit"])) {
-        if (!isObject(patch)) this.problem([...at, "edit", system], `the ${system} edit is a map of collections to merge into its snapshot (null deletes)`);
+        if (!isObject(patch)) this.problem("TST001", [...at, "edit", system], `the ${system} edit is a map of collections to merge into its snapshot (null deletes)`);
         else edit.set(system, patch);
       }
     }
@@ -327,54 +338,54 @@ class Reader {
     const result = (): Expectations => ({ records, absent, patches, unchanged, outcomes, ...(fails !== undefined ? { fails } : {}) });
     if (raw === undefined) return result();
     if (!isObject(raw)) {
-      this.problem(at, "`expect` is a map: {records, absent, patches, unchanged, outcomes, fails}");
+      this.problem("TST001", at, "`expect` is a map: {records, absent, patches, unchanged, outcomes, fails}");
       return result();
     }
     this.keys(raw, at, "expect");
     this.bySystem(raw["records"], [...at, "records"], "records", (record, where) => {
       if (isObject(record)) return record;
-      this.problem(where, "an expected record is a map of the field values it must have, such as {name: Ann Lee}");
+      this.problem("TST001", where, "an expected record is a map of the field values it must have, such as {name: Ann Lee}");
       return undefined;
     }, records);
     if (raw["absent"] !== undefined) {
       const example = "such as {virtuous: {contacts: [c9]}}";
-      if (!isObject(raw["absent"])) this.problem([...at, "absent"], `\`absent\` maps system to collection to a list of keys, ${example}`);
+      if (!isObject(raw["absent"])) this.problem("TST001", [...at, "absent"], `\`absent\` maps system to collection to a list of keys, ${example}`);
       else for (const [system, collections] of Object.entries(raw["absent"])) {
         if (!isObject(collections)) {
-          this.problem([...at, "absent", system], `\`absent\` maps system to collection to a list of keys, ${example}`);
+          this.problem("TST001", [...at, "absent", system], `\`absent\` maps system to collection to a list of keys, ${example}`);
           continue;
         }
         const bySystem = new Map<string, string[]>();
         for (const [collection, keys] of Object.entries(collections)) {
           const where = [...at, "absent", system, collection];
-          if (!Array.isArray(keys)) this.problem(where, `a list of the keys that must not exist, ${example}`);
-          else keys.forEach((key, i) => (typeof key === "string" ? void 0 : this.problem([...where, i], `keys are strings; write "${String(key)}" in quotes`)));
+          if (!Array.isArray(keys)) this.problem("TST001", where, `a list of the keys that must not exist, ${example}`);
+          else keys.forEach((key, i) => (typeof key === "string" ? void 0 : this.problem("TST001", [...where, i], `keys are strings; write "${String(key)}" in quotes`)));
           if (Array.isArray(keys)) bySystem.set(collection, keys.filter((k): k is string => typeof k === "string"));
         }
         absent.set(system, bySystem);
       }
     }
     if (raw["patches"] !== undefined) {
-      if (!isObject(raw["patches"])) this.problem([...at, "patches"], "`patches` maps a system to its exact patch, a list of operations such as {op: replace, path: /contacts/c1/phone, value: ...}");
+      if (!isObject(raw["patches"])) this.problem("TST001", [...at, "patches"], "`patches` maps a system to its exact patch, a list of operations such as {op: replace, path: /contacts/c1/phone, value: ...}");
       else for (const [system, list] of Object.entries(raw["patches"])) {
         const where = [...at, "patches", system];
-        if (!Array.isArray(list)) this.problem(where, `the ${system} patch is a list of operations ([] for none)`);
+        if (!Array.isArray(list)) this.problem("TST001", where, `the ${system} patch is a list of operations ([] for none)`);
         else patches.set(system, list.flatMap((op, i) => this.operation(op, [...where, i])));
       }
     }
     if (raw["unchanged"] !== undefined) {
-      if (!Array.isArray(raw["unchanged"]) || raw["unchanged"].some((s) => typeof s !== "string")) this.problem([...at, "unchanged"], "`unchanged` is a list of systems whose patches must be empty, such as [raisedonors]");
+      if (!Array.isArray(raw["unchanged"]) || raw["unchanged"].some((s) => typeof s !== "string")) this.problem("TST001", [...at, "unchanged"], "`unchanged` is a list of systems whose patches must be empty, such as [raisedonors]");
       else unchanged.push(...(raw["unchanged"] as string[]));
     }
     if (raw["outcomes"] !== undefined) {
-      if (!Array.isArray(raw["outcomes"])) this.problem([...at, "outcomes"], "`outcomes` is a list, such as [{action: skip, key: g3, reason: \"not in the snapshot\"}]");
+      if (!Array.isArray(raw["outcomes"])) this.problem("TST001", [...at, "outcomes"], "`outcomes` is a list, such as [{action: skip, key: g3, reason: \"not in the snapshot\"}]");
       else raw["outcomes"].forEach((o, i) => {
         const parsed = this.outcome(o, [...at, "outcomes", i], i);
         if (parsed) outcomes.push(parsed);
       });
     }
     if (raw["fails"] !== undefined) {
-      if (typeof raw["fails"] !== "string" || raw["fails"] === "") this.problem([...at, "fails"], "`fails` is part of the message the run must fail with, such as \"more than the 50%\"");
+      if (typeof raw["fails"] !== "string" || raw["fails"] === "") this.problem("TST001", [...at, "fails"], "`fails` is part of the message the run must fail with, such as \"more than the 50%\"");
       else fails = raw["fails"];
     }
     return result();
@@ -384,16 +395,16 @@ class Reader {
   private bySystem<T>(raw: unknown, at: YamlPath, what: string, item: (value: unknown, at: YamlPath) => T | undefined, into: Map<string, Map<string, Map<string, T>>>): void {
     if (raw === undefined) return;
     const shape = `\`${what}\` maps system to collection to key to fields, such as {virtuous: {contacts: {rd-1001: {name: Ann Lee}}}}`;
-    if (!isObject(raw)) return this.problem(at, shape);
+    if (!isObject(raw)) return this.problem("TST001", at, shape);
     for (const [system, collections] of Object.entries(raw)) {
       if (!isObject(collections)) {
-        this.problem([...at, system], shape);
+        this.problem("TST001", [...at, system], shape);
         continue;
       }
       const bySystem = new Map<string, Map<string, T>>();
       for (const [collection, keyed] of Object.entries(collections)) {
         if (!isObject(keyed)) {
-          this.problem([...at, system, collection], shape);
+          this.problem("TST001", [...at, system, collection], shape);
           continue;
         }
         const byKey = new Map<string, T>();
@@ -409,22 +420,22 @@ class Reader {
 
   private operation(raw: unknown, at: YamlPath): Operation[] {
     if (!isObject(raw)) {
-      this.problem(at, "an operation is a map such as {op: replace, path: /contacts/c1/phone, value: \"202-555-0199\"}");
+      this.problem("TST001", at, "an operation is a map such as {op: replace, path: /contacts/c1/phone, value: \"202-555-0199\"}");
       return [];
     }
     this.keys(raw, at, "operation");
     const op = raw["op"];
     if (op !== "add" && op !== "remove" && op !== "replace") {
-      this.problem(raw["op"] === undefined ? at : [...at, "op"], "`op` is add, remove or replace: the operations syncspec writes");
+      this.problem(raw["op"] == null ? "TST003" : "TST001", raw["op"] === undefined ? at : [...at, "op"], "`op` is add, remove or replace: the operations syncspec writes");
       return [];
     }
     if (typeof raw["path"] !== "string" || !(raw["path"] === "" || raw["path"].startsWith("/"))) {
-      this.problem(raw["path"] === undefined ? at : [...at, "path"], "`path` is a JSON Pointer such as /contacts/c1/phone");
+      this.problem(raw["path"] == null ? "TST003" : "TST001", raw["path"] === undefined ? at : [...at, "path"], "`path` is a JSON Pointer such as /contacts/c1/phone");
       return [];
     }
     if (op === "remove") return [{ op, path: raw["path"] }];
     if (!Object.prototype.hasOwnProperty.call(raw, "value")) {
-      this.problem(at, `an ${op} operation needs a \`value\``);
+      this.problem("TST003", at, `an ${op} operation needs a \`value\``);
       return [];
     }
     return [{ op, path: raw["path"], value: raw["value"] }];
@@ -432,7 +443,7 @@ class Reader {
 
   private outcome(raw: unknown, at: YamlPath, index: number): OutcomeExpectation | undefined {
     if (!isObject(raw)) {
-      this.problem(at, "an expected outcome is a map such as {action: skip, key: g3, reason: \"not in the snapshot\"}");
+      this.problem("TST001", at, "an expected outcome is a map such as {action: skip, key: g3, reason: \"not in the snapshot\"}");
       return undefined;
     }
     this.keys(raw, at, "outcome");
@@ -440,19 +451,19 @@ class Reader {
     if (typeof action !== "string" || !ACTIONS.includes(action as Action)) {
       // "skipped" or "created" are near enough to say which was meant.
       const near = typeof action === "string" ? (didYouMean(action, ACTIONS) ?? ACTIONS.find((a) => action.toLowerCase().startsWith(a))) : undefined;
-      this.problem(action === undefined ? at : [...at, "action"], `\`action\` is one of ${list(ACTIONS, "or")}${near ? `; did you mean "${near}"?` : ""}`);
+      this.problem(action == null ? "TST003" : "TST001", action === undefined ? at : [...at, "action"], `\`action\` is one of ${list(ACTIONS, "or")}${near ? `; did you mean "${near}"?` : ""}`);
       return undefined;
     }
     if (!Object.prototype.hasOwnProperty.call(raw, "key") || (raw["key"] !== null && typeof raw["key"] !== "string")) {
       const shown = raw["key"] === undefined ? undefined : String(raw["key"]);
-      this.problem(raw["key"] === undefined ? at : [...at, "key"], shown === undefined ? "an expected outcome needs the `key` of its record (null for a whole collection)" : `keys are strings; write "${shown}" in quotes`);
+      this.problem(shown === undefined ? "TST003" : "TST001", raw["key"] === undefined ? at : [...at, "key"], shown === undefined ? "an expected outcome needs the `key` of its record (null for a whole collection)" : `keys are strings; write "${shown}" in quotes`);
       return undefined;
     }
     const strings: Record<string, string> = {};
     for (const name of ["reason", "system", "collection"] as const) {
       const value = raw[name];
       if (value === undefined) continue;
-      if (typeof value !== "string") this.problem([...at, name], `\`${name}\` is text`);
+      if (typeof value !== "string") this.problem("TST001", [...at, name], `\`${name}\` is text`);
       else strings[name] = value;
     }
     return { index, action: action as Action, key: raw["key"] as string | null, ...strings };
@@ -462,7 +473,7 @@ class Reader {
     const value = data[name];
     if (value === undefined) return undefined;
     if (typeof value === "string") return value;
-    this.problem([...at, name], message);
+    this.problem("TST001", [...at, name], message);
     return undefined;
   }
 
@@ -470,7 +481,7 @@ class Reader {
     const now = data["now"];
     if (now === undefined) return undefined;
     if (isDatetimeText(now)) return now;
-    this.problem([...at, "now"], `${JSON.stringify(now)} is not a datetime; write it like "2026-11-01T14:05:00Z"`);
+    this.problem("TST001", [...at, "now"], `${JSON.stringify(now)} is not a datetime; write it like "2026-11-01T14:05:00Z"`);
     return undefined;
   }
 }

@@ -4,7 +4,8 @@
 // collection and field a case names must be one the spec joins, so a typo in a test is
 // reported where it is written instead of passing or failing for the wrong reason.
 import { didYouMean } from "../diagnostics/did-you-mean.js";
-import type { InputProblem } from "../diagnostics/input-problem.js";
+import type { Code } from "../diagnostics/catalog.js";
+import { problem, type Problem } from "../diagnostics/problem.js";
 import type { Plan } from "../plan/types.js";
 import { resolveParams } from "../input/params.js";
 import { parseSnapshot, readSnapshotFile } from "../input/snapshots.js";
@@ -22,10 +23,11 @@ export interface CaseInputs {
   readonly state: SyncState;
 }
 
-export function prepareCase(testFile: TestFile, testCase: TestCase, plan: Plan, systems: SystemCatalog): { inputs?: CaseInputs; problems: InputProblem[] } {
-  const problems: InputProblem[] = [];
-  const at = (path: YamlPath, message: string, part: "key" | "value" = "value"): void => {
-    problems.push({ file: testFile.file, ...testFile.locate.at(["cases", testCase.index, ...path], part), message });
+export function prepareCase(testFile: TestFile, testCase: TestCase, plan: Plan, systems: SystemCatalog): { inputs?: CaseInputs; problems: Problem[] } {
+  const problems: Problem[] = [];
+  /** A problem at a place in the case: TST006 for what it names that the spec does not have, or the code of the check that found it. */
+  const at = (code: Code, path: YamlPath, message: string, part: "key" | "value" = "value"): void => {
+    problems.push(problem(code, { file: testFile.file, ...testFile.locate.at(["cases", testCase.index, ...path], part) }, message));
   };
   const specSystems = [plan.systems.left, plan.systems.right];
   const joins = `${plan.integration} joins ${list(specSystems)}`;
@@ -33,13 +35,13 @@ export function prepareCase(testFile: TestFile, testCase: TestCase, plan: Plan, 
   const systemAt = (system: string, path: YamlPath): SystemDefinition | undefined => {
     if (specSystems.includes(system)) return systems.get(system);
     const near = didYouMean(system, specSystems);
-    at(path, `${joins}, not ${system}${near ? `; did you mean ${near}?` : ""}`, "key");
+    at("TST006", path, `${joins}, not ${system}${near ? `; did you mean ${near}?` : ""}`, "key");
     return undefined;
   };
   const collectionAt = (system: SystemDefinition, collection: string, path: YamlPath): boolean => {
     if (system.collections.has(collection)) return true;
     const near = didYouMean(collection, system.collections.keys());
-    at(path, `${system.name} has no collection "${collection}"${near ? `; did you mean "${near}"?` : ""} (its collections are ${list([...system.collections.keys()])})`, "key");
+    at("TST006", path, `${system.name} has no collection "${collection}"${near ? `; did you mean "${near}"?` : ""} (its collections are ${list([...system.collections.keys()])})`, "key");
     return false;
   };
 
@@ -51,25 +53,25 @@ export function prepareCase(testFile: TestFile, testCase: TestCase, plan: Plan, 
     if ("file" in source) {
       const loaded = readSnapshotFile(source.file, definition);
       if (loaded.problems.length > 0) {
-        // The file's own problems name the file; the case names where it was given.
+        // The file's own problems name the file, and keep their codes (INP, SNP); the case names where it was given.
         const given = testFile.locate.at(["cases", testCase.index, "snapshots", system, "file"]);
         problems.push(...loaded.problems.map((p) => ({ ...p, file: displayPath(p.file), message: `${p.message} (the ${system} snapshot of this case, given at ${testFile.file}:${given.line}:${given.column})` })));
       } else documents.set(system, loaded.document);
     } else {
       const loaded = parseSnapshot(JSON.stringify(source.inline), `${system}.json`, definition);
-      for (const p of loaded.problems) at(["snapshots", system, ...pointerPath(p.pointer ?? "")], `${recordPlace(system, p.pointer)}${p.message}`);
+      for (const p of loaded.problems) at(p.code, ["snapshots", system, ...pointerPath(p.pointer ?? "")], `${recordPlace(system, p.pointer)}${p.message}`);
       if (loaded.problems.length === 0) documents.set(system, loaded.document);
     }
   }
   const missing = specSystems.filter((s) => !testCase.snapshots.has(s));
   // A case that gave no snapshots at all has already been told it needs them.
   const toldAlready = testCase.snapshots.size === 0 && testCase.problems.length > 0;
-  if (missing.length > 0 && !toldAlready) at(testCase.snapshots.size > 0 ? ["snapshots"] : [], `give a snapshot for each system of ${plan.integration}: ${missing.join(" and ")} ${missing.length === 1 ? "is" : "are"} missing ({} is a snapshot that knows no collection)`, "key");
+  if (missing.length > 0 && !toldAlready) at("TST003", testCase.snapshots.size > 0 ? ["snapshots"] : [], `give a snapshot for each system of ${plan.integration}: ${missing.join(" and ")} ${missing.length === 1 ? "is" : "are"} missing ({} is a snapshot that knows no collection)`, "key");
 
   // Params, as --param gives them.
   const params = resolveParams(plan, testCase.params, "params");
   if ("problems" in params) {
-    for (const p of params.problems) at(testCase.params.length > 0 ? ["params"] : [], p.message.replace(/give it with --param (\S+)=VALUE$/, "give it in the case's params: {$1: VALUE}"));
+    for (const p of params.problems) at(p.code, testCase.params.length > 0 ? ["params"] : [], p.message.replace(/give it with --param (\S+)=VALUE$/, "give it in the case's params: {$1: VALUE}"));
   }
 
   // The state, as a state file's JSON; its header may be left out. A case writes its pairs as
@@ -78,7 +80,7 @@ export function prepareCase(testFile: TestFile, testCase: TestCase, plan: Plan, 
   if (testCase.state !== undefined) {
     const file = { syncspec: "state", version: 1, integration: plan.integration, lastRun: null, links: {}, ...(testCase.state as object) };
     const parsed = parseState(JSON.stringify(file), testFile.file, plan.integration);
-    if ("problems" in parsed) for (const p of parsed.problems) at(["state", ...pointerPath(p.pointer ?? "")], `state${p.pointer ? ` ${pointerPath(p.pointer).join(".")}` : ""}: ${p.message}`);
+    if ("problems" in parsed) for (const p of parsed.problems) at(p.code, ["state", ...pointerPath(p.pointer ?? "")], `state${p.pointer ? ` ${pointerPath(p.pointer).join(".")}` : ""}: ${p.message}`);
     else state = parsed;
   }
 
@@ -89,10 +91,10 @@ export function prepareCase(testFile: TestFile, testCase: TestCase, plan: Plan, 
       const system = systemAt(run.event.system, [...runAt, "event", "system"]);
       if (system && !system.events.has(run.event.type)) {
         const near = didYouMean(run.event.type, system.events.keys());
-        at([...runAt, "event", "type"], `${system.name} has no event "${run.event.type}"${near ? `; did you mean "${near}"?` : ""} (its events are ${list([...system.events.keys()])})`);
+        at("EVT002", [...runAt, "event", "type"], `${system.name} has no event "${run.event.type}"${near ? `; did you mean "${near}"?` : ""} (its events are ${list([...system.events.keys()])})`);
       }
       if (system && run.event.actor !== undefined && system.actors.length > 0 && !system.actors.includes(run.event.actor)) {
-        at([...runAt, "event", "actor"], `${system.name} has no actor "${run.event.actor}" (its actors are ${list([...system.actors], "or")})`);
+        at("EVT002", [...runAt, "event", "actor"], `${system.name} has no actor "${run.event.actor}" (its actors are ${list([...system.actors], "or")})`);
       }
     }
     for (const [systemName, patch] of run.edit) {
@@ -111,7 +113,7 @@ export function prepareCase(testFile: TestFile, testCase: TestCase, plan: Plan, 
           for (const name of Object.keys(record)) {
             if (fields.has(name)) continue;
             const near = didYouMean(name, fields.keys());
-            at([...where, key, name], `a ${systemName}.${collection} record has no field "${name}"${near ? `; did you mean "${near}"?` : ""}`, "key");
+            at("TST006", [...where, key, name], `a ${systemName}.${collection} record has no field "${name}"${near ? `; did you mean "${near}"?` : ""}`, "key");
           }
         }
       }
@@ -122,7 +124,7 @@ export function prepareCase(testFile: TestFile, testCase: TestCase, plan: Plan, 
     }
     for (const systemName of run.expect.patches.keys()) systemAt(systemName, [...expect, "patches", systemName]);
     run.expect.unchanged.forEach((systemName, i) => {
-      if (!specSystems.includes(systemName)) at([...expect, "unchanged", i], `${joins}, not ${systemName}`);
+      if (!specSystems.includes(systemName)) at("TST006", [...expect, "unchanged", i], `${joins}, not ${systemName}`);
     });
     for (const outcome of run.expect.outcomes) {
       const where: YamlPath = [...expect, "outcomes", outcome.index];
@@ -134,7 +136,7 @@ export function prepareCase(testFile: TestFile, testCase: TestCase, plan: Plan, 
         if (!candidates.some((s) => s.collections.has(outcome.collection!))) {
           const all = candidates.flatMap((s) => [...s.collections.keys()]);
           const near = didYouMean(outcome.collection, all);
-          at([...where, "collection"], `${candidates.map((s) => s.name).join(" and ")} ${candidates.length === 1 ? "has" : "have"} no collection "${outcome.collection}"${near ? `; did you mean "${near}"?` : ""}`);
+          at("TST006", [...where, "collection"], `${candidates.map((s) => s.name).join(" and ")} ${candidates.length === 1 ? "has" : "have"} no collection "${outcome.collection}"${near ? `; did you mean "${near}"?` : ""}`);
         }
       }
     }

@@ -1,6 +1,6 @@
 // A suite's results for people (a line per case, like vitest or cargo test, with what
 // differed under a failing one) and for CI (--json, with each case's file and line).
-import { formatProblem } from "../diagnostics/input-problem.js";
+import { problemToJson, renderProblem, type JsonProblem } from "../diagnostics/render.js";
 import type { Failure } from "./run-case.js";
 import type { SuiteResult } from "./suite.js";
 
@@ -24,7 +24,7 @@ export function renderText(result: SuiteResult): string {
     if (file.specReport.length > 0) out.push(`${file.specReport.join("\n\n")}\n`);
     if (file.problems.length > 0) {
       out.push(`  ✗ ${file.file}`);
-      for (const p of file.problems) out.push(indented(formatProblem(p)));
+      for (const p of file.problems) out.push(indented(renderProblem(p)));
     }
     for (const r of results) {
       out.push(`  ${r.status === "passed" ? "✓" : "✗"} ${r.integration} › ${r.name}`);
@@ -46,6 +46,11 @@ export interface JsonCase {
   name: string | null;
   status: "passed" | "failed";
   failures: string[];
+  /**
+   * The failures that are problems (with the test file, an input, the spec, the run), each
+   * with its code, severity and place, as `check --json` gives diagnostics; absent when none is.
+   */
+  problems?: JsonProblem[];
   covers?: string;
 }
 
@@ -53,10 +58,19 @@ export function renderJson(result: SuiteResult): { passed: number; failed: numbe
   const cases: JsonCase[] = [];
   for (const { file, results } of result.files) {
     if (file.problems.length > 0) {
-      cases.push({ file: file.file, line: file.problems[0]!.line ?? 1, name: null, status: "failed", failures: file.problems.map(formatProblem) });
+      cases.push({ file: file.file, line: file.problems[0]!.line ?? 1, name: null, status: "failed", failures: file.problems.map(renderProblem), problems: file.problems.map(problemToJson) });
     }
     for (const r of results) {
-      cases.push({ file: r.file, line: r.line, name: r.name, status: r.status, failures: r.failures.map(failureText), ...(r.covers !== undefined ? { covers: r.covers } : {}) });
+      const problems = r.failures.flatMap((f) => (f.problem ? [problemToJson(f.problem)] : []));
+      cases.push({
+        file: r.file,
+        line: r.line,
+        name: r.name,
+        status: r.status,
+        failures: r.failures.map(failureText),
+        ...(problems.length > 0 ? { problems } : {}),
+        ...(r.covers !== undefined ? { covers: r.covers } : {}),
+      });
     }
   }
   return { passed: result.passed, failed: result.failed, cases };

@@ -1,7 +1,8 @@
 // Running one case: its runs in order, as `syncspec apply` would run them one after another
 // on the same files. Before each run its edit is merged into the snapshots; after it, its
 // patches are applied and its state kept, so the next run sees what this one wrote.
-import { formatProblem, type InputProblem } from "../diagnostics/input-problem.js";
+import { problem, type Problem } from "../diagnostics/problem.js";
+import { renderProblem } from "../diagnostics/render.js";
 import type { Plan } from "../plan/types.js";
 import { applyChanges } from "../engine/apply-changes.js";
 import { runPlan, type RunResult } from "../engine/run.js";
@@ -22,10 +23,15 @@ export interface CaseResult {
   readonly failures: Failure[];
 }
 
-/** One thing that went wrong: in a run (1-based), or with the case as written. */
+/**
+ * One thing that went wrong: in a run (1-based), or with the case as written. A failure
+ * that is a problem (with the case, an input or the run, rather than a difference from what
+ * the case expects) carries it, code and all, and its message is the problem rendered.
+ */
 export interface Failure {
   readonly run?: number;
   readonly message: string;
+  readonly problem?: Problem;
 }
 
 export function caseResult(testFile: TestFile, testCase: TestCase, integration: string, failures: Failure[]): CaseResult {
@@ -40,7 +46,7 @@ export function caseResult(testFile: TestFile, testCase: TestCase, integration: 
   };
 }
 
-const asFailures = (problems: readonly InputProblem[]): Failure[] => problems.map((p) => ({ message: formatProblem(p) }));
+const asFailures = (problems: readonly Problem[]): Failure[] => problems.map((p) => ({ message: renderProblem(p), problem: p }));
 
 export function runCase(testFile: TestFile, testCase: TestCase, plan: Plan, systems: SystemCatalog): CaseResult {
   const done = (failures: Failure[]) => caseResult(testFile, testCase, plan.integration, failures);
@@ -59,6 +65,9 @@ export function runCase(testFile: TestFile, testCase: TestCase, plan: Plan, syst
     const run = testCase.runs[r]!;
     const number = r + 1;
     const fail = (message: string): void => void failures.push({ run: number, message });
+    const failWith = (found: Problem): void => void failures.push({ run: number, message: renderProblem(found), problem: found });
+    /** Where the case writes a part of this run, for a problem the run finds. */
+    const runPlace = (...path: (string | number)[]) => ({ file: testFile.file, ...testFile.locate.at(["cases", testCase.index, "runs", r, ...path]) });
 
     for (const [system, patch] of run.edit) documents.set(system, mergePatch(documents.get(system), patch));
     // Each run reads its snapshots afresh: what the edits made must be valid like any
@@ -70,13 +79,13 @@ export function runCase(testFile: TestFile, testCase: TestCase, plan: Plan, syst
         snapshots.set(system, parsed.snapshot);
         continue;
       }
+      // The snapshot's problems keep their codes (SNP004 ...), at the edit that made them, or at the run.
       const edited = run.edit.has(system);
-      const where = edited ? testFile.locate.at(["cases", testCase.index, "runs", r, "edit", system]) : undefined;
       for (const p of parsed.problems) {
-        fail(
+        failWith(
           edited
-            ? `the edit of ${system} (${testFile.file}:${where!.line}:${where!.column}) leaves a record invalid: ${recordPlace(system, p.pointer)}${p.message}`
-            : `after run ${r}'s patches, a record is invalid: ${recordPlace(system, p.pointer)}${p.message}`,
+            ? problem(p.code, runPlace("edit", system), `the edit of ${system} leaves a record invalid: ${recordPlace(system, p.pointer)}${p.message}`)
+            : problem(p.code, runPlace(), `after run ${r}'s patches, a record is invalid: ${recordPlace(system, p.pointer)}${p.message}`),
         );
       }
     }
@@ -88,7 +97,7 @@ export function runCase(testFile: TestFile, testCase: TestCase, plan: Plan, syst
       result = runPlan({ plan, systems, snapshots, state, now, params, ...(run.event ? { event: run.event } : {}) });
     } catch (error) {
       // A defect in syncspec, not in the case: fail this case and go on with the others.
-      fail(`syncspec failed inside the run: ${(error as Error).message}; this is a defect in syncspec, please report it with this case`);
+      failWith(problem("RUN005", runPlace(), `syncspec failed inside the run: ${(error as Error).message}; this is a defect in syncspec, please report it with this case`));
       break;
     }
 
@@ -98,7 +107,8 @@ export function runCase(testFile: TestFile, testCase: TestCase, plan: Plan, syst
         try {
           applyChanges(documents.get(system), system, result.changes);
         } catch (error) {
-          fail(`the ${system} changes do not apply to its snapshot: ${(error as Error).message.replace(/^runtime: /, "")}`);
+          // The runtime wrote changes its own snapshot cannot take: a defect, as above.
+          failWith(problem("RUN005", runPlace(), `the ${system} changes do not apply to its snapshot: ${(error as Error).message.replace(/^runtime: /, "")}`));
         }
       }
       state = result.state;

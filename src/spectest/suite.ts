@@ -3,20 +3,20 @@
 // `it`). A spec that does not compile fails every case of its files, with its diagnostics.
 import { existsSync, readFileSync } from "node:fs";
 import { hasErrors } from "../diagnostics/diagnostic.js";
-import type { InputProblem } from "../diagnostics/input-problem.js";
-import { renderText, sortDiagnostics, toJson } from "../diagnostics/render.js";
+import { problem, type Problem } from "../diagnostics/problem.js";
+import { renderProblem, renderText, sortDiagnostics, toJson } from "../diagnostics/render.js";
 import { compileSpec, integrationName, type Compiled } from "../language/compile.js";
 import type { SystemCatalog } from "../language/systems/load.js";
 import { displayPath, findFiles, UsageError } from "../source/files.js";
 import { readTestFile, TEST_FILE_SUFFIX, type TestCase, type TestFile } from "./format.js";
-import { caseResult, runCase, type CaseResult } from "./run-case.js";
+import { caseResult, runCase, type CaseResult, type Failure } from "./run-case.js";
 
 export interface SuiteFile {
   /** The test file as people see it. */
   readonly file: string;
   readonly integration: string;
   /** Problems with the test file as a whole; together they count as one failure, and its cases still run. */
-  readonly problems: readonly InputProblem[];
+  readonly problems: readonly Problem[];
   /** The spec's diagnostics as code frames, when it does not compile. */
   readonly specReport: readonly string[];
   readonly cases: readonly SuiteCase[];
@@ -63,7 +63,7 @@ export function loadSuiteFile(path: string, specs: SpecCache): SuiteFile {
   try {
     text = readFileSync(path, "utf8");
   } catch {
-    return { file, integration: integrationName(path.replace(/\.test\.ya?ml$/, "")), problems: [{ file, message: "cannot read the file" }], specReport: [], cases: [] };
+    return { file, integration: integrationName(path.replace(/\.test\.ya?ml$/, "")), problems: [problem("INP001", { file }, "cannot read the file")], specReport: [], cases: [] };
   }
   const read = readTestFile(text, file, path);
   const testFile = read.testFile;
@@ -73,17 +73,19 @@ export function loadSuiteFile(path: string, specs: SpecCache): SuiteFile {
   if (!compiled) {
     const place = testFile.specPlace ? { line: testFile.specPlace.line, column: testFile.specPlace.column } : {};
     const fix = testFile.specPlace ? "check the path, which is relative to this file" : `name the spec it tests with \`spec: PATH\``;
-    return { file, integration, problems: [...read.problems, { file, ...place, message: `there is no spec ${displayPath(testFile.spec)}; ${fix}` }], specReport: [], cases: [] };
+    return { file, integration, problems: [...read.problems, problem("TST006", { file, ...place }, `there is no spec ${displayPath(testFile.spec)}; ${fix}`)], specReport: [], cases: [] };
   }
   const diagnostics = sortDiagnostics(compiled.diagnostics);
   const plan = !hasErrors(compiled.diagnostics) ? compiled.plan : undefined;
   // Warnings are `syncspec check`'s to report; a test run shows a spec only when it cannot run it.
   const specReport = plan ? [] : diagnostics.map((d) => renderText(d, compiled.source));
+  // Each of the spec's errors as a problem at its line and column, with its code.
   const brokenSpec = diagnostics
     .filter((d) => d.severity === "error")
-    .map((d) => {
+    .map((d): Failure => {
       const j = toJson(d, compiled.source);
-      return { message: `${j.file}:${j.line}:${j.column}: error ${j.code}: ${j.message}` };
+      const found = problem(d.code, { file: j.file, line: j.line, column: j.column }, j.message);
+      return { message: renderProblem(found), problem: found };
     });
   return {
     file,
@@ -98,7 +100,7 @@ export function loadSuiteFile(path: string, specs: SpecCache): SuiteFile {
   };
 }
 
-function specFailed(testFile: TestFile, testCase: TestCase, integration: string, diagnostics: { message: string }[]): CaseResult {
+function specFailed(testFile: TestFile, testCase: TestCase, integration: string, diagnostics: Failure[]): CaseResult {
   return caseResult(testFile, testCase, integration, [{ message: `the spec does not compile, so no case of ${testFile.file} can run:` }, ...diagnostics]);
 }
 

@@ -5,8 +5,10 @@
 import { existsSync } from "node:fs";
 import { readText } from "../json/read-text.js";
 import { writeFileAtomic } from "../json/write-atomic.js";
-import { parseJsonInput, type InputProblem } from "../diagnostics/input-problem.js";
+import { parseJsonInput } from "../json/parse.js";
 import { escapePointer } from "../json/pointer.js";
+import { problem, type Problem } from "../diagnostics/problem.js";
+import type { Code } from "../diagnostics/catalog.js";
 
 /** The version `apply` writes. Version 1 (values by mapping name in each pair) is still read: spec tests write it by hand. */
 export const STATE_VERSION = 2;
@@ -55,7 +57,7 @@ export function emptyState(): SyncState {
 
 export interface StateStore {
   /** The state after the last successful run; an empty state before the first. */
-  load(integration: string): SyncState | { problems: InputProblem[] };
+  load(integration: string): SyncState | { problems: Problem[] };
   save(integration: string, state: SyncState): void;
 }
 
@@ -122,23 +124,23 @@ export function serializeState(integration: string, state: SyncState): string {
   return `${head.slice(0, -1)}, "links": {${links.length > 0 ? `\n${links.join(",\n")}\n` : ""}}}\n`;
 }
 
-export function parseState(text: string, file: string, integration: string): SyncState | { problems: InputProblem[] } {
+export function parseState(text: string, file: string, integration: string): SyncState | { problems: Problem[] } {
   const parsed = parseJsonInput(text, file);
   if ("problems" in parsed) return parsed;
   const data = parsed.data;
-  const problem = (pointer: string, message: string) => ({ problems: [{ file, pointer, message }] });
-  if (!data || typeof data !== "object" || Array.isArray(data)) return problem("", "a state file is an object written by `syncspec apply`");
+  const refuse = (code: Code, pointer: string, message: string) => ({ problems: [problem(code, { file, pointer }, message)] });
+  if (!data || typeof data !== "object" || Array.isArray(data)) return refuse("STA001", "", "a state file is an object written by `syncspec apply`");
   const d = data as { syncspec?: unknown; version?: unknown; integration?: unknown; lastRun?: unknown; links?: unknown };
-  if (d.syncspec !== "state") return problem("/syncspec", 'this is not a syncspec state file (its "syncspec" is not "state")');
-  if (d.version !== 1 && d.version !== STATE_VERSION) return problem("/version", `this state file is version ${JSON.stringify(d.version)}; this syncspec reads versions 1 and ${STATE_VERSION}`);
-  if (d.integration !== integration) return problem("/integration", `this state belongs to ${JSON.stringify(d.integration)}, not ${JSON.stringify(integration)}`);
-  if (d.lastRun !== null && (typeof d.lastRun !== "string" || Number.isNaN(Date.parse(d.lastRun)))) return problem("/lastRun", "must be a datetime or null");
-  if (!d.links || typeof d.links !== "object" || Array.isArray(d.links)) return problem("/links", "must be an object");
+  if (d.syncspec !== "state") return refuse("STA001", "/syncspec", 'this is not a syncspec state file (its "syncspec" is not "state")');
+  if (d.version !== 1 && d.version !== STATE_VERSION) return refuse("STA002", "/version", `this state file is version ${JSON.stringify(d.version)}; this syncspec reads versions 1 and ${STATE_VERSION}`);
+  if (d.integration !== integration) return refuse("STA003", "/integration", `this state belongs to ${JSON.stringify(d.integration)}, not ${JSON.stringify(integration)}`);
+  if (d.lastRun !== null && (typeof d.lastRun !== "string" || Number.isNaN(Date.parse(d.lastRun)))) return refuse("STA004", "/lastRun", "must be a datetime or null");
+  if (!d.links || typeof d.links !== "object" || Array.isArray(d.links)) return refuse("STA004", "/links", "must be an object");
   const synced: SyncedValues = new Map();
   for (const [linkId, link] of Object.entries(d.links)) {
     const at = `/links/${escapePointer(linkId)}`;
     const pairs = d.version === 1 ? readVersion1(link) : readVersion2(link);
-    if ("problem" in pairs) return problem(`${at}${pairs.at}`, pairs.problem);
+    if ("problem" in pairs) return refuse("STA004", `${at}${pairs.at}`, pairs.problem);
     synced.set(linkId, pairs);
   }
   return { lastRun: (d.lastRun as string | null | undefined) ?? null, synced };
@@ -196,7 +198,7 @@ function presenceFits(presence: string, mappings: number, values: number): boole
 export class JsonFileStateStore implements StateStore {
   constructor(readonly file: string) {}
 
-  load(integration: string): SyncState | { problems: InputProblem[] } {
+  load(integration: string): SyncState | { problems: Problem[] } {
     if (!existsSync(this.file)) return emptyState();
     return parseState(readText(this.file), this.file, integration);
   }

@@ -81,7 +81,7 @@ describe("syncspec run with a compiled plan", () => {
     const r = syncspec(["run", "specs/files.deploy.yaml", "--systems", "changed"], dir);
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(
-      "plan/mc-crm.json:12:5: error at /fingerprints/crm: crm's definition (changed/crm/system.yaml) changed since this plan was compiled; compile specs/mobilecommons-crm.sync again\nnothing was run\n",
+      "plan/mc-crm.json:12:5: error PLN004 at /fingerprints/crm: crm's definition (changed/crm/system.yaml) changed since this plan was compiled; compile specs/mobilecommons-crm.sync again\nnothing was run\n",
     );
     expect(readFileSync(join(dir, "crm.json"), "utf8")).toBe(before);
     // The spec itself compiles against the changed definition, and runs.
@@ -96,7 +96,7 @@ describe("syncspec run with a compiled plan", () => {
     });
     const r = syncspec(["run", "specs/files.deploy.yaml"], dir);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^plan\/mc-crm\.json:\d+:\d+: error at \/links\/0\/matches\/0\/keys\/0\/left\/op: op "nope" is not one this syncspec knows\nnothing was run\n$/);
+    expect(r.stderr).toMatch(/^plan\/mc-crm\.json:\d+:\d+: error PLN003 at \/links\/0\/matches\/0\/keys\/0\/left\/op: op "nope" is not one this syncspec knows\nnothing was run\n$/);
     expect(r.stdout + r.stderr).not.toMatch(STACK);
   });
 
@@ -107,7 +107,7 @@ describe("syncspec run with a compiled plan", () => {
     });
     const r = syncspec(["run", "specs/files.deploy.yaml"], dir);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain("plan/mc-crm.json:3:3: error at /version: this plan is version 2, compiled by a different syncspec (this one reads version 1); compile specs/mobilecommons-crm.sync again");
+    expect(r.stderr).toContain("plan/mc-crm.json:3:3: error PLN002 at /version: this plan is version 2, compiled by a different syncspec (this one reads version 1); compile specs/mobilecommons-crm.sync again");
   });
 
   it("refuses a plan file that is not JSON, at its line and column", () => {
@@ -115,7 +115,7 @@ describe("syncspec run with a compiled plan", () => {
     writeFileSync(join(dir, "plan/mc-crm.json"), '{\n  "syncspec": "plan",\n  "version": 1,\n}\n');
     const r = syncspec(["run", "specs/files.deploy.yaml"], dir);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^plan\/mc-crm\.json:4:1: error: not valid JSON: .+\nnothing was run\n$/);
+    expect(r.stderr).toMatch(/^plan\/mc-crm\.json:4:1: error INP002: not valid JSON: .+\nnothing was run\n$/);
     expect(r.stdout + r.stderr).not.toMatch(STACK);
   });
 });
@@ -142,7 +142,7 @@ describe("syncspec plan and apply with a compiled plan", () => {
     writeFileSync(definition, original.replace("mobile_opt_in: {type: boolean}", 'mobile_opt_in: {type: [boolean, "null"]}'));
     const stale = syncspec(["apply", "plan/mc-crm.json", ...snapshots, "--systems", "integrations"], dir);
     expect(stale.status).toBe(1);
-    expect(stale.stderr).toContain("plan/mc-crm.json:12:5: error at /fingerprints/crm: crm's definition (integrations/crm/system.yaml) changed since this plan was compiled; compile specs/mobilecommons-crm.sync again");
+    expect(stale.stderr).toContain("plan/mc-crm.json:12:5: error PLN004 at /fingerprints/crm: crm's definition (integrations/crm/system.yaml) changed since this plan was compiled; compile specs/mobilecommons-crm.sync again");
     writeFileSync(definition, original);
 
     editPlan(dir, (plan) => {
@@ -150,12 +150,12 @@ describe("syncspec plan and apply with a compiled plan", () => {
     });
     const broken = syncspec(["plan", "plan/mc-crm.json", ...snapshots], dir);
     expect(broken.status).toBe(1);
-    expect(broken.stderr).toMatch(/plan\/mc-crm\.json:\d+:\d+: error at \/params\/0: "span" is missing/);
+    expect(broken.stderr).toMatch(/plan\/mc-crm\.json:\d+:\d+: error PLN003 at \/params\/0: "span" is missing/);
 
     writeFileSync(join(dir, "plan/mc-crm.json"), "{]");
     const notJson = syncspec(["plan", "plan/mc-crm.json", ...snapshots], dir);
     expect(notJson.status).toBe(1);
-    expect(notJson.stderr).toMatch(/^plan\/mc-crm\.json:1:2: error: not valid JSON/);
+    expect(notJson.stderr).toMatch(/^plan\/mc-crm\.json:1:2: error INP002: not valid JSON/);
     for (const r of [stale, broken, notJson]) expect(r.stdout + r.stderr).not.toMatch(STACK);
   });
 });

@@ -1,7 +1,7 @@
 // Regressions: runtime and input-handling defects found while testing the runtime, each
 // pinned by the behaviour systems.md asks for. All were fixed; these keep them fixed.
 import { describe, expect, it } from "vitest";
-import { formatProblem } from "../../src/diagnostics/input-problem.js";
+import { renderProblem } from "../../src/diagnostics/render.js";
 import { parseEvent } from "../../src/engine/events.js";
 import { parseSnapshot } from "../../src/input/snapshots.js";
 import { parseState, serializeState } from "../../src/state/state.js";
@@ -11,7 +11,7 @@ import { applyAll, keyed, run, toSnapshot, type Docs } from "./support.js";
 const T0 = "2026-01-01T00:00:00Z";
 
 function snapshotProblems(text: string, file: string): string[] {
-  return parseSnapshot(text, file, SYSTEMS.get("raisedonors")!).problems.map(formatProblem);
+  return parseSnapshot(text, file, SYSTEMS.get("raisedonors")!).problems.map(renderProblem);
 }
 
 describe("regression: a two-way object field, empty on one side and all-null on the other, flips instead of settling", () => {
@@ -101,18 +101,18 @@ describe("regression: invalid JSON that V8 reports as `Unexpected token` has no 
   // place at all, and quotes a slice of the document instead. Snapshots, state and event files
   // all go through it.
   it("a snapshot with a missing value names file:line:column", () => {
-    expect(snapshotProblems('{"donors": {\n  "1": {"id": "1", "firstName": }\n}}', "rd.json")[0]).toMatch(/^rd\.json:2:\d+: error: not valid JSON/);
+    expect(snapshotProblems('{"donors": {\n  "1": {"id": "1", "firstName": }\n}}', "rd.json")[0]).toMatch(/^rd\.json:2:\d+: error INP002: not valid JSON/);
   });
   it("a snapshot with a misspelt literal names file:line:column", () => {
-    expect(snapshotProblems('{"donors": {"1": {"id": "1",\n "isOrganization": tru}}}', "rd.json")[0]).toMatch(/^rd\.json:2:\d+: error: not valid JSON/);
+    expect(snapshotProblems('{"donors": {"1": {"id": "1",\n "isOrganization": tru}}}', "rd.json")[0]).toMatch(/^rd\.json:2:\d+: error INP002: not valid JSON/);
   });
   it("a state file with a missing value names file:line:column", () => {
     const read = parseState('{"syncspec": "state",\n "version": }', "state.json", "raisedonors-virtuous");
-    expect("problems" in read && formatProblem(read.problems[0]!)).toMatch(/^state\.json:2:\d+: error: not valid JSON/);
+    expect("problems" in read && renderProblem(read.problems[0]!)).toMatch(/^state\.json:2:\d+: error INP002: not valid JSON/);
   });
   it("an event file with a missing value names file:line:column", () => {
     const read = parseEvent('{"system": "raisedonors",\n "recordId": }', "event.json");
-    expect("problems" in read && formatProblem(read.problems[0]!)).toMatch(/^event\.json:2:\d+: error: not valid JSON/);
+    expect("problems" in read && renderProblem(read.problems[0]!)).toMatch(/^event\.json:2:\d+: error INP002: not valid JSON/);
   });
 });
 
@@ -121,7 +121,7 @@ describe("regression: invalid YAML snapshots carry no line:column", () => {
   // library never fills in `linePos`, and every YAML syntax error (including a key written
   // twice) is reported with the file name only.
   it("an unclosed flow map", () => {
-    expect(snapshotProblems("donors:\n  '1': {id: '1'\n", "rd.yaml")[0]).toMatch(/^rd\.yaml:\d+:\d+: error: not valid YAML/);
+    expect(snapshotProblems("donors:\n  '1': {id: '1'\n", "rd.yaml")[0]).toMatch(/^rd\.yaml:\d+:\d+: error INP003: not valid YAML/);
   });
   it("a record key written twice", () => {
     expect(snapshotProblems("donors:\n  '1': {}\n  '1': {}\n", "rd.yaml")[0]).toMatch(/^rd\.yaml:3:\d+: error/);

@@ -9,7 +9,7 @@ import { isAbsolute, join } from "node:path";
 import { parseArgs } from "node:util";
 import { describe, expect, it } from "vitest";
 import { parseSnapshot, readSnapshotFile } from "../../src/input/snapshots.js";
-import { formatProblem } from "../../src/diagnostics/input-problem.js";
+import { renderProblem } from "../../src/diagnostics/render.js";
 import { UsageError } from "../../src/source/files.js";
 import { runSpec } from "../../src/cli/run.js";
 import { ROOT, SYSTEMS } from "../helpers.js";
@@ -22,7 +22,7 @@ function problems(text: string, file = "snapshots/raisedonors.json", system = "r
   const loaded = parseSnapshot(text, file, SYSTEMS.get(system)!);
   expect(loaded.snapshot).toBeUndefined();
   expect(loaded.problems.length).toBeGreaterThan(0);
-  return loaded.problems.map(formatProblem);
+  return loaded.problems.map(renderProblem);
 }
 
 describe("parseSnapshot refuses bad snapshots, naming the file and the place", () => {
@@ -36,13 +36,13 @@ describe("parseSnapshot refuses bad snapshots, naming the file and the place", (
   });
 
   it("invalid JSON: the file, line and column", () => {
-    expect(problems(`{"donors": {\n  "1": ${DONOR},\n}}`)).toEqual([expect.stringMatching(/^snapshots\/raisedonors\.json:3:1: error: not valid JSON/)]);
-    expect(problems(`{"donors": {"1": ${DONOR}}`)[0]).toMatch(/^snapshots\/raisedonors\.json:1:\d+: error: not valid JSON/);
-    expect(problems("")[0]).toMatch(/^snapshots\/raisedonors\.json:1:1: error: not valid JSON/);
+    expect(problems(`{"donors": {\n  "1": ${DONOR},\n}}`)).toEqual([expect.stringMatching(/^snapshots\/raisedonors\.json:3:1: error INP002: not valid JSON/)]);
+    expect(problems(`{"donors": {"1": ${DONOR}}`)[0]).toMatch(/^snapshots\/raisedonors\.json:1:\d+: error INP002: not valid JSON/);
+    expect(problems("")[0]).toMatch(/^snapshots\/raisedonors\.json:1:1: error INP002: not valid JSON/);
   });
 
   it("a record failing its schema: a JSON Pointer to the field", () => {
-    expect(problems(`{"donors": {"1": ${DONOR.replace("false,", '"no",')}}}`)).toEqual(["snapshots/raisedonors.json: error at /donors/1/isOrganization: must be boolean"]);
+    expect(problems(`{"donors": {"1": ${DONOR.replace("false,", '"no",')}}}`)).toEqual(["snapshots/raisedonors.json: error SNP004 at /donors/1/isOrganization: must be boolean"]);
     expect(problems(`{"donors": {"1": ${DONOR.replace('"isArchived": false', '"isArchived": false, "address": {"city": 7}')}}}`)[0]).toContain("at /donors/1/address/city");
     expect(problems(`{"donors": {"a/b~c": ${DONOR.replace('"1"', '"a/b~c"').replace('"isArchived": false, ', "").replace(', "isArchived": false', "")}}}`)[0]).toMatch(
       /at \/donors\/a~1b~0c: the field "isArchived" is missing/,
@@ -55,26 +55,26 @@ describe("parseSnapshot refuses bad snapshots, naming the file and the place", (
   });
 
   it("a key that differs from the record's id", () => {
-    expect(problems(`{"donors": {"2": ${DONOR}}}`)).toEqual(['snapshots/raisedonors.json: error at /donors/2/id: the record\'s id is "1", but its key is "2"; they must be equal']);
+    expect(problems(`{"donors": {"2": ${DONOR}}}`)).toEqual(['snapshots/raisedonors.json: error SNP005 at /donors/2/id: the record\'s id is "1", but its key is "2"; they must be equal']);
     expect(problems('{"users": {"U1": {"UserUid": "U2", "Username": "u", "EmailAllowed": true, "UserGroupUids": [], "LastUpdate": "2026-01-01T00:00:00Z"}}}', "vh.json", "volunteerhub")[0]).toContain("at /users/U1/UserUid");
   });
 
   it("a key written twice, as a record or as a collection, even when spelled with escapes", () => {
-    expect(problems(`{"donors": {"1": ${DONOR}, "1": ${DONOR}}}`)).toEqual(["snapshots/raisedonors.json: error at /donors/1: this key is written twice; the second would silently replace the first"]);
+    expect(problems(`{"donors": {"1": ${DONOR}, "1": ${DONOR}}}`)).toEqual(["snapshots/raisedonors.json: error INP004 at /donors/1: this key is written twice; the second would silently replace the first"]);
     expect(problems(`{"donors": {"a/b": ${DONOR.replace('"1"', '"a/b"')}, "a\\/b": ${DONOR.replace('"1"', '"a/b"')}}}`)[0]).toContain("at /donors/a~1b: this key is written twice");
     expect(problems('{"donors": {}, "gifts": {}, "donors": {}}')[0]).toContain("at /donors: this key is written twice");
   });
 
   it("a YAML snapshot with a number key, or otherwise broken", () => {
     const yaml = "donors:\n  1001:\n    id: '1001'\n    isOrganization: false\n    modifiedDate: '2026-01-01T00:00:00Z'\n    isArchived: false\n";
-    expect(problems(yaml, "snapshots/raisedonors.yaml")).toEqual(['snapshots/raisedonors.yaml: error at /donors/1001: record keys are strings; write "1001" in quotes']);
+    expect(problems(yaml, "snapshots/raisedonors.yaml")).toEqual(['snapshots/raisedonors.yaml: error SNP006 at /donors/1001: record keys are strings; write "1001" in quotes']);
     // (That these also give the line and column is in known-bugs.test.ts.)
-    expect(problems("donors:\n  '1': {id: '1'\n", "snapshots/raisedonors.yml")[0]).toMatch(/^snapshots\/raisedonors\.yml.*: error: not valid YAML/);
-    expect(problems("donors:\n  '1': {}\n  '1': {}\n", "snapshots/raisedonors.yaml")[0]).toMatch(/^snapshots\/raisedonors\.yaml.*: error: not valid YAML: Map keys must be unique/);
+    expect(problems("donors:\n  '1': {id: '1'\n", "snapshots/raisedonors.yml")[0]).toMatch(/^snapshots\/raisedonors\.yml.*: error INP003: not valid YAML/);
+    expect(problems("donors:\n  '1': {}\n  '1': {}\n", "snapshots/raisedonors.yaml")[0]).toMatch(/^snapshots\/raisedonors\.yaml.*: error INP004: not valid YAML: Map keys must be unique/);
   });
 
   it("an unknown collection, a collection that is not an object, a document that is not an object", () => {
-    expect(problems('{"donations": {}}')[0]).toMatch(/^snapshots\/raisedonors\.json: error at \/donations: raisedonors has no collection "donations"; its collections are donors, gifts$/);
+    expect(problems('{"donations": {}}')[0]).toMatch(/^snapshots\/raisedonors\.json: error SNP002 at \/donations: raisedonors has no collection "donations"; its collections are donors, gifts$/);
     expect(problems('{"donors": []}')[0]).toContain("at /donors: a collection is an object");
     expect(problems("[]")[0]).toContain("at the top: a snapshot is an object of collections");
   });
@@ -172,73 +172,73 @@ const rdArgs = (...more: string[]) => [RD_SPEC, "--snapshot", "raisedonors=rd.js
 
 describe("the command line refuses bad inputs: exit 1 (2 for usage), the file and the place, nothing written", () => {
   it("invalid JSON in a snapshot: file:line:column", () => {
-    refused({ "rd.json": `{"donors": {\n  "1": ${DONOR},\n}}`, "v.json": GOOD_V }, rdArgs("--state", "state.json"), 1, /rd\.json:3:1: error: not valid JSON/);
+    refused({ "rd.json": `{"donors": {\n  "1": ${DONOR},\n}}`, "v.json": GOOD_V }, rdArgs("--state", "state.json"), 1, /rd\.json:3:1: error INP002: not valid JSON/);
   });
 
   it("a record failing its schema: the JSON Pointer", () => {
-    refused({ "rd.json": `{"donors": {"1": ${DONOR.replace('"isArchived": false', '"isArchived": "no"')}}}`, "v.json": GOOD_V }, rdArgs(), 1, /rd\.json: error at \/donors\/1\/isArchived: must be boolean/);
+    refused({ "rd.json": `{"donors": {"1": ${DONOR.replace('"isArchived": false', '"isArchived": "no"')}}}`, "v.json": GOOD_V }, rdArgs(), 1, /rd\.json: error SNP004 at \/donors\/1\/isArchived: must be boolean/);
   });
 
   it("a key that differs from the record's id", () => {
-    refused({ "rd.json": GOOD_RD, "v.json": '{"contacts": {"c1": {"id": "c2", "contactType": "Household", "name": "A", "isArchived": false, "modifiedDateTimeUtc": "2026-01-01T00:00:00Z"}}}' }, rdArgs(), 1, /v\.json: error at \/contacts\/c1\/id: the record's id is "c2", but its key is "c1"/);
+    refused({ "rd.json": GOOD_RD, "v.json": '{"contacts": {"c1": {"id": "c2", "contactType": "Household", "name": "A", "isArchived": false, "modifiedDateTimeUtc": "2026-01-01T00:00:00Z"}}}' }, rdArgs(), 1, /v\.json: error SNP005 at \/contacts\/c1\/id: the record's id is "c2", but its key is "c1"/);
   });
 
   it("a duplicate key in JSON", () => {
-    refused({ "rd.json": `{"donors": {"1": ${DONOR}, "1": ${DONOR}}}`, "v.json": GOOD_V }, rdArgs(), 1, /rd\.json: error at \/donors\/1: this key is written twice/);
+    refused({ "rd.json": `{"donors": {"1": ${DONOR}, "1": ${DONOR}}}`, "v.json": GOOD_V }, rdArgs(), 1, /rd\.json: error INP004 at \/donors\/1: this key is written twice/);
   });
 
   it("a YAML snapshot with a number key", () => {
     const yaml = "donors:\n  1:\n    id: '1'\n    isOrganization: false\n    modifiedDate: '2026-01-01T00:00:00Z'\n    isArchived: false\n";
-    refused({ "rd.yaml": yaml, "v.json": GOOD_V }, [RD_SPEC, "--snapshot", "raisedonors=rd.yaml", "--snapshot", "virtuous=v.json"], 1, /rd\.yaml: error at \/donors\/1: record keys are strings; write "1" in quotes/);
+    refused({ "rd.yaml": yaml, "v.json": GOOD_V }, [RD_SPEC, "--snapshot", "raisedonors=rd.yaml", "--snapshot", "virtuous=v.json"], 1, /rd\.yaml: error SNP006 at \/donors\/1: record keys are strings; write "1" in quotes/);
   });
 
   it("an unknown collection", () => {
-    refused({ "rd.json": GOOD_RD, "v.json": '{"contacts": {}, "donations": {}}' }, rdArgs(), 1, /v\.json: error at \/donations: virtuous has no collection "donations"/);
+    refused({ "rd.json": GOOD_RD, "v.json": '{"contacts": {}, "donations": {}}' }, rdArgs(), 1, /v\.json: error SNP002 at \/donations: virtuous has no collection "donations"/);
   });
 
   it("an unknown --param", () => {
-    refused({ "rd.json": GOOD_RD, "v.json": GOOD_V }, rdArgs("--param", "mode=liberal"), 1, /--param: error: raisedonors-virtuous has no param "mode"/);
+    refused({ "rd.json": GOOD_RD, "v.json": GOOD_V }, rdArgs("--param", "mode=liberal"), 1, /--param: error PAR001: raisedonors-virtuous has no param "mode"/);
   });
 
   it("a param value outside its allowed set, or of the wrong type", () => {
     const files = { "re.json": '{"fundraiser_assignments": {}}', "m.json": '{"fundraisers": {}, "donors": {}, "portfolios": {}}' };
-    refused(files, [RE_SPEC, "--snapshot", "raisersedge=re.json", "--snapshot", "momentum=m.json", "--param", "removals=kept"], 1, /--param: error: removals must be one of "remove", "keep".* \(given: kept\)/);
-    refused(files, [RE_SPEC, "--snapshot", "raisersedge=re.json", "--snapshot", "momentum=m.json", "--param", "primary_types=Primary"], 1, /--param: error: primary_types must be a list/, false);
-    refused(files, [RE_SPEC, "--snapshot", "raisersedge=re.json", "--snapshot", "momentum=m.json", "--param", "schedule=whenever"], 1, /--param: error: schedule /, false);
+    refused(files, [RE_SPEC, "--snapshot", "raisersedge=re.json", "--snapshot", "momentum=m.json", "--param", "removals=kept"], 1, /--param: error PAR002: removals must be one of "remove", "keep".* \(given: kept\)/);
+    refused(files, [RE_SPEC, "--snapshot", "raisersedge=re.json", "--snapshot", "momentum=m.json", "--param", "primary_types=Primary"], 1, /--param: error PAR002: primary_types must be a list/, false);
+    refused(files, [RE_SPEC, "--snapshot", "raisersedge=re.json", "--snapshot", "momentum=m.json", "--param", "schedule=whenever"], 1, /--param: error PAR002: schedule /, false);
   });
 
   it("a missing required param", () => {
     const files = { "vomo.json": '{"users": {}}', "v.json": '{"contactImports": {}}' };
-    refused(files, [VOMO_SPEC, "--snapshot", "vomo=vomo.json", "--snapshot", "virtuous=v.json"], 1, /--param: error: vomo-virtuous needs the param connected_at \(datetime\)/);
-    refused(files, [VOMO_SPEC, "--snapshot", "vomo=vomo.json", "--snapshot", "virtuous=v.json", "--param", "connected_at=last week"], 1, /--param: error: connected_at must be a datetime/, false);
+    refused(files, [VOMO_SPEC, "--snapshot", "vomo=vomo.json", "--snapshot", "virtuous=v.json"], 1, /--param: error PAR003: vomo-virtuous needs the param connected_at \(datetime\)/);
+    refused(files, [VOMO_SPEC, "--snapshot", "vomo=vomo.json", "--snapshot", "virtuous=v.json", "--param", "connected_at=last week"], 1, /--param: error PAR002: connected_at must be a datetime/, false);
   });
 
   it("a malformed event file", () => {
     const files = { "rd.json": GOOD_RD, "v.json": GOOD_V };
-    refused({ ...files, "event.json": '{"system": "raisedonors",\n "type": "donor.updated" "recordId": "1"}' }, rdArgs("--event", "event.json"), 1, /event\.json:2:\d+: error: not valid JSON/);
-    refused({ ...files, "event.json": '{"system": "raisedonors", "type": "donor.updated"}' }, rdArgs("--event", "event.json"), 1, /event\.json: error at \/recordId: "recordId" must be a non-empty string/, false);
-    refused({ ...files, "event.json": '{"system": "raisedonors", "type": "donor.updated", "recordId": "1", "user": "x"}' }, rdArgs("--event", "event.json"), 1, /event\.json: error at \/user: an event has no "user"/, false);
-    refused({ ...files, "event.json": '{"system": "vomo", "type": "user.joined", "recordId": "1"}' }, rdArgs("--event", "event.json"), 1, /event\.json: error at \/system: raisedonors-virtuous joins raisedonors and virtuous, not vomo/, false);
-    refused({ ...files, "event.json": '["donor.updated"]' }, rdArgs("--event", "event.json"), 1, /event\.json: error at the top: an event is an object/, false);
+    refused({ ...files, "event.json": '{"system": "raisedonors",\n "type": "donor.updated" "recordId": "1"}' }, rdArgs("--event", "event.json"), 1, /event\.json:2:\d+: error INP002: not valid JSON/);
+    refused({ ...files, "event.json": '{"system": "raisedonors", "type": "donor.updated"}' }, rdArgs("--event", "event.json"), 1, /event\.json: error EVT001 at \/recordId: "recordId" must be a non-empty string/, false);
+    refused({ ...files, "event.json": '{"system": "raisedonors", "type": "donor.updated", "recordId": "1", "user": "x"}' }, rdArgs("--event", "event.json"), 1, /event\.json: error EVT001 at \/user: an event has no "user"/, false);
+    refused({ ...files, "event.json": '{"system": "vomo", "type": "user.joined", "recordId": "1"}' }, rdArgs("--event", "event.json"), 1, /event\.json: error EVT002 at \/system: raisedonors-virtuous joins raisedonors and virtuous, not vomo/, false);
+    refused({ ...files, "event.json": '["donor.updated"]' }, rdArgs("--event", "event.json"), 1, /event\.json: error EVT001 at the top: an event is an object/, false);
   });
 
   it("a malformed state file", () => {
     const files = { "rd.json": GOOD_RD, "v.json": GOOD_V };
-    refused({ ...files, "state.json": '{"syncspec": "state",\n  "version": 1,,\n}' }, rdArgs("--state", "state.json"), 1, /state\.json:2:\d+: error: not valid JSON/);
-    refused({ ...files, "state.json": '{"syncspec": "state", "version": 9, "integration": "raisedonors-virtuous", "lastRun": null, "links": {}}' }, rdArgs("--state", "state.json"), 1, /state\.json: error at \/version: this state file is version 9/, false);
-    refused({ ...files, "state.json": '{"syncspec": "state", "version": 1, "integration": "vomo-virtuous", "lastRun": null, "links": {}}' }, rdArgs("--state", "state.json"), 1, /state\.json: error at \/integration: this state belongs to "vomo-virtuous"/, false);
-    refused({ ...files, "state.json": '{"syncspec": "state", "version": 1, "integration": "raisedonors-virtuous", "lastRun": "soon", "links": {}}' }, rdArgs("--state", "state.json"), 1, /state\.json: error at \/lastRun: must be a datetime or null/, false);
-    refused({ ...files, "state.json": '{"syncspec": "state", "version": 1, "integration": "raisedonors-virtuous", "lastRun": null, "links": {"x": [["a"]]}}' }, rdArgs("--state", "state.json"), 1, /state\.json: error at \/links\/x\/0: must be \[left key, right key/, false);
+    refused({ ...files, "state.json": '{"syncspec": "state",\n  "version": 1,,\n}' }, rdArgs("--state", "state.json"), 1, /state\.json:2:\d+: error INP002: not valid JSON/);
+    refused({ ...files, "state.json": '{"syncspec": "state", "version": 9, "integration": "raisedonors-virtuous", "lastRun": null, "links": {}}' }, rdArgs("--state", "state.json"), 1, /state\.json: error STA002 at \/version: this state file is version 9/, false);
+    refused({ ...files, "state.json": '{"syncspec": "state", "version": 1, "integration": "vomo-virtuous", "lastRun": null, "links": {}}' }, rdArgs("--state", "state.json"), 1, /state\.json: error STA003 at \/integration: this state belongs to "vomo-virtuous"/, false);
+    refused({ ...files, "state.json": '{"syncspec": "state", "version": 1, "integration": "raisedonors-virtuous", "lastRun": "soon", "links": {}}' }, rdArgs("--state", "state.json"), 1, /state\.json: error STA004 at \/lastRun: must be a datetime or null/, false);
+    refused({ ...files, "state.json": '{"syncspec": "state", "version": 1, "integration": "raisedonors-virtuous", "lastRun": null, "links": {"x": [["a"]]}}' }, rdArgs("--state", "state.json"), 1, /state\.json: error STA004 at \/links\/x\/0: must be \[left key, right key/, false);
     // Version 2, as apply writes it: a presence that does not fit the mappings, a value too few, mappings named twice.
     const v2 = (link: string) => `{"syncspec": "state", "version": 2, "integration": "raisedonors-virtuous", "lastRun": null, "links": {"a/b": ${link}}}`;
-    refused({ ...files, "state.json": v2('{"mappings": ["phone<->phone"], "pairs": [["d1", "c1", "11", "1"]]}') }, rdArgs("--state", "state.json"), 1, /state\.json: error at \/links\/a~1b\/pairs\/0: must be \[left key, right key, presence, \.\.\.values\]: presence has a "1" or "0" for each of the 1 mappings/);
-    refused({ ...files, "state.json": v2('{"mappings": ["phone<->phone", "email->email"], "pairs": [["d1", "c1", "11", "1"]]}') }, rdArgs("--state", "state.json"), 1, /error at \/links\/a~1b\/pairs\/0: must be \[left key, right key, presence/, false);
-    refused({ ...files, "state.json": v2('{"mappings": ["phone<->phone", "phone<->phone"], "pairs": []}') }, rdArgs("--state", "state.json"), 1, /error at \/links\/a~1b\/mappings: must be a list of the link's two-way mappings, each once/, false);
-    refused({ ...files, "state.json": v2('[["d1", "c1", {}]]') }, rdArgs("--state", "state.json"), 1, /error at \/links\/a~1b: must be \{"mappings": \[\.\.\.\], "pairs": \[\.\.\.\]\}/, false);
+    refused({ ...files, "state.json": v2('{"mappings": ["phone<->phone"], "pairs": [["d1", "c1", "11", "1"]]}') }, rdArgs("--state", "state.json"), 1, /state\.json: error STA004 at \/links\/a~1b\/pairs\/0: must be \[left key, right key, presence, \.\.\.values\]: presence has a "1" or "0" for each of the 1 mappings/);
+    refused({ ...files, "state.json": v2('{"mappings": ["phone<->phone", "email->email"], "pairs": [["d1", "c1", "11", "1"]]}') }, rdArgs("--state", "state.json"), 1, /error STA004 at \/links\/a~1b\/pairs\/0: must be \[left key, right key, presence/, false);
+    refused({ ...files, "state.json": v2('{"mappings": ["phone<->phone", "phone<->phone"], "pairs": []}') }, rdArgs("--state", "state.json"), 1, /error STA004 at \/links\/a~1b\/mappings: must be a list of the link's two-way mappings, each once/, false);
+    refused({ ...files, "state.json": v2('[["d1", "c1", {}]]') }, rdArgs("--state", "state.json"), 1, /error STA004 at \/links\/a~1b: must be \{"mappings": \[\.\.\.\], "pairs": \[\.\.\.\]\}/, false);
   });
 
   it("a bad --now", () => {
-    refused({ "rd.json": GOOD_RD, "v.json": GOOD_V }, [RD_SPEC, "--snapshot", "raisedonors=rd.json", "--snapshot", "virtuous=v.json", "--now", "tomorrow"], 1, /--now: error: tomorrow is not a datetime/);
+    refused({ "rd.json": GOOD_RD, "v.json": GOOD_V }, [RD_SPEC, "--snapshot", "raisedonors=rd.json", "--snapshot", "virtuous=v.json", "--now", "tomorrow"], 1, /--now: error INP005: tomorrow is not a datetime/);
   });
 
   it("usage errors exit 2: a missing --snapshot, a system the spec does not join, a snapshot given twice, a missing event file", () => {
@@ -251,7 +251,7 @@ describe("the command line refuses bad inputs: exit 1 (2 for usage), the file an
   });
 
   it("a missing snapshot file is exit 1 naming it", () => {
-    refused({ "v.json": GOOD_V }, rdArgs(), 1, /rd\.json: error: cannot read the file/);
+    refused({ "v.json": GOOD_V }, rdArgs(), 1, /rd\.json: error INP001: cannot read the file/);
   });
 
   it("a safety rule that stops the run: exit 1 naming the spec line, nothing written", () => {
@@ -260,7 +260,7 @@ describe("the command line refuses bad inputs: exit 1 (2 for usage), the file an
       donors: { d1: { id: "d1", crm_id: "c1", name: "D" }, d2: { id: "d2", crm_id: "c2", name: "D" } },
       portfolios: { "f1-crm-assignments": { id: "f1-crm-assignments", fundraiser_id: "f1", name: "CRM Assignments", system_managed: true, donor_ids: ["d1", "d2"] } },
     };
-    refused({ "re.json": '{"fundraiser_assignments": {}}', "m.json": JSON.stringify(m) }, [RE_SPEC, "--snapshot", "raisersedge=re.json", "--snapshot", "momentum=m.json", "--state", "state.json"], 1, /momentum-raisersedge\.sync:\d+:\d+: error: the run would remove 2 of the 2 donor_ids/);
+    refused({ "re.json": '{"fundraiser_assignments": {}}', "m.json": JSON.stringify(m) }, [RE_SPEC, "--snapshot", "raisersedge=re.json", "--snapshot", "momentum=m.json", "--state", "state.json"], 1, /momentum-raisersedge\.sync:\d+:\d+: error RUN002: the run would remove 2 of the 2 donor_ids/);
   });
 });
 
@@ -349,20 +349,20 @@ describe("snapshots of 16 MB or more, read beside a worker thread, are checked a
     const text = largeVirtuous((contacts) => {
       contacts[39_000]!["id"] = "c123";
     });
-    refused({ "rd.json": GOOD_RD, "v.json": text }, rdArgs("--state", "state.json"), 1, /v\.json: error at \/contacts\/c123: this key is written twice/);
+    refused({ "rd.json": GOOD_RD, "v.json": text }, rdArgs("--state", "state.json"), 1, /v\.json: error INP004 at \/contacts\/c123: this key is written twice/);
   });
 
   it("a record failing its schema, and a key that differs from the record's id", () => {
-    refused({ "rd.json": GOOD_RD, "v.json": largeVirtuous((c) => void (c[38_000]!["isArchived"] = "no")) }, rdArgs(), 1, /v\.json: error at \/contacts\/c38000\/isArchived: must be boolean/);
+    refused({ "rd.json": GOOD_RD, "v.json": largeVirtuous((c) => void (c[38_000]!["isArchived"] = "no")) }, rdArgs(), 1, /v\.json: error SNP004 at \/contacts\/c38000\/isArchived: must be boolean/);
     const renamed = largeVirtuous().replace('"c38000": {"id":"c38000"', '"c38000": {"id":"c99"');
-    refused({ "rd.json": GOOD_RD, "v.json": renamed }, rdArgs(), 1, /v\.json: error at \/contacts\/c38000\/id: the record's id is "c99", but its key is "c38000"/);
+    refused({ "rd.json": GOOD_RD, "v.json": renamed }, rdArgs(), 1, /v\.json: error SNP005 at \/contacts\/c38000\/id: the record's id is "c99", but its key is "c38000"/);
   });
 
   it("one file given for both systems is read for each: each reading is used once", () => {
     const { dir } = folder({ "v.json": largeVirtuous() });
     const r = cli(["plan", RD_SPEC, "--snapshot", "raisedonors=v.json", "--snapshot", "virtuous=v.json"], dir);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/v\.json: error at \/contacts: raisedonors has no collection "contacts"/);
+    expect(r.stderr).toMatch(/v\.json: error SNP002 at \/contacts: raisedonors has no collection "contacts"/);
   });
 
   it("a valid one: the command's plan is the plain reading's, and apply then plan again is empty", () => {
@@ -390,6 +390,6 @@ describe("a snapshot larger than the longest text Node.js holds", () => {
     const loaded = readSnapshotFile(file, SYSTEMS.get("virtuous")!);
     expect(loaded.snapshot).toBeUndefined();
     const most = Math.floor(constants.MAX_STRING_LENGTH / 2 ** 20); // 511 on Node.js 20 to 24
-    expect(loaded.problems.map(formatProblem)).toEqual([expect.stringMatching(new RegExp(`virtuous\\.json: error: the file is ${most + 1} MiB; syncspec reads a snapshot of up to ${most} MiB`))]);
+    expect(loaded.problems.map(renderProblem)).toEqual([expect.stringMatching(new RegExp(`virtuous\\.json: error INP001: the file is ${most + 1} MiB; syncspec reads a snapshot of up to ${most} MiB`))]);
   });
 });

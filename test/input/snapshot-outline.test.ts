@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatProblem } from "../../src/diagnostics/input-problem.js";
+import { renderProblem } from "../../src/diagnostics/render.js";
 import { OutlineBatches, outlineSnapshot, type OutlineMessage } from "../../src/input/snapshot-outline.js";
 import { parseSnapshot, readOutlinedSnapshot, type LoadedSnapshot } from "../../src/input/snapshots.js";
 import type { CollectionDefinition, SystemDefinition } from "../../src/language/systems/load.js";
@@ -54,7 +54,7 @@ function bothWays(text: string | Uint8Array, batch?: number): { outlined: Loaded
 /** What a reading gives, comparable: problems as printed, each collection's keys and records in order, and the document as `apply` would write it. */
 function seen(loaded: LoadedSnapshot): unknown {
   return {
-    problems: loaded.problems.map(formatProblem),
+    problems: loaded.problems.map(renderProblem),
     snapshot: loaded.snapshot && JSON.stringify([...loaded.snapshot].map(([name, table]) => [name, [...table.entries()], [...table.keys()].map((k) => table.get(k))])),
     document: loaded.snapshot && JSON.stringify(loaded.document),
   };
@@ -155,13 +155,13 @@ describe("outlined snapshots of several batches of records", () => {
   it("a key written twice in different batches is the whole reading's problem", () => {
     const text = things(10_000, (i) => (i === 9_000 ? "t5" : `t${i}`));
     const { outlined } = bothWays(text);
-    expect(outlined.problems.map(formatProblem)).toEqual(["s.json: error at /things/t5: this key is written twice; the second would silently replace the first"]);
+    expect(outlined.problems.map(renderProblem)).toEqual(["s.json: error INP004 at /things/t5: this key is written twice; the second would silently replace the first"]);
     expectSame(text);
   });
 
   it("a collection written twice is the whole reading's problem", () => {
     const text = '{"things": {"a": {"id": "a"}}, "others": {}, "things": {"b": {"id": "b"}}}';
-    expect(bothWays(text).outlined.problems.map(formatProblem)).toEqual(["s.json: error at /things: this key is written twice; the second would silently replace the first"]);
+    expect(bothWays(text).outlined.problems.map(renderProblem)).toEqual(["s.json: error INP004 at /things: this key is written twice; the second would silently replace the first"]);
     expectSame(text);
   });
 
@@ -181,7 +181,7 @@ describe("outlined snapshots of several batches of records", () => {
   it("a record that is not JSON far into the file is reported by line and column, as the whole reading does", () => {
     const text = things(10_000).replace('"n":9500}', '"n":95 00}');
     const { outlined } = bothWays(text);
-    expect(outlined.problems.map(formatProblem)).toEqual([expect.stringMatching(/^s\.json:9502:\d+: error/)]);
+    expect(outlined.problems.map(renderProblem)).toEqual([expect.stringMatching(/^s\.json:9502:\d+: error/)]);
     expectSame(text);
   });
 });

@@ -4,7 +4,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { formatProblem, type InputProblem } from "../../src/diagnostics/input-problem.js";
+import { type Problem } from "../../src/diagnostics/problem.js";
+import { renderProblem } from "../../src/diagnostics/render.js";
 import { compileSpec } from "../../src/language/compile.js";
 import { isPlanFile, readPlanFile, specOrPlan } from "../../src/language/plan-file.js";
 import { loadSystems, readDefinition, systemFingerprint, type SystemCatalog, type SystemDefinition } from "../../src/language/systems/load.js";
@@ -36,10 +37,10 @@ const spec = SEED_SPECS.find((s) => s.name === "mobilecommons-crm")!;
 const compiled = compileSpec(spec.text, spec.file, SYSTEMS).plan!;
 const planText = `${JSON.stringify(compiled, null, 2)}\n`;
 
-function problems(text: string, systems: SystemCatalog = SYSTEMS): InputProblem[] {
+function problems(text: string, systems: SystemCatalog = SYSTEMS): Problem[] {
   const read = readPlanFile(text, "x.plan.json", systems);
   expect("problems" in read, "the plan file is refused").toBe(true);
-  return (read as { problems: InputProblem[] }).problems;
+  return (read as { problems: Problem[] }).problems;
 }
 
 function edited(change: (plan: Record<string, any>) => void): string {
@@ -80,15 +81,15 @@ describe("readPlanFile", () => {
   });
 
   it("refuses what is not JSON, at its line and column", () => {
-    expect(problems('{\n  "syncspec": "plan",\n  "version": 1,\n}\n')).toEqual([{ file: "x.plan.json", line: 4, column: 1, message: expect.stringMatching(/^not valid JSON/) }]);
+    expect(problems('{\n  "syncspec": "plan",\n  "version": 1,\n}\n')).toEqual([{ code: "INP002", severity: "error", file: "x.plan.json", line: 4, column: 1, message: expect.stringMatching(/^not valid JSON/) }]);
     expect(problems("")[0]).toMatchObject({ line: 1, column: 1 });
   });
 
   it("refuses what is not a plan, or a plan of another version, saying to compile again", () => {
-    expect(problems("[1, 2]").map(formatProblem)).toEqual(['x.plan.json:1:1: error at the top: not a syncspec plan: a plan file is what `syncspec compile SPEC -o FILE` writes, a JSON object with "syncspec": "plan"']);
+    expect(problems("[1, 2]").map(renderProblem)).toEqual(['x.plan.json:1:1: error PLN001 at the top: not a syncspec plan: a plan file is what `syncspec compile SPEC -o FILE` writes, a JSON object with "syncspec": "plan"']);
     expect(problems(edited((p) => (p["syncspec"] = "state")))[0]).toMatchObject({ pointer: "/syncspec", line: 2 });
     expect(problems(edited((p) => (p["version"] = 2)))).toEqual([
-      { file: "x.plan.json", pointer: "/version", line: 3, column: 3, message: "this plan is version 2, compiled by a different syncspec (this one reads version 1); compile specs/mobilecommons-crm.sync again" },
+      { code: "PLN002", severity: "error", file: "x.plan.json", pointer: "/version", line: 3, column: 3, message: "this plan is version 2, compiled by a different syncspec (this one reads version 1); compile specs/mobilecommons-crm.sync again" },
     ]);
     expect(problems(edited((p) => delete p["fingerprints"]))[0]!.message).toBe(
       "this plan has no fingerprints of the system definitions it was compiled against: it was compiled by a different syncspec; compile specs/mobilecommons-crm.sync again",
@@ -130,6 +131,8 @@ describe("readPlanFile", () => {
     const changed = withCrm(CRM_YAML.replace("mobile_opt_in: {type: boolean}", 'mobile_opt_in: {type: [boolean, "null"]}'));
     expect(problems(planText, changed)).toEqual([
       {
+        code: "PLN004",
+        severity: "error",
         file: "x.plan.json",
         pointer: "/fingerprints/crm",
         line: 12,
@@ -179,6 +182,6 @@ describe("a spec or a plan", () => {
     expect(fromPlan.plan).toEqual(fromSpec.plan as Plan);
     const broken = specOrPlan("out/mc.json", "{", "out/mc.json", SYSTEMS);
     expect(broken.plan).toBeUndefined();
-    expect(broken.messages).toEqual(["out/mc.json:1:2: error: not valid JSON: Expected property name or '}' in JSON"]);
+    expect(broken.messages).toEqual(["out/mc.json:1:2: error INP002: not valid JSON: Expected property name or '}' in JSON"]);
   });
 });

@@ -170,16 +170,16 @@ describe("a malformed test file", () => {
     const read = readTestFile(text, "specs/x.test.yaml");
     const problems = read.testFile!.cases[0]!.problems;
     expect(problems).toEqual([
-      { file: "specs/x.test.yaml", line: 2, column: 5, message: expect.stringContaining("a case needs `snapshots`") },
-      { file: "specs/x.test.yaml", line: 4, column: 5, message: expect.stringContaining('a case has no "snapshot"; did you mean "snapshots"?') },
-      { file: "specs/x.test.yaml", line: 8, column: 24, message: expect.stringContaining('did you mean "skip"?') },
+      { code: "TST003", severity: "error", file: "specs/x.test.yaml", line: 2, column: 5, message: expect.stringContaining("a case needs `snapshots`") },
+      { code: "TST002", severity: "error", file: "specs/x.test.yaml", line: 4, column: 5, message: expect.stringContaining('a case has no "snapshot"; did you mean "snapshots"?') },
+      { code: "TST001", severity: "error", file: "specs/x.test.yaml", line: 8, column: 24, message: expect.stringContaining('did you mean "skip"?') },
     ]);
   });
 
   it("reports YAML that does not parse, and a case without a name, at their lines", () => {
-    expect(readTestFile("cases:\n  - name: a\n    runs: [\n", "t.test.yaml").problems[0]).toMatchObject({ line: 4, message: expect.stringContaining("not valid YAML") });
+    expect(readTestFile("cases:\n  - name: a\n    runs: [\n", "t.test.yaml").problems[0]).toMatchObject({ code: "INP003", line: 4, message: expect.stringContaining("not valid YAML") });
     const read = readTestFile("cases:\n  - name: a\n    runs: []\n  - covers: b\n", "t.test.yaml");
-    expect(read.problems).toEqual([{ file: "t.test.yaml", line: 4, column: 5, message: "a case needs a `name`, a sentence that says what it proves" }]);
+    expect(read.problems).toEqual([{ code: "TST003", severity: "error", file: "t.test.yaml", line: 4, column: 5, message: "a case needs a `name`, a sentence that says what it proves" }]);
   });
 
   it("is checked against the spec: systems, collections, fields, records, params, events", () => {
@@ -205,19 +205,73 @@ describe("a malformed test file", () => {
     const file = result.files[0]!.file.file;
     expect(file.endsWith("specs/raisedonors-virtuous.test.yaml")).toBe(true);
     expect(failures).toEqual([
-      `${file}:4:13: error: raisedonors-virtuous has no param "removals"; it declares none`,
-      `${file}:5:5: error: give a snapshot for each system of raisedonors-virtuous: virtuous is missing ({} is a snapshot that knows no collection)`,
-      `${file}:6:67: error: raisedonors.donors 1001 isOrganization: must be boolean`,
-      `${file}:7:7: error: raisedonors-virtuous joins raisedonors and virtuous, not salesforce`,
-      `${file}:9:44: error: raisedonors has no event "donor.updatd"; did you mean "donor.updated"? (its events are donor.updated and gift.created)`,
-      `${file}:12:40: error: a virtuous.contacts record has no field "nmae"; did you mean "name"?`,
+      `${file}:4:13: error PAR001: raisedonors-virtuous has no param "removals"; it declares none`,
+      `${file}:5:5: error TST003: give a snapshot for each system of raisedonors-virtuous: virtuous is missing ({} is a snapshot that knows no collection)`,
+      `${file}:6:67: error SNP004: raisedonors.donors 1001 isOrganization: must be boolean`,
+      `${file}:7:7: error TST006: raisedonors-virtuous joins raisedonors and virtuous, not salesforce`,
+      `${file}:9:44: error EVT002: raisedonors has no event "donor.updatd"; did you mean "donor.updated"? (its events are donor.updated and gift.created)`,
+      `${file}:12:40: error TST006: a virtuous.contacts record has no field "nmae"; did you mean "name"?`,
     ]);
-    // The closing line counts the case; --json gives CI its line.
+    // The closing line counts the case; --json gives CI its line, and each problem with its code.
+    const problems = [
+      { file, line: 4, column: 13, code: "PAR001", severity: "error", message: expect.stringContaining('no param "removals"') },
+      { file, line: 5, column: 5, code: "TST003", severity: "error", message: expect.stringContaining("give a snapshot for each system") },
+      { file, line: 6, column: 67, code: "SNP004", severity: "error", message: "raisedonors.donors 1001 isOrganization: must be boolean" },
+      { file, line: 7, column: 7, code: "TST006", severity: "error", message: expect.stringContaining("not salesforce") },
+      { file, line: 9, column: 44, code: "EVT002", severity: "error", message: expect.stringContaining('no event "donor.updatd"') },
+      { file, line: 12, column: 40, code: "TST006", severity: "error", message: expect.stringContaining('no field "nmae"') },
+    ];
     expect(renderJson(result)).toEqual({
       passed: 0,
       failed: 1,
-      cases: [{ file, line: 2, name: "names that the spec does not have", status: "failed", failures }],
+      cases: [{ file, line: 2, name: "names that the spec does not have", status: "failed", failures, problems }],
     });
+  });
+});
+
+describe("each problem's code", () => {
+  const codes = (text: string) => {
+    const read = readTestFile(text, "t.test.yaml");
+    return [...read.problems, ...(read.testFile?.cases.flatMap((c) => c.problems) ?? [])].map((p) => `${p.line}:${p.column} ${p.code}`);
+  };
+
+  it("says what the mistake in a test file is, wherever it is", () => {
+    expect(codes("cases: [\n")).toEqual([expect.stringMatching(/ INP003$/)]);
+    expect(codes("cases:\n  - name: a\n    name: b\n")).toEqual(["3:5 INP004"]);
+    expect(codes("cases:\n")).toEqual(["1:7 TST003"]);
+    expect(codes("cases: 3\n")).toEqual(["1:8 TST001"]);
+    expect(
+      codes(`fixtures: {a: {<<: 3}}
+cases:
+  - name: a
+    now: 2026
+    snapshots: {}
+    runs: [{event: {system: x}, expect: {recordz: {}, outcomes: [{action: create}]}}]
+  - name: a
+    snapshots: {}
+    runs: [{now: "2026-11-05T00:00:00Z", expect: {}}]
+    1: x
+`),
+    ).toEqual(["1:15 TST005", "4:10 TST001", "6:12 TST003", "6:20 EVT001", "6:42 TST002", "6:66 TST003", "7:11 TST004", "10:5 TST005"]);
+  });
+
+  it("keeps the code of a snapshot's problem found after an edit", () => {
+    const result = suiteOf(
+      workspace(),
+      "raisedonors-virtuous.test.yaml",
+      `cases:
+  - name: an edit that breaks a record
+    now: "2026-11-05T00:00:00Z"
+    snapshots: {raisedonors: {donors: {"1001": ${ANN}}}, virtuous: {contacts: {}}}
+    runs:
+      - expect: {}
+      - edit: {raisedonors: {donors: {"1001": {isOrganization: "no"}}}}
+        expect: {}
+`,
+    );
+    const [failure] = result.files[0]!.results[0]!.failures;
+    expect(failure!.problem).toMatchObject({ code: "SNP004", line: 7, column: 29 });
+    expect(failureText(failure!)).toMatch(/^run 2: .*raisedonors-virtuous\.test\.yaml:7:29: error SNP004: the edit of raisedonors leaves a record invalid: raisedonors\.donors 1001 isOrganization: must be boolean$/);
   });
 });
 
@@ -296,7 +350,7 @@ describe("snapshots given by file", () => {
 `,
     );
     expect(result.files[0]!.results[0]!.failures.map(failureText)).toEqual([
-      expect.stringMatching(/rd\.json: error at \/donors\/1\/id: the record's id is "2", but its key is "1"; they must be equal \(the raisedonors snapshot of this case, given at .*raisedonors-virtuous\.test\.yaml:5:27\)$/),
+      expect.stringMatching(/rd\.json: error SNP005 at \/donors\/1\/id: the record's id is "2", but its key is "1"; they must be equal \(the raisedonors snapshot of this case, given at .*raisedonors-virtuous\.test\.yaml:5:27\)$/),
     ]);
   });
 });
@@ -304,7 +358,7 @@ describe("snapshots given by file", () => {
 describe("YAML that cannot be data", () => {
   it("reports an alias inside the node it names instead of recursing forever", () => {
     const read = readTestFile("fixtures:\n  a: &a [1, *a]\ncases:\n  - name: x\n    runs: [{expect: {}}]\n", "t.test.yaml");
-    expect(read.problems).toEqual([{ file: "t.test.yaml", line: 2, column: 13, message: "the alias *a is inside the node it names" }]);
+    expect(read.problems).toEqual([{ code: "TST005", severity: "error", file: "t.test.yaml", line: 2, column: 13, message: "the alias *a is inside the node it names" }]);
   });
 });
 
@@ -331,7 +385,7 @@ describe("syncspec test", () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toContain("  ✓ raisedonors-virtuous › an unlinked donor becomes a household contact\n");
     expect(r.stdout).toContain("  ✗ momentum-raisersedge › broken\n");
-    expect(r.stdout).toContain('    specs/momentum-raisersedge.test.yaml:3:10: error: 2026 is not a datetime; write it like "2026-11-01T14:05:00Z"\n');
+    expect(r.stdout).toContain('    specs/momentum-raisersedge.test.yaml:3:10: error TST001: 2026 is not a datetime; write it like "2026-11-01T14:05:00Z"\n');
     expect(r.stdout.endsWith("\n\n1 passed, 1 failed\n")).toBe(true);
     expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /);
 
@@ -340,7 +394,16 @@ describe("syncspec test", () => {
     expect(JSON.parse(json.stdout)).toEqual({
       passed: 0,
       failed: 1,
-      cases: [{ file: "specs/momentum-raisersedge.test.yaml", line: 2, name: "broken", status: "failed", failures: expect.arrayContaining([expect.stringContaining(":3:10: error: 2026 is not a datetime")]) }],
+      cases: [
+        {
+          file: "specs/momentum-raisersedge.test.yaml",
+          line: 2,
+          name: "broken",
+          status: "failed",
+          failures: expect.arrayContaining([expect.stringContaining(":3:10: error TST001: 2026 is not a datetime")]),
+          problems: expect.arrayContaining([{ file: "specs/momentum-raisersedge.test.yaml", line: 3, column: 10, code: "TST001", severity: "error", message: expect.stringContaining("2026 is not a datetime") }]),
+        },
+      ],
     });
 
     const one = syncspec(["test", "specs/raisedonors-virtuous.test.yaml"], dir);

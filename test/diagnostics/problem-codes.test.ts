@@ -1,0 +1,131 @@
+// Each code of a problem with an input or a run, produced through the code that reports it:
+// the examples of grammar/errors.md's non-spec codes (test/language/docs/error-examples.test.ts
+// holds that each code has one, here or in the test of the part that reports it).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { Code } from "../../src/diagnostics/catalog.js";
+import type { Problem } from "../../src/diagnostics/problem.js";
+import { problemToJson, renderProblem } from "../../src/diagnostics/render.js";
+import { parseEvent } from "../../src/engine/events.js";
+import { resolveParams } from "../../src/input/params.js";
+import { parseSnapshot } from "../../src/input/snapshots.js";
+import { compileSpec } from "../../src/language/compile.js";
+import { readPlanFile } from "../../src/language/plan-file.js";
+import type { Plan } from "../../src/plan/types.js";
+import { readTestFile } from "../../src/spectest/format.js";
+import { parseState } from "../../src/state/state.js";
+import { SYSTEMS } from "../helpers.js";
+import { run } from "../engine/support.js";
+
+const RD = SYSTEMS.get("raisedonors")!;
+const DONOR = '{"id": "1", "firstName": "Ann", "lastName": "Lee", "isOrganization": false, "organizationName": null, "email": null, "phone": null, "address": null, "crmKey": null, "modifiedDate": "2026-01-01T00:00:00Z", "isArchived": false}';
+
+function compiled(text: string, file = "specs/x.sync"): Plan {
+  const result = compileSpec(text, file, SYSTEMS);
+  expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  return result.plan!;
+}
+
+const snapshot = (text: string, file = "rd.json"): readonly Problem[] => parseSnapshot(text, file, RD).problems;
+const state = (text: string): readonly Problem[] => {
+  const read = parseState(text, "state.json", "raisedonors-virtuous");
+  return "problems" in read ? read.problems : [];
+};
+const event = (text: string): readonly Problem[] => {
+  const read = parseEvent(text, "event.json");
+  return "problems" in read ? read.problems : [];
+};
+
+const VOMO = compiled(`sync vomo <-> virtuous\nparam connected_at: datetime\nparam removals: "keep" | "remove" = "keep"\n`, "specs/p.sync");
+const params = (given: [string, string][]): readonly Problem[] => {
+  const resolved = resolveParams(VOMO, given);
+  return "problems" in resolved ? resolved.problems : [];
+};
+
+const PLAN_TEXT = JSON.stringify(compiled("sync raisedonors <-> virtuous\n", "specs/rv.sync"), null, 2);
+const planFile = (edit: (plan: Record<string, unknown>) => void): readonly Problem[] => {
+  const plan = JSON.parse(PLAN_TEXT) as Record<string, unknown>;
+  edit(plan);
+  const read = readPlanFile(JSON.stringify(plan, null, 2), "x.plan.json", SYSTEMS);
+  return "problems" in read ? read.problems : [];
+};
+
+/**
+ * The rendered problem is the code's example in grammar/errors.md: kept in
+ * test/golden/problems/CODE.txt, written there under UPDATE_GOLDEN=1 (then `npm run generate`).
+ */
+function expectExample(code: Code, found: Problem): void {
+  const path = join("test", "golden", "problems", `${code}.txt`);
+  const text = `${renderProblem(found)}\n`;
+  if (process.env["UPDATE_GOLDEN"] === "1") {
+    mkdirSync(join("test", "golden", "problems"), { recursive: true });
+    writeFileSync(path, text);
+  }
+  expect(existsSync(path), `no example ${path}; run UPDATE_GOLDEN=1 npx vitest run test/diagnostics, review it, then npm run generate`).toBe(true);
+  expect(text, `${path} differs from what syncspec now reports`).toBe(readFileSync(path, "utf8"));
+}
+
+/** Each code with the mistake that makes it. */
+const EXAMPLES: [Code, string, () => readonly Problem[]][] = [
+  ["INP002", "a snapshot that is not JSON", () => snapshot('{"donors": {"1": }}')],
+  ["INP003", "a snapshot that is not YAML", () => snapshot("donors:\n  '1': {id: '1'\n", "rd.yaml")],
+  ["INP004", "a record written twice", () => snapshot(`{"donors": {"1": ${DONOR}, "1": ${DONOR}}}`)],
+  ["SNP001", "a snapshot that is a list", () => snapshot("[]")],
+  ["SNP002", "a collection the system does not have", () => snapshot('{"donations": {}}')],
+  ["SNP003", "a collection that is a list", () => snapshot('{"donors": []}')],
+  ["SNP004", "a record whose field has the wrong type", () => snapshot(`{"donors": {"1": ${DONOR.replace('"isArchived": false', '"isArchived": "no"')}}}`)],
+  ["SNP005", "a record filed under another key", () => snapshot(`{"donors": {"2": ${DONOR}}}`)],
+  ["SNP006", "a YAML record key that is a number", () => snapshot(`donors:\n  1: ${DONOR}\n`, "rd.yaml")],
+  ["PAR001", "a param the spec does not declare", () => params([["conected_at", "2026-01-01T00:00:00Z"]])],
+  ["PAR002", "a param value outside its allowed values", () => params([["connected_at", "2026-01-01T00:00:00Z"], ["removals", "drop"]])],
+  ["PAR003", "a required param left out", () => params([])],
+  ["EVT001", "an event without a recordId", () => event('{"system": "raisedonors", "type": "donor.updated"}')],
+  ["STA001", "a state file of something else", () => state('{"syncspec": "plan"}')],
+  ["STA002", "a state file of a version this syncspec does not read", () => state('{"syncspec": "state", "version": 9}')],
+  ["STA003", "another integration's state", () => state('{"syncspec": "state", "version": 2, "integration": "vomo-virtuous", "lastRun": null, "links": {}}')],
+  ["STA004", "a state file whose lastRun is not a time", () => state('{"syncspec": "state", "version": 2, "integration": "raisedonors-virtuous", "lastRun": "soon", "links": {}}')],
+  ["PLN001", "a plan file of something else", () => planFile((p) => (p["syncspec"] = "state"))],
+  ["PLN002", "a plan of another version", () => planFile((p) => (p["version"] = 2))],
+  ["PLN003", "a plan edited by hand", () => planFile((p) => (p["views"] = "none"))],
+  ["PLN004", "a plan compiled against another definition", () => planFile((p) => ((p["fingerprints"] as Record<string, string>)["raisedonors"] = `sha256:${"0".repeat(64)}`))],
+  ["TST004", "two cases of a test file with one name", () => {
+    const read = readTestFile("spec: x.sync\ncases:\n  - name: same\n    snapshots: {}\n    runs: [{now: 2026-11-01T00:00:00Z, expect: {}}]\n  - name: same\n    snapshots: {}\n    runs: [{now: 2026-11-01T00:00:00Z, expect: {}}]\n", "specs/x.test.yaml");
+    return (read.testFile?.cases ?? []).flatMap((c) => c.problems).filter((p) => p.code === "TST004");
+  }],
+];
+
+describe("the codes of problems with inputs", () => {
+  it.each(EXAMPLES)("%s: %s", (code, _, make) => {
+    const found = make();
+    expect(found.length, "the mistake is reported").toBeGreaterThan(0);
+    expect(found[0]!.code).toBe(code);
+    expect(renderProblem(found[0]!)).toContain(` ${code}`);
+    expect(problemToJson(found[0]!)).toMatchObject({ code, severity: "error", file: found[0]!.file });
+    expectExample(code, found[0]!);
+  });
+});
+
+describe("the codes of runs that stop", () => {
+  it("RUN001: a spec whose rule keeps changing what it reads never settles", () => {
+    const plan = compiled(`sync momentum <-> virtuous\nfrom p in momentum.portfolios\n  upsert momentum.portfolios key p.id {\n    fundraiser_id = p.fundraiser_id\n    system_managed = p.system_managed\n    donor_ids = p.donor_ids\n    name = p.name + "!"\n  }\n`, "specs/loop.sync");
+    const portfolios = { p1: { id: "p1", fundraiser_id: "f1", name: "P", system_managed: true, donor_ids: [] } };
+    const result = run(plan, { momentum: { portfolios }, virtuous: {} } as never);
+    expect(result.failure).toMatchObject({ code: "RUN001", file: "specs/loop.sync" });
+    expect(renderProblem(result.failure!)).toMatch(/^specs\/loop\.sync: error RUN001: the spec never settles/);
+    expectExample("RUN001", result.failure!);
+  });
+
+  it("RUN002: a run that would remove more than its limit allows", () => {
+    const momentum = {
+      fundraisers: { f1: { id: "f1", name: "F", crm_user_id: "re1", user_id: "u1" } },
+      donors: { d1: { id: "d1", crm_id: "c1", name: "D" }, d2: { id: "d2", crm_id: "c2", name: "D" } },
+      portfolios: { "f1-crm-assignments": { id: "f1-crm-assignments", fundraiser_id: "f1", name: "CRM Assignments", system_managed: true, donor_ids: ["d1", "d2"] } },
+    };
+    const result = run("momentum-raisersedge", { raisersedge: { fundraiser_assignments: {} }, momentum });
+    expect(result.failure).toMatchObject({ code: "RUN002", file: "specs/momentum-raisersedge.sync" });
+    expect(renderProblem(result.failure!)).toMatch(/^specs\/momentum-raisersedge\.sync:\d+:\d+: error RUN002: the run would remove 2 of the 2 donor_ids/);
+    expect(result.changes).toEqual([]);
+    expectExample("RUN002", result.failure!);
+  });
+});
