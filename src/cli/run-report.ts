@@ -20,7 +20,7 @@ export function progressLine(event: ServiceProgress): string {
       return `  webhook  ${what}: ignored, ${decision.ignored}`;
     }
     case "error":
-      return `  error    ${event.integration}: ${event.message}`;
+      return `  error    ${event.integration}: ${event.code ? `${event.code}: ` : ""}${event.message}`;
   }
 }
 
@@ -36,7 +36,8 @@ function runLine(s: RunSummary): string {
   const lines = [head];
   for (const f of s.failures.slice(0, 5)) lines.push(`             refused: ${f.system}.${f.write.collection} ${f.write.key} (${f.write.action}): ${f.status ? `${f.status} ` : ""}${f.reason}`);
   if (s.failures.length > 5) lines.push(`             and ${s.failures.length - 5} more; \`syncspec runs\` lists them all`);
-  if (s.message && s.status !== "partial") lines.push(`             ${s.message}`);
+  // A failed run's message comes with its code (RUN003 reading failed, SVC003 the store ...), as `syncspec runs` shows it.
+  if (s.message && s.status !== "partial") lines.push(`             ${s.code ? `${s.code}: ` : ""}${s.message}`);
   return lines.join("\n");
 }
 

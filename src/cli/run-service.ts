@@ -6,8 +6,8 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
-import { formatProblem } from "../diagnostics/input-problem.js";
-import { renderText } from "../diagnostics/render.js";
+import { ProblemError } from "../diagnostics/problem.js";
+import { renderProblem, renderText } from "../diagnostics/render.js";
 import { startSandbox, type Sandbox } from "../sandbox/sandbox.js";
 import { assemble } from "../scheduler/assemble.js";
 import { loadDeployment, stateFile, type Deployment } from "../scheduler/deployment.js";
@@ -17,7 +17,7 @@ import { Metrics } from "../scheduler/metrics.js";
 import type { EventDecision } from "../server/webhook-route.js";
 import { SqliteServiceStore } from "../stores/sqlite-store.js";
 import { lockStore } from "../stores/store-lock.js";
-import { StateStoreError, type ServiceStore } from "../stores/service-store.js";
+import type { ServiceStore } from "../stores/service-store.js";
 import { loadSystems, type SystemCatalog } from "../language/systems/load.js";
 import { displayPath, findIntegrations } from "../source/files.js";
 import { progressLine, summaryTable } from "./run-report.js";
@@ -34,7 +34,7 @@ export interface ServiceCommandOptions {
 export async function runService(options: ServiceCommandOptions, out: (t: string) => void, err: (t: string) => void): Promise<number> {
   const loaded = loadDeployment(options.deployment);
   if ("problems" in loaded) {
-    for (const p of loaded.problems) err(`${formatProblem({ ...p, file: displayPath(p.file) })}\n`);
+    for (const p of loaded.problems) err(`${renderProblem({ ...p, file: displayPath(p.file) })}\n`);
     err("nothing was run\n");
     return 1;
   }
@@ -92,7 +92,7 @@ export async function runService(options: ServiceCommandOptions, out: (t: string
       ...(sandbox ? { urls: new Map([...deployment.connections.keys()].filter((n) => sandbox!.has(n)).map((n) => [n, sandbox!.url(n)])) } : {}),
     });
     if ("problems" in assembled) {
-      for (const p of assembled.problems) err(`${p}\n`);
+      for (const line of assembled.report) err(`${line}\n`);
       err("nothing was run\n");
       await closeAll();
       return 1;
@@ -143,8 +143,9 @@ export async function runService(options: ServiceCommandOptions, out: (t: string
     return 0;
   } catch (error) {
     await closeAll().catch(() => undefined);
-    if (error instanceof StateStoreError) {
-      err(`${displayPath(error.file)}: error: ${error.message}\n`);
+    // The store's problems (SVC): the file, the code and what to do, without a stack.
+    if (error instanceof ProblemError) {
+      err(`${renderProblem({ ...error.problem, file: displayPath(error.problem.file) })}\n`);
       return 1;
     }
     throw error;

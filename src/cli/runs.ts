@@ -1,7 +1,8 @@
 // `syncspec runs DEPLOYMENT`: the run history kept in the deployment's state, newest first,
 // and the records that systems refused and that later runs are still retrying.
 import { existsSync } from "node:fs";
-import { formatProblem } from "../diagnostics/input-problem.js";
+import { problem } from "../diagnostics/problem.js";
+import { renderProblem } from "../diagnostics/render.js";
 import { loadDeployment, stateFile } from "../scheduler/deployment.js";
 import { SqliteServiceStore } from "../stores/sqlite-store.js";
 import { StateStoreError } from "../stores/service-store.js";
@@ -19,11 +20,12 @@ export interface RunsOptions {
 export function showRuns(options: RunsOptions, out: (t: string) => void, err: (t: string) => void): number {
   const deployment = loadDeployment(options.deployment);
   if ("problems" in deployment) {
-    for (const p of deployment.problems) err(`${formatProblem({ ...p, file: displayPath(p.file) })}\n`);
+    for (const p of deployment.problems) err(`${renderProblem({ ...p, file: displayPath(p.file) })}\n`);
     return 1;
   }
   if (options.integration !== undefined && !deployment.integrations.has(options.integration)) {
-    err(`${displayPath(deployment.file)}: there is no integration ${JSON.stringify(options.integration)}; the integrations are ${[...deployment.integrations.keys()].join(", ")}\n`);
+    const names = [...deployment.integrations.keys()].join(", ");
+    err(`${renderProblem(problem("DEP003", { ...deployment.place(["integrations"]), file: displayPath(deployment.file) }, `there is no integration ${JSON.stringify(options.integration)}; the integrations are ${names}`))}\n`);
     return 1;
   }
   const state = stateFile(deployment, options.sandbox);
@@ -31,17 +33,9 @@ export function showRuns(options: RunsOptions, out: (t: string) => void, err: (t
     out(`no runs yet: ${displayPath(state)} does not exist (\`syncspec run ${displayPath(deployment.file)}${options.sandbox ? " --sandbox" : ""}\` makes it)\n`);
     return 0;
   }
-  let store: SqliteServiceStore;
+  let store: SqliteServiceStore | undefined;
   try {
     store = new SqliteServiceStore(state);
-  } catch (error) {
-    if (error instanceof StateStoreError) {
-      err(`${displayPath(error.file)}: error: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
-  }
-  try {
     const filter = options.integration !== undefined ? { integration: options.integration } : {};
     const runs = store.runs({ ...filter, limit: options.limit });
     const failures = store.failures(options.integration);
@@ -53,7 +47,9 @@ export function showRuns(options: RunsOptions, out: (t: string) => void, err: (t
     for (const run of runs) {
       const counts = describeCounts(run.counts);
       out(`${String(run.id).padStart(5)}  ${run.startedAt}  ${run.status.padEnd(11)} ${run.integration} (${run.trigger})${counts ? `: ${counts}` : ""}\n`);
-      if (run.message) out(`       ${run.message}\n`);
+      // A failed run's code first, as `syncspec run` printed it: RUN003: reading failed: ...
+      const said = run.code !== undefined ? `${run.code}${run.message ? `: ${run.message}` : ""}` : run.message;
+      if (said) out(`       ${said}\n`);
     }
     if (failures.length > 0) {
       out(`\n${failures.length} record${failures.length === 1 ? "" : "s"} refused, retried by every run until it applies:\n`);
@@ -62,8 +58,15 @@ export function showRuns(options: RunsOptions, out: (t: string) => void, err: (t
       }
     }
     return 0;
+  } catch (error) {
+    // The store's problems (SVC: not a store, damaged, in use ...), opening it or reading it.
+    if (error instanceof StateStoreError) {
+      err(`${renderProblem({ ...error.problem, file: displayPath(error.problem.file) })}\n`);
+      return 1;
+    }
+    throw error;
   } finally {
-    store.close();
+    store?.close();
   }
 }
 

@@ -3,7 +3,7 @@
 // incomplete with the file and the JSON Pointer. Writes are applied to the document in
 // memory and the file is replaced whole, once, so no reader or crash sees half of it.
 import { stringify as toYaml } from "yaml";
-import { formatProblem } from "../diagnostics/input-problem.js";
+import { renderProblem } from "../diagnostics/render.js";
 import { writeFileAtomic } from "../json/write-atomic.js";
 import { escapePointer, unescapePointer } from "../json/pointer.js";
 import { recordProblem } from "../input/record-checks.js";
@@ -39,8 +39,8 @@ export class FileConnector implements Connector {
     let whole: string | undefined;
     for (const problem of loaded.problems) {
       const collection = problem.pointer ? unescapePointer(problem.pointer.split("/")[1] ?? "") : "";
-      if (collection === "") whole ??= formatProblem(problem);
-      else if (!spoiled.has(collection)) spoiled.set(collection, formatProblem(problem));
+      if (collection === "") whole ??= renderProblem(problem);
+      else if (!spoiled.has(collection)) spoiled.set(collection, renderProblem(problem));
     }
     for (const name of collections) {
       const records = data ? ownMember(data, name) : undefined;
@@ -66,7 +66,7 @@ export class FileConnector implements Connector {
     if (writes.length === 0) return { applied, failed };
     const loaded = readSnapshotFile(this.file, this.definition);
     if (!loaded.snapshot || loaded.document === undefined) {
-      const reason = loaded.problems.length > 0 ? formatProblem(loaded.problems[0]!) : `${this.file} cannot be read`;
+      const reason = loaded.problems.length > 0 ? renderProblem(loaded.problems[0]!) : `${this.file} cannot be read`;
       return { applied, failed: writes.map((write) => ({ write, reason: `not written: ${reason}` })) };
     }
     const document = loaded.document as Document;

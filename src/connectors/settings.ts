@@ -5,8 +5,9 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Ajv } from "ajv";
 import { parseDocument } from "yaml";
-import { lineColumn, type InputProblem } from "../diagnostics/input-problem.js";
-import { pointerPath } from "../json/pointer.js";
+import { problem, type Problem } from "../diagnostics/problem.js";
+import { lineColumn } from "../json/parse.js";
+import { escapePointer, pointerPath } from "../json/pointer.js";
 import { yamlKeySpan, yamlSpan } from "../source/yaml-span.js";
 import type { SystemCatalog, SystemDefinition } from "../language/systems/load.js";
 
@@ -42,9 +43,9 @@ export function connectorSettingsFile(system: SystemDefinition): string {
 }
 
 /** Every system's settings; a system whose connector.yaml is missing or wrong is left out and reported. */
-export function loadConnectorSettings(systems: SystemCatalog): { settings: Map<string, ConnectorSettings>; problems: InputProblem[] } {
+export function loadConnectorSettings(systems: SystemCatalog): { settings: Map<string, ConnectorSettings>; problems: Problem[] } {
   const settings = new Map<string, ConnectorSettings>();
-  const problems: InputProblem[] = [];
+  const problems: Problem[] = [];
   for (const system of systems.values()) {
     const read = readConnectorSettings(system);
     problems.push(...read.problems);
@@ -53,39 +54,39 @@ export function loadConnectorSettings(systems: SystemCatalog): { settings: Map<s
   return { settings, problems };
 }
 
-export function readConnectorSettings(system: SystemDefinition, file = connectorSettingsFile(system)): { settings?: ConnectorSettings; problems: InputProblem[] } {
+export function readConnectorSettings(system: SystemDefinition, file = connectorSettingsFile(system)): { settings?: ConnectorSettings; problems: Problem[] } {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch {
-    return { problems: [{ file, message: `cannot read the file; ${system.name} needs a connector.yaml beside its system.yaml to be reached over HTTP` }] };
+    return { problems: [problem("INP001", { file }, `cannot read the file; ${system.name} needs a connector.yaml beside its system.yaml to be reached over HTTP`)] };
   }
   return parseConnectorSettings(text, file, system);
 }
 
-export function parseConnectorSettings(text: string, file: string, system: SystemDefinition): { settings?: ConnectorSettings; problems: InputProblem[] } {
+export function parseConnectorSettings(text: string, file: string, system: SystemDefinition): { settings?: ConnectorSettings; problems: Problem[] } {
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length > 0) {
     return {
-      problems: doc.errors.map((e) => ({ file, ...lineColumn(text, e.pos[0]), message: `not valid YAML: ${e.message.split("\n")[0]!}` })),
+      problems: doc.errors.map((e) => problem(e.code === "DUPLICATE_KEY" ? "INP004" : "INP003", { file, ...lineColumn(text, e.pos[0]) }, `not valid YAML: ${e.message.split("\n")[0]!}`)),
     };
   }
   const data = (doc.toJS() as unknown) ?? {};
-  const problems: InputProblem[] = [];
+  const problems: Problem[] = [];
   if (!validateSettings(data)) {
     for (const error of validateSettings.errors ?? []) {
       const path = pointerPath(error.instancePath);
       const extra = error.keyword === "additionalProperties" ? String(error.params["additionalProperty"]) : undefined;
       // A setting that does not exist is shown at its own name, not at the whole file.
       const at = extra !== undefined ? lineColumn(text, yamlKeySpan(doc, [extra]).start) : lineColumn(text, yamlSpan(doc, path).start);
-      problems.push({ file, ...at, pointer: extra !== undefined ? `${error.instancePath}/${extra}` : error.instancePath, message: settingsMessage(error.keyword, error.params, error.message) });
+      problems.push(problem("CON001", { file, ...at, pointer: extra !== undefined ? `${error.instancePath}/${escapePointer(extra)}` : error.instancePath }, settingsMessage(error.keyword, error.params, error.message)));
     }
     return { problems };
   }
   const raw = data as { pagination: PaginationStyle; pageSize?: number; writesAs?: string };
   if (raw.writesAs !== undefined && !system.actors.includes(raw.writesAs)) {
     const actors = system.actors.length > 0 ? `its actors are ${system.actors.join(", ")}` : "its events carry no actor, so leave writesAs out";
-    problems.push({ file, ...lineColumn(text, yamlSpan(doc, ["writesAs"]).start), pointer: "/writesAs", message: `${system.name} has no actor ${JSON.stringify(raw.writesAs)}; ${actors}` });
+    problems.push(problem("CON001", { file, ...lineColumn(text, yamlSpan(doc, ["writesAs"]).start), pointer: "/writesAs" }, `${system.name} has no actor ${JSON.stringify(raw.writesAs)}; ${actors}`));
     return { problems };
   }
   return {

@@ -1,7 +1,8 @@
 // The body of a webhook a system sends: {"type", "actor"?, "recordId"}, read as an event of
 // the connection's system. A body that is not one says where, by JSON Pointer, so the
 // person wiring up the sender can fix it.
-import { jsonErrorPlace, jsonErrorReason } from "../diagnostics/input-problem.js";
+import type { Code } from "../diagnostics/catalog.js";
+import { jsonErrorPlace, jsonErrorReason } from "../json/parse.js";
 import type { RunEvent } from "../engine/events.js";
 import type { SystemDefinition } from "../language/systems/load.js";
 
@@ -23,35 +24,45 @@ export type EventHandler = (connection: string, event: RunEvent, id: string) => 
 
 const FIELDS = ["type", "actor", "recordId"];
 
-export function parseWebhookEvent(text: string, system: SystemDefinition): RunEvent | { problem: string } {
+/**
+ * Why a body is not an event the connection takes, with its catalog code: INP002 not JSON,
+ * EVT001 not an event (a field missing, of the wrong kind, or not one an event has), EVT002 an
+ * event its system does not send (an unknown type or actor, another system's event).
+ */
+export interface WebhookBodyProblem {
+  readonly problem: string;
+  readonly code: Extract<Code, "INP002" | "EVT001" | "EVT002">;
+}
+
+export function parseWebhookEvent(text: string, system: SystemDefinition): RunEvent | WebhookBodyProblem {
   let data: unknown;
   try {
     data = JSON.parse(text) as unknown;
   } catch (error) {
     const { line, column } = jsonErrorPlace(text, error as Error);
-    return { problem: `the body is not valid JSON at line ${line}, column ${column}: ${jsonErrorReason(error as Error)}` };
+    return { problem: `the body is not valid JSON at line ${line}, column ${column}: ${jsonErrorReason(error as Error)}`, code: "INP002" };
   }
-  const problem = (pointer: string, message: string) => ({ problem: `${pointer === "" ? "the body" : pointer}: ${message}` });
-  if (!data || typeof data !== "object" || Array.isArray(data)) return problem("", 'an event is an object: {"type", "actor"?, "recordId"}');
+  const problem = (code: WebhookBodyProblem["code"], pointer: string, message: string): WebhookBodyProblem => ({ problem: `${pointer === "" ? "the body" : pointer}: ${message}`, code });
+  if (!data || typeof data !== "object" || Array.isArray(data)) return problem("EVT001", "", 'an event is an object: {"type", "actor"?, "recordId"}');
   const e = data as Record<string, unknown>;
   for (const name of Object.keys(e)) {
     // A sender may name the system; the connection already does, so it must agree.
     if (name === "system") {
-      if (e["system"] !== system.name) return problem("/system", `this connection receives ${system.name}'s events, not ${JSON.stringify(e["system"])}'s`);
-    } else if (!FIELDS.includes(name)) return problem(`/${pointerToken(name)}`, `an event has no "${name}"; it has type, actor and recordId`);
+      if (e["system"] !== system.name) return problem("EVT002", "/system", `this connection receives ${system.name}'s events, not ${JSON.stringify(e["system"])}'s`);
+    } else if (!FIELDS.includes(name)) return problem("EVT001", `/${pointerToken(name)}`, `an event has no "${name}"; it has type, actor and recordId`);
   }
-  if (typeof e["type"] !== "string" || e["type"] === "") return problem("/type", '"type" must be a non-empty string');
-  if (typeof e["recordId"] !== "string" || e["recordId"] === "") return problem("/recordId", '"recordId" must be a non-empty string');
+  if (typeof e["type"] !== "string" || e["type"] === "") return problem("EVT001", "/type", '"type" must be a non-empty string');
+  if (typeof e["recordId"] !== "string" || e["recordId"] === "") return problem("EVT001", "/recordId", '"recordId" must be a non-empty string');
   const type = e["type"];
   if (!system.events.has(type)) {
     const known = [...system.events.keys()].sort();
-    return problem("/type", `${system.name} has no event ${JSON.stringify(type)}; ${known.length === 0 ? "it sends no events" : `its events are ${known.join(", ")}`}`);
+    return problem("EVT002", "/type", `${system.name} has no event ${JSON.stringify(type)}; ${known.length === 0 ? "it sends no events" : `its events are ${known.join(", ")}`}`);
   }
   const actor = e["actor"];
   if (actor !== undefined && actor !== null) {
-    if (typeof actor !== "string") return problem("/actor", '"actor" must be a string');
+    if (typeof actor !== "string") return problem("EVT001", "/actor", '"actor" must be a string');
     // Echo detection and trigger filters compare actors by name, so one the system does not declare would silently match nothing.
-    if (system.actors.length > 0 && !system.actors.includes(actor)) return problem("/actor", `${system.name} has no actor ${JSON.stringify(actor)}; its actors are ${system.actors.join(", ")}`);
+    if (system.actors.length > 0 && !system.actors.includes(actor)) return problem("EVT002", "/actor", `${system.name} has no actor ${JSON.stringify(actor)}; its actors are ${system.actors.join(", ")}`);
   }
   return { system: system.name, type, ...(typeof actor === "string" ? { actor } : {}), recordId: e["recordId"] };
 }

@@ -5,7 +5,7 @@
 import { dirname, join } from "node:path";
 import type { Document, RecordWrite } from "../connectors/connector.js";
 import { readConnectorSettings, type ConnectorSettings } from "../connectors/settings.js";
-import { formatProblem } from "../diagnostics/input-problem.js";
+import { renderProblem } from "../diagnostics/render.js";
 import { recordProblem } from "../input/record-checks.js";
 import { readSnapshotFile } from "../input/snapshots.js";
 import type { SystemCatalog, SystemDefinition } from "../language/systems/load.js";
@@ -157,14 +157,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 
 function systemSettings(system: SystemDefinition): ConnectorSettings {
   const read = readConnectorSettings(system);
-  if (!read.settings) throw new Error(read.problems.map(formatProblem).join("\n"));
+  if (!read.settings) throw new Error(read.problems.map(renderProblem).join("\n"));
   return read.settings;
 }
 
 /** The system's sample.json, checked as any snapshot is. */
 export function sampleDocument(system: SystemDefinition, file: string = join(dirname(system.file), "sample.json")): Document {
   const loaded = readSnapshotFile(file, system);
-  if (!loaded.snapshot) throw new Error(loaded.problems.map(formatProblem).join("\n"));
+  if (!loaded.snapshot) throw new Error(loaded.problems.map(renderProblem).join("\n"));
   return loaded.document as Document;
 }
 

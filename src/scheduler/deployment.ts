@@ -6,8 +6,9 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { Ajv } from "ajv";
 import { parseDocument } from "yaml";
-import type { InputProblem } from "../diagnostics/input-problem.js";
-import { pointerPath } from "../json/pointer.js";
+import type { Code } from "../diagnostics/catalog.js";
+import { problem, type Place, type Problem } from "../diagnostics/problem.js";
+import { pointerOf, pointerPath } from "../json/pointer.js";
 import { SourceFile } from "../source/source-file.js";
 import { yamlKeySpan } from "../source/yaml-span.js";
 
@@ -48,6 +49,12 @@ export interface Deployment {
   readonly server: { readonly host: string; readonly port: number };
   readonly connections: ReadonlyMap<string, ConnectionConfig>;
   readonly integrations: ReadonlyMap<string, IntegrationConfig>;
+  /**
+   * The place of a setting in the file, by its path (["integrations", "donors", "spec"]): the
+   * file, the JSON Pointer and the line and column of its key (or of its nearest ancestor
+   * written), for problems found after the file is read (names that do not resolve).
+   */
+  readonly place: (path: readonly string[]) => Place;
 }
 
 const NAME = "^[a-z][a-z0-9_-]*$";
@@ -120,27 +127,29 @@ interface RawDeployment {
   integrations: Record<string, { spec: string; params?: Record<string, unknown>; connections?: Record<string, string> }>;
 }
 
-export function loadDeployment(file: string): Deployment | { problems: InputProblem[] } {
+export function loadDeployment(file: string): Deployment | { problems: Problem[] } {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
-  } catch {
-    return { problems: [{ file, message: "no such deployment file" }] };
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const why = code === "ENOENT" || code === "ENOTDIR" ? "no such deployment file" : `cannot read the deployment file (${code === "EISDIR" ? "it is a folder" : code === "EACCES" || code === "EPERM" ? "permission denied" : (error as Error).message})`;
+    return { problems: [problem("INP001", { file }, why)] };
   }
   return parseDeployment(text, file);
 }
 
-export function parseDeployment(text: string, file: string): Deployment | { problems: InputProblem[] } {
+export function parseDeployment(text: string, file: string): Deployment | { problems: Problem[] } {
   const source = new SourceFile(file, text);
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
-  const problems: InputProblem[] = [];
-  const at = (path: readonly (string | number)[], message: string): void => {
-    const { line, column } = source.position(yamlKeySpan(doc, path).start);
-    problems.push({ file, line, column, pointer: path.length === 0 ? "" : `/${path.join("/")}`, message });
+  const problems: Problem[] = [];
+  const place = (path: readonly string[]): Place => ({ file, ...source.position(yamlKeySpan(doc, path).start), pointer: pointerOf(path) });
+  const at = (code: Code, path: readonly string[], message: string): void => {
+    problems.push(problem(code, place(path), message));
   };
   for (const error of doc.errors) {
     const { line, column } = source.position(error.pos[0]);
-    problems.push({ file, line, column, message: `not valid YAML: ${error.message.split("\n")[0]}` });
+    problems.push(problem(error.code === "DUPLICATE_KEY" ? "INP004" : "INP003", { file, line, column }, `not valid YAML: ${error.message.split("\n")[0]}`));
   }
   if (problems.length > 0) return { problems };
   const data = doc.toJS() as unknown;
@@ -152,8 +161,9 @@ export function parseDeployment(text: string, file: string): Deployment | { prob
       for (const [name, connection] of Object.entries(connections)) {
         for (const secret of ["token", "webhookSecret"]) {
           const value = (connection as Record<string, unknown> | null)?.[secret];
-          if (typeof value === "string") {
-            at(["connections", name, secret], `credentials come from the environment, not the deployment file: write ${secret}: {env: ${name.toUpperCase().replace(/-/g, "_")}_${secret === "token" ? "TOKEN" : "WEBHOOK_SECRET"}} and set that variable`);
+          // A number (an unquoted PIN or numeric key) is a credential written in the file as much as a string is.
+          if (typeof value === "string" || typeof value === "number") {
+            at("DEP002", ["connections", name, secret], `credentials come from the environment, not the deployment file: write ${secret}: {env: ${name.toUpperCase().replace(/-/g, "_")}_${secret === "token" ? "TOKEN" : "WEBHOOK_SECRET"}} and set that variable`);
           }
         }
       }
@@ -171,7 +181,7 @@ export function parseDeployment(text: string, file: string): Deployment | { prob
           : error.keyword === "propertyNames"
             ? "names are lower case letters, digits, - and _ (such as raisedonors-virtuous)"
             : (error.message ?? "is invalid");
-      at(name !== undefined ? [...path, name] : path, message);
+      at("DEP001", name !== undefined ? [...path, name] : path, message);
     }
     return { problems };
   }
@@ -181,13 +191,13 @@ export function parseDeployment(text: string, file: string): Deployment | { prob
   const connections = new Map<string, ConnectionConfig>();
   for (const [name, c] of Object.entries(raw.connections)) {
     const url = c.url !== undefined && URL.canParse(c.url) ? new URL(c.url) : undefined;
-    if (c.url !== undefined && !url) at(["connections", name, "url"], "is not a URL; write it like https://api.example.org/v1");
+    if (c.url !== undefined && !url) at("DEP001", ["connections", name, "url"], "is not a URL; write it like https://api.example.org/v1");
     // A URL is shown in messages and logs; a credential in it would be too.
     if (url && (url.username !== "" || url.password !== "" || url.search !== "")) {
-      at(["connections", name, "url"], "a base URL carries no user, password or query string: credentials come from the environment, through token: {env: VARIABLE}");
+      at("DEP002", ["connections", name, "url"], "a base URL carries no user, password or query string: credentials come from the environment, through token: {env: VARIABLE}");
     }
     if ((c.url === undefined) === (c.file === undefined)) {
-      at(["connections", name], "a connection has either a url (an HTTP API) or a file (a snapshot), and not both");
+      at("DEP001", ["connections", name], "a connection has either a url (an HTTP API) or a file (a snapshot), and not both");
       continue;
     }
     connections.set(name, {
@@ -207,7 +217,7 @@ export function parseDeployment(text: string, file: string): Deployment | { prob
   for (const [name, i] of Object.entries(raw.integrations)) {
     const routes = new Map<string, string>(Object.entries(i.connections ?? {}));
     for (const [system, connection] of routes) {
-      if (!connections.has(connection)) at(["integrations", name, "connections", system], `there is no connection named ${JSON.stringify(connection)}; the connections are ${[...connections.keys()].join(", ")}`);
+      if (!connections.has(connection)) at("DEP003", ["integrations", name, "connections", system], `there is no connection named ${JSON.stringify(connection)}; the connections are ${[...connections.keys()].join(", ")}`);
     }
     const params = Object.entries(i.params ?? {}).map(([param, value]) => [param, typeof value === "string" ? value : JSON.stringify(value)] as const);
     integrations.set(name, { name, spec: resolve(dir, i.spec), params, connections: routes });
@@ -220,6 +230,7 @@ export function parseDeployment(text: string, file: string): Deployment | { prob
     server: { host: raw.server?.host ?? "127.0.0.1", port: raw.server?.port ?? 8787 },
     connections,
     integrations,
+    place,
   };
 }
 

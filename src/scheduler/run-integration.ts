@@ -6,6 +6,7 @@
 // old state, so the next run reads again and redoes only what is missing (creates are upserts
 // by deterministic key); the journal of applied writes is the evidence of what was done.
 import type { Connector, Document, RecordWrite, WriteFailure } from "../connectors/connector.js";
+import type { Code } from "../diagnostics/catalog.js";
 import { RecordRefSet, type RecordRef } from "../input/record-ref.js";
 import { withoutRemovals, type RecordChange } from "../engine/changes.js";
 import type { DirectionPlan, Plan } from "../plan/types.js";
@@ -55,6 +56,12 @@ export interface RunSummary {
   readonly failures: readonly SystemFailure[];
   readonly outcomes: readonly Outcome[];
   readonly message?: string;
+  /**
+   * Why a failed run stopped, from the catalog: RUN001 the spec never settles, RUN002 a safety
+   * limit, RUN003 reading a system failed, RUN004 writing to one failed, RUN005 a defect in
+   * syncspec, SVC001-SVC004 the store. Only failed runs have one.
+   */
+  readonly code?: Code;
   readonly seconds: number;
 }
 
@@ -109,9 +116,9 @@ export async function runIntegration(integration: LoadedIntegration, kind: RunKi
     seconds: (services.now().getTime() - started.getTime()) / 1000,
     ...rest,
   });
-  const fail = (message: string, rest: Partial<RunSummary> = {}): RunSummary => {
-    store.finishRun(runId, { status: "failed", at: services.now().toISOString(), counts: {}, message, failures: [], cleared: [] });
-    return summary("failed", { message, ...rest });
+  const fail = (code: Code, message: string, rest: Partial<RunSummary> = {}): RunSummary => {
+    store.finishRun(runId, { status: "failed", at: services.now().toISOString(), counts: {}, message, code, failures: [], cleared: [] });
+    return summary("failed", { message, code, ...rest });
   };
 
   try {
@@ -119,8 +126,8 @@ export async function runIntegration(integration: LoadedIntegration, kind: RunKi
   } catch (error) {
     // The store's own problem says what to do; anything else is a defect in syncspec. Either
     // way the run is recorded as failed, not left running.
-    if (error instanceof StateStoreError) return fail(error.message);
-    return fail(`internal error: ${(error as Error).message}; please report it`);
+    if (error instanceof StateStoreError) return fail(error.code, error.message);
+    return fail("RUN005", `internal error: ${(error as Error).message}; please report it`);
   }
 }
 
@@ -131,7 +138,7 @@ interface RunUnderWay {
   readonly runId: number;
   readonly started: Date;
   readonly summary: (status: RunStatus, rest: Partial<RunSummary>) => RunSummary;
-  readonly fail: (message: string, rest?: Partial<RunSummary>) => RunSummary;
+  readonly fail: (code: Code, message: string, rest?: Partial<RunSummary>) => RunSummary;
 }
 
 async function carryOut({ integration, services, kind, runId, started, summary, fail }: RunUnderWay): Promise<RunSummary> {
@@ -150,7 +157,7 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
       for (const [collection, why] of r.incomplete) incomplete.push(`${planSystems[i]}.${collection}: ${why}`);
     });
   } catch (error) {
-    return fail(`reading failed: ${(error as Error).message}`);
+    return fail("RUN003", `reading failed: ${(error as Error).message}`);
   }
   const snapshots = new Map<string, Snapshot>();
   planSystems.forEach((system, i) => snapshots.set(system, snapshotOf(documents[i]!)));
@@ -168,7 +175,7 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
     ...(kind.directions ? { directions: kind.directions } : {}),
   });
   const planned = countBy(result.outcomes.map((o) => o.action));
-  if (result.failure) return fail(result.failure.message, { planned, outcomes: result.outcomes });
+  if (result.failure) return fail(engineFailureCode(result.failure), result.failure.message, { planned, outcomes: result.outcomes });
 
   // A run that could not read everything deletes and removes nothing: what it did not see
   // may well be there.
@@ -207,7 +214,7 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
       } catch (error) {
         // A write that throws (not a refused record: the connection itself) stops the run;
         // what landed is journaled, and the state does not advance.
-        return fail(`writing to ${system} failed: ${(error as Error).message}`, { planned, applied, outcomes });
+        return fail("RUN004", `writing to ${system} failed: ${(error as Error).message}`, { planned, applied, outcomes });
       }
     }
   }
@@ -239,6 +246,11 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
     cleared,
   });
   return summary(status, { planned, applied, failures, outcomes, ...(message ? { message } : {}) });
+}
+
+/** The engine's own failure's code (RUN001 never settles, RUN002 a safety limit); one without a code is a defect. */
+function engineFailureCode(failure: { readonly message: string; readonly code?: Code }): Code {
+  return failure.code ?? "RUN005";
 }
 
 function snapshotOf(document: Document): Snapshot {

@@ -4,6 +4,8 @@
 // id, and an event that is the echo of the engine's own write (the record still holds what
 // the integration wrote) starts nothing, so nothing runs twice and nothing echoes.
 import type { Connector } from "../connectors/connector.js";
+import type { Code } from "../diagnostics/catalog.js";
+import { ProblemError } from "../diagnostics/problem.js";
 import type { RunEvent } from "../engine/events.js";
 import { acceptingTriggers } from "../engine/events.js";
 import { equal } from "../json/values.js";
@@ -34,7 +36,8 @@ export interface ServiceOptions {
 export type ServiceProgress =
   | { readonly kind: "run"; readonly summary: RunSummary }
   | { readonly kind: "event"; readonly connection: string; readonly event: RunEvent; readonly decision: EventDecision; readonly integrations: readonly string[] }
-  | { readonly kind: "error"; readonly integration: string; readonly message: string };
+  /** A run that could not even be recorded (the store, with its SVC code), a defect (RUN005), or a trigger left when stopping (no code). */
+  | { readonly kind: "error"; readonly integration: string; readonly message: string; readonly code?: Code };
 
 export class Service {
   private readonly queue: WorkQueue;
@@ -52,7 +55,7 @@ export class Service {
     this.now = options.now ?? (() => new Date());
     this.byName = new Map(options.integrations.map((i) => [i.name, i]));
     this.services = { systems: options.systems, connectors: new Map([...options.connections].map(([n, c]) => [n, c.connector])), store: options.store, now: this.now };
-    this.queue = options.queue ?? new InProcessQueue({ onError: (integration, error) => this.report({ kind: "error", integration, message: (error as Error).message }) });
+    this.queue = options.queue ?? new InProcessQueue({ onError: (integration, error) => this.report({ kind: "error", integration, message: (error as Error).message, code: error instanceof ProblemError ? error.problem.code : "RUN005" }) });
     this.timers = new ScheduleTimers((integration, trigger, at) => this.enqueue(integration, { kind: "schedule", at: at.toISOString(), label: trigger.label, directions: trigger.directions }), this.now);
     this.queue.start((integration, triggers) => this.run(integration, triggers));
   }

@@ -7,6 +7,7 @@ import type { Metrics } from "../scheduler/metrics.js";
 import { send, sendJson } from "./responses.js";
 import { handleWebhook, type EventHandler, type WebhookConnection } from "./webhook-route.js";
 import { webhookSecretProblem } from "../connectors/webhook-signature.js";
+import { ProblemError } from "../diagnostics/problem.js";
 
 export interface Health {
   readonly ok: boolean;
@@ -55,7 +56,8 @@ export function createServiceServer(options: ServiceServerOptions): ServiceServe
     toleranceSeconds: options.toleranceSeconds ?? 300,
     now,
   };
-  const onError = options.onError ?? ((error: unknown, request: string) => process.stderr.write(`syncspec: ${request} failed: ${error instanceof Error ? error.message : String(error)}\n`));
+  // A problem (the store's, with its SVC code) is logged with its code, as the CLI prints it.
+  const onError = options.onError ?? ((error: unknown, request: string) => process.stderr.write(`syncspec: ${request} failed: ${error instanceof ProblemError ? `${error.problem.code}: ` : ""}${error instanceof Error ? error.message : String(error)}\n`));
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // Only the path: a request target may be absolute-form or carry a query, neither of which routes.

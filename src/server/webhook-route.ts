@@ -23,9 +23,9 @@ export async function handleWebhook(req: IncomingMessage, res: ServerResponse, n
   const connection = options.connections.get(name);
   // Unknown names are not counted in metrics: the sender chooses them, and each would be a new series.
   if (!connection) return sendJson(res, 404, { error: `no connection named ${JSON.stringify(name)} receives webhooks here` });
-  const refuse = (status: number, result: string, error: string) => {
+  const refuse = (status: number, result: string, error: string, code?: string) => {
     options.metrics.webhookReceived(name, result);
-    sendJson(res, status, { error });
+    sendJson(res, status, { error, ...(code !== undefined ? { code } : {}) });
   };
   if (!connection.secret) return refuse(401, "disabled", `webhooks are off for connection ${JSON.stringify(name)}: the deployment gives it no webhook secret`);
   // The connections may be filled in after the server starts, so a bad secret can first show here.
@@ -59,7 +59,8 @@ export async function handleWebhook(req: IncomingMessage, res: ServerResponse, n
   if (!verdict.ok) return refuse(401, "unauthorized", verdict.reason);
 
   const event = parseWebhookEvent(read.body.toString("utf8"), connection.system);
-  if ("problem" in event) return refuse(400, "bad_request", event.problem);
+  // The body's problem, and its catalog code (INP002, EVT001, EVT002) for a sender that tells them apart.
+  if ("problem" in event) return refuse(400, "bad_request", event.problem, event.code);
 
   let decision: EventDecision;
   try {

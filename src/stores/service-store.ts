@@ -2,6 +2,8 @@
 // history, the records a system refused, and the webhook ids and engine writes that keep
 // events from running twice or echoing. An interface, so that a shared store (PostgreSQL,
 // for several machines) can stand in for the embedded SQLite file without engine changes.
+import type { Code } from "../diagnostics/catalog.js";
+import { problem, ProblemError } from "../diagnostics/problem.js";
 import type { RecordRef, RecordWrite } from "../engine/changes.js";
 export type { RecordRef };
 import type { SyncState } from "../state/state.js";
@@ -17,6 +19,8 @@ export interface RunRecord {
   finishedAt: string | null;
   counts: Record<string, number>;
   message: string | null;
+  /** The catalog code of a failed run's problem (RUN, SVC); absent for other runs. */
+  code?: Code;
 }
 
 /** A record a system refused; retried by later runs until one applies it. */
@@ -53,6 +57,8 @@ export interface RunEnd {
   at: string;
   counts: Record<string, number>;
   message?: string;
+  /** A failed run's code (RUN, SVC), kept with its message. */
+  code?: Code;
   /** The new state; absent when the run must not advance it (failed, incomplete). */
   state?: SyncState;
   /** Read positions to keep with the state (name -> value), advanced only with it. */
@@ -97,15 +103,29 @@ export interface ServiceStore {
 }
 
 /**
- * A store that cannot be used as it is (corrupt, from a newer syncspec, not a store at all).
- * Its message names the file and what to do; the CLI prints it without a stack.
+ * What went wrong with a store, from the catalog: SVC001 it cannot be opened, created or
+ * written; SVC002 it is not a syncspec store (another program's database, a JSON state file,
+ * a newer syncspec's store); SVC003 it is corrupt or was changed outside syncspec; SVC004
+ * another process holds it.
  */
-export class StateStoreError extends Error {
+export type StoreProblemCode = Extract<Code, "SVC001" | "SVC002" | "SVC003" | "SVC004">;
+
+/**
+ * A store that cannot be used as it is (corrupt, from a newer syncspec, not a store at all).
+ * It carries a problem with its code, the store's file and a message that says what to do;
+ * the CLI renders it without a stack.
+ */
+export class StateStoreError extends ProblemError {
   override readonly name = "StateStoreError";
   constructor(
+    code: StoreProblemCode,
     readonly file: string,
     message: string,
   ) {
-    super(message);
+    super(problem(code, { file }, message));
+  }
+
+  get code(): StoreProblemCode {
+    return this.problem.code as StoreProblemCode;
   }
 }

@@ -124,6 +124,7 @@ function migrate(db: Database.Database, file: string): void {
     const version = schemaVersion(db, file);
     if (version > SCHEMA_VERSION) {
       throw new StateStoreError(
+        "SVC002",
         file,
         `${file} was written by a newer syncspec (state schema version ${version}; this syncspec reads up to version ${SCHEMA_VERSION}). Upgrade syncspec to use it, or name another state file.`,
       );
@@ -141,7 +142,7 @@ function schemaVersion(db: Database.Database, file: string): number {
   const applicationId = db.pragma("application_id", { simple: true }) as number;
   const ours = applicationId === APPLICATION_ID || (applicationId === 0 && tables.length === 0);
   if (!ours || (tables.length > 0 && !tables.includes("schema_version"))) {
-    throw new StateStoreError(file, `${file} is a SQLite database of another program, not a syncspec state store; name another state file (syncspec creates it).`);
+    throw new StateStoreError("SVC002", file, `${file} is a SQLite database of another program, not a syncspec state store; name another state file (syncspec creates it).`);
   }
   if (!tables.includes("schema_version")) {
     db.exec("CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (0);");
@@ -149,7 +150,7 @@ function schemaVersion(db: Database.Database, file: string): number {
   }
   const version = db.prepare("SELECT version FROM schema_version").pluck().get();
   if (typeof version !== "number" || !Number.isInteger(version) || version < 0) {
-    throw new StateStoreError(file, `${file} has no valid state schema version (found ${JSON.stringify(version ?? null)}); it was changed outside syncspec. Restore it from a backup, or name another state file.`);
+    throw new StateStoreError("SVC003", file, `${file} has no valid state schema version (found ${JSON.stringify(version ?? null)}); it was changed outside syncspec. Restore it from a backup, or name another state file.`);
   }
   return version;
 }
@@ -161,23 +162,26 @@ export function storeError(file: string, error: unknown): unknown {
   const code = (error as { code?: unknown }).code;
   if (typeof code !== "string" || !code.startsWith("SQLITE_")) {
     // better-sqlite3 checks the folder itself, with a TypeError.
-    if (/directory does not exist/.test(error.message)) return new StateStoreError(file, `cannot create ${file}: its folder does not exist. Create the folder, or name a state file in one that does.`);
+    if (/directory does not exist/.test(error.message)) return new StateStoreError("SVC001", file, `cannot create ${file}: its folder does not exist. Create the folder, or name a state file in one that does.`);
     return error;
   }
   if (code === "SQLITE_NOTADB") {
-    return new StateStoreError(file, `${file} is not a SQLite database, so it is not a syncspec state store (a JSON state file of \`syncspec apply --state\` is not one either). Name another state file, or restore this one from a backup.`);
+    return new StateStoreError("SVC002", file, `${file} is not a SQLite database, so it is not a syncspec state store (a JSON state file of \`syncspec apply --state\` is not one either). Name another state file, or restore this one from a backup.`);
   }
   if (code.startsWith("SQLITE_CORRUPT")) {
-    return new StateStoreError(file, `${file} is corrupt (SQLite says: ${error.message}). Restore it from a backup, or move it aside to start again from empty state (each integration then runs as for the first time).`);
+    return new StateStoreError("SVC003", file, `${file} is corrupt (SQLite says: ${error.message}). Restore it from a backup, or move it aside to start again from empty state (each integration then runs as for the first time).`);
   }
   if (code.startsWith("SQLITE_BUSY")) {
-    return new StateStoreError(file, `${file} stayed locked by another process for more than ${BUSY_TIMEOUT_MS / 1000} seconds; check that only one syncspec service uses this state file.`);
+    return new StateStoreError("SVC004", file, `${file} stayed locked by another process for more than ${BUSY_TIMEOUT_MS / 1000} seconds; check that only one syncspec service uses this state file.`);
   }
   if (code.startsWith("SQLITE_READONLY") || code.startsWith("SQLITE_CANTOPEN") || code.startsWith("SQLITE_PERM")) {
-    return new StateStoreError(file, `cannot write ${file} (SQLite says: ${error.message}); check that the file and its folder are writable by this user.`);
+    return new StateStoreError("SVC001", file, `cannot write ${file} (SQLite says: ${error.message}); check that the file and its folder are writable by this user.`);
   }
   if (code.startsWith("SQLITE_FULL") || code.startsWith("SQLITE_IOERR")) {
-    return new StateStoreError(file, `cannot write ${file} (SQLite says: ${error.message}); check the disk has space and is working.`);
+    return new StateStoreError("SVC001", file, `cannot write ${file} (SQLite says: ${error.message}); check the disk has space and is working.`);
   }
-  return new StateStoreError(file, `${file}: SQLite says: ${error.message}`);
+  // A table or column missing, or a value of another type than syncspec writes, is a file
+  // changed outside syncspec; anything else keeps the file from being used.
+  const changed = code === "SQLITE_ERROR" || code.startsWith("SQLITE_SCHEMA") || code.startsWith("SQLITE_MISMATCH");
+  return new StateStoreError(changed ? "SVC003" : "SVC001", file, `${file}: SQLite says: ${error.message}`);
 }

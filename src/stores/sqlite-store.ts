@@ -2,6 +2,7 @@
 // beside syncspec. Statements are prepared once; a run's end (status, state, failures) is
 // one transaction, so a process killed part-way leaves the previous run's state whole.
 import type Database from "better-sqlite3";
+import { CATALOG, type Code } from "../diagnostics/catalog.js";
 import type { RecordWrite } from "../engine/changes.js";
 import { openStoreFile, storeError } from "./sqlite-schema.js";
 import { StateStoreError, type EngineWrite, type JournaledWrite, type RecordFailure, type RunEnd, type RunRecord, type RunStatus, type ServiceStore, type StateWriteSummary } from "./service-store.js";
@@ -86,7 +87,7 @@ export class SqliteServiceStore implements ServiceStore {
         const run = this.sql.run.get(runId) as RunRow | undefined;
         if (!run) throw new Error(`finishRun: there is no run ${runId} in ${this.file}`);
         if (run.status !== "running") throw new Error(`finishRun: run ${runId} of ${run.integration} already ended as ${run.status}`);
-        this.sql.finishRun.run(end.status, at, JSON.stringify(end.counts), end.message ?? null, runId);
+        this.sql.finishRun.run(end.status, at, JSON.stringify(end.counts), storedMessage(end), runId);
         for (const f of end.failures) this.sql.recordFailure.run({ integration: run.integration, system: f.system, collection: f.collection, key: f.key, action: f.action, status: f.status, reason: f.reason, at });
         for (const c of end.cleared) this.sql.clearFailure.run(run.integration, c.system, c.collection, c.key);
         if (!end.state) return { pairsWritten: 0, pairsRemoved: 0 };
@@ -139,7 +140,7 @@ export class SqliteServiceStore implements ServiceStore {
             `syncspec stopped before this run finished (the process was killed or crashed, or the machine restarted), after the systems had accepted ${writes} write${writes === 1 ? "" : "s"} (see its journal). ` +
             `None of the run's state was saved, so the next run of ${row.integration} reads the systems again and finishes the work; if runs keep being interrupted, look at the service's log from ${row.started_at}.`;
           this.sql.interrupt.run(finished, message, row.id);
-          return toRunRecord({ ...row, status: "interrupted", finished_at: finished, message });
+          return this.runRecord({ ...row, status: "interrupted", finished_at: finished, message });
         }),
       ).immediate(),
     );
@@ -149,7 +150,7 @@ export class SqliteServiceStore implements ServiceStore {
     const limit = options.limit ?? -1; // -1: no limit, in SQLite's words
     return this.guard(() => {
       const rows = options.integration === undefined ? this.sql.runs.all(limit) : this.sql.runsOf.all(options.integration, limit);
-      return (rows as RunRow[]).map(toRunRecord);
+      return (rows as RunRow[]).map((row) => this.runRecord(row));
     });
   }
 
@@ -234,8 +235,12 @@ export class SqliteServiceStore implements ServiceStore {
     throw this.changedOutside(`the synced pairs of ${integration}'s link ${link} cannot be read`);
   }
 
+  private runRecord(row: RunRow): RunRecord {
+    return toRunRecord(row, this.parseJson(row.counts, `the counts of run ${row.id}`) as Record<string, number>);
+  }
+
   private changedOutside(what: string): StateStoreError {
-    return new StateStoreError(this.file, `${this.file}: ${what}; the file was changed outside syncspec. Restore it from a backup, or name another state file.`);
+    return new StateStoreError("SVC003", this.file, `${this.file}: ${what}; the file was changed outside syncspec. Restore it from a backup, or name another state file.`);
   }
 
   private parseJson(text: string, what: string): unknown {
@@ -298,7 +303,26 @@ function prepareStatements(db: Database.Database) {
   };
 }
 
-function toRunRecord(row: RunRow): RunRecord {
+/**
+ * A run's message as the runs table keeps it: a failed run's code first, as `RUN003: reading
+ * failed: ...`. The table has no column for the code, and this needs no migration: a store
+ * stays readable by the syncspec that wrote it before, which shows the code as part of the text.
+ */
+function storedMessage(end: RunEnd): string | null {
+  if (end.code === undefined) return end.message ?? null;
+  return end.message !== undefined ? `${end.code}: ${end.message}` : end.code;
+}
+
+const CODED_MESSAGE = /^([A-Z]{3}\d{3})(?:: ([\s\S]*))?$/;
+
+/** A stored message as its code and text: a prefix that is a catalog code is the code. */
+function readMessage(stored: string | null): { message: string | null; code?: Code } {
+  const coded = stored === null ? null : CODED_MESSAGE.exec(stored);
+  if (!coded || !Object.hasOwn(CATALOG, coded[1]!)) return { message: stored };
+  return { message: coded[2] ?? null, code: coded[1] as Code };
+}
+
+function toRunRecord(row: RunRow, counts: Record<string, number>): RunRecord {
   return {
     id: row.id,
     integration: row.integration,
@@ -306,8 +330,8 @@ function toRunRecord(row: RunRow): RunRecord {
     status: row.status,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
-    counts: JSON.parse(row.counts) as Record<string, number>,
-    message: row.message,
+    counts,
+    ...readMessage(row.message),
   };
 }
 

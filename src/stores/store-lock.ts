@@ -17,16 +17,16 @@ export function lockStore(file: string): StoreLock {
       closeSync(fd);
       return { release: () => rmSync(lock, { force: true }) };
     } catch (error) {
-      if ((error as { code?: string }).code !== "EEXIST") throw new StateStoreError(file, `cannot make the lock file ${lock}: ${(error as Error).message}`);
+      if ((error as { code?: string }).code !== "EEXIST") throw new StateStoreError("SVC001", file, `cannot make the lock file ${lock}: ${(error as Error).message}`);
       const owner = Number(readOwner(lock));
       if (Number.isInteger(owner) && owner > 0 && alive(owner)) {
-        throw new StateStoreError(file, `another syncspec run (process ${owner}) is using this state; stop it first, or give this deployment its own state file`);
+        throw new StateStoreError("SVC004", file, `another syncspec run (process ${owner}) is using this state; stop it first, or give this deployment its own state file`);
       }
       // Its owner is gone (killed, or the machine restarted): the lock is stale.
       rmSync(lock, { force: true });
     }
   }
-  throw new StateStoreError(file, `cannot take the lock file ${lock}; another syncspec run may be starting`);
+  throw new StateStoreError("SVC004", file, `cannot take the lock file ${lock}; another syncspec run may be starting`);
 }
 
 function readOwner(lock: string): string {

@@ -80,7 +80,9 @@ describe("syncspec run with a compiled plan", () => {
     const before = readFileSync(join(dir, "crm.json"), "utf8");
     const r = syncspec(["run", "specs/files.deploy.yaml", "--systems", "changed"], dir);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(
+    // The deployment's line says which integration cannot run; the plan file's own problem follows.
+    expect(r.stderr).toMatch(/^specs\/files\.deploy\.yaml:\d+:\d+: error DEP005 at \/integrations\/mobilecommons-crm\/spec: mobilecommons-crm cannot run: the plan file plan\/mc-crm\.json is refused \(1 problem below\)\n/);
+    expect(r.stderr.split("\n").slice(1).join("\n")).toBe(
       "plan/mc-crm.json:12:5: error PLN004 at /fingerprints/crm: crm's definition (changed/crm/system.yaml) changed since this plan was compiled; compile specs/mobilecommons-crm.sync again\nnothing was run\n",
     );
     expect(readFileSync(join(dir, "crm.json"), "utf8")).toBe(before);
@@ -96,7 +98,7 @@ describe("syncspec run with a compiled plan", () => {
     });
     const r = syncspec(["run", "specs/files.deploy.yaml"], dir);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^plan\/mc-crm\.json:\d+:\d+: error PLN003 at \/links\/0\/matches\/0\/keys\/0\/left\/op: op "nope" is not one this syncspec knows\nnothing was run\n$/);
+    expect(r.stderr).toMatch(/^specs\/files\.deploy\.yaml:\d+:\d+: error DEP005 at \/integrations\/mobilecommons-crm\/spec: mobilecommons-crm cannot run: the plan file plan\/mc-crm\.json is refused \(1 problem below\)\nplan\/mc-crm\.json:\d+:\d+: error PLN003 at \/links\/0\/matches\/0\/keys\/0\/left\/op: op "nope" is not one this syncspec knows\nnothing was run\n$/);
     expect(r.stdout + r.stderr).not.toMatch(STACK);
   });
 
@@ -115,7 +117,7 @@ describe("syncspec run with a compiled plan", () => {
     writeFileSync(join(dir, "plan/mc-crm.json"), '{\n  "syncspec": "plan",\n  "version": 1,\n}\n');
     const r = syncspec(["run", "specs/files.deploy.yaml"], dir);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^plan\/mc-crm\.json:4:1: error INP002: not valid JSON: .+\nnothing was run\n$/);
+    expect(r.stderr).toMatch(/^specs\/files\.deploy\.yaml:\d+:\d+: error DEP005 at \/integrations\/mobilecommons-crm\/spec: mobilecommons-crm cannot run: the plan file plan\/mc-crm\.json is refused \(1 problem below\)\nplan\/mc-crm\.json:4:1: error INP002: not valid JSON: .+\nnothing was run\n$/);
     expect(r.stdout + r.stderr).not.toMatch(STACK);
   });
 });

@@ -93,7 +93,7 @@ describe("a deployment that cannot run", () => {
     const r = syncspec(["run", "specs/bad.deploy.yaml"], dir);
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(
-      "specs/bad.deploy.yaml:2:39: error at /connections/crm/token: credentials come from the environment, not the deployment file: write token: {env: CRM_TOKEN} and set that variable\nnothing was run\n",
+      "specs/bad.deploy.yaml:2:39: error DEP002 at /connections/crm/token: credentials come from the environment, not the deployment file: write token: {env: CRM_TOKEN} and set that variable\nnothing was run\n",
     );
   });
 
@@ -103,7 +103,7 @@ describe("a deployment that cannot run", () => {
     delete env["RAISEDONORS_TOKEN"];
     const r = syncspec(["run", "specs/sandbox.deploy.yaml"], dir, env);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain("specs/sandbox.deploy.yaml: /connections/raisedonors/token: the token of raisedonors comes from the environment variable RAISEDONORS_TOKEN, which is not set");
+    expect(r.stderr).toContain("specs/sandbox.deploy.yaml:11:5: error DEP004 at /connections/raisedonors/token: the token of raisedonors comes from the environment variable RAISEDONORS_TOKEN, which is not set");
     expect(r.stderr).toMatch(/nothing was run\n$/);
   });
 
@@ -120,7 +120,7 @@ describe("a deployment that cannot run", () => {
     writeFileSync(join(dir, ".syncspec/state.sandbox.db.lock"), String(process.pid));
     const r = syncspec(["run", "specs/sandbox.deploy.yaml", "--sandbox"], dir);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`.syncspec/state.sandbox.db: error: another syncspec run (process ${process.pid}) is using this state; stop it first, or give this deployment its own state file\n`);
+    expect(r.stderr).toBe(`.syncspec/state.sandbox.db: error SVC004: another syncspec run (process ${process.pid}) is using this state; stop it first, or give this deployment its own state file\n`);
   });
 
   it("takes over the lock of a process that is gone", () => {

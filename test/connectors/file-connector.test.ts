@@ -92,15 +92,15 @@ describe("the file connector", () => {
     writeFileSync(file, JSON.stringify(data));
     const read = await new FileConnector({ system: momentum, file }).read(["donors", "fundraisers"]);
     expect(Object.keys(read.document)).toEqual(["fundraisers"]);
-    expect(read.incomplete.get("donors")).toBe(`${file}: error at /donors/d1/name: must be string`);
+    expect(read.incomplete.get("donors")).toBe(`${file}: error SNP004 at /donors/d1/name: must be string`);
   });
 
   it("reports every collection when the file is not there", async () => {
     const file = join(dir, "missing.json");
     const connector = new FileConnector({ system: momentum, file });
     const read = await connector.read(["donors"]);
-    expect(read.incomplete.get("donors")).toBe(`${file}: error: cannot read the file`);
+    expect(read.incomplete.get("donors")).toBe(`${file}: error INP001: cannot read the file`);
     const written = await connector.write([{ collection: "donors", key: "d1", action: "delete" }]);
-    expect(written.failed[0]!.reason).toBe(`not written: ${file}: error: cannot read the file`);
+    expect(written.failed[0]!.reason).toBe(`not written: ${file}: error INP001: cannot read the file`);
   });
 });

@@ -1,18 +1,18 @@
 // Deployment files: what a correct one gives, and that every mistake names the file, the line
 // and the place, with credentials refused when they are written into the file.
 import { describe, expect, it } from "vitest";
-import { formatProblem } from "../../src/diagnostics/input-problem.js";
+import { renderProblem } from "../../src/diagnostics/render.js";
 import { credential, loadDeployment, parseDeployment, stateFile } from "../../src/scheduler/deployment.js";
 
 const problems = (text: string): string[] => {
   const parsed = parseDeployment(text, "deploy.yaml");
-  return "problems" in parsed ? parsed.problems.map(formatProblem) : [];
+  return "problems" in parsed ? parsed.problems.map(renderProblem) : [];
 };
 
 describe("deployment files", () => {
   it("reads the sandbox deployment: connections, routes, params, paths resolved beside the file", () => {
     const d = loadDeployment("specs/sandbox.deploy.yaml");
-    if ("problems" in d) throw new Error(d.problems.map(formatProblem).join("\n"));
+    if ("problems" in d) throw new Error(d.problems.map(renderProblem).join("\n"));
     expect([...d.integrations.keys()]).toHaveLength(7);
     expect(d.integrations.get("momentum-virtuous")!.connections.get("momentum")).toBe("momentum-virtuous");
     expect(d.connections.get("momentum-virtuous")!.system).toBe("momentum");
@@ -32,21 +32,21 @@ describe("deployment files", () => {
 
   it("refuses a credential written into the file, and says how to name its variable", () => {
     expect(problems("connections:\n  crm:\n    url: https://crm.example.org\n    token: s3cret\nintegrations: {a: {spec: a.sync}}\n")).toEqual([
-      "deploy.yaml:4:5: error at /connections/crm/token: credentials come from the environment, not the deployment file: write token: {env: CRM_TOKEN} and set that variable",
+      "deploy.yaml:4:5: error DEP002 at /connections/crm/token: credentials come from the environment, not the deployment file: write token: {env: CRM_TOKEN} and set that variable",
     ]);
   });
 
   it("refuses a credential hidden in a URL", () => {
     for (const url of ["https://me:pw@crm.example.org", "https://crm.example.org/api?api_key=abc"]) {
       expect(problems(`connections:\n  crm: {url: "${url}", token: {env: T}}\nintegrations: {a: {spec: a.sync}}\n`)).toEqual([
-        "deploy.yaml:2:9: error at /connections/crm/url: a base URL carries no user, password or query string: credentials come from the environment, through token: {env: VARIABLE}",
+        "deploy.yaml:2:9: error DEP002 at /connections/crm/url: a base URL carries no user, password or query string: credentials come from the environment, through token: {env: VARIABLE}",
       ]);
     }
   });
 
   it("names an unknown setting and the ones that are allowed", () => {
     expect(problems("connections:\n  crm: {url: https://x.org, tokn: {env: T}}\nintegrations: {a: {spec: a.sync}}\n")).toEqual([
-      'deploy.yaml:2:29: error at /connections/crm/tokn: "tokn" is not a setting here; a connection has system, url or file, token, webhookSecret, hosts, pageSize and sample',
+      'deploy.yaml:2:29: error DEP001 at /connections/crm/tokn: "tokn" is not a setting here; a connection has system, url or file, token, webhookSecret, hosts, pageSize and sample',
     ]);
   });
 
@@ -55,16 +55,38 @@ describe("deployment files", () => {
   });
 
   it("checks that routes name connections that exist", () => {
-    expect(problems("connections: {crm: {file: crm.json}}\nintegrations:\n  a: {spec: a.sync, connections: {crm: crm2}}\n")[0]).toMatch(/^deploy\.yaml:3:\d+: error at \/integrations\/a\/connections\/crm: there is no connection named "crm2"/);
+    expect(problems("connections: {crm: {file: crm.json}}\nintegrations:\n  a: {spec: a.sync, connections: {crm: crm2}}\n")[0]).toMatch(/^deploy\.yaml:3:\d+: error DEP003 at \/integrations\/a\/connections\/crm: there is no connection named "crm2"/);
   });
 
   it("reports YAML errors with their line", () => {
-    expect(problems("connections: {crm: {file: crm.json}\nintegrations: x\n")[0]).toMatch(/^deploy\.yaml:\d+:\d+: error: not valid YAML/);
+    expect(problems("connections: {crm: {file: crm.json}\nintegrations: x\n")[0]).toMatch(/^deploy\.yaml:\d+:\d+: error INP003: not valid YAML/);
   });
 
   it("a missing file is a clear error", () => {
     const d = loadDeployment("nowhere/deploy.yaml");
-    expect("problems" in d && d.problems.map(formatProblem)).toEqual(["nowhere/deploy.yaml: error: no such deployment file"]);
+    expect("problems" in d && d.problems.map(renderProblem)).toEqual(["nowhere/deploy.yaml: error INP001: no such deployment file"]);
+  });
+
+  it("gives every problem its code: shape, credential, name, YAML, file", () => {
+    const codes = (text: string): string[] => {
+      const parsed = parseDeployment(text, "deploy.yaml");
+      return "problems" in parsed ? parsed.problems.map((p) => p.code) : [];
+    };
+    const rest = "\nintegrations: {a: {spec: a.sync}}\n";
+    expect(codes(`connections:\n  crm: {url: https://x.org, token: s3cret}${rest}`)).toEqual(["DEP002"]);
+    expect(codes(`connections:\n  crm: {url: https://x.org, token: 12345678}${rest}`)).toEqual(["DEP002"]);
+    expect(codes(`connections:\n  crm: {url: "https://me:pw@x.org", token: {env: T}}${rest}`)).toEqual(["DEP002"]);
+    expect(codes(`connections:\n  crm: {url: https://x.org, tokn: {env: T}}${rest}`)).toEqual(["DEP001"]);
+    expect(codes(`connections:\n  crm: {url: https://x.org, file: crm.json}${rest}`)).toEqual(["DEP001"]);
+    expect(codes(`connections:\n  crm: {url: "http://", token: {env: T}}${rest}`)).toEqual(["DEP001"]);
+    expect(codes(`connections:\n  crm: {url: https://x.org, token: {env: "not a name"}}${rest}`)).toEqual(["DEP001"]);
+    expect(codes("connections: {crm: {file: crm.json}}\nintegrations:\n  a: {spec: a.sync, connections: {crm: crm2}}\n")).toEqual(["DEP003"]);
+    expect(codes("connections: {crm: {file: crm.json}\nintegrations: x\n")[0]).toBe("INP003");
+    expect(codes(`connections:\n  crm: {file: a.json}\n  crm: {file: b.json}${rest}`)).toEqual(["INP004"]);
+    const missing = loadDeployment("nowhere/deploy.yaml");
+    expect("problems" in missing && missing.problems).toEqual([{ code: "INP001", severity: "error", file: "nowhere/deploy.yaml", message: "no such deployment file" }]);
+    const folder = loadDeployment("specs");
+    expect("problems" in folder && folder.problems.map(renderProblem)).toEqual(["specs: error INP001: cannot read the deployment file (it is a folder)"]);
   });
 
   it("reads credentials from the environment and names the variable, never the value, when one is missing", () => {

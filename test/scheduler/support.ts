@@ -89,7 +89,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
   // Retries as the defaults make them, without the waiting: tests count, never time.
   const http = { retry: { baseDelayMs: 1, maxDelayMs: 5 } };
   const assembled = assemble(deployment, { systems: SYSTEMS, env, http, urls: new Map(sandbox.connections().map((n) => [n, sandbox.url(n)])) });
-  if ("problems" in assembled) throw new Error(assembled.problems.join("\n"));
+  if ("problems" in assembled) throw new Error(assembled.report.join("\n"));
   for (const [name, w] of assembled.webhooks) webhookConnections.set(name, w);
   const store = new SqliteServiceStore(options.stateFile ?? tempFile("state.db"));
   const progress: ServiceProgress[] = [];

@@ -20,7 +20,10 @@ describe("verifyWebhook and parseWebhookEvent", () => {
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.json(), fc.record({ type: fc.string(), recordId: fc.anything(), actor: fc.anything() }).map((r) => JSON.stringify(r) ?? "")), (text) => {
         const result = parseWebhookEvent(text, SYSTEMS.get("raisedonors")!);
-        if ("problem" in result) expect(result.problem.length).toBeGreaterThan(0);
+        if ("problem" in result) {
+          expect(result.problem.length).toBeGreaterThan(0);
+          expect(["INP002", "EVT001", "EVT002"]).toContain(result.code);
+        }
       }),
     );
   });
@@ -46,6 +49,8 @@ describe("the webhook route", () => {
         expect([200, 202, 400]).toContain(response.status);
         const answer = (await response.json()) as Record<string, unknown>;
         expect(typeof (answer["status"] ?? answer["error"])).toBe("string");
+        // A 400 names its catalog code beside the reason.
+        if (response.status === 400) expect(["INP002", "EVT001", "EVT002"]).toContain(answer["code"]);
       }),
       { numRuns: 60 },
     );

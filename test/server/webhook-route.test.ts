@@ -126,26 +126,26 @@ describe("refused with 400 after the signature holds", () => {
   const problem = async (body: string) => json(await postSigned(h.url, body, { id: `msg_problem_${++n}` }));
 
   it("a body that is not JSON, with where", async () => {
-    expect(await problem('{"type": "donor.updated",')).toEqual({ status: 400, body: { error: expect.stringMatching(/^the body is not valid JSON at line 1, column \d+/) } });
+    expect(await problem('{"type": "donor.updated",')).toEqual({ status: 400, body: { error: expect.stringMatching(/^the body is not valid JSON at line 1, column \d+/), code: "INP002" } });
   });
 
   it("an event type the system does not have, naming the ones it has", async () => {
     expect(await problem(JSON.stringify({ type: "donor.deleted", recordId: "1" }))).toEqual({
       status: 400,
-      body: { error: '/type: raisedonors has no event "donor.deleted"; its events are donor.updated, gift.created' },
+      body: { error: '/type: raisedonors has no event "donor.deleted"; its events are donor.updated, gift.created', code: "EVT002" },
     });
   });
 
   it("a field that is missing, of the wrong type, or unknown, by pointer", async () => {
-    expect((await problem(JSON.stringify({ type: "donor.updated" }))).body).toEqual({ error: '/recordId: "recordId" must be a non-empty string' });
-    expect((await problem(JSON.stringify({ type: "donor.updated", recordId: 1001 }))).body).toEqual({ error: '/recordId: "recordId" must be a non-empty string' });
-    expect((await problem(JSON.stringify({ type: "donor.updated", recordId: "1", extra: true }))).body).toEqual({ error: '/extra: an event has no "extra"; it has type, actor and recordId' });
-    expect((await problem("[1, 2]")).body).toEqual({ error: 'the body: an event is an object: {"type", "actor"?, "recordId"}' });
+    expect((await problem(JSON.stringify({ type: "donor.updated" }))).body).toEqual({ error: '/recordId: "recordId" must be a non-empty string', code: "EVT001" });
+    expect((await problem(JSON.stringify({ type: "donor.updated", recordId: 1001 }))).body).toEqual({ error: '/recordId: "recordId" must be a non-empty string', code: "EVT001" });
+    expect((await problem(JSON.stringify({ type: "donor.updated", recordId: "1", extra: true }))).body).toEqual({ error: '/extra: an event has no "extra"; it has type, actor and recordId', code: "EVT001" });
+    expect((await problem("[1, 2]")).body).toEqual({ error: 'the body: an event is an object: {"type", "actor"?, "recordId"}', code: "EVT001" });
   });
 
   it("an actor the system does not have, or another system's name", async () => {
-    expect((await problem(JSON.stringify({ type: "donor.updated", actor: "robot", recordId: "1" }))).body).toEqual({ error: '/actor: raisedonors has no actor "robot"; its actors are admin, donor, api' });
-    expect((await problem(JSON.stringify({ system: "virtuous", type: "donor.updated", recordId: "1" }))).body).toEqual({ error: `/system: this connection receives raisedonors's events, not "virtuous"'s` });
+    expect((await problem(JSON.stringify({ type: "donor.updated", actor: "robot", recordId: "1" }))).body).toEqual({ error: '/actor: raisedonors has no actor "robot"; its actors are admin, donor, api', code: "EVT002" });
+    expect((await problem(JSON.stringify({ system: "virtuous", type: "donor.updated", recordId: "1" }))).body).toEqual({ error: `/system: this connection receives raisedonors's events, not "virtuous"'s`, code: "EVT002" });
   });
 });
 

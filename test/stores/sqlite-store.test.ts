@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { StateDraft } from "../../src/state/draft.js";
 import { StateStoreError, type RunEnd } from "../../src/stores/service-store.js";
 import { SqliteServiceStore } from "../../src/stores/sqlite-store.js";
+import { lockStore } from "../../src/stores/store-lock.js";
 import type { SyncedValues, SyncState } from "../../src/state/state.js";
 
 const ROOT = process.cwd();
@@ -134,6 +135,22 @@ describe("runs", () => {
     ]);
     expect(store.runs({ limit: 1 }).map((r) => r.id)).toEqual([b]);
     expect(() => store.finishRun(a, end(undefined))).toThrow(/already ended as partial/);
+  });
+
+  it("keeps a failed run's code with its message, and gives them back apart", () => {
+    const store = open();
+    const run = store.startRun("donors", "manual", "2025-03-01T00:00:00Z");
+    store.finishRun(run, end(undefined, { status: "failed", code: "RUN003", message: "reading failed: crm answered 500" }));
+    expect(store.runs()[0]).toMatchObject({ status: "failed", code: "RUN003", message: "reading failed: crm answered 500" });
+    // In the table, the code leads the message: no column (and no migration) for it.
+    const db = new Database(file, { readonly: true });
+    expect(db.prepare("SELECT message FROM runs WHERE id = ?").pluck().get(run)).toBe("RUN003: reading failed: crm answered 500");
+    db.close();
+    // A message that only looks coded is left as it is.
+    const other = store.startRun("donors", "manual", "2025-03-01T00:10:00Z");
+    store.finishRun(other, end(undefined, { status: "partial", message: "XYZ123: not a code" }));
+    expect(store.runs()[0]).not.toHaveProperty("code");
+    expect(store.runs()[0]!.message).toBe("XYZ123: not a code");
   });
 
   it("journals applied writes in order", () => {
@@ -310,18 +327,22 @@ describe("files it cannot use", () => {
     db.close();
     const error = openError(file);
     expect(error.file).toBe(file);
+    expect(error.problem).toMatchObject({ code: "SVC002", severity: "error", file });
     expect(error.message).toBe(`${file} was written by a newer syncspec (state schema version 99; this syncspec reads up to version 1). Upgrade syncspec to use it, or name another state file.`);
   });
 
   it("refuses a file that is not a SQLite database, such as a JSON state file", () => {
     writeFileSync(file, '{"syncspec": "state", "version": 1, "links": {}}\n'.repeat(200));
-    expect(openError(file).message).toMatch(new RegExp(`^${escape(file)} is not a SQLite database, so it is not a syncspec state store`));
+    const error = openError(file);
+    expect(error.code).toBe("SVC002");
+    expect(error.message).toMatch(new RegExp(`^${escape(file)} is not a SQLite database, so it is not a syncspec state store`));
   });
 
   it("refuses another program's SQLite database", () => {
     const db = new Database(file);
     db.exec("CREATE TABLE orders (id INTEGER)");
     db.close();
+    expect(openError(file).code).toBe("SVC002");
     expect(openError(file).message).toBe(`${file} is a SQLite database of another program, not a syncspec state store; name another state file (syncspec creates it).`);
   });
 
@@ -337,11 +358,44 @@ describe("files it cannot use", () => {
     again.prepare(`UPDATE synced_pairs SET vals = '{}' WHERE left_key = 'b'`).run();
     again.close();
     expect(() => open().loadState("donors")).toThrow(`${file}: the synced values of donors's link people, left key "a", are not valid JSON`);
+    expect(() => opened.at(-1)!.loadState("donors")).toThrow(expect.objectContaining({ code: "SVC003", file }));
+  });
+
+  it("says a run's counts were changed outside syncspec (SVC003), not a stack", () => {
+    const store = open();
+    store.finishRun(store.startRun("donors", "manual", "2025-03-01T00:00:00Z"), end(undefined));
+    const db = new Database(file);
+    db.prepare("UPDATE runs SET counts = '{broken'").run();
+    db.close();
+    expect(() => store.runs()).toThrow(expect.objectContaining({ code: "SVC003", message: expect.stringMatching(/the counts of run 1 are not valid JSON; the file was changed outside syncspec/) }));
+  });
+
+  it("refuses a schema version that is not one (SVC003)", () => {
+    open().close();
+    const db = new Database(file);
+    db.prepare("UPDATE schema_version SET version = 'x'").run();
+    db.close();
+    expect(openError(file)).toMatchObject({ code: "SVC003", message: expect.stringMatching(/has no valid state schema version/) });
   });
 
   it("says when the file's folder is missing", () => {
     const missing = join(dir, "nowhere", "state.db");
+    expect(openError(missing).code).toBe("SVC001");
     expect(openError(missing).message).toBe(`cannot create ${missing}: its folder does not exist. Create the folder, or name a state file in one that does.`);
+  });
+});
+
+describe("the lock", () => {
+  it("held by a live process is SVC004; one that cannot be made is SVC001", () => {
+    const lock = lockStore(file);
+    try {
+      expect(() => lockStore(file)).toThrow(expect.objectContaining({ code: "SVC004", file, message: `another syncspec run (process ${process.pid}) is using this state; stop it first, or give this deployment its own state file` }));
+    } finally {
+      lock.release();
+    }
+    lockStore(file).release();
+    const missing = join(dir, "nowhere", "state.db");
+    expect(() => lockStore(missing)).toThrow(expect.objectContaining({ code: "SVC001", file: missing, message: expect.stringMatching(/^cannot make the lock file /) }));
   });
 });
 
