@@ -9,7 +9,7 @@ import type { Problem } from "../../src/diagnostics/problem.js";
 import { problemToJson, renderProblem } from "../../src/diagnostics/render.js";
 import { parseEvent } from "../../src/engine/events.js";
 import { resolveParams } from "../../src/input/params.js";
-import { parseSnapshot } from "../../src/input/snapshots.js";
+import { parseSnapshot, readSnapshotFile } from "../../src/input/snapshots.js";
 import { compileSpec } from "../../src/language/compile.js";
 import { readPlanFile } from "../../src/language/plan-file.js";
 import type { Plan } from "../../src/plan/types.js";
@@ -66,6 +66,12 @@ function expectExample(code: Code, found: Problem): void {
   expect(text, `${path} differs from what syncspec now reports`).toBe(readFileSync(path, "utf8"));
 }
 
+/** The problems of a test file, the file's own and its cases'. */
+function testFile(text: string): readonly Problem[] {
+  const read = readTestFile(text, "specs/x.test.yaml");
+  return [...read.problems, ...(read.testFile?.cases ?? []).flatMap((c) => c.problems)];
+}
+
 /** Each code with the mistake that makes it. */
 const EXAMPLES: [Code, string, () => readonly Problem[]][] = [
   ["INP002", "a snapshot that is not JSON", () => snapshot('{"donors": {"1": }}')],
@@ -89,6 +95,11 @@ const EXAMPLES: [Code, string, () => readonly Problem[]][] = [
   ["PLN002", "a plan of another version", () => planFile((p) => (p["version"] = 2))],
   ["PLN003", "a plan edited by hand", () => planFile((p) => (p["views"] = "none"))],
   ["PLN004", "a plan compiled against another definition", () => planFile((p) => ((p["fingerprints"] as Record<string, string>)["raisedonors"] = `sha256:${"0".repeat(64)}`))],
+  ["INP001", "a snapshot file that is not there", () => readSnapshotFile("no-such-snapshot.json", RD).problems],
+  ["TST001", "a case that is a list", () => testFile("spec: x.sync\ncases:\n  - [name]\n")],
+  ["TST002", "a case with a misspelt key", () => testFile("spec: x.sync\ncases:\n  - name: a\n    snapshot: {}\n    snapshots: {}\n    runs: [{now: 2026-11-01T00:00:00Z, expect: {}}]\n")],
+  ["TST003", "a test file without cases", () => testFile("spec: x.sync\n")],
+  ["TST005", "an alias that names no anchor", () => testFile("spec: x.sync\ncases: *nothing\n")],
   ["TST004", "two cases of a test file with one name", () => {
     const read = readTestFile("spec: x.sync\ncases:\n  - name: same\n    snapshots: {}\n    runs: [{now: 2026-11-01T00:00:00Z, expect: {}}]\n  - name: same\n    snapshots: {}\n    runs: [{now: 2026-11-01T00:00:00Z, expect: {}}]\n", "specs/x.test.yaml");
     return (read.testFile?.cases ?? []).flatMap((c) => c.problems).filter((p) => p.code === "TST004");
