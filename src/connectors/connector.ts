@@ -1,7 +1,7 @@
 // How the service reads a system and writes to it. A connector reads whole collections (a
 // collection it cannot read whole is reported, never half-given, since a missing record would
-// look deleted) and applies a run's patch one record at a time, so one refused record does
-// not stop the rest. Here: the interface, files, HTTP (undici), and patch -> per-record writes.
+// look deleted) and writes a run's changes one record at a time, so one refused record does
+// not stop the rest. Here: the interface, files, HTTP (undici), and webhook bodies.
 import type { RecordWrite } from "../engine/changes.js";
 
 /** A system's records: collection -> key -> record. */

@@ -71,22 +71,25 @@ function outcomeId(system: string, collection: string, key: string, action: stri
 
 /** The fields of an update that change, and the record they make; undefined when nothing changes. */
 function updateOf(before: Rec, now: Rec, types: ReadonlyMap<string, Type>): { after: Rec; changedFields: string[]; fields: Rec } | undefined {
-  const changedFields: string[] = [];
-  const values: unknown[] = [];
+  // A Map keeps the fields in schema order, where an object would put numeric names first.
+  const values = new Map<string, unknown>();
   for (const name of fieldOrder(before, now, types)) {
     if (!hasMember(now, name)) continue;
     const value = changedValue(before, now, name, types.get(name));
-    if (value === UNCHANGED) continue;
-    changedFields.push(name);
-    values.push(value);
+    if (value !== UNCHANGED) values.set(name, value);
   }
+  return updated(before, [...values.keys()], (name) => values.get(name));
+}
+
+/** `before` with the named fields set from `values`, and those fields alone: an update's record and what it sends. */
+function updated(before: Rec, changedFields: string[], valueOf: (name: string) => unknown): { after: Rec; changedFields: string[]; fields: Rec } | undefined {
   if (changedFields.length === 0) return undefined;
   const after: Rec = { ...before };
   const fields: Rec = {};
-  changedFields.forEach((name, i) => {
-    setMember(after, name, values[i]);
-    setMember(fields, name, values[i]);
-  });
+  for (const name of changedFields) {
+    setMember(after, name, valueOf(name));
+    setMember(fields, name, valueOf(name));
+  }
   return { after, changedFields, fields };
 }
 
@@ -187,13 +190,6 @@ export function withoutRemovals(change: RecordChange, systems: SystemCatalog): R
 
 function withFields(change: RecordChange, values: Rec): RecordChange | undefined {
   const before = change.before!;
-  const changedFields = change.changedFields.filter((name) => !equal(field(before, name), field(values, name)));
-  if (changedFields.length === 0) return undefined;
-  const after: Rec = { ...before };
-  const fields: Rec = {};
-  for (const name of changedFields) {
-    setMember(after, name, values[name]);
-    setMember(fields, name, values[name]);
-  }
-  return { ...change, after, changedFields, fields };
+  const update = updated(before, change.changedFields.filter((name) => !equal(field(before, name), field(values, name))), (name) => field(values, name));
+  return update && { ...change, ...update };
 }

@@ -1,5 +1,5 @@
 // One run of an integration in the service: read both systems through their connectors,
-// plan with the engine, apply the patches record by record, and keep the outcome in the
+// plan with the engine, write its changes record by record, and keep the outcome in the
 // store. What can go wrong is contained: a collection read part-way makes the run
 // incomplete (no deletes or removals, state kept), a record a system refuses is kept as a
 // failure and retried by the next run while the rest applies, and a crash part-way leaves the
