@@ -1,5 +1,7 @@
 // The `syncspec` command: parses the command line and runs one command. Exit status:
-// 0 done, 1 an input is invalid (its message names the file and the place), 2 usage.
+// 0 done, 1 an input is invalid (its message names the file and the place), or a file or
+// port is in use, or a `run` left an integration's work undone (failed, read incompletely,
+// or not run before a stop), 2 usage.
 import { parseArgs } from "node:util";
 import { runCheck } from "./check.js";
 import { runCompile } from "./compile.js";

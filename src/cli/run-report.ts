@@ -41,12 +41,20 @@ function runLine(s: RunSummary): string {
   return lines.join("\n");
 }
 
-/** The closing table: one row per integration (in the deployment's order), what its runs did in all. */
+/** The status of an integration that never ran: the service was stopped first. */
+const NOT_RUN = "not run";
+
+/**
+ * The closing table: one row per integration (in the deployment's order), what its runs did in
+ * all; the "last run" column says which failed, read incompletely, or did not run at all.
+ */
 export function summaryTable(summaries: readonly RunSummary[], order: readonly string[]): string {
   const rows = new Map<string, { status: string; runs: number; create: number; update: number; delete: number; skip: number; conflict: number; refused: number }>();
+  const zero = { runs: 0, create: 0, update: 0, delete: 0, skip: 0, conflict: 0, refused: 0 };
+  for (const name of order) rows.set(name, { status: NOT_RUN, ...zero });
   const sorted = [...summaries].sort((a, b) => order.indexOf(a.integration) - order.indexOf(b.integration));
   for (const s of sorted) {
-    const row = rows.get(s.integration) ?? { status: s.status, runs: 0, create: 0, update: 0, delete: 0, skip: 0, conflict: 0, refused: 0 };
+    const row = rows.get(s.integration) ?? { status: s.status, ...zero };
     const applied = appliedByAction(s.applied);
     row.status = s.status;
     row.runs++;
@@ -61,6 +69,26 @@ export function summaryTable(summaries: readonly RunSummary[], order: readonly s
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd();
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n");
+}
+
+/**
+ * What the end of `syncspec run` says about integrations whose last run did not finish its
+ * work (failed, read incompletely, or never ran): a line for each kind, none when all did.
+ * A run that only had records refused (partial) did its work; the refusals are retried.
+ */
+export function unfinishedRuns(summaries: readonly RunSummary[], order: readonly string[]): string[] {
+  const last = new Map<string, string>(order.map((name) => [name, NOT_RUN]));
+  for (const s of summaries) last.set(s.integration, s.status);
+  const named = (status: string): string[] => order.filter((name) => last.get(name) === status);
+  const count = (names: readonly string[]): string => `${names.length} integration${names.length === 1 ? "" : "s"}`;
+  const lines: string[] = [];
+  const failed = named("failed");
+  if (failed.length > 0) lines.push(`${count(failed)} failed: ${failed.join(", ")}`);
+  const incomplete = named("incomplete");
+  if (incomplete.length > 0) lines.push(`${count(incomplete)} read incompletely (so nothing was deleted, and the next run reads again): ${incomplete.join(", ")}`);
+  const notRun = named(NOT_RUN);
+  if (notRun.length > 0) lines.push(`${count(notRun)} did not run, as syncspec was stopped first: ${notRun.join(", ")}`);
+  return lines;
 }
 
 function past(action: string): string {

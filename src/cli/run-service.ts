@@ -6,13 +6,15 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
-import { ProblemError } from "../diagnostics/problem.js";
+import { problem, ProblemError } from "../diagnostics/problem.js";
 import { renderProblem, renderText } from "../diagnostics/render.js";
 import { startSandbox, type Sandbox } from "../sandbox/sandbox.js";
+import { credentialsOf, redactor, type Redact } from "../connectors/redact.js";
 import { assemble } from "../scheduler/assemble.js";
 import { loadDeployment, stateFile, type Deployment } from "../scheduler/deployment.js";
 import { Service } from "../scheduler/service.js";
-import { createServiceServer, type ServiceServer } from "../server/http-server.js";
+import type { RunSummary } from "../scheduler/run-integration.js";
+import { createServiceServer, ListenError, type ServiceServer } from "../server/http-server.js";
 import { Metrics } from "../scheduler/metrics.js";
 import type { EventDecision } from "../server/webhook-route.js";
 import { SqliteServiceStore } from "../stores/sqlite-store.js";
@@ -20,18 +22,23 @@ import { lockStore } from "../stores/store-lock.js";
 import type { ServiceStore } from "../stores/service-store.js";
 import { loadSystems, type SystemCatalog } from "../language/systems/load.js";
 import { displayPath, findIntegrations } from "../source/files.js";
-import { progressLine, summaryTable } from "./run-report.js";
+import { progressLine, summaryTable, unfinishedRuns } from "./run-report.js";
 
 export interface ServiceCommandOptions {
   readonly deployment: string;
   readonly sandbox: boolean;
   readonly watch: boolean;
   readonly systems?: string;
-  /** Resolves when the service should stop (--watch); by default, SIGINT or SIGTERM. */
+  /** Resolves when the service should stop, during the first run or after it (--watch); by default, SIGINT or SIGTERM. */
   readonly until?: Promise<void>;
 }
 
-export async function runService(options: ServiceCommandOptions, out: (t: string) => void, err: (t: string) => void): Promise<number> {
+export async function runService(options: ServiceCommandOptions, print: (t: string) => void, printError: (t: string) => void): Promise<number> {
+  // Everything printed goes out without the deployment's credentials, once they are known: a
+  // system may echo the token in what it says, and this is the boundary where text leaves.
+  let redact: Redact = (text) => text;
+  const out = (text: string): void => print(redact(text));
+  const err = (text: string): void => printError(redact(text));
   const loaded = loadDeployment(options.deployment);
   if ("problems" in loaded) {
     for (const p of loaded.problems) err(`${renderProblem({ ...p, file: displayPath(p.file) })}\n`);
@@ -39,6 +46,8 @@ export async function runService(options: ServiceCommandOptions, out: (t: string
     return 1;
   }
   const deployment = loaded;
+  const credentials = (env: Readonly<Record<string, string | undefined>>): Redact => redactor(credentialsOf(deployment.connections.values(), env));
+  redact = credentials(process.env);
   const firstSpec = deployment.integrations.values().next().value!.spec;
   const catalog = loadSystems(findIntegrations(firstSpec, options.systems));
   for (const problem of catalog.problems) for (const d of problem.diagnostics) err(`${renderText(d, problem.source)}\n\n`);
@@ -52,6 +61,10 @@ export async function runService(options: ServiceCommandOptions, out: (t: string
     await server?.close();
     for (const close of closers.reverse()) await close();
   };
+  // Heard from here on, through the first run too: stopping then lets the runs under way end
+  // and releases the state's lock, where the signal's default would kill the process at once.
+  const stop = options.until ? stopWhen(options.until) : stopOnSignal();
+  void stop.requested.then(() => out("stopping: waiting for runs in progress\n"));
   try {
     const env: Record<string, string | undefined> = { ...process.env };
     let sandbox: Sandbox | undefined;
@@ -83,6 +96,8 @@ export async function runService(options: ServiceCommandOptions, out: (t: string
       }
       closers.push(() => sandbox!.close());
       resetState(stateFile(deployment, true));
+      // The sandbox made up credentials of its own.
+      redact = credentials(env);
     }
 
     const assembled = assemble(deployment, {
@@ -116,28 +131,30 @@ export async function runService(options: ServiceCommandOptions, out: (t: string
       connections: assembled.connections,
       store,
       metrics,
+      redact: assembled.redact,
       progress: (event) => out(`${progressLine(event)}\n`),
     });
     closers.push(() => service!.stop());
 
     const where = sandbox ? `the sandbox (${sandbox.connections().length} connections on loopback)` : "their systems";
     out(`syncspec run: ${assembled.integrations.length} integrations against ${where}; state in ${displayPath(state)}\n`);
-    const summaries = await service.runAll();
-    out(`\n${summaryTable(summaries, assembled.integrations.map((i) => i.name))}\n`);
+    const summaries = await firstRun(service, stop);
+    const names = assembled.integrations.map((i) => i.name);
+    out(`\n${summaryTable(summaries, names)}\n`);
     if (sandbox) out(`${sandboxTraffic(sandbox)}\n`);
-    const failed = summaries.filter((s) => s.status === "failed");
 
-    if (options.watch) {
+    if (options.watch && !stop.stopping()) {
       service.watch();
       out(`\nwatching: webhooks at ${serverUrl}/webhooks/CONNECTION, health at ${serverUrl}/healthz, metrics at ${serverUrl}/metrics\n`);
       for (const next of service.upcoming().slice(0, 8)) out(`  next     ${next.integration} (${next.label}) at ${next.at.toISOString()}\n`);
       out("stop with Ctrl-C\n");
-      await (options.until ?? stopSignal());
-      out("stopping: waiting for runs in progress\n");
+      await stop.requested;
     }
     await closeAll();
-    if (failed.length > 0) {
-      err(`\n${failed.length} integration${failed.length === 1 ? "" : "s"} failed: ${failed.map((s) => s.integration).join(", ")}\n`);
+    // A first run that did not do its work is a failure of the command, for whatever runs it (cron, CI).
+    const unfinished = unfinishedRuns(summaries, names);
+    if (unfinished.length > 0) {
+      err(`\n${unfinished.join("\n")}\n`);
       return 1;
     }
     return 0;
@@ -148,8 +165,29 @@ export async function runService(options: ServiceCommandOptions, out: (t: string
       err(`${renderProblem({ ...error.problem, file: displayPath(error.problem.file) })}\n`);
       return 1;
     }
+    // The deployment's server cannot listen there: the deployment's to change, not a defect.
+    if (error instanceof ListenError) {
+      err(`${renderProblem(problem({ ...deployment.place(["server"]), file: displayPath(deployment.file) }, error.why))}\nnothing was run\n`);
+      return 1;
+    }
+    // A defect, which the command reports by its message: that too without a credential.
+    if (error instanceof Error) error.message = redact(error.message);
     throw error;
+  } finally {
+    stop.dispose();
   }
+}
+
+/**
+ * Every integration once. A stop asked for meanwhile lets the runs under way end and starts
+ * no more: the summaries are of the runs that ended, and the table shows the rest as not run.
+ */
+async function firstRun(service: Service, stop: StopRequest): Promise<RunSummary[]> {
+  if (stop.stopping()) return [];
+  const runs = service.runAll();
+  await Promise.race([runs, stop.requested]);
+  if (stop.stopping()) await service.stop();
+  return runs;
 }
 
 async function listen(server: ServiceServer, deployment: Deployment, sandbox: boolean): Promise<{ url: string }> {
@@ -200,14 +238,41 @@ function resetState(file: string): void {
   for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(`${file}${suffix}`, { force: true });
 }
 
-function stopSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = (): void => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
+/** A request to stop the service, and whether it has come; dispose() stops listening for one. */
+interface StopRequest {
+  readonly requested: Promise<void>;
+  stopping(): boolean;
+  dispose(): void;
+}
+
+function stopWhen(until: Promise<void>): StopRequest {
+  let stopping = false;
+  const requested = until.then(() => {
+    stopping = true;
   });
+  return { requested, stopping: () => stopping, dispose: () => undefined };
+}
+
+/** SIGINT and SIGTERM alike: the first asks the service to stop; a second stops the process at once, as if there were no handler. */
+function stopOnSignal(): StopRequest {
+  let stopping = false;
+  let resolve: () => void = () => undefined;
+  const requested = new Promise<void>((r) => (resolve = r));
+  const dispose = (): void => {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  };
+  function onSignal(signal: NodeJS.Signals): void {
+    if (stopping) {
+      // A run that hangs (a system that never answers) must not make the process unstoppable.
+      dispose();
+      process.kill(process.pid, signal);
+      return;
+    }
+    stopping = true;
+    resolve();
+  }
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return { requested, stopping: () => stopping, dispose };
 }

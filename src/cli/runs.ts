@@ -1,9 +1,11 @@
 // `syncspec runs DEPLOYMENT`: the run history kept in the deployment's state, newest first,
 // and the records that systems refused and that later runs are still retrying.
 import { existsSync } from "node:fs";
+import { message } from "../diagnostics/catalog.js";
 import { problem } from "../diagnostics/problem.js";
 import { renderProblem } from "../diagnostics/render.js";
-import { loadDeployment, stateFile } from "../scheduler/deployment.js";
+import { credentialsOf, redactor } from "../connectors/redact.js";
+import { loadDeployment, stateFile, type Deployment } from "../scheduler/deployment.js";
 import { SqliteServiceStore } from "../stores/sqlite-store.js";
 import { StateStoreError } from "../stores/service-store.js";
 import { displayPath } from "../source/files.js";
@@ -23,9 +25,16 @@ export function showRuns(options: RunsOptions, out: (t: string) => void, err: (t
     for (const p of deployment.problems) err(`${renderProblem({ ...p, file: displayPath(p.file) })}\n`);
     return 1;
   }
+  // `syncspec run` keeps the runs without the deployment's credentials; a store written before
+  // it did, or by an embedding that gave none, is shown without them all the same.
+  const redact = redactor(credentialsOf(deployment.connections.values(), process.env));
+  return showHistory(deployment, options, (text) => out(redact(text)), (text) => err(redact(text)));
+}
+
+function showHistory(deployment: Deployment, options: RunsOptions, out: (t: string) => void, err: (t: string) => void): number {
   if (options.integration !== undefined && !deployment.integrations.has(options.integration)) {
-    const names = [...deployment.integrations.keys()].join(", ");
-    err(`${renderProblem(problem("DEP003", { ...deployment.place(["integrations"]), file: displayPath(deployment.file) }, `there is no integration ${JSON.stringify(options.integration)}; the integrations are ${names}`))}\n`);
+    const why = message("DEP003", "noIntegration", { name: JSON.stringify(options.integration), integrations: [...deployment.integrations.keys()].join(", ") });
+    err(`${renderProblem(problem({ ...deployment.place(["integrations"]), file: displayPath(deployment.file) }, why))}\n`);
     return 1;
   }
   const state = stateFile(deployment, options.sandbox);

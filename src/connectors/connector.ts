@@ -1,7 +1,8 @@
 // How the service reads a system and writes to it. A connector reads whole collections (a
 // collection it cannot read whole is reported, never half-given, since a missing record would
-// look deleted) and writes a run's changes one record at a time, so one refused record does
-// not stop the rest. Here: the interface, files, HTTP (undici), and webhook bodies.
+// look deleted; so is one it cannot prove whole, having changed under the read, and one whose
+// read ran into its bounds) and writes a run's changes one record at a time, so one refused
+// record does not stop the rest. Here: the interface, files, HTTP (undici), and webhook bodies.
 import type { RecordWrite } from "../engine/changes.js";
 
 /** A system's records: collection -> key -> record. */
@@ -10,7 +11,7 @@ export type Document = Record<string, Record<string, Record<string, unknown>>>;
 export interface ReadResult {
   /** The collections read whole. */
   readonly document: Document;
-  /** Collection -> why its read is not whole; such a collection is left out of `document`. */
+  /** Collection -> why its read is not whole (or not proven whole); such a collection is left out of `document`. */
   readonly incomplete: ReadonlyMap<string, string>;
 }
 

@@ -4,8 +4,10 @@
 // 429 and 5xx answers and broken connections, waiting as long as `Retry-After` asks (retries are
 // done here, not by undici's retry handler, which caps that wait) or with jittered exponential backoff, within a budget
 // shared by a whole read or write, so a rate-limited system slows a run down without
-// stalling it forever. The token goes in a header and into no message.
+// stalling it forever; a read's deadline cuts off a call (even one trickling in) and any wait
+// that would end past it. The token goes in a header and into no message.
 import { Agent, errors as undiciErrors, type Dispatcher } from "undici";
+import { redactor, type Redact } from "./redact.js";
 
 export interface HttpTimeouts {
   /** To open the connection (TCP and TLS). */
@@ -37,11 +39,21 @@ export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 20, maxRetriesPerRequest
 
 export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
-/** What a read or a write may still spend on retries. */
+/** When a whole read must be over: the time (as Date.now() counts) and the bound in words, for messages. */
+export interface Deadline {
+  readonly at: number;
+  /** Such as "the 600 s this connection gives a whole read (readLimits.seconds in ...)". */
+  readonly bound: string;
+}
+
+/** What a read or a write may still spend on retries, and by when it must be over. */
 export class RetryBudget {
   retries = 0;
   waitedMs = 0;
-  constructor(readonly policy: RetryPolicy) {}
+  constructor(
+    readonly policy: RetryPolicy,
+    readonly deadline?: Deadline,
+  ) {}
 }
 
 export interface HttpAnswer {
@@ -84,6 +96,8 @@ export class HttpClient {
   readonly retry: RetryPolicy;
   readonly maxResponseBytes: number;
   private readonly token: string;
+  /** The token out of a text, in any form a server may echo it (see redact.ts): for the messages made of what the system says. */
+  readonly redact: Redact;
   private readonly allowedHosts: readonly string[];
   private readonly agent: Agent;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -91,6 +105,7 @@ export class HttpClient {
 
   constructor(options: HttpClientOptions) {
     this.token = options.token;
+    this.redact = redactor([options.token]);
     this.allowedHosts = options.allowedHosts.map((h) => h.toLowerCase());
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
@@ -106,8 +121,8 @@ export class HttpClient {
     });
   }
 
-  budget(): RetryBudget {
-    return new RetryBudget(this.retry);
+  budget(deadline?: Deadline): RetryBudget {
+    return new RetryBudget(this.retry, deadline);
   }
 
   /** Why the client will not send to this URL, or undefined when it will. */
@@ -122,21 +137,35 @@ export class HttpClient {
 
   /**
    * One call, retried as the policy allows. Answers with any status that is not retried (2xx,
-   * 3xx, most 4xx, 501...) are returned for the caller to judge; the rest throw HttpFailure.
+   * 3xx, most 4xx, 501...) are returned for the caller to judge; the rest throw HttpFailure,
+   * whose message never holds the token (a link that carries it, a network error that quotes it).
    */
   async request(method: string, url: URL, body: unknown, budget: RetryBudget): Promise<HttpAnswer> {
+    try {
+      return await this.retried(method, url, body, budget);
+    } catch (error) {
+      if (error instanceof HttpFailure) throw new HttpFailure(this.redact(error.message), error.status);
+      throw error;
+    }
+  }
+
+  private async retried(method: string, url: URL, body: unknown, budget: RetryBudget): Promise<HttpAnswer> {
     const refused = this.refusal(url);
     if (refused !== undefined) throw new HttpFailure(refused);
     const call = `${method} ${shown(url)}`;
+    const deadline = budget.deadline;
     for (let retries = 0; ; retries++) {
       let trouble: { why: string; status?: number; waitMs?: number };
+      const cutOff = deadline !== undefined ? deadlineSignal(deadline, call) : undefined;
       try {
-        const answer = await this.once(method, url, body);
+        const answer = await this.once(method, url, body, cutOff);
         if (!RETRIED_STATUSES.has(answer.status)) return answer;
         const asked = RETRY_AFTER_STATUSES.has(answer.status) ? retryAfterMs(answer.retryAfter, Date.now()) : undefined;
         trouble = { why: `answered ${answer.status}${answer.status === 429 ? " (too many requests)" : ""}`, status: answer.status, ...(asked !== undefined ? { waitMs: asked } : {}) };
       } catch (error) {
         if (error instanceof HttpFailure) throw error;
+        // Past the deadline there is no retry: the whole read is over.
+        if (cutOff?.aborted) throw new HttpFailure(`${call} was cut off: the read ran past ${deadline!.bound}`);
         trouble = { why: networkTrouble(error, this.timeouts) };
       }
       const policy = budget.policy;
@@ -145,10 +174,14 @@ export class HttpClient {
         throw new HttpFailure(`${call} ${trouble.why}, still after ${spent}; ${advice(trouble.status)}`, trouble.status);
       }
       const wait = trouble.waitMs !== undefined ? trouble.waitMs + this.random() * Math.min(1_000, trouble.waitMs / 10) : this.backoff(retries);
+      const asked = trouble.waitMs !== undefined ? `the server asks to wait ${duration(trouble.waitMs)} (Retry-After)` : `the next retry would wait ${duration(wait)}`;
       if (budget.waitedMs + wait > policy.maxWaitMs) {
         const left = Math.max(0, policy.maxWaitMs - budget.waitedMs);
-        const asked = trouble.waitMs !== undefined ? `the server asks to wait ${seconds(trouble.waitMs)} (Retry-After)` : `the next retry would wait ${seconds(wait)}`;
-        throw new HttpFailure(`${call} ${trouble.why}; ${asked}, more than the ${seconds(left)} left of this read or write's ${seconds(policy.maxWaitMs)} for waiting; ${advice(trouble.status)}`, trouble.status);
+        throw new HttpFailure(`${call} ${trouble.why}; ${asked}, more than the ${duration(left)} left of this read or write's ${duration(policy.maxWaitMs)} for waiting; ${advice(trouble.status)}`, trouble.status);
+      }
+      // A wait that would end past the deadline is not begun: the read could not use the answer.
+      if (deadline !== undefined && Date.now() + wait > deadline.at) {
+        throw new HttpFailure(`${call} ${trouble.why}; ${asked}, past ${deadline.bound}; ${advice(trouble.status)}`, trouble.status);
       }
       budget.retries++;
       budget.waitedMs += wait;
@@ -166,7 +199,7 @@ export class HttpClient {
     return delay / 2 + (this.random() * delay) / 2;
   }
 
-  private async once(method: string, url: URL, body: unknown): Promise<HttpAnswer & { retryAfter?: string }> {
+  private async once(method: string, url: URL, body: unknown, cutOff: AbortSignal | undefined): Promise<HttpAnswer & { retryAfter?: string }> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, accept: "application/json", "user-agent": "syncspec" };
     if (body !== undefined) headers["content-type"] = "application/json";
     const response = await this.agent.request({
@@ -177,7 +210,8 @@ export class HttpClient {
       body: body === undefined ? null : JSON.stringify(body),
       // Every write here is idempotent (PUT by deterministic key, PATCH of values, DELETE).
       idempotent: true,
-      signal: AbortSignal.timeout(this.timeouts.requestMs),
+      // The signal ends the body's reading too, so an answer that trickles in is cut off.
+      signal: cutOff !== undefined ? AbortSignal.any([AbortSignal.timeout(this.timeouts.requestMs), cutOff]) : AbortSignal.timeout(this.timeouts.requestMs),
     });
     // An answer left unread is destroyed; its stream then reports the abort, which is no news here.
     response.body.on("error", () => {});
@@ -221,6 +255,13 @@ export function retryAfterMs(value: string | undefined, now: number): number | u
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+/** A signal that aborts at the deadline; a call begun at or past it is not sent at all. */
+function deadlineSignal(deadline: Deadline, call: string): AbortSignal {
+  const left = deadline.at - Date.now();
+  if (left <= 0) throw new HttpFailure(`${call} was not sent: the read ran past ${deadline.bound}`);
+  return AbortSignal.timeout(left);
+}
+
 /** A URL as messages show it: without user info, which could hold a password. */
 export function shown(url: URL): string {
   return `${url.protocol}//${url.host}${url.pathname}${url.search}`;
@@ -235,17 +276,18 @@ function advice(status: number | undefined): string {
 
 function networkTrouble(error: unknown, timeouts: HttpTimeouts): string {
   const code = (error as { code?: string }).code;
-  if (error instanceof undiciErrors.ConnectTimeoutError || code === "UND_ERR_CONNECT_TIMEOUT") return `got no connection within ${seconds(timeouts.connectMs)}`;
-  if (error instanceof undiciErrors.HeadersTimeoutError || code === "UND_ERR_HEADERS_TIMEOUT") return `got no answer within ${seconds(timeouts.headersMs)}`;
-  if (error instanceof undiciErrors.BodyTimeoutError || code === "UND_ERR_BODY_TIMEOUT") return `stalled for ${seconds(timeouts.bodyMs)} in the middle of the answer`;
-  if ((error as Error).name === "TimeoutError" || code === "UND_ERR_ABORTED") return `took longer than ${seconds(timeouts.requestMs)} in all`;
+  if (error instanceof undiciErrors.ConnectTimeoutError || code === "UND_ERR_CONNECT_TIMEOUT") return `got no connection within ${duration(timeouts.connectMs)}`;
+  if (error instanceof undiciErrors.HeadersTimeoutError || code === "UND_ERR_HEADERS_TIMEOUT") return `got no answer within ${duration(timeouts.headersMs)}`;
+  if (error instanceof undiciErrors.BodyTimeoutError || code === "UND_ERR_BODY_TIMEOUT") return `stalled for ${duration(timeouts.bodyMs)} in the middle of the answer`;
+  if ((error as Error).name === "TimeoutError" || code === "UND_ERR_ABORTED") return `took longer than ${duration(timeouts.requestMs)} in all`;
   if (code === "ECONNREFUSED") return "could not connect: the connection was refused (is the system up at this address?)";
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "could not connect: the host name does not resolve";
   if (code === "ECONNRESET" || code === "UND_ERR_SOCKET" || code === "EPIPE") return "lost the connection before the answer was complete";
   return `failed: ${(error as Error).message ?? String(error)}`;
 }
 
-function seconds(ms: number): string {
+/** A length of time as messages show it: "300 ms", "2.5 s", "90 s". */
+export function duration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
   return ms < 10_000 ? `${(ms / 1000).toFixed(1).replace(/\.0$/, "")} s` : `${Math.round(ms / 1000)} s`;
 }

@@ -1,14 +1,16 @@
 // A system reached over its REST API (the wire protocol the sandbox serves): collections read
 // page by page in the system's pagination style, every record checked against its schema;
 // writes sent one request per record (PUT creates by the deterministic key, PATCH updates,
-// DELETE deletes). A collection that cannot be read whole is reported, not half-given.
+// DELETE deletes). A collection that cannot be read whole is reported, not half-given: that
+// includes one that changed under the read (each style proves it did not, see pagination.ts)
+// and one whose read ran into its bounds (pages, records, time: see ReadLimits).
 import { escapePointer } from "../json/pointer.js";
 import { recordProblem, validatorFor } from "../input/record-checks.js";
 import type { CollectionDefinition, SystemDefinition } from "../language/systems/load.js";
 import { type Connector, type Document, type ReadResult, type RecordWrite, type WriteFailure, type WriteResult } from "./connector.js";
-import { HttpClient, HttpFailure, shown, type HttpAnswer, type HttpClientOptions, type RetryBudget } from "./http-client.js";
-import { firstPageUrl, readPage } from "./pagination.js";
-import type { ConnectorSettings } from "./settings.js";
+import { duration, HttpClient, HttpFailure, shown, type Deadline, type HttpAnswer, type HttpClientOptions, type RetryBudget } from "./http-client.js";
+import { firstPageUrl, proofOfWholeness, readPage, type Page } from "./pagination.js";
+import { readLimitsOf, type ConnectorSettings, type ReadLimits } from "./settings.js";
 import { isObject, ownMember, setMember } from "../json/own.js";
 
 export interface HttpConnectorOptions extends HttpClientOptions {
@@ -16,9 +18,21 @@ export interface HttpConnectorOptions extends HttpClientOptions {
   readonly settings: ConnectorSettings;
   /** Where the system's API answers; collections are paths under it. */
   readonly baseUrl: string;
+  /** The connection's own bounds of a read, over its system's connector.yaml. */
+  readonly readLimits?: Partial<ReadLimits>;
 }
 
 type Rec = Record<string, unknown>;
+
+/** What one pass over a collection has read: its records (when kept) and their keys. */
+interface Pass {
+  readonly records: Record<string, Rec>;
+  readonly keys: Set<string>;
+  /** The key of the last record read: where a page that overlaps must begin. */
+  last?: string;
+  /** The total the first page gave, where the paging gives one. */
+  total?: number;
+}
 
 const ACTION_METHODS = { create: "PUT", update: "PATCH", delete: "DELETE" } as const;
 
@@ -28,11 +42,13 @@ export class HttpConnector implements Connector {
   private readonly settings: ConnectorSettings;
   private readonly base: URL;
   private readonly client: HttpClient;
+  private readonly limits: ReadLimits;
 
   constructor(options: HttpConnectorOptions) {
     this.definition = options.system;
     this.system = options.system.name;
     this.settings = options.settings;
+    this.limits = readLimitsOf(options.settings, options.readLimits);
     let base: URL;
     try {
       base = new URL(options.baseUrl);
@@ -50,17 +66,20 @@ export class HttpConnector implements Connector {
   async read(collections: readonly string[]): Promise<ReadResult> {
     const document: Document = {};
     const incomplete = new Map<string, string>();
-    // One budget for the whole read: a system that keeps refusing slows the read, within bounds.
-    const budget = this.client.budget();
+    // One budget and one deadline for the whole read: a system that keeps refusing, or answers
+    // ever so slowly, slows the read within bounds and then ends it.
+    const deadline = this.deadline();
+    const budget = this.client.budget(deadline);
     for (const name of collections) {
       const collection = this.definition.collections.get(name);
       if (!collection) {
         incomplete.set(name, `${this.system} has no collection "${name}"`);
         continue;
       }
-      const read = await this.readCollection(collection, budget);
+      const read = Date.now() >= deadline.at ? { problem: `not read: the read ran past ${deadline.bound}` } : await this.readCollection(collection, budget);
       if ("records" in read) setMember(document, name, read.records);
-      else incomplete.set(name, `${this.system}.${name} was not read whole, so this run leaves it out: ${read.problem}`);
+      // What the system said goes into the run's message: never with the token in it.
+      else incomplete.set(name, this.client.redact(`${this.system}.${name} was not read whole, so this run leaves it out: ${read.problem}`));
     }
     return { document, incomplete };
   }
@@ -76,7 +95,9 @@ export class HttpConnector implements Connector {
         failed.push({ write, ...(refusedToken.status !== undefined ? { status: refusedToken.status } : {}), reason: `not sent: ${refusedToken.reason}` });
         continue;
       }
-      const failure = await this.writeRecord(write, budget);
+      const refused = await this.writeRecord(write, budget);
+      // What the system said is kept with the refused record: never with the token in it.
+      const failure = refused && { ...refused, reason: this.client.redact(refused.reason) };
       if (failure === undefined) {
         applied.push(write);
         onApplied?.(write);
@@ -96,59 +117,117 @@ export class HttpConnector implements Connector {
     return new URL(encodeURIComponent(collection), this.base);
   }
 
-  private async readCollection(collection: CollectionDefinition, budget: RetryBudget): Promise<{ records: Record<string, Rec> } | { problem: string }> {
-    const { pagination, pageSize } = this.settings;
-    const records: Record<string, Rec> = {};
-    const requested = new Set<string>();
-    let total: number | undefined;
-    for (let url: URL | null = firstPageUrl(pagination, this.collectionUrl(collection.name), pageSize); url !== null; ) {
-      if (requested.has(url.href)) return { problem: `the next page's link leads back to ${shown(url)}, a page already read` };
-      requested.add(url.href);
-      const refused = this.client.refusal(url);
-      if (refused !== undefined) return { problem: `the next page's link points elsewhere: ${refused}` };
-      if (this.base.protocol === "https:" && url.protocol !== "https:") return { problem: `the next page's link ${shown(url)} leaves https; the token is not sent unencrypted` };
-      let answer: HttpAnswer;
-      try {
-        answer = await this.client.request("GET", url, undefined, budget);
-      } catch (error) {
-        if (error instanceof HttpFailure) return { problem: error.message };
-        throw error;
-      }
-      if (answer.status !== 200) return { problem: this.refusedRead(url, answer) };
-      const page = readPage(pagination, url, answer.body, pageSize);
-      if ("problem" in page) return { problem: `GET ${shown(url)}: ${page.problem}` };
-      for (let i = 0; i < page.records.length; i++) {
-        const problem = this.takeRecord(collection, page.records[i], records, () => `record ${i + 1} of GET ${shown(url!)}`);
-        if (problem !== undefined) return { problem };
-      }
-      // Offsets shift when a record is deleted between pages, and the record after it is never
-      // given: a total that moves, or a count short of it, means the read missed something.
-      if (page.total !== undefined) {
-        if (total !== undefined && page.total !== total) return { problem: `the collection changed while it was read page by page (${total} records, then ${page.total}), so a record may have been skipped. The next run reads it again` };
-        total = page.total;
-      }
-      url = page.next;
-    }
-    const read = Object.keys(records).length;
-    if (total !== undefined && read !== total) return { problem: `the system says the collection holds ${total} records, but ${read} were read` };
-    return { records };
+  private deadline(): Deadline {
+    const ms = this.limits.seconds * 1000;
+    return { at: Date.now() + ms, bound: `the ${duration(ms)} this connection gives a whole read (readLimits.seconds in integrations/${this.system}/connector.yaml)` };
   }
 
-  /** Checks a record read and keeps it, or says why the collection cannot be used. */
-  private takeRecord(collection: CollectionDefinition, record: unknown, into: Record<string, Rec>, where: () => string): string | undefined {
+  /** A collection read whole, proven so as its pagination style allows (see proofOfWholeness), or why not. */
+  private async readCollection(collection: CollectionDefinition, budget: RetryBudget): Promise<{ records: Record<string, Rec> } | { problem: string }> {
+    const first = await this.readPass(collection, budget, true);
+    if ("problem" in first || proofOfWholeness(this.settings.pagination) !== "reread") return first;
+    const again = await this.readPass(collection, budget, false);
+    if ("problem" in again) return { problem: `reading it again, to prove the first read missed nothing: ${again.problem}` };
+    const changed = keysChanged(first.keys, again.keys);
+    if (changed !== undefined) return { problem: `the collection changed while it was read: read again, it ${changed}, so a record may have been skipped. The next run reads it again` };
+    return first;
+  }
+
+  /** Reads a collection page by page, within the bounds; keeps the records, or only their keys. */
+  private async readPass(collection: CollectionDefinition, budget: RetryBudget, keep: boolean): Promise<Pass | { problem: string }> {
+    const pass: Pass = { records: {}, keys: new Set() };
+    const requested = new Set<string>();
+    for (let url: URL | null = firstPageUrl(this.settings.pagination, this.collectionUrl(collection.name), this.settings.pageSize); url !== null; ) {
+      if (requested.size >= this.limits.pages) return { problem: this.tooManyPages() };
+      if (requested.has(url.href)) return { problem: `the next page's link leads back to ${shown(url)}, a page already read` };
+      requested.add(url.href);
+      const page = await this.readOnePage(url, budget);
+      if ("problem" in page) return page;
+      const problem = this.totalProblem(page, pass) ?? this.takeRecords(collection, page, url, pass, keep);
+      if (problem !== undefined) return { problem };
+      url = page.next;
+    }
+    if (pass.total !== undefined && pass.keys.size !== pass.total) return { problem: `the system says the collection holds ${pass.total} records, but ${pass.keys.size} were read` };
+    return pass;
+  }
+
+  /** One page asked for and read in the system's paging style, or why not. */
+  private async readOnePage(url: URL, budget: RetryBudget): Promise<Page | { problem: string }> {
+    const refused = this.client.refusal(url);
+    if (refused !== undefined) return { problem: `the next page's link points elsewhere: ${refused}` };
+    if (this.base.protocol === "https:" && url.protocol !== "https:") return { problem: `the next page's link ${shown(url)} leaves https; the token is not sent unencrypted` };
+    let answer: HttpAnswer;
+    try {
+      answer = await this.client.request("GET", url, undefined, budget);
+    } catch (error) {
+      if (error instanceof HttpFailure) return { problem: error.message };
+      throw error;
+    }
+    if (answer.status !== 200) return { problem: this.refusedRead(url, answer) };
+    const page = readPage(this.settings.pagination, url, answer.body, this.settings.pageSize);
+    return "problem" in page ? { problem: `GET ${shown(url)}: ${page.problem}` } : page;
+  }
+
+  /**
+   * Offsets shift when a record is deleted between pages, and the record after it is never
+   * given: a total that moves (or, at the end, a count short of it) means the read missed
+   * something. A total beyond the record bound is not begun.
+   */
+  private totalProblem(page: Page, pass: Pass): string | undefined {
+    if (page.total === undefined) return undefined;
+    if (page.total > this.limits.records) return `the system says the collection holds ${page.total} records, more than the ${this.limits.records} one collection may hold (readLimits.records); it was not read. ${this.raise("records")}`;
+    if (pass.total !== undefined && page.total !== pass.total) return `the collection changed while it was read page by page (${pass.total} records, then ${page.total}), so a record may have been skipped. The next run reads it again`;
+    pass.total = page.total;
+    return undefined;
+  }
+
+  /** Takes a page's records into the pass (the one it repeats, checked and left); why not, when one cannot be taken. */
+  private takeRecords(collection: CollectionDefinition, page: Page, url: URL, pass: Pass, keep: boolean): string | undefined {
+    const where = (i: number): string => `record ${i + 1} of GET ${shown(url)}`;
+    if (page.overlaps) {
+      const shifted = this.shifted(collection, page.records[0], pass.last, url, where(0));
+      if (shifted !== undefined) return shifted;
+    }
+    for (let i = page.overlaps ? 1 : 0; i < page.records.length; i++) {
+      const record = page.records[i];
+      const key = this.recordKey(collection, record, () => where(i));
+      if (typeof key !== "string") return key.problem;
+      if (pass.keys.has(key)) return `${pointerOf(collection, key)}: the record came twice while the collection was read page by page; it changed under the read, so a record may have been skipped. The next run reads it again`;
+      if (pass.keys.size >= this.limits.records) return `the collection holds more than ${this.limits.records} records, the most one collection may hold (readLimits.records); it was not read further. ${this.raise("records")}`;
+      pass.keys.add(key);
+      if (keep) setMember(pass.records, key, record as Rec);
+      pass.last = key;
+    }
+    return undefined;
+  }
+
+  /** Checks a record read: its key, or why the collection cannot be used. */
+  private recordKey(collection: CollectionDefinition, record: unknown, where: () => string): string | { problem: string } {
     const key = isObject(record) ? ownMember(record, collection.key) : undefined;
-    if (typeof key !== "string") return `${where()}: its key field "${collection.key}" is ${key === undefined ? "missing" : `${JSON.stringify(key)}, not a string`}`;
-    const pointer = `/${escapePointer(collection.name)}/${escapePointer(key)}`;
+    if (typeof key !== "string") return { problem: `${where()}: its key field "${collection.key}" is ${key === undefined ? "missing" : `${JSON.stringify(key)}, not a string`}` };
     const validate = validatorFor(collection);
     if (!validate(record)) {
       const at = validate.errors?.[0]?.instancePath ?? "";
-      return `${pointer}${at}: ${recordProblem(collection, record) ?? "is not valid"} (as the system gave it; one bad record is not dropped silently, since a missing record would look deleted)`;
+      return { problem: `${pointerOf(collection, key)}${at}: ${recordProblem(collection, record) ?? "is not valid"} (as the system gave it; one bad record is not dropped silently, since a missing record would look deleted)` };
     }
-    if (ownMember(into, key) !== undefined) {
-      return `${pointer}: the record came twice while the collection was read page by page; it changed under the read, so a record may have been skipped. The next run reads it again`;
-    }
-    setMember(into, key, record);
-    return undefined;
+    return key;
+  }
+
+  /** Why a page that was to begin with the last record read does not: the collection shifted under the read. Undefined when it does. */
+  private shifted(collection: CollectionDefinition, first: unknown, last: string | undefined, url: URL, where: string): string | undefined {
+    const key = first === undefined ? undefined : this.recordKey(collection, first, () => where);
+    if (key !== undefined && typeof key !== "string") return key.problem;
+    if (key !== undefined && key === last) return undefined;
+    const found = key === undefined ? "no record" : JSON.stringify(key);
+    return `the collection changed while it was read page by page: GET ${shown(url)} began with ${found} where ${JSON.stringify(last)}, the last record of the page before, was to be, so a record may have been skipped. The next run reads it again`;
+  }
+
+  private tooManyPages(): string {
+    return `the system still gave a next page after ${this.limits.pages} pages, the most one pass over a collection may follow (readLimits.pages); paging that does not end is not taken as whole. ${this.raise("pages")}`;
+  }
+
+  private raise(limit: keyof ReadLimits): string {
+    return `If the collection really is that large, raise readLimits.${limit} in integrations/${this.system}/connector.yaml`;
   }
 
   private refusedRead(url: URL, answer: HttpAnswer): string {
@@ -165,7 +244,7 @@ export class HttpConnector implements Connector {
   async readRecord(collection: string, key: string): Promise<Rec | null | undefined> {
     if (key === "." || key === "..") return undefined;
     try {
-      const answer = await this.client.request("GET", this.recordUrl(collection, key), undefined, this.client.budget());
+      const answer = await this.client.request("GET", this.recordUrl(collection, key), undefined, this.client.budget(this.deadline()));
       if (answer.status === 404) return null;
       const body = answer.body;
       return answer.status === 200 && isObject(body) ? body : undefined;
@@ -203,20 +282,45 @@ export class HttpConnector implements Connector {
     return { write, status: answer.status, reason };
   }
 
-  /** The system's own words for an error, from the shapes APIs use. */
+  /**
+   * The system's own words for an error, from the shapes APIs use, without the token: an
+   * error body may echo the request's headers. A body is redacted before it is cut short, so
+   * that the cut cannot leave half a token.
+   */
   private errorText(answer: HttpAnswer): string {
+    const { redact } = this.client;
     const body = answer.body;
     const first = Array.isArray(body) ? body[0] : body;
     if (first !== null && typeof first === "object") {
       for (const name of ["error", "message", "error_description", "detail", "title"]) {
         const value = (first as Rec)[name];
-        if (typeof value === "string" && value !== "") return value;
+        if (typeof value === "string" && value !== "") return redact(value);
       }
       const errors = (first as Rec)["errors"];
-      if (Array.isArray(errors) && errors.length > 0) return errors.map((e) => (typeof e === "string" ? e : JSON.stringify(e))).join("; ");
+      if (Array.isArray(errors) && errors.length > 0) return redact(errors.map((e) => (typeof e === "string" ? e : JSON.stringify(e))).join("; "));
     }
-    const text = answer.text.trim();
+    const text = redact(answer.text.trim());
     if (text === "") return "the system gave no reason";
     return text.length > 500 ? `${text.slice(0, 500)}...` : text;
   }
+}
+
+function pointerOf(collection: CollectionDefinition, key: string): string {
+  return `/${escapePointer(collection.name)}/${escapePointer(key)}`;
+}
+
+/** How the keys of a second read differ from the first's, in words; undefined when they are the same. */
+function keysChanged(first: ReadonlySet<string>, again: ReadonlySet<string>): string | undefined {
+  const lacked = [...first].filter((k) => !again.has(k));
+  const held = [...again].filter((k) => !first.has(k));
+  if (lacked.length === 0 && held.length === 0) return undefined;
+  const parts = [];
+  if (lacked.length > 0) parts.push(`lacked ${someKeys(lacked)}, which the first read had`);
+  if (held.length > 0) parts.push(`held ${someKeys(held)}, which the first read had not`);
+  return parts.join(", and ");
+}
+
+function someKeys(keys: readonly string[]): string {
+  const shown = keys.slice(0, 3).join(", ");
+  return keys.length > 3 ? `${shown} and ${keys.length - 3} more` : shown;
 }

@@ -2,6 +2,10 @@
 // one): the first page's URL, and from each page's answer its records and the next page's
 // URL. An answer of the wrong shape, or one that contradicts itself (more records promised
 // than given), is a problem: a collection read short would make records look deleted.
+//
+// Paging by offset shifts when a record before the offset is deleted between two pages: the
+// record after it is never given, and a record added meanwhile keeps the total unchanged. So
+// each style says how its read proves it missed nothing (see `proofOfWholeness`).
 import type { PaginationStyle } from "./settings.js";
 import { isObject } from "../json/own.js";
 
@@ -11,6 +15,25 @@ export interface Page {
   readonly next: URL | null;
   /** How many records the system says the collection holds, where its paging says. */
   readonly total?: number;
+  /** Whether the page was asked to begin with the last record of the page before (see `proofOfWholeness`). */
+  readonly overlaps?: boolean;
+}
+
+/**
+ * How a read in a style proves it is whole:
+ * - "overlap": skip-take and offset-limit let the reader choose the offset, so each page after
+ *   the first begins one record back, at the last record already read. Had anything before it
+ *   been deleted or added, another record would stand there; with a total that stays put and a
+ *   count that meets it, no record can have slipped behind the read.
+ * - "reread": page-next-link gives neither a total nor a say over the offset, so the collection
+ *   is read a second time and the keys compared. A record skipped by the first read was passed
+ *   over because one it had read was deleted, and the second read lacks that one.
+ * - "cursor": Salesforce's nextRecordsUrl is a query locator over the query's records, which
+ *   nothing done to the object meanwhile shifts; its totalSize is checked all the same.
+ */
+export function proofOfWholeness(style: PaginationStyle): "overlap" | "reread" | "cursor" {
+  if (style === "page-next-link") return "reread";
+  return style === "next-records-url" ? "cursor" : "overlap";
 }
 
 /** The URL of a collection's first page, under the connection's base URL. */
@@ -61,18 +84,23 @@ export function readPage(style: PaginationStyle, requested: URL, body: unknown, 
   }
 }
 
-/** skip-take and offset-limit: the next page starts after the records given, until the total. */
+/**
+ * skip-take and offset-limit: the next page begins at the last record given, so that pages
+ * overlap by one, until the total. A page asks for no more than pageSize records (an API may
+ * refuse more than its own most), so each brings one record fewer than a page of its own
+ * would; a page of one record is asked as two, or it would bring none.
+ */
 function counted(requested: URL, records: unknown[], total: number, startName: string, sizeName: string, pageSize: number): Page | { problem: string } {
   const start = Number(requested.searchParams.get(startName) ?? 0);
+  // Only the first page begins at 0; every later one was asked to begin one record back.
+  const overlaps = start > 0;
   const reached = start + records.length;
-  if (records.length === 0) {
-    if (start < total) return { problem: `the system says the collection holds ${total} records but gave none from ${start} on` };
-    return { records, next: null, total };
-  }
-  if (reached >= total) return { records, next: null, total };
+  if (reached >= total) return { records, next: null, total, overlaps };
+  const fresh = overlaps ? records.length - 1 : records.length;
+  if (fresh <= 0) return { problem: `the system says the collection holds ${total} records but gave none from ${reached} on` };
   const next = new URL(requested);
-  setQuery(next, { [startName]: reached, [sizeName]: pageSize });
-  return { records, next, total };
+  setQuery(next, { [startName]: reached - 1, [sizeName]: Math.max(pageSize, 2) });
+  return { records, next, total, overlaps };
 }
 
 /** page-next-link and next-records-url: the system gives the next page's URL, absolute or relative to the page read. */

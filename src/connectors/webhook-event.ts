@@ -1,7 +1,7 @@
 // The body of a webhook a system sends: {"type", "actor"?, "recordId"}, read as an event of
 // the connection's system. A body that is not one says where, by JSON Pointer, so the
 // person wiring up the sender can fix it.
-import type { Code } from "../diagnostics/catalog.js";
+import { message, type Code, type Message } from "../diagnostics/catalog.js";
 import { jsonErrorPlace, jsonErrorReason } from "../json/parse.js";
 import type { RunEvent } from "../engine/events.js";
 import type { SystemDefinition } from "../language/systems/load.js";
@@ -40,29 +40,30 @@ export function parseWebhookEvent(text: string, system: SystemDefinition): RunEv
     data = JSON.parse(text) as unknown;
   } catch (error) {
     const { line, column } = jsonErrorPlace(text, error as Error);
-    return { problem: `the body is not valid JSON at line ${line}, column ${column}: ${jsonErrorReason(error as Error)}`, code: "INP002" };
+    return { problem: message("INP002", "bodyNotJson", { line, column, reason: jsonErrorReason(error as Error) }).text, code: "INP002" };
   }
-  const problem = (code: WebhookBodyProblem["code"], pointer: string, message: string): WebhookBodyProblem => ({ problem: `${pointer === "" ? "the body" : pointer}: ${message}`, code });
-  if (!data || typeof data !== "object" || Array.isArray(data)) return problem("EVT001", "", 'an event is an object: {"type", "actor"?, "recordId"}');
+  // The place goes before the text, as a webhook's sender reads it in the response.
+  const problem = (pointer: string, why: Message<WebhookBodyProblem["code"]>): WebhookBodyProblem => ({ problem: `${pointer === "" ? "the body" : pointer}: ${why.text}`, code: why.code });
+  if (!data || typeof data !== "object" || Array.isArray(data)) return problem("", message("EVT001", "bodyNotObject"));
   const e = data as Record<string, unknown>;
   for (const name of Object.keys(e)) {
     // A sender may name the system; the connection already does, so it must agree.
     if (name === "system") {
-      if (e["system"] !== system.name) return problem("EVT002", "/system", `this connection receives ${system.name}'s events, not ${JSON.stringify(e["system"])}'s`);
-    } else if (!FIELDS.includes(name)) return problem("EVT001", `/${pointerToken(name)}`, `an event has no "${name}"; it has type, actor and recordId`);
+      if (e["system"] !== system.name) return problem("/system", message("EVT002", "otherConnection", { system: system.name, other: JSON.stringify(e["system"]) }));
+    } else if (!FIELDS.includes(name)) return problem(`/${pointerToken(name)}`, message("EVT001", "bodyUnknownField", { name }));
   }
-  if (typeof e["type"] !== "string" || e["type"] === "") return problem("EVT001", "/type", '"type" must be a non-empty string');
-  if (typeof e["recordId"] !== "string" || e["recordId"] === "") return problem("EVT001", "/recordId", '"recordId" must be a non-empty string');
+  if (typeof e["type"] !== "string" || e["type"] === "") return problem("/type", message("EVT001", "emptyField", { name: "type" }));
+  if (typeof e["recordId"] !== "string" || e["recordId"] === "") return problem("/recordId", message("EVT001", "emptyField", { name: "recordId" }));
   const type = e["type"];
   if (!system.events.has(type)) {
     const known = [...system.events.keys()].sort();
-    return problem("EVT002", "/type", `${system.name} has no event ${JSON.stringify(type)}; ${known.length === 0 ? "it sends no events" : `its events are ${known.join(", ")}`}`);
+    return problem("/type", known.length === 0 ? message("EVT002", "unknownTypeNone", { system: system.name, type: JSON.stringify(type) }) : message("EVT002", "unknownType", { system: system.name, type: JSON.stringify(type), events: known.join(", ") }));
   }
   const actor = e["actor"];
   if (actor !== undefined && actor !== null) {
-    if (typeof actor !== "string") return problem("EVT001", "/actor", '"actor" must be a string');
+    if (typeof actor !== "string") return problem("/actor", message("EVT001", "actorNotString"));
     // Echo detection and trigger filters compare actors by name, so one the system does not declare would silently match nothing.
-    if (system.actors.length > 0 && !system.actors.includes(actor)) return problem("EVT002", "/actor", `${system.name} has no actor ${JSON.stringify(actor)}; its actors are ${system.actors.join(", ")}`);
+    if (system.actors.length > 0 && !system.actors.includes(actor)) return problem("/actor", message("EVT002", "unknownActor", { system: system.name, actor: JSON.stringify(actor), actors: system.actors.join(", ") }));
   }
   return { system: system.name, type, ...(typeof actor === "string" ? { actor } : {}), recordId: e["recordId"] };
 }

@@ -3,6 +3,7 @@
 // "v1,<base64>". Verifying never throws: whatever a sender puts in the headers comes back
 // as a reason the person who configured the sender can act on.
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { message } from "../diagnostics/catalog.js";
 
 export interface WebhookHeaders {
   readonly id?: string | undefined;
@@ -20,11 +21,11 @@ const MAX_KEY_BYTES = 64;
 
 /** Why a secret cannot sign or verify, or undefined when it can. For checking configuration up front. */
 export function webhookSecretProblem(secret: string): string | undefined {
-  if (!secret.startsWith(SECRET_PREFIX)) return 'a webhook secret starts with "whsec_" followed by base64 (e.g. whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw)';
+  if (!secret.startsWith(SECRET_PREFIX)) return message("DEP004", "secretPrefix").text;
   const encoded = secret.slice(SECRET_PREFIX.length);
-  if (!BASE64.test(encoded)) return 'the part of the webhook secret after "whsec_" is not base64';
+  if (!BASE64.test(encoded)) return message("DEP004", "secretNotBase64").text;
   const bytes = Buffer.from(encoded, "base64").length;
-  if (bytes < MIN_KEY_BYTES || bytes > MAX_KEY_BYTES) return `the webhook secret's key is ${bytes} bytes; Standard Webhooks keys are ${MIN_KEY_BYTES} to ${MAX_KEY_BYTES} bytes`;
+  if (bytes < MIN_KEY_BYTES || bytes > MAX_KEY_BYTES) return message("DEP004", "secretKeySize", { bytes, min: MIN_KEY_BYTES, max: MAX_KEY_BYTES }).text;
   return undefined;
 }
 

@@ -1,7 +1,7 @@
 // Diagnostics are data: every stage collects them and returns them; none is thrown for a
 // user's mistake. Rendering (code frames, JSON) lives in render.ts.
 import type { Span } from "../source/source-file.js";
-import { CATALOG, type Code, type Severity } from "./catalog.js";
+import { CATALOG, type Code, type Message, type Severity } from "./catalog.js";
 export type { Severity };
 
 
@@ -26,11 +26,16 @@ export interface Extras {
   suggestion?: string | undefined;
 }
 
-export function diagnostic(code: Code, span: Span, message: string, extras: Extras = {}): Diagnostic {
+/** A diagnostic at `span` with a message from the catalog. */
+export function diagnostic(span: Span, message: Message, extras?: Extras): Diagnostic;
+/** @deprecated while report sites move to catalog messages */
+export function diagnostic(code: Code, span: Span, message: string, extras?: Extras): Diagnostic;
+export function diagnostic(a: Code | Span, b: Span | Message, c?: string | Extras, e?: Extras): Diagnostic {
+  const [code, span, text, extras] = typeof a === "string" ? [a, b as Span, c as string, e ?? {}] : [(b as Message).code, a, (b as Message).text, (c as Extras | undefined) ?? {}];
   const d: { -readonly [K in keyof Diagnostic]: Diagnostic[K] } = {
     code,
     severity: CATALOG[code].severity,
-    message,
+    message: text,
     span,
   };
   if (extras.notes && extras.notes.length > 0) d.notes = extras.notes;

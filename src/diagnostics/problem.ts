@@ -3,7 +3,7 @@
 // It is the same model as a spec's diagnostic (a code from the one catalog, a severity, a
 // place and a message), with its place given as a file and a JSON Pointer or a line and
 // column, since inputs are data. render.ts renders both kinds, as text and as JSON.
-import { CATALOG, type Code, type Severity } from "./catalog.js";
+import { CATALOG, type Code, type Message, type Severity } from "./catalog.js";
 
 /** Where a problem is: the file (or the option, such as `--param`), then a JSON Pointer into it, or a line and column, or both. */
 export interface Place {
@@ -20,8 +20,14 @@ export interface Problem extends Place {
   readonly message: string;
 }
 
-export function problem(code: Code, place: Place, message: string): Problem {
-  return { code, severity: CATALOG[code].severity, ...place, message };
+/** A problem at `place` with a message from the catalog. */
+export function problem(place: Place, message: Message): Problem;
+/** @deprecated while report sites move to catalog messages */
+export function problem(code: Code, place: Place, message: string): Problem;
+export function problem(a: Code | Place, b: Place | Message, c?: string): Problem {
+  if (typeof a === "string") return { code: a, severity: CATALOG[a].severity, ...(b as Place), message: c! };
+  const m = b as Message;
+  return { code: m.code, severity: CATALOG[m.code].severity, ...a, message: m.text };
 }
 
 /** A problem that stops what the caller was doing, thrown through layers that cannot return it (the store). */

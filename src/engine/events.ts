@@ -8,6 +8,7 @@ import type { RunScope } from "./links.js";
 import type { Outcomes } from "./outcomes.js";
 import type { Workspace } from "./workspace.js";
 import { RecordRefSet } from "../input/record-ref.js";
+import { message, type Message } from "../diagnostics/catalog.js";
 import { problem, type Problem } from "../diagnostics/problem.js";
 
 export interface RunEvent {
@@ -21,15 +22,15 @@ export function parseEvent(text: string, file: string): RunEvent | { problems: P
   const parsed = parseJsonInput(text, file);
   if ("problems" in parsed) return parsed;
   const data = parsed.data;
-  const refuse = (pointer: string, message: string) => ({ problems: [problem("EVT001", { file, pointer }, message)] });
-  if (!data || typeof data !== "object" || Array.isArray(data)) return refuse("", 'an event is an object: {"system", "type", "actor"?, "recordId"}');
+  const refuse = (pointer: string, why: Message) => ({ problems: [problem({ file, pointer }, why)] });
+  if (!data || typeof data !== "object" || Array.isArray(data)) return refuse("", message("EVT001", "notObject"));
   const e = data as Record<string, unknown>;
   for (const name of ["system", "type", "recordId"]) {
-    if (typeof e[name] !== "string" || e[name] === "") return refuse(`/${name}`, `"${name}" must be a non-empty string`);
+    if (typeof e[name] !== "string" || e[name] === "") return refuse(`/${name}`, message("EVT001", "emptyField", { name }));
   }
-  if (e["actor"] !== undefined && e["actor"] !== null && typeof e["actor"] !== "string") return refuse("/actor", '"actor" must be a string');
+  if (e["actor"] !== undefined && e["actor"] !== null && typeof e["actor"] !== "string") return refuse("/actor", message("EVT001", "actorNotString"));
   for (const name of Object.keys(e)) {
-    if (!["system", "type", "actor", "recordId"].includes(name)) return refuse(`/${name}`, `an event has no "${name}"; it has system, type, actor and recordId`);
+    if (!["system", "type", "actor", "recordId"].includes(name)) return refuse(`/${name}`, message("EVT001", "unknownField", { name }));
   }
   return {
     system: e["system"] as string,

@@ -21,6 +21,7 @@ import { Writer } from "./writer.js";
 import { field, isEmpty } from "../json/values.js";
 import { eventScope, type RunEvent } from "./events.js";
 import { RecordRefSet } from "../input/record-ref.js";
+import { message } from "../diagnostics/catalog.js";
 import { problem, type Problem } from "../diagnostics/problem.js";
 
 /** Rounds after which a run that still changes something is declared never to settle. */
@@ -126,7 +127,7 @@ export function runPlan(input: RunInput): RunResult {
     }
   }
   if (!settled) {
-    return unchanged(plan, outcomes.list(), before, problem("RUN001", { file: plan.source }, `the spec never settles: after ${MAX_ROUNDS} rounds, ${[...writer.causesThisRound].join(" and ")} still change what the other wrote`));
+    return unchanged(plan, outcomes.list(), before, problem({ file: plan.source }, message("RUN001", "neverSettles", { rounds: MAX_ROUNDS, causes: [...writer.causesThisRound].join(" and ") })));
   }
   writer.report();
 
@@ -284,11 +285,10 @@ function checkLimits(plan: Plan, workspace: Workspace, rules: readonly RuleRun[]
       for (const key of state.changedKeys()) if (state.original.has(key) && isEmpty(state.get(key))) removed++;
     }
     if (total > 0 && (removed / total) * 100 > limit.percent) {
-      const what = limit.measure === "removals" ? `${removed} of the ${total} ${limit.field} entries of the ${limit.collection} it manages` : `${removed} of the ${total} ${limit.collection}`;
+      const counts = { removed, total, collection: limit.collection, share: ((removed / total) * 100).toFixed(1), percent: limit.percent, line: limit.span[0] };
       return problem(
-        "RUN002",
         { file: plan.source, line: limit.span[0], column: limit.span[1] },
-        `the run would remove ${what} (${((removed / total) * 100).toFixed(1)}%), more than the ${limit.percent}% the limit at line ${limit.span[0]} allows; nothing was changed`,
+        limit.measure === "removals" ? message("RUN002", "removals", { ...counts, field: limit.field ?? "" }) : message("RUN002", "deletes", counts),
       );
     }
   }

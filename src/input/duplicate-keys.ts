@@ -1,10 +1,14 @@
-// Finds a key written twice in one of the top two levels of a JSON document: a collection
-// or a record key. JSON.parse keeps the last of two equal keys without a word, which would
-// silently drop a record; ajv and JSON.parse cannot see it, so this scan does.
+// Finds a key written twice in an object of a JSON document, at any depth: a collection, a
+// record key, or a field of a record. JSON.parse keeps the last of two equal keys without a
+// word, which would silently drop a record or a field's value; ajv and JSON.parse cannot see
+// it, so the text is read for it.
 //
-// Between braces it lets the regex engine skip whole stretches of text (strings included,
-// so braces inside strings do not count): compiled to native code, that reads a large
-// snapshot about three times faster than walking it character by character in JavaScript.
+// Most snapshots write no key twice, so the text is first only counted: each member of an
+// object has one colon outside strings, and a text with more of them than its parse has
+// members (held-values.ts counts those) writes a key twice. Only then is the text read key by
+// key, to say which. The count lets the regex engine skip whole stretches of text (strings
+// included, so colons inside strings do not count): compiled to native code, that reads a
+// large snapshot about three times faster than walking it character by character in JavaScript.
 
 export interface DuplicateKey {
   /** JSON Pointer of the duplicated member. */
@@ -12,67 +16,64 @@ export interface DuplicateKey {
   readonly offset: number;
 }
 
-import { CLOSE_ARRAY, CLOSE_OBJECT, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from "./snapshot-outline.js";
-import { escapePointer } from "../json/pointer.js";
+import { CLOSE_ARRAY, CLOSE_OBJECT, COMMA, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from "./snapshot-outline.js";
+import { pointerOf } from "../json/pointer.js";
 
-/** Text with no bracket outside a string: strings whole (an unrolled loop), anything else but brackets and quotes. */
-const SKIP = /[^"{}[\]]*(?:"[^"\\]*(?:\\.[^"\\]*)*"[^"{}[\]]*)*/y;
-/** At the top two levels, where every string may be a key: text up to the next quote or bracket. */
-const SHALLOW = /[^"{}[\]]+/y;
+/** Text up to the next colon outside a string: strings whole (an unrolled loop), anything else but colons and quotes. */
+const TO_COLON = /[^":]*(?:"[^"\\]*(?:\\.[^"\\]*)*"[^":]*)*/y;
 /** A string, whole. */
 const STRING = /"[^"\\]*(?:\\.[^"\\]*)*"/y;
-/** A member's key: a string followed by a colon. */
-const KEY = /"([^"\\]*(?:\\.[^"\\]*)*)"\s*:/y;
 
-export function findDuplicateKey(text: string): DuplicateKey | undefined {
-  const objects: boolean[] = []; // open containers, true for an object
-  const seen: Set<string>[] = [];
-  let outerKey = "";
-  let i = 0;
+/** How many members the objects of a JSON text write, keys written twice included: its colons outside strings. */
+export function countMembers(text: string): number {
+  let count = 0;
   const n = text.length;
-  while (i < n) {
+  for (let i = 0; ; i++) {
+    TO_COLON.lastIndex = i;
+    TO_COLON.exec(text);
+    i = TO_COLON.lastIndex;
+    if (i >= n) return count;
+    count++;
+  }
+}
+
+/** An open object (with its keys so far) or list of the text, and where in it the reading is: its last key, or the index of its item. */
+interface Open {
+  readonly keys: Set<string> | undefined;
+  at: string;
+  index: number;
+  /** Whether the next string in an object is a key: after its `{` or a comma. */
+  keyNext: boolean;
+}
+
+/** The first key written twice in an object of a JSON text, in the order of the text; the text is JSON (JSON.parse has read it). */
+export function findDuplicateKey(text: string): DuplicateKey | undefined {
+  const open: Open[] = [];
+  const n = text.length;
+  for (let i = 0; i < n; ) {
     const c = text.charCodeAt(i);
-    if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
-      objects.push(c === OPEN_OBJECT);
-      if (objects.length <= 2) seen[objects.length] = new Set();
-      i++;
+    const top = open[open.length - 1];
+    if (c === QUOTE) {
+      STRING.lastIndex = i;
+      if (!STRING.exec(text)) return undefined;
+      if (top?.keys && top.keyNext) {
+        const raw = text.slice(i + 1, STRING.lastIndex - 1);
+        const key = raw.includes("\\") ? (JSON.parse(`"${raw}"`) as string) : raw;
+        if (top.keys.has(key)) return { pointer: pointerOf([...open.slice(0, -1).map((o) => o.at), key]), offset: i };
+        top.keys.add(key);
+        top.at = key;
+        top.keyNext = false;
+      }
+      i = STRING.lastIndex;
       continue;
     }
-    if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
-      objects.pop();
-      i++;
-      continue;
+    if (c === OPEN_OBJECT || c === OPEN_ARRAY) open.push({ keys: c === OPEN_OBJECT ? new Set() : undefined, at: "0", index: 0, keyNext: true });
+    else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) open.pop();
+    else if (c === COMMA && top) {
+      top.keyNext = true;
+      if (!top.keys) top.at = String(++top.index);
     }
-    const depth = objects.length;
-    if (depth <= 2) {
-      // Here a string may be a key: look at each one.
-      if (c !== QUOTE) {
-        SHALLOW.lastIndex = i;
-        SHALLOW.exec(text);
-        i = SHALLOW.lastIndex > i ? SHALLOW.lastIndex : i + 1;
-        continue;
-      }
-      KEY.lastIndex = i;
-      const match = depth >= 1 && objects[depth - 1] ? KEY.exec(text) : null;
-      if (!match) {
-        STRING.lastIndex = i;
-        i = STRING.exec(text) ? STRING.lastIndex : i + 1;
-        continue;
-      }
-      const raw = match[1]!;
-      const key = raw.includes("\\") ? (JSON.parse(`"${raw}"`) as string) : raw;
-      const keys = seen[depth]!;
-      if (keys.has(key)) {
-        return { pointer: depth === 1 ? `/${escapePointer(key)}` : `/${escapePointer(outerKey)}/${escapePointer(key)}`, offset: i };
-      }
-      keys.add(key);
-      if (depth === 1) outerKey = key;
-      i = KEY.lastIndex;
-      continue;
-    }
-    SKIP.lastIndex = i;
-    SKIP.exec(text);
-    i = SKIP.lastIndex > i ? SKIP.lastIndex : i + 1;
+    i++;
   }
   return undefined;
 }

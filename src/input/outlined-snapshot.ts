@@ -9,7 +9,8 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "
 import { problem, type Problem } from "../diagnostics/problem.js";
 import type { CollectionDefinition, SystemDefinition } from "../language/systems/load.js";
 import { escapePointer } from "../json/pointer.js";
-import { gather, RecordChecks, WRITTEN_TWICE } from "./record-checks.js";
+import { gather, RecordChecks } from "./record-checks.js";
+import { message } from "../diagnostics/catalog.js";
 import { CLOSE_ARRAY, COLON, COMMA, OPEN_ARRAY, type OutlineMessage, type RecordBatch } from "./snapshot-outline.js";
 import type { LoadedSnapshot, Snapshot } from "./snapshot.js";
 import { setMember } from "../json/own.js";
@@ -230,9 +231,9 @@ function checkCollections(collections: readonly ReadCollection[], file: string, 
   // The first key written twice, in the order of the text.
   const names = new Set<string>();
   for (const collection of collections) {
-    if (names.has(collection.name)) return { problems: [problem("INP004", { file, pointer: `/${escapePointer(collection.name)}` }, WRITTEN_TWICE)] };
+    if (names.has(collection.name)) return { problems: [problem({ file, pointer: `/${escapePointer(collection.name)}` }, message("INP004", "writtenTwice"))] };
     names.add(collection.name);
-    if (collection.repeated !== undefined) return { problems: [problem("INP004", { file, pointer: `/${escapePointer(collection.name)}/${escapePointer(collection.repeated)}` }, WRITTEN_TWICE)] };
+    if (collection.repeated !== undefined) return { problems: [problem({ file, pointer: `/${escapePointer(collection.name)}/${escapePointer(collection.repeated)}` }, message("INP004", "writtenTwice"))] };
   }
   for (const collection of collections) collection.inEnumerationOrder();
   return gather(enumerationOrder(collections.map((c) => c.name))?.map((i) => collections[i]!) ?? collections, file, system);

@@ -1,6 +1,7 @@
 // Params given at run time (`--param NAME=VALUE`): a VALUE is read as JSON where it parses
 // as JSON, else as a string; then checked against the spec's declaration. Defaults fill in.
 import { didYouMean } from "../diagnostics/did-you-mean.js";
+import { message, type Message } from "../diagnostics/catalog.js";
 import { problem, type Problem } from "../diagnostics/problem.js";
 import type { ParamPlan, Plan } from "../plan/types.js";
 import { parseSchedule } from "../language/schedule/schedule.js";
@@ -15,44 +16,48 @@ export function readParamValue(raw: string): unknown {
   }
 }
 
+/** Why a value does not fit its param, as the reason part of a PAR002 message. */
 function problemWith(param: ParamPlan, value: unknown): string | undefined {
   const [base, list] = param.type.endsWith("[]") ? [param.type.slice(0, -2), true] : [param.type, false];
   if (list) {
-    if (!Array.isArray(value)) return `must be a list, such as --param ${param.name}='["a", "b"]'`;
+    if (!Array.isArray(value)) return message("PAR002", "notList", { name: param.name }).text;
     for (const item of value) {
       const p = scalarProblem(base, item);
-      if (p) return `each item ${p}`;
+      if (p) return message("PAR002", "eachItem", { reason: p }).text;
     }
     return undefined;
   }
   if (param.values && !param.values.includes(value as string)) {
     const near = typeof value === "string" ? didYouMean(value, param.values) : undefined;
-    return `must be one of ${param.values.map((v) => JSON.stringify(v)).join(", ")}${near ? `; did you mean ${JSON.stringify(near)}?` : ""}`;
+    const values = param.values.map((v) => JSON.stringify(v)).join(", ");
+    return (near ? message("PAR002", "notOneOfNear", { values, near: JSON.stringify(near) }) : message("PAR002", "notOneOf", { values })).text;
   }
   return scalarProblem(base, value);
 }
 
 function scalarProblem(type: string, value: unknown): string | undefined {
+  const wrong = (ok: boolean, why: Message): string | undefined => (ok ? undefined : why.text);
   switch (type) {
     case "str":
-      return typeof value === "string" ? undefined : "must be a string";
+      return wrong(typeof value === "string", message("PAR002", "notString"));
     case "int":
-      return Number.isInteger(value) ? undefined : "must be a whole number";
+      return wrong(Number.isInteger(value), message("PAR002", "notWhole"));
     case "num":
-      return typeof value === "number" && Number.isFinite(value) ? undefined : "must be a number";
+      return wrong(typeof value === "number" && Number.isFinite(value), message("PAR002", "notNumber"));
     case "bool":
-      return typeof value === "boolean" ? undefined : "must be true or false";
+      return wrong(typeof value === "boolean", message("PAR002", "notBool"));
     case "date":
-      return isDateText(value) ? undefined : 'must be a date, such as "2026-11-01"';
+      return wrong(isDateText(value), message("PAR002", "notDate"));
     case "datetime":
-      return isDatetimeText(value) ? undefined : 'must be a datetime, such as "2026-11-01T14:05:00Z"';
+      return wrong(isDatetimeText(value), message("PAR002", "notDatetime"));
     case "schedule": {
-      if (typeof value !== "string") return 'must be a schedule, such as "every 10 minutes"';
+      if (typeof value !== "string") return message("PAR002", "notSchedule").text;
+      // The schedule's own reason, from the language's schedule reader.
       const parsed = parseSchedule(value);
       return "error" in parsed ? parsed.error : undefined;
     }
     default:
-      return `has a type (${type}) this syncspec does not know`;
+      return message("PAR002", "unknownType", { type }).text;
   }
 }
 
@@ -65,19 +70,24 @@ export function resolveParams(plan: Plan, given: readonly (readonly [string, str
     const param = declared.get(name);
     if (!param) {
       const near = didYouMean(name, declared.keys());
-      const known = declared.size > 0 ? `its params are ${[...declared.keys()].join(", ")}` : "it declares none";
-      problems.push(problem("PAR001", { file: where }, `${plan.integration} has no param "${name}"${near ? `; did you mean "${near}"?` : `; ${known}`}`));
+      const integration = plan.integration;
+      const why = near
+        ? message("PAR001", "unknownNear", { integration, name, near })
+        : declared.size > 0
+          ? message("PAR001", "unknown", { integration, name, params: [...declared.keys()].join(", ") })
+          : message("PAR001", "unknownNone", { integration, name });
+      problems.push(problem({ file: where }, why));
       continue;
     }
     const value = readParamValue(raw);
     const wrong = problemWith(param, value);
-    if (wrong) problems.push(problem("PAR002", { file: where }, `${name} ${wrong} (given: ${raw})`));
+    if (wrong) problems.push(problem({ file: where }, message("PAR002", "notAllowed", { name, reason: wrong, given: raw })));
     else values.set(name, value);
   }
   for (const param of plan.params) {
     if (values.has(param.name)) continue;
     if (param.default !== undefined) values.set(param.name, param.default);
-    else if (param.required) problems.push(problem("PAR003", { file: where }, `${plan.integration} needs the param ${param.name} (${param.type}); give it ${where === "--param" ? `with --param ${param.name}=VALUE` : `under params (${param.name}: VALUE)`}`));
+    else if (param.required) problems.push(problem({ file: where }, message("PAR003", where === "--param" ? "missingOption" : "missingDeployment", { integration: plan.integration, name: param.name, type: param.type })));
   }
   return problems.length > 0 ? { problems } : values;
 }

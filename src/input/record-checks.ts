@@ -2,22 +2,24 @@
 // its collection's JSON Schema, and its key field equal to its key. A million records pass
 // here, so a record is checked with a validator compiled once per collection, and at most
 // MAX_PROBLEMS problems are kept.
-import { Ajv, type ValidateFunction } from "ajv";
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { message, type Message } from "../diagnostics/catalog.js";
 import { problem, type Problem } from "../diagnostics/problem.js";
 import type { CollectionDefinition, SystemDefinition } from "../language/systems/load.js";
 import { escapePointer } from "../json/pointer.js";
 import { RecordTable } from "./record-table.js";
 import type { Snapshot } from "./snapshot.js";
 import type { Rec } from "../json/values.js";
-import { DATE_SHAPE, DATETIME_SHAPE } from "../json/datetime.js";
+import { isDate, isDatetime } from "../json/datetime.js";
 
 export const MAX_PROBLEMS = 20;
 
-// Dates and datetimes are checked by shape with exact ranges (month 01-12, hour 00-23 ...),
-// without Date.parse: a snapshot of a million records has millions of them.
+// Dates and datetimes are checked by shape with exact ranges (month 01-12, hour 00-23 ...)
+// and by the calendar (no 2026-02-30), without Date.parse: a snapshot of a million records
+// has millions of them.
 const ajv = new Ajv({ allErrors: false, strict: false });
-ajv.addFormat("date", DATE_SHAPE);
-ajv.addFormat("date-time", DATETIME_SHAPE);
+ajv.addFormat("date", { type: "string", validate: isDate });
+ajv.addFormat("date-time", { type: "string", validate: isDatetime });
 const validators = new WeakMap<CollectionDefinition, ValidateFunction>();
 
 export function validatorFor(collection: CollectionDefinition): ValidateFunction {
@@ -29,7 +31,6 @@ export function validatorFor(collection: CollectionDefinition): ValidateFunction
   return validate;
 }
 
-export const WRITTEN_TWICE = "this key is written twice; the second would silently replace the first";
 
 export interface CheckedCollection {
   readonly name: string;
@@ -50,11 +51,11 @@ export function gather(collections: readonly CheckedCollection[], file: string, 
   for (const { name, keys, records, byKey, checks } of collections) {
     const pointer = `/${escapePointer(name)}`;
     if (!system.collections.has(name)) {
-      problems.push(problem("SNP002", { file, pointer }, `${system.name} has no collection "${name}"; its collections are ${[...system.collections.keys()].join(", ")}`));
+      problems.push(problem({ file, pointer }, message("SNP002", "unknown", { system: system.name, name, collections: [...system.collections.keys()].join(", ") })));
       continue;
     }
     if (!checks) {
-      problems.push(problem("SNP003", { file, pointer }, "a collection is an object from record key to record"));
+      problems.push(problem({ file, pointer }, message("SNP003", "notObject")));
       continue;
     }
     for (const found of checks.problems) {
@@ -89,12 +90,12 @@ export class RecordChecks {
     const { validate, keyField, file } = this;
     if (!validate(record)) {
       const error = validate.errors![0]!;
-      this.problems.push(problem("SNP004", { file, pointer: `${this.pointer}/${escapePointer(key)}${error.instancePath}` }, schemaMessage(error.message ?? "is invalid", error.params, error.keyword)));
+      this.problems.push(problem({ file, pointer: `${this.pointer}/${escapePointer(key)}${error.instancePath}` }, schemaMessage(error, "")));
       return;
     }
     const id = (record as Rec)[keyField];
     if (id !== key) {
-      this.problems.push(problem("SNP005", { file, pointer: `${this.pointer}/${escapePointer(key)}/${escapePointer(keyField)}` }, `the record's ${keyField} is ${JSON.stringify(id)}, but its key is "${key}"; they must be equal`));
+      this.problems.push(problem({ file, pointer: `${this.pointer}/${escapePointer(key)}/${escapePointer(keyField)}` }, message("SNP005", "keyDiffers", { field: keyField, value: JSON.stringify(id), key })));
     }
   }
 }
@@ -104,14 +105,23 @@ export function recordProblem(collection: CollectionDefinition, record: unknown)
   const validate = validatorFor(collection);
   if (validate(record)) return undefined;
   const error = validate.errors![0]!;
-  const at = error.instancePath === "" ? "" : `${error.instancePath.slice(1).replace(/\//g, ".")} `;
-  return `${at}${schemaMessage(error.message ?? "is invalid", error.params, error.keyword)}`;
+  return schemaMessage(error, error.instancePath === "" ? "" : `${error.instancePath.slice(1).replace(/\//g, ".")} `).text;
 }
 
-function schemaMessage(message: string, params: Record<string, unknown>, keyword: string): string {
-  if (keyword === "required") return `the field "${String(params["missingProperty"])}" is missing`;
-  if (keyword === "type" && params["type"] !== undefined) return `must be ${String(params["type"]).replace(",null", "").replace(/,/g, " or ")}, not empty`.replace(", not empty", "");
-  if (keyword === "enum") return `must be one of ${(params["allowedValues"] as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
-  if (keyword === "format") return `must be a ${params["format"] === "date" ? "date, YYYY-MM-DD" : "datetime, such as 2026-11-01T14:05:00Z"}`;
-  return message;
+/** ajv's error in the catalog's words; `at` names the field when the place does not. */
+function schemaMessage(error: ErrorObject, at: string): Message {
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case "required":
+      return message("SNP004", "missingField", { at, field: String(params["missingProperty"]) });
+    case "type":
+      if (params["type"] !== undefined) return message("SNP004", "wrongType", { at, types: String(params["type"]).replace(",null", "").replace(/,/g, " or ") });
+      break;
+    case "enum":
+      return message("SNP004", "notAllowed", { at, values: (params["allowedValues"] as unknown[]).map((v) => JSON.stringify(v)).join(", ") });
+    case "format":
+      return params["format"] === "date" ? message("SNP004", "notDate", { at }) : message("SNP004", "notDatetime", { at });
+  }
+  // Another keyword: ajv's own words, which are data here.
+  return message("SNP004", "invalid", { at, reason: error.message ?? "is invalid" });
 }

@@ -3,17 +3,19 @@
 // and every record valid against its collection's JSON Schema. Anything wrong is reported
 // with the file and a JSON Pointer, and the snapshot is not used.
 import { constants } from "node:buffer";
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { isMap, isScalar, parseDocument } from "yaml";
 import type { SystemDefinition } from "../language/systems/load.js";
+import { message } from "../diagnostics/catalog.js";
 import { problem, type Problem } from "../diagnostics/problem.js";
-import { parseJsonInput } from "../json/parse.js";
-import { readText } from "../json/read-text.js";
-import { findDuplicateKey } from "./duplicate-keys.js";
+import { findNotHeld } from "../json/held-values.js";
+import { notHeldProblem, notUtf8Problem, parseJsonInput, yamlProblem } from "../json/parse.js";
+import { decodeUtf8 } from "../json/read-text.js";
+import { countMembers, findDuplicateKey } from "./duplicate-keys.js";
 import { escapePointer } from "../json/pointer.js";
 import { nextMessage, readOutlined, startReadingSnapshot, stopReading, type SnapshotRead } from "./outlined-snapshot.js";
 import type { OutlineMessage } from "./snapshot-outline.js";
-import { gather, MAX_PROBLEMS, RecordChecks, WRITTEN_TWICE, type CheckedCollection } from "./record-checks.js";
+import { gather, MAX_PROBLEMS, RecordChecks, type CheckedCollection } from "./record-checks.js";
 import type { LoadedSnapshot, Snapshot } from "./snapshot.js";
 export type { LoadedSnapshot, Snapshot };
 
@@ -25,7 +27,7 @@ export function readSnapshotFile(file: string, system: SystemDefinition, started
     const size = statSync(file).size;
     // A larger file cannot be decoded into one string, so it is refused by its size, before any of it is read.
     if (size > constants.MAX_STRING_LENGTH) {
-      return { problems: [problem("INP001", { file }, `the file is ${Math.round(size / 2 ** 20)} MiB; syncspec reads a snapshot of up to ${Math.floor(constants.MAX_STRING_LENGTH / 2 ** 20)} MiB, the longest text Node.js holds`)] };
+      return { problems: [problem({ file }, message("INP001", "tooLarge", { size: Math.round(size / 2 ** 20), limit: Math.floor(constants.MAX_STRING_LENGTH / 2 ** 20) }))] };
     }
     // From 16 MB on, a JSON snapshot is outlined by a worker and read a batch of records at a time (outlined-snapshot.ts).
     reading ??= startReadingSnapshot(file);
@@ -33,9 +35,9 @@ export function readSnapshotFile(file: string, system: SystemDefinition, started
       const outlining = reading;
       return readOutlinedSnapshot(file, system, outlining.bytes, () => nextMessage(outlining), () => stopReading(outlining));
     }
-    return parseSnapshot(withoutByteOrderMark(readText(file)), file, system);
+    return parseSnapshotBytes(readFileSync(file), file, system);
   } catch {
-    return { problems: [problem("INP001", { file }, "cannot read the file")] };
+    return { problems: [problem({ file }, message("INP001", "cannotRead"))] };
   } finally {
     // Whoever started the reading, it ends here, even when reading the file failed.
     if (reading) stopReading(reading);
@@ -46,8 +48,18 @@ export function readSnapshotFile(file: string, system: SystemDefinition, started
 export function readOutlinedSnapshot(file: string, system: SystemDefinition, bytes: ArrayBufferLike, next: () => OutlineMessage | undefined, done?: () => void): LoadedSnapshot {
   const read = readOutlined(file, system, bytes, next, done);
   if ("loaded" in read) return read.loaded;
-  const text = read.readWhole === "these bytes" ? Buffer.from(bytes).toString("utf8") : readText(file);
-  return parseSnapshot(withoutByteOrderMark(text), file, system);
+  return parseSnapshotBytes(read.readWhole === "these bytes" ? new Uint8Array(bytes) : readFileSync(file), file, system);
+}
+
+/**
+ * Reads a snapshot file's bytes whole. They must be UTF-8: decoding would make a byte that is
+ * not a U+FFFD, copied on to the other system with the byte lost, so such a file is refused
+ * with the byte's place.
+ */
+export function parseSnapshotBytes(bytes: Uint8Array, file: string, system: SystemDefinition): LoadedSnapshot {
+  const decoded = decodeUtf8(bytes);
+  if ("notUtf8" in decoded) return { problems: [notUtf8Problem(decoded.notUtf8, file, isYaml(file) ? "INP003" : "INP002")] };
+  return parseSnapshot(withoutByteOrderMark(decoded.text), file, system);
 }
 
 /** Some editors begin a UTF-8 file with a byte-order mark; it is not part of the data. */
@@ -55,20 +67,28 @@ function withoutByteOrderMark(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
+function isYaml(file: string): boolean {
+  return /\.ya?ml$/i.test(file);
+}
+
 /** Reads a snapshot's whole text, JSON or YAML by the file's name. */
 export function parseSnapshot(text: string, file: string, system: SystemDefinition): LoadedSnapshot {
-  const yaml = /\.ya?ml$/i.test(file);
+  const yaml = isYaml(file);
   const parsed = yaml ? parseYaml(text, file) : parseJson(text, file);
   if (!("data" in parsed)) return { problems: parsed.problems };
   const checked = checkSnapshot(parsed.data, file, system);
   return { ...checked, document: parsed.data, format: yaml ? "yaml" : "json" };
 }
 
+/** JSON text as data: JSON, each key written once in its object, and every value one syncspec holds as written. */
 function parseJson(text: string, file: string): { data: unknown } | { problems: Problem[] } {
   const parsed = parseJsonInput(text, file);
   if ("problems" in parsed) return parsed;
-  const duplicate = findDuplicateKey(text);
-  if (duplicate) return { problems: [problem("INP004", { file, pointer: duplicate.pointer }, WRITTEN_TWICE)] };
+  const { first, members } = findNotHeld(parsed.data);
+  // A text with more members than its parse writes a key twice (or nests past the limit, where the walk stopped counting).
+  const duplicate = members === countMembers(text) ? undefined : findDuplicateKey(text);
+  if (duplicate) return { problems: [problem({ file, pointer: duplicate.pointer }, message("INP004", "writtenTwice"))] };
+  if (first) return { problems: [notHeldProblem(first, file, "INP002")] };
   return parsed;
 }
 
@@ -77,11 +97,7 @@ function parseYaml(text: string, file: string): { data: unknown } | { problems: 
   if (doc.errors.length > 0) {
     return {
       problems: doc.errors.slice(0, MAX_PROBLEMS).map((e) =>
-        problem(
-          e.code === "DUPLICATE_KEY" ? "INP004" : "INP003",
-          { file, ...(e.linePos ? { line: e.linePos[0].line, column: e.linePos[0].col } : {}) },
-          `not valid YAML: ${e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}`,
-        ),
+        yamlProblem(e, { file, ...(e.linePos ? { line: e.linePos[0].line, column: e.linePos[0].col } : {}) }),
       ),
     };
   }
@@ -92,7 +108,7 @@ function parseYaml(text: string, file: string): { data: unknown } | { problems: 
     for (const pair of top.items) {
       const collection = isScalar(pair.key) ? pair.key.value : undefined;
       if (typeof collection !== "string") {
-        problems.push(problem("SNP006", { file, pointer: `/${String(collection)}` }, "a collection's name must be a string"));
+        problems.push(problem({ file, pointer: `/${String(collection)}` }, message("SNP006", "collectionName")));
         continue;
       }
       if (!isMap(pair.value)) continue;
@@ -100,20 +116,22 @@ function parseYaml(text: string, file: string): { data: unknown } | { problems: 
         const key = isScalar(entry.key) ? entry.key.value : undefined;
         if (typeof key !== "string") {
           const shown = String(key);
-          problems.push(problem("SNP006", { file, pointer: `/${escapePointer(collection)}/${escapePointer(shown)}` }, `record keys are strings; write "${shown}" in quotes`));
+          problems.push(problem({ file, pointer: `/${escapePointer(collection)}/${escapePointer(shown)}` }, message("SNP006", "recordKey", { key: shown })));
         }
       }
     }
   }
   if (problems.length > 0) return { problems };
-  return { data: doc.toJS() as unknown };
+  // The parser's own check of keys written twice covers every depth; values are checked here.
+  const data = doc.toJS() as unknown;
+  const { first } = findNotHeld(data);
+  if (first) return { problems: [notHeldProblem(first, file, "INP003")] };
+  return { data };
 }
-
-const NOT_A_SNAPSHOT = 'a snapshot is an object of collections, such as {"donors": {...}}';
 
 /** Checks a parsed snapshot against the system's definition. */
 function checkSnapshot(data: unknown, file: string, system: SystemDefinition): { snapshot?: Snapshot; problems: Problem[] } {
-  if (data === null || typeof data !== "object" || Array.isArray(data)) return { problems: [problem("SNP001", { file, pointer: "" }, NOT_A_SNAPSHOT)] };
+  if (data === null || typeof data !== "object" || Array.isArray(data)) return { problems: [problem({ file, pointer: "" }, message("SNP001", "notObject"))] };
   const collections: CheckedCollection[] = [];
   for (const [name, records] of Object.entries(data)) {
     const definition = system.collections.get(name);

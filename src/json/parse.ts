@@ -1,6 +1,10 @@
-// Reading JSON input, and where it stops being JSON: Node's JSON.parse says so in words that
+// Reading JSON input, and where it stops being JSON (or YAML): Node's JSON.parse says so in words that
 // differ between versions, and sometimes not at all, so the place is found here.
-import { problem, type Problem } from "../diagnostics/problem.js";
+import { message } from "../diagnostics/catalog.js";
+import { problem, type Place, type Problem } from "../diagnostics/problem.js";
+import { MAX_DEPTH, type NotHeldAt } from "./held-values.js";
+import { pointerOf } from "./pointer.js";
+import type { NotUtf8 } from "./read-text.js";
 
 /** The 1-based line and column of an offset in a text. */
 export function lineColumn(text: string, offset: number): { line: number; column: number } {
@@ -107,6 +111,37 @@ export function parseJsonInput(text: string, file: string): { data: unknown } | 
   try {
     return { data: JSON.parse(text) as unknown };
   } catch (error) {
-    return { problems: [problem("INP002", { file, ...jsonErrorPlace(text, error as Error) }, `not valid JSON: ${jsonErrorReason(error as Error)}`)] };
+    return { problems: [problem({ file, ...jsonErrorPlace(text, error as Error) }, message("INP002", "notJson", { reason: jsonErrorReason(error as Error) }))] };
+  }
+}
+
+/** A YAML parser's error as a problem at `place`: a key written twice (INP004), or text that is not YAML (INP003). */
+export function yamlProblem(error: { code: string; message: string }, place: Place): Problem {
+  // Nesting deep enough to overflow the parser's stack is past the limit of what is read (held-values.ts).
+  if (error.code === "RESOURCE_EXHAUSTION" && error.message.startsWith("Maximum call stack size exceeded")) return problem(place, message("INP003", "tooDeep", { limit: MAX_DEPTH }));
+  // The place is the problem's own; the parser's first line repeats it at its end.
+  const reason = error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+  return problem(place, error.code === "DUPLICATE_KEY" ? message("INP004", "yamlDuplicate", { reason }) : message("INP003", "notYaml", { reason }));
+}
+
+/** The code of text a JSON file (INP002) or a YAML one (INP003) cannot be read as. */
+export type NotReadCode = "INP002" | "INP003";
+
+/** Bytes that are not UTF-8, as a problem at their line and column that names the byte's offset. */
+export function notUtf8Problem(at: NotUtf8, file: string, code: NotReadCode): Problem {
+  return problem({ file, line: at.line, column: at.column }, message(code, "notUtf8", { offset: at.offset, byte: at.byte.toString(16).padStart(2, "0") }));
+}
+
+/** A value syncspec cannot hold as written (held-values.ts), as a problem at its pointer. */
+export function notHeldProblem(at: NotHeldAt, file: string, code: NotReadCode): Problem {
+  const place = { file, pointer: pointerOf(at.path) };
+  const { notHeld } = at;
+  switch (notHeld.why) {
+    case "tooDeep":
+      return problem(place, message(code, "tooDeep", { limit: MAX_DEPTH }));
+    case "loneSurrogate":
+      return problem(place, message(code, "loneSurrogate", { what: notHeld.what, unit: notHeld.unit }));
+    default:
+      return problem(place, message(code, notHeld.why));
   }
 }

@@ -15,7 +15,7 @@ import { dirname } from "node:path";
 import { parseDocument, type Document } from "yaml";
 import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { problem, type Problem } from "../diagnostics/problem.js";
-import type { Code } from "../diagnostics/catalog.js";
+import { message, type Message } from "../diagnostics/catalog.js";
 import { renderProblem } from "../diagnostics/render.js";
 import { lineColumn, parseJsonInput } from "../json/parse.js";
 import { renderText, sortDiagnostics } from "../diagnostics/render.js";
@@ -36,22 +36,21 @@ export function readPlanFile(text: string, file: string, systems: SystemCatalog)
   const data = parsed.data;
   // Placed at a JSON Pointer, and at its line and column when the text can say (found only for a refused plan).
   let doc: Document | undefined;
-  const at = (code: Code, pointer: string, message: string): Problem => problem(code, { file, pointer, ...placeOf(body, (doc ??= parseDocument(body, { prettyErrors: false, uniqueKeys: false })), pointer) }, message);
+  const at = (pointer: string, why: Message): Problem => problem({ file, pointer, ...placeOf(body, (doc ??= parseDocument(body, { prettyErrors: false, uniqueKeys: false })), pointer) }, why);
   const refuse = (...problems: Problem[]) => ({ problems });
 
-  const compiledBy = "compiled by a different syncspec";
   if (!isObject(data) || data["syncspec"] !== "plan") {
-    return refuse(at("PLN001", isObject(data) && "syncspec" in data ? "/syncspec" : "", 'not a syncspec plan: a plan file is what `syncspec compile SPEC -o FILE` writes, a JSON object with "syncspec": "plan"'));
+    return refuse(at(isObject(data) && "syncspec" in data ? "/syncspec" : "", message("PLN001", "notPlan")));
   }
   const source = typeof data["source"] === "string" && data["source"] !== "" ? data["source"] : "the spec";
   if (data["version"] !== PLAN_VERSION) {
-    return refuse(at("PLN002", "/version", `this plan is version ${JSON.stringify(data["version"] ?? null)}, ${compiledBy} (this one reads version ${PLAN_VERSION}); compile ${source} again`));
+    return refuse(at("/version", message("PLN002", "version", { version: JSON.stringify(data["version"] ?? null), current: PLAN_VERSION, source })));
   }
   if (!("fingerprints" in data)) {
-    return refuse(at("PLN002", "", `this plan has no fingerprints of the system definitions it was compiled against: it was ${compiledBy}; compile ${source} again`));
+    return refuse(at("", message("PLN002", "noFingerprints", { source })));
   }
   const schemaProblems = planSchemaProblems(data);
-  if (schemaProblems.length > 0) return refuse(...inTextOrder(schemaProblems.map((p) => at("PLN003", p.pointer, p.message))));
+  if (schemaProblems.length > 0) return refuse(...inTextOrder(schemaProblems.map((p) => at(p.pointer, p.message))));
   const plan = data as unknown as Plan;
 
   // The plan's two systems: defined here, and by the definitions it was compiled against.
@@ -61,21 +60,21 @@ export function readPlanFile(text: string, file: string, systems: SystemCatalog)
     const name = plan.systems[side];
     if (side === "right" && name === plan.systems.left) continue;
     if (!systems.has(name)) {
-      problems.push(at("PLN004", `/systems/${side}`, `there is no system "${name}" in ${systemsFolder(systems)}; the systems are ${[...systems.keys()].join(", ") || "none"} (--systems DIR names another folder)`));
+      problems.push(at(`/systems/${side}`, message("PLN004", "noSystem", { name, folder: systemsFolder(systems), systems: [...systems.keys()].join(", ") || "none" })));
     }
   }
   if (problems.length > 0) return refuse(...problems);
   const fingerprints = plan.fingerprints!;
   for (const name of Object.keys(fingerprints)) {
-    if (!joined.includes(name)) problems.push(at("PLN003", pointerOf(["fingerprints", name]), `${plan.integration} joins ${joined.join(" and ")}, not ${name}`));
+    if (!joined.includes(name)) problems.push(at(pointerOf(["fingerprints", name]), message("PLN003", "notJoined", { integration: plan.integration, systems: joined.join(" and "), system: name })));
   }
   for (const name of new Set(joined)) {
     const recorded = fingerprints[name];
     const definition = systems.get(name)!;
     if (recorded === undefined) {
-      problems.push(at("PLN003", "/fingerprints", `the plan records no fingerprint for ${name}; compile ${source} again`));
+      problems.push(at("/fingerprints", message("PLN003", "noFingerprint", { system: name, source })));
     } else if (recorded !== systemFingerprint(definition)) {
-      problems.push(at("PLN004", pointerOf(["fingerprints", name]), `${name}'s definition (${displayPath(definition.file)}) changed since this plan was compiled; compile ${source} again`));
+      problems.push(at(pointerOf(["fingerprints", name]), message("PLN004", "changed", { system: name, file: displayPath(definition.file), source })));
     }
   }
   if (problems.length > 0) return refuse(...problems);
@@ -86,20 +85,20 @@ export function readPlanFile(text: string, file: string, systems: SystemCatalog)
   for (const named of namedInPlan(plan)) {
     const { pointer } = named;
     if ("view" in named) {
-      if (!views.has(named.view)) problems.push(at("PLN003", `${pointer}/view`, `the plan has no view "${named.view}"`));
+      if (!views.has(named.view)) problems.push(at(`${pointer}/view`, message("PLN003", "noView", { view: named.view })));
     } else if ("link" in named) {
-      if (named.link >= plan.links.length) problems.push(at("PLN003", `${pointer}/link`, `the plan has ${plan.links.length} links; there is no link ${named.link}`));
+      if (named.link >= plan.links.length) problems.push(at(`${pointer}/link`, message("PLN003", "noLink", { count: plan.links.length, link: named.link })));
     } else if (!joined.includes(named.system)) {
-      problems.push(at("PLN003", `${pointer}/system`, `${plan.integration} joins ${joined.join(" and ")}, not ${named.system}`));
+      problems.push(at(`${pointer}/system`, message("PLN003", "notJoined", { integration: plan.integration, systems: joined.join(" and "), system: named.system })));
     } else if (!systems.get(named.system)!.collections.has(named.collection)) {
-      problems.push(at("PLN003", `${pointer}/collection`, `${named.system} has no collection "${named.collection}"`));
+      problems.push(at(`${pointer}/collection`, message("PLN003", "noCollection", { system: named.system, collection: named.collection })));
     }
   }
   for (const [system, collections] of Object.entries(plan.collections)) {
     for (const [collection, { key }] of Object.entries(collections)) {
       const defined = joined.includes(system) ? systems.get(system)!.collections.get(collection) : undefined;
-      if (!defined) problems.push(at("PLN003", pointerOf(["collections", system, collection]), `${system}.${collection} is not a collection of ${joined.join(" or ")}`));
-      else if (defined.key !== key) problems.push(at("PLN003", pointerOf(["collections", system, collection, "key"]), `the key of ${system}.${collection} is ${defined.key}, not ${key}`));
+      if (!defined) problems.push(at(pointerOf(["collections", system, collection]), message("PLN003", "notCollectionOf", { system, collection, systems: joined.join(" or ") })));
+      else if (defined.key !== key) problems.push(at(pointerOf(["collections", system, collection, "key"]), message("PLN003", "otherKey", { system, collection, key: defined.key, found: key })));
     }
   }
   if (problems.length > 0) return refuse(...problems.slice(0, 20));

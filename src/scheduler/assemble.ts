@@ -6,8 +6,9 @@ import { readFileSync } from "node:fs";
 import type { Connector } from "../connectors/connector.js";
 import { FileConnector } from "../connectors/file-connector.js";
 import { HttpConnector, type HttpConnectorOptions } from "../connectors/http-connector.js";
+import { credentialsOf, redactor, type Redact } from "../connectors/redact.js";
 import { readConnectorSettings } from "../connectors/settings.js";
-import type { Code } from "../diagnostics/catalog.js";
+import { message, type Message } from "../diagnostics/catalog.js";
 import { problem, type Problem } from "../diagnostics/problem.js";
 import { renderProblem } from "../diagnostics/render.js";
 import { specOrPlan } from "../language/plan-file.js";
@@ -29,6 +30,8 @@ export interface Assembled {
   readonly integrations: LoadedIntegration[];
   readonly connections: Map<string, ServiceConnection>;
   readonly webhooks: Map<string, WebhookConnection>;
+  /** Every credential of the deployment out of a text: for the service (ServiceOptions.redact) and all it prints. */
+  readonly redact: Redact;
 }
 
 export interface AssembleOptions {
@@ -62,7 +65,7 @@ export function assemble(deployment: Deployment, options: AssembleOptions): Asse
     report.push(renderProblem(p));
   };
   // A problem at a setting of the deployment file, by its path: the line of the setting an author would change.
-  const at = (code: Code, path: readonly string[], message: string): void => add(problem(code, { ...deployment.place(path), file }, message));
+  const at = (path: readonly string[], why: Message): void => add(problem({ ...deployment.place(path), file }, why));
 
   const integrations: LoadedIntegration[] = [];
   const used = new Set<string>();
@@ -72,8 +75,8 @@ export function assemble(deployment: Deployment, options: AssembleOptions): Asse
       text = readFileSync(config.spec, "utf8");
     } catch (error) {
       // A folder is named where a spec belongs: the name does not resolve to a spec; anything else is a file that cannot be read.
-      if ((error as { code?: string }).code === "EISDIR") at("DEP003", ["integrations", config.name, "spec"], `${show(config.spec)} is a folder, not a spec or a plan file`);
-      else at("INP001", ["integrations", config.name, "spec"], `${show(config.spec)} cannot be read`);
+      if ((error as { code?: string }).code === "EISDIR") at(["integrations", config.name, "spec"], message("DEP003", "specIsFolder", { spec: show(config.spec) }));
+      else at(["integrations", config.name, "spec"], message("INP001", "specUnreadable", { spec: show(config.spec) }));
       continue;
     }
     // A spec is compiled; a plan compiled from one (`syncspec compile SPEC -o FILE`) is read
@@ -81,11 +84,11 @@ export function assemble(deployment: Deployment, options: AssembleOptions): Asse
     const loaded = specOrPlan(config.spec, text, show(config.spec), systems);
     if (!loaded.plan) {
       if (loaded.kind === "plan") {
-        at("DEP005", ["integrations", config.name, "spec"], `${config.name} cannot run: the plan file ${show(config.spec)} is refused (${count(loaded.problems.length, "problem")} below)`);
+        at(["integrations", config.name, "spec"], message("DEP005", "planRefused", { integration: config.name, spec: show(config.spec), problems: count(loaded.problems.length, "problem") }));
         for (const p of loaded.problems) add(p);
       } else {
         const errors = loaded.diagnostics.filter((d) => d.severity === "error").length;
-        at("DEP005", ["integrations", config.name, "spec"], `${config.name} cannot run: ${show(config.spec)} does not compile (${count(errors, "error")} below)`);
+        at(["integrations", config.name, "spec"], message("DEP005", "doesNotCompile", { integration: config.name, spec: show(config.spec), errors: count(errors, "error") }));
         report.push(...loaded.messages);
       }
       continue;
@@ -96,9 +99,9 @@ export function assemble(deployment: Deployment, options: AssembleOptions): Asse
       const name = config.connections.get(system) ?? system;
       const connection = deployment.connections.get(name);
       if (!connection) {
-        at("DEP003", ["integrations", config.name], `${config.name} reaches ${system} through the connection ${JSON.stringify(name)}, which the deployment does not define; add it under connections, or name another with connections: {${system}: NAME}`);
+        at(["integrations", config.name], message("DEP003", "undefinedConnection", { integration: config.name, system, name: JSON.stringify(name) }));
       } else if (connection.system !== system) {
-        at("DEP003", ["integrations", config.name, "connections", system], `the connection ${JSON.stringify(name)} is to ${connection.system}, not ${system}`);
+        at(["integrations", config.name, "connections", system], message("DEP003", "otherSystem", { name: JSON.stringify(name), to: connection.system, system }));
       }
       routes.set(system, name);
       used.add(name);
@@ -111,7 +114,7 @@ export function assemble(deployment: Deployment, options: AssembleOptions): Asse
     }
     const schedules = scheduledTriggers(plan, params);
     if ("problem" in schedules) {
-      at("PAR002", ["integrations", config.name, "params"], schedules.problem);
+      at(["integrations", config.name, "params"], schedules.problem);
       continue;
     }
     integrations.push({ name: config.name, plan, params, connections: routes, schedules: schedules.triggers });
@@ -123,12 +126,13 @@ export function assemble(deployment: Deployment, options: AssembleOptions): Asse
     if (!used.has(connection.name)) continue;
     const system = systems.get(connection.system);
     if (!system) {
-      at("DEP003", ["connections", connection.name, "system"], `there is no system ${JSON.stringify(connection.system)}; the systems are ${[...systems.keys()].join(", ")}`);
+      at(["connections", connection.name, "system"], message("DEP003", "noSystem", { name: JSON.stringify(connection.system), systems: [...systems.keys()].join(", ") }));
       continue;
     }
-    const secret = credential(env, connection.webhookSecretEnv, `the webhook secret of ${connection.name}`);
+    const secret = credential(env, connection.webhookSecretEnv, message("DEP004", "webhookSecretOf", { connection: connection.name }).text);
     const malformed = secret.value !== undefined ? webhookSecretProblem(secret.value) : undefined;
-    if (secret.problem || malformed) at("DEP004", ["connections", connection.name, "webhookSecret"], secret.problem ?? `the variable ${connection.webhookSecretEnv} does not hold a webhook secret: ${malformed}`);
+    if (secret.problem) at(["connections", connection.name, "webhookSecret"], message("DEP004", "asIs", { reason: secret.problem }));
+    else if (malformed) at(["connections", connection.name, "webhookSecret"], message("DEP004", "notASecret", { variable: connection.webhookSecretEnv ?? "", reason: malformed }));
     webhooks.set(connection.name, { system, ...(secret.value ? { secret: secret.value } : {}) });
     if (connection.file !== undefined) {
       connections.set(connection.name, { connector: new FileConnector({ system, file: connection.file }), system: system.name });
@@ -139,9 +143,9 @@ export function assemble(deployment: Deployment, options: AssembleOptions): Asse
       for (const p of settings.problems) add({ ...p, file: show(p.file) });
       continue;
     }
-    const token = credential(env, connection.tokenEnv, `the token of ${connection.name}`);
-    if (token.problem) at("DEP004", ["connections", connection.name, "token"], token.problem);
-    if (!connection.tokenEnv) at("DEP001", ["connections", connection.name], "an HTTP connection needs a token: {env: VARIABLE}");
+    const token = credential(env, connection.tokenEnv, message("DEP004", "tokenOf", { connection: connection.name }).text);
+    if (token.problem) at(["connections", connection.name, "token"], message("DEP004", "asIs", { reason: token.problem }));
+    if (!connection.tokenEnv) at(["connections", connection.name], message("DEP001", "noToken"));
     if (!token.value) continue;
     const url = options.urls?.get(connection.name) ?? connection.url!;
     const host = new URL(url).host;
@@ -150,6 +154,7 @@ export function assemble(deployment: Deployment, options: AssembleOptions): Asse
         ...options.http,
         system,
         settings: { ...settings.settings, ...(connection.pageSize ? { pageSize: connection.pageSize } : {}) },
+        ...(connection.readLimits ? { readLimits: connection.readLimits } : {}),
         baseUrl: url,
         token: token.value,
         allowedHosts: [host, ...connection.extraHosts],
@@ -162,7 +167,7 @@ export function assemble(deployment: Deployment, options: AssembleOptions): Asse
     for (const c of connections.values()) void c.connector.close();
     return { problems, report };
   }
-  return { integrations, connections, webhooks };
+  return { integrations, connections, webhooks, redact: redactor(credentialsOf(deployment.connections.values(), env)) };
 }
 
 function count(n: number, what: string): string {

@@ -6,8 +6,10 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { Ajv } from "ajv";
 import { parseDocument } from "yaml";
-import type { Code } from "../diagnostics/catalog.js";
+import { message, type Message } from "../diagnostics/catalog.js";
 import { problem, type Place, type Problem } from "../diagnostics/problem.js";
+import type { ReadLimits } from "../connectors/settings.js";
+import { yamlProblem } from "../json/parse.js";
 import { pointerOf, pointerPath } from "../json/pointer.js";
 import { SourceFile } from "../source/source-file.js";
 import { yamlKeySpan } from "../source/yaml-span.js";
@@ -27,6 +29,8 @@ export interface ConnectionConfig {
   readonly sample?: string;
   /** Records asked for per page, over the system's connector.yaml. */
   readonly pageSize?: number;
+  /** The bounds of one whole read, over the system's connector.yaml. */
+  readonly readLimits?: Partial<ReadLimits>;
 }
 
 export interface IntegrationConfig {
@@ -86,6 +90,16 @@ const SCHEMA = {
           hosts: { type: "array", items: { type: "string", minLength: 1 } },
           sample: { type: "string", minLength: 1 },
           pageSize: { type: "integer", minimum: 1, maximum: 10000 },
+          // Over the system's connector.yaml: the bounds of one whole read of this connection.
+          readLimits: {
+            type: "object",
+            additionalProperties: false,
+            properties: {
+              pages: { type: "integer", minimum: 1 },
+              records: { type: "integer", minimum: 1 },
+              seconds: { type: "number", exclusiveMinimum: 0 },
+            },
+          },
         },
       },
     },
@@ -118,6 +132,7 @@ interface RawConnection {
   hosts?: string[];
   sample?: string;
   pageSize?: number;
+  readLimits?: Partial<ReadLimits>;
 }
 
 interface RawDeployment {
@@ -133,8 +148,15 @@ export function loadDeployment(file: string): Deployment | { problems: Problem[]
     text = readFileSync(file, "utf8");
   } catch (error) {
     const code = (error as { code?: string }).code;
-    const why = code === "ENOENT" || code === "ENOTDIR" ? "no such deployment file" : `cannot read the deployment file (${code === "EISDIR" ? "it is a folder" : code === "EACCES" || code === "EPERM" ? "permission denied" : (error as Error).message})`;
-    return { problems: [problem("INP001", { file }, why)] };
+    const why =
+      code === "ENOENT" || code === "ENOTDIR"
+        ? message("INP001", "noDeployment")
+        : code === "EISDIR"
+          ? message("INP001", "deploymentIsFolder")
+          : code === "EACCES" || code === "EPERM"
+            ? message("INP001", "deploymentDenied")
+            : message("INP001", "deploymentUnreadable", { reason: (error as Error).message });
+    return { problems: [problem({ file }, why)] };
   }
   return parseDeployment(text, file);
 }
@@ -144,13 +166,10 @@ export function parseDeployment(text: string, file: string): Deployment | { prob
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
   const problems: Problem[] = [];
   const place = (path: readonly string[]): Place => ({ file, ...source.position(yamlKeySpan(doc, path).start), pointer: pointerOf(path) });
-  const at = (code: Code, path: readonly string[], message: string): void => {
-    problems.push(problem(code, place(path), message));
+  const at = (path: readonly string[], why: Message): void => {
+    problems.push(problem(place(path), why));
   };
-  for (const error of doc.errors) {
-    const { line, column } = source.position(error.pos[0]);
-    problems.push(problem(error.code === "DUPLICATE_KEY" ? "INP004" : "INP003", { file, line, column }, `not valid YAML: ${error.message.split("\n")[0]}`));
-  }
+  for (const error of doc.errors) problems.push(yamlProblem(error, { file, ...source.position(error.pos[0]) }));
   if (problems.length > 0) return { problems };
   const data = doc.toJS() as unknown;
 
@@ -163,7 +182,7 @@ export function parseDeployment(text: string, file: string): Deployment | { prob
           const value = (connection as Record<string, unknown> | null)?.[secret];
           // A number (an unquoted PIN or numeric key) is a credential written in the file as much as a string is.
           if (typeof value === "string" || typeof value === "number") {
-            at("DEP002", ["connections", name, secret], `credentials come from the environment, not the deployment file: write ${secret}: {env: ${name.toUpperCase().replace(/-/g, "_")}_${secret === "token" ? "TOKEN" : "WEBHOOK_SECRET"}} and set that variable`);
+            at(["connections", name, secret], message("DEP002", "inFile", { setting: secret, variable: `${name.toUpperCase().replace(/-/g, "_")}_${secret === "token" ? "TOKEN" : "WEBHOOK_SECRET"}` }));
           }
         }
       }
@@ -175,13 +194,14 @@ export function parseDeployment(text: string, file: string): Deployment | { prob
     for (const error of validate.errors ?? []) {
       const path = pointerPath(error.instancePath);
       const name = error.keyword === "additionalProperties" ? (error.params as { additionalProperty: string }).additionalProperty : undefined;
-      const message =
+      const why =
         name !== undefined
-          ? `${JSON.stringify(name)} is not a setting here; ${allowedHere(path)}`
+          ? message("DEP001", "notASetting", { name: JSON.stringify(name), allowed: allowedHere(path) })
           : error.keyword === "propertyNames"
-            ? "names are lower case letters, digits, - and _ (such as raisedonors-virtuous)"
-            : (error.message ?? "is invalid");
-      at("DEP001", name !== undefined ? [...path, name] : path, message);
+            ? message("DEP001", "badName")
+            : // Another keyword: ajv's own words, which are data here.
+              message("DEP001", "invalid", { reason: error.message ?? "is invalid" });
+      at(name !== undefined ? [...path, name] : path, why);
     }
     return { problems };
   }
@@ -191,13 +211,13 @@ export function parseDeployment(text: string, file: string): Deployment | { prob
   const connections = new Map<string, ConnectionConfig>();
   for (const [name, c] of Object.entries(raw.connections)) {
     const url = c.url !== undefined && URL.canParse(c.url) ? new URL(c.url) : undefined;
-    if (c.url !== undefined && !url) at("DEP001", ["connections", name, "url"], "is not a URL; write it like https://api.example.org/v1");
+    if (c.url !== undefined && !url) at(["connections", name, "url"], message("DEP001", "notUrl"));
     // A URL is shown in messages and logs; a credential in it would be too.
     if (url && (url.username !== "" || url.password !== "" || url.search !== "")) {
-      at("DEP002", ["connections", name, "url"], "a base URL carries no user, password or query string: credentials come from the environment, through token: {env: VARIABLE}");
+      at(["connections", name, "url"], message("DEP002", "inUrl"));
     }
     if ((c.url === undefined) === (c.file === undefined)) {
-      at("DEP001", ["connections", name], "a connection has either a url (an HTTP API) or a file (a snapshot), and not both");
+      at(["connections", name], message("DEP001", "urlOrFile"));
       continue;
     }
     connections.set(name, {
@@ -210,6 +230,7 @@ export function parseDeployment(text: string, file: string): Deployment | { prob
       extraHosts: c.hosts ?? [],
       ...(c.sample !== undefined ? { sample: resolve(dir, c.sample) } : {}),
       ...(c.pageSize !== undefined ? { pageSize: c.pageSize } : {}),
+      ...(c.readLimits !== undefined ? { readLimits: c.readLimits } : {}),
     });
   }
 
@@ -217,7 +238,7 @@ export function parseDeployment(text: string, file: string): Deployment | { prob
   for (const [name, i] of Object.entries(raw.integrations)) {
     const routes = new Map<string, string>(Object.entries(i.connections ?? {}));
     for (const [system, connection] of routes) {
-      if (!connections.has(connection)) at("DEP003", ["integrations", name, "connections", system], `there is no connection named ${JSON.stringify(connection)}; the connections are ${[...connections.keys()].join(", ")}`);
+      if (!connections.has(connection)) at(["integrations", name, "connections", system], message("DEP003", "noConnection", { name: JSON.stringify(connection), connections: [...connections.keys()].join(", ") }));
     }
     const params = Object.entries(i.params ?? {}).map(([param, value]) => [param, typeof value === "string" ? value : JSON.stringify(value)] as const);
     integrations.set(name, { name, spec: resolve(dir, i.spec), params, connections: routes });
@@ -246,13 +267,14 @@ export function stateFile(deployment: Deployment, sandbox: boolean): string {
 export function credential(env: Readonly<Record<string, string | undefined>>, variable: string | undefined, what: string): { value?: string; problem?: string } {
   if (variable === undefined) return {};
   const value = env[variable];
-  if (value === undefined || value === "") return { problem: `${what} comes from the environment variable ${variable}, which is not set` };
+  if (value === undefined || value === "") return { problem: message("DEP004", "unset", { what, variable }).text };
   return { value };
 }
 
 function allowedHere(path: readonly string[]): string {
-  if (path.length === 0) return "a deployment has state, server, connections and integrations";
-  if (path[0] === "server") return "server has host and port";
-  if (path[0] === "connections") return "a connection has system, url or file, token, webhookSecret, hosts, pageSize and sample";
-  return "an integration has spec, params and connections";
+  if (path.length === 0) return message("DEP001", "deploymentHas").text;
+  if (path[0] === "server") return message("DEP001", "serverHas").text;
+  if (path[0] === "connections" && path[2] === "readLimits") return message("DEP001", "readLimitsHas").text;
+  if (path[0] === "connections") return message("DEP001", "connectionHas").text;
+  return message("DEP001", "integrationHas").text;
 }

@@ -6,7 +6,8 @@
 // old state, so the next run reads again and redoes only what is missing (creates are upserts
 // by deterministic key); the journal of applied writes is the evidence of what was done.
 import type { Connector, Document, RecordWrite, WriteFailure } from "../connectors/connector.js";
-import type { Code } from "../diagnostics/catalog.js";
+import { message as say, type Code, type Message } from "../diagnostics/catalog.js";
+import type { Problem } from "../diagnostics/problem.js";
 import { RecordRefSet, type RecordRef } from "../input/record-ref.js";
 import { withoutRemovals, type RecordChange } from "../engine/changes.js";
 import type { DirectionPlan, Plan } from "../plan/types.js";
@@ -18,6 +19,7 @@ import type { Snapshot } from "../input/snapshots.js";
 import { counterparts, holdBack } from "../state/hold-back.js";
 import { StateStoreError, type RunStatus, type ServiceStore } from "../stores/service-store.js";
 import type { SystemCatalog } from "../language/systems/load.js";
+import type { Redact } from "../connectors/redact.js";
 import type { Trigger } from "./queue.js";
 import type { ScheduledTrigger } from "./schedules.js";
 
@@ -37,6 +39,12 @@ export interface RunServices {
   readonly connectors: ReadonlyMap<string, Connector>;
   readonly store: ServiceStore;
   readonly now: () => Date;
+  /**
+   * The deployment's credentials out of a text (see connectors/redact.ts). What a system says
+   * (why a record was refused, why a read failed, an error a connector threw) passes through
+   * it as it enters the run, before the run is kept or told: a system may echo the token.
+   */
+  readonly redact?: Redact;
 }
 
 export interface SystemFailure extends WriteFailure {
@@ -73,6 +81,9 @@ export interface RunKind {
   readonly directions?: readonly DirectionPlan[];
 }
 
+/** Where no credentials are given, texts are kept as they are. */
+const AS_IS: Redact = (text) => text;
+
 /** Events that wait together beyond this many make one run over their directions instead of one run each. */
 export const MAX_EVENT_RUNS = 5;
 
@@ -102,6 +113,7 @@ export function runKinds(plan: Plan, triggers: readonly Trigger[]): RunKind[] {
 
 export async function runIntegration(integration: LoadedIntegration, kind: RunKind, services: RunServices): Promise<RunSummary> {
   const { store } = services;
+  const redact = services.redact ?? AS_IS;
   const started = services.now();
   const runId = store.startRun(integration.name, kind.label, started.toISOString());
   const summary = (status: RunStatus, rest: Partial<RunSummary>): RunSummary => ({
@@ -116,7 +128,12 @@ export async function runIntegration(integration: LoadedIntegration, kind: RunKi
     seconds: (services.now().getTime() - started.getTime()) / 1000,
     ...rest,
   });
-  const fail = (code: Code, message: string, rest: Partial<RunSummary> = {}): RunSummary => {
+  // Why a run failed: a catalog message, or a problem already made from one (the engine's, the store's).
+  const fail = (why: Message | Problem, rest: Partial<RunSummary> = {}): RunSummary => {
+    // A failure without a code (which the types rule out, but a defect could make) is taken for a defect.
+    const [code, said] = "text" in why ? [why.code, why.text] : [(why.code as Code | undefined) ?? "RUN005", why.message];
+    // Its reason may be a connector's error, which may quote what a system said.
+    const message = redact(said);
     store.finishRun(runId, { status: "failed", at: services.now().toISOString(), counts: {}, message, code, failures: [], cleared: [] });
     return summary("failed", { message, code, ...rest });
   };
@@ -126,8 +143,8 @@ export async function runIntegration(integration: LoadedIntegration, kind: RunKi
   } catch (error) {
     // The store's own problem says what to do; anything else is a defect in syncspec. Either
     // way the run is recorded as failed, not left running.
-    if (error instanceof StateStoreError) return fail(error.code, error.message);
-    return fail("RUN005", `internal error: ${(error as Error).message}; please report it`);
+    if (error instanceof StateStoreError) return fail(error.problem);
+    return fail(say("RUN005", "internal", { reason: (error as Error).message }));
   }
 }
 
@@ -138,12 +155,13 @@ interface RunUnderWay {
   readonly runId: number;
   readonly started: Date;
   readonly summary: (status: RunStatus, rest: Partial<RunSummary>) => RunSummary;
-  readonly fail: (code: Code, message: string, rest?: Partial<RunSummary>) => RunSummary;
+  readonly fail: (why: Message | Problem, rest?: Partial<RunSummary>) => RunSummary;
 }
 
 async function carryOut({ integration, services, kind, runId, started, summary, fail }: RunUnderWay): Promise<RunSummary> {
   const { plan } = integration;
   const { store, systems } = services;
+  const redact = services.redact ?? AS_IS;
   const planSystems = [plan.systems.left, plan.systems.right];
   const connectorOf = (system: string): Connector => services.connectors.get(integration.connections.get(system) ?? system)!;
 
@@ -154,10 +172,10 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
     const reads = await Promise.all(planSystems.map((system) => connectorOf(system).read(Object.keys(plan.collections[system] ?? {}))));
     documents = reads.map((r) => r.document);
     reads.forEach((r, i) => {
-      for (const [collection, why] of r.incomplete) incomplete.push(`${planSystems[i]}.${collection}: ${why}`);
+      for (const [collection, why] of r.incomplete) incomplete.push(redact(`${planSystems[i]}.${collection}: ${why}`));
     });
   } catch (error) {
-    return fail("RUN003", `reading failed: ${(error as Error).message}`);
+    return fail(say("RUN003", "readFailed", { reason: (error as Error).message }));
   }
   const snapshots = new Map<string, Snapshot>();
   planSystems.forEach((system, i) => snapshots.set(system, snapshotOf(documents[i]!)));
@@ -175,7 +193,7 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
     ...(kind.directions ? { directions: kind.directions } : {}),
   });
   const planned = countBy(result.outcomes.map((o) => o.action));
-  if (result.failure) return fail(engineFailureCode(result.failure), result.failure.message, { planned, outcomes: result.outcomes });
+  if (result.failure) return fail(result.failure, { planned, outcomes: result.outcomes });
 
   // A run that could not read everything deletes and removes nothing: what it did not see
   // may well be there.
@@ -201,8 +219,9 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
       if (writes.length === 0) continue;
       const connection = integration.connections.get(system) ?? system;
       const counts: Record<string, number> = (applied[system] ??= {});
-      // Noted before they are sent: a system may send a write's event before it answers.
-      store.noteWrites(integration.name, connection, writes.map((w) => ({ collection: w.collection, key: w.key, fields: w.action === "delete" ? null : (w.fields ?? {}) })), services.now().toISOString());
+      // Noted before they are sent: a system may send a write's event before it answers. Each
+      // with the record as it will stand, whole: its echo holds that, an edit since does not.
+      store.noteWrites(integration.name, connection, writes.map((w) => ({ collection: w.collection, key: w.key, record: w.action === "delete" ? null : w.after })), services.now().toISOString());
       try {
         const written = await connectorOf(system).write(writes, (w: RecordWrite) => {
           // Journaled as each lands: what a killed process had done.
@@ -210,11 +229,11 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
           counts[w.action] = (counts[w.action] ?? 0) + 1;
           appliedRefs.push({ system, collection: w.collection, key: w.key });
         });
-        for (const f of written.failed) failures.push({ ...f, system });
+        for (const f of written.failed) failures.push({ ...f, reason: redact(f.reason), system });
       } catch (error) {
         // A write that throws (not a refused record: the connection itself) stops the run;
         // what landed is journaled, and the state does not advance.
-        return fail("RUN004", `writing to ${system} failed: ${(error as Error).message}`, { planned, applied, outcomes });
+        return fail(say("RUN004", "writeFailed", { system, reason: (error as Error).message }), { planned, applied, outcomes });
       }
     }
   }
@@ -246,11 +265,6 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
     cleared,
   });
   return summary(status, { planned, applied, failures, outcomes, ...(message ? { message } : {}) });
-}
-
-/** The engine's own failure's code (RUN001 never settles, RUN002 a safety limit); one without a code is a defect. */
-function engineFailureCode(failure: { readonly message: string; readonly code?: Code }): Code {
-  return failure.code ?? "RUN005";
 }
 
 function snapshotOf(document: Document): Snapshot {

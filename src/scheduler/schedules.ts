@@ -4,6 +4,7 @@
 // happens exactly once on each day. `every N minutes` counts from the service's start: an
 // interval is not a time of day.
 import { Cron } from "croner";
+import { message, type Message } from "../diagnostics/catalog.js";
 import type { DirectionPlan, Plan } from "../plan/types.js";
 import { parseSchedule, type Schedule } from "../language/schedule/schedule.js";
 
@@ -15,15 +16,15 @@ export interface ScheduledTrigger {
 }
 
 /** The scheduled triggers of a plan, params resolved (a param holds a schedule's text). */
-export function scheduledTriggers(plan: Plan, params: ReadonlyMap<string, unknown>): { triggers: ScheduledTrigger[] } | { problem: string } {
+export function scheduledTriggers(plan: Plan, params: ReadonlyMap<string, unknown>): { triggers: ScheduledTrigger[] } | { problem: Message<"PAR002"> } {
   const triggers: ScheduledTrigger[] = [];
   for (const trigger of plan.triggers) {
     if (trigger.kind !== "schedule") continue;
     let schedule: Schedule;
     if (trigger.schedule.kind === "param") {
       const text = params.get(trigger.schedule.name);
-      const parsed = typeof text === "string" ? parseSchedule(text) : { error: `the param ${trigger.schedule.name} has no schedule` };
-      if ("error" in parsed) return { problem: `${plan.integration}: the schedule in param ${trigger.schedule.name} is not valid: ${parsed.error}` };
+      const parsed = typeof text === "string" ? parseSchedule(text) : { error: message("PAR002", "noSchedule", { param: trigger.schedule.name }).text };
+      if ("error" in parsed) return { problem: message("PAR002", "badSchedule", { integration: plan.integration, param: trigger.schedule.name, reason: parsed.error }) };
       schedule = parsed.schedule;
     } else {
       schedule = trigger.schedule;

@@ -1,14 +1,17 @@
 // The service `syncspec run` starts: integrations run through one queue (at most one run of
 // an integration at a time, triggers that arrive meanwhile coalesced), from their schedules,
 // from the systems' webhooks, or all at once on request. Webhook events are deduplicated by
-// id, and an event that is the echo of the engine's own write (the record still holds what
-// the integration wrote) starts nothing, so nothing runs twice and nothing echoes.
+// id, and an event that is the echo of the engine's own write (by the engine's actor, and the
+// record still holds what the integration wrote, in every field its spec reads) starts
+// nothing, so nothing runs twice and nothing echoes.
 import type { Connector } from "../connectors/connector.js";
-import type { Code } from "../diagnostics/catalog.js";
+import type { Redact } from "../connectors/redact.js";
+import { message, type Code } from "../diagnostics/catalog.js";
 import { ProblemError } from "../diagnostics/problem.js";
 import type { RunEvent } from "../engine/events.js";
 import { acceptingTriggers } from "../engine/events.js";
-import { equal } from "../json/values.js";
+import { equal, field, type Rec } from "../json/values.js";
+import { fieldsReadOf } from "../plan/fields-read.js";
 import type { Metrics } from "./metrics.js";
 import type { EventDecision } from "../connectors/webhook-event.js";
 import type { ServiceStore } from "../stores/service-store.js";
@@ -31,6 +34,11 @@ export interface ServiceOptions {
   readonly now?: () => Date;
   /** Told of each run as it ends, and of each event decision. */
   readonly progress?: (event: ServiceProgress) => void;
+  /**
+   * The deployment's credentials out of every message the service keeps or tells (the runs'
+   * and the errors'): assemble() gives it. Without it, messages are kept as they are.
+   */
+  readonly redact?: Redact;
 }
 
 export type ServiceProgress =
@@ -54,8 +62,14 @@ export class Service {
   constructor(private readonly options: ServiceOptions) {
     this.now = options.now ?? (() => new Date());
     this.byName = new Map(options.integrations.map((i) => [i.name, i]));
-    this.services = { systems: options.systems, connectors: new Map([...options.connections].map(([n, c]) => [n, c.connector])), store: options.store, now: this.now };
-    this.queue = options.queue ?? new InProcessQueue({ onError: (integration, error) => this.report({ kind: "error", integration, message: (error as Error).message, code: error instanceof ProblemError ? error.problem.code : "RUN005" }) });
+    this.services = {
+      systems: options.systems,
+      connectors: new Map([...options.connections].map(([n, c]) => [n, c.connector])),
+      store: options.store,
+      now: this.now,
+      ...(options.redact ? { redact: options.redact } : {}),
+    };
+    this.queue = options.queue ?? new InProcessQueue({ onError: (integration, error) => this.report({ kind: "error", integration, ...failureOf(error) }) });
     this.timers = new ScheduleTimers((integration, trigger, at) => this.enqueue(integration, { kind: "schedule", at: at.toISOString(), label: trigger.label, directions: trigger.directions }), this.now);
     this.queue.start((integration, triggers) => this.run(integration, triggers));
   }
@@ -89,9 +103,10 @@ export class Service {
 
   /**
    * A verified webhook event. A replayed id starts nothing; so does an event about a record an
-   * integration wrote in the last few minutes that still holds what it wrote (its echo), for
-   * that integration only. When that cannot be told (the record cannot be read), the run goes
-   * ahead: an echo's run finds nothing to do, a dropped change would be lost.
+   * integration wrote in the last few minutes that still holds what it wrote in every field
+   * the spec reads (its echo), for that integration only. When that cannot be told (the record
+   * cannot be read), the run goes ahead: an echo's run finds nothing to do, a dropped change
+   * would be lost.
    */
   async onEvent(connection: string, event: RunEvent, id: string): Promise<EventDecision> {
     const decide = (decision: EventDecision, integrations: string[] = []): EventDecision => {
@@ -106,11 +121,11 @@ export class Service {
     const started: string[] = [];
     const echoes: string[] = [];
     for (const integration of candidates) {
-      if (await this.isEcho(integration.name, connection, event, at)) echoes.push(integration.name);
+      if (await this.isEcho(integration, connection, event, at)) echoes.push(integration.name);
       else if (this.enqueue(integration.name, { kind: "event", event, connection })) started.push(integration.name);
     }
     if (started.length > 0) return decide("accepted", started);
-    if (echoes.length > 0) return decide({ ignored: `${echoes.join(" and ")} wrote ${event.system} ${event.recordId} less than ${ECHO_WINDOW_MS / 60_000} minutes ago and the record still holds what was written: this event is its echo` });
+    if (echoes.length > 0) return decide({ ignored: `${echoes.join(" and ")} wrote ${event.system} ${event.recordId} less than ${ECHO_WINDOW_MS / 60_000} minutes ago and the record still holds what was written, in every field the spec reads: this event is its echo` });
     return decide({ retryLater: "the service is stopping" });
   }
 
@@ -136,18 +151,28 @@ export class Service {
     return this.options.integrations.flatMap((i) => i.schedules.map((trigger) => ({ integration: i.name, trigger })));
   }
 
-  private async isEcho(integration: string, connection: string, event: RunEvent, at: Date): Promise<boolean> {
+  /**
+   * Whether an event is the echo of the integration's own write: by the engine's actor (or
+   * by none named), about a record the integration wrote in the last few minutes, that the
+   * system now holds as it was written in every field the spec reads. Anything else is an
+   * edit made since, or may be: no echo. An edit of a field the spec never reads is nothing
+   * to sync, so it does not keep an echo from being one.
+   */
+  private async isEcho(integration: LoadedIntegration, connection: string, event: RunEvent, at: Date): Promise<boolean> {
     const reached = this.options.connections.get(connection);
     const collection = this.options.systems.get(event.system)?.events.get(event.type);
     if (!reached || !collection) return false;
-    // Where events name their actor, only the engine's own actor can be its echo.
-    if (reached.writesAs !== undefined && event.actor !== undefined && event.actor !== reached.writesAs) return false;
-    const wrote = this.options.store.recentWrite(integration, connection, collection, event.recordId, new Date(at.getTime() - ECHO_WINDOW_MS).toISOString());
+    // The engine's writes come back as its own actor, or as none where the system names none:
+    // an event by anyone else is theirs, whatever the record holds. A connection that declares
+    // no writesAs (a snapshot file) has no echo that names an actor.
+    if (event.actor !== undefined && event.actor !== reached.writesAs) return false;
+    const wrote = this.options.store.recentWrite(integration.name, connection, collection, event.recordId, new Date(at.getTime() - ECHO_WINDOW_MS).toISOString());
     if (!wrote) return false;
-    const now = await reached.connector.readRecord(collection, event.recordId);
+    // A record that cannot be read leaves the question open, and so the event runs.
+    const now = await reached.connector.readRecord(collection, event.recordId).catch(() => undefined);
     if (now === undefined) return false;
-    if (wrote.fields === null) return now === null;
-    return now !== null && Object.entries(wrote.fields).every(([field, value]) => equal(Object.prototype.hasOwnProperty.call(now, field) ? now[field] : null, value));
+    if (wrote.record === null || now === null) return wrote.record === now;
+    return sameWhereRead(wrote.record, now, fieldsReadOf(integration.plan, event.system, collection));
   }
 
   private async run(name: string, triggers: readonly Trigger[]): Promise<void> {
@@ -167,6 +192,22 @@ export class Service {
   }
 
   private report(event: ServiceProgress): void {
-    this.options.progress?.(event);
+    // A run's summary comes redacted; an error outside a run may quote a connector's.
+    const redact = this.options.redact;
+    this.options.progress?.(event.kind === "error" && redact ? { ...event, message: redact(event.message) } : event);
   }
+}
+
+/** Whether two records agree in the fields given, or in every field either has when which are read is not known. */
+function sameWhereRead(wrote: Rec, now: Rec, read: ReadonlySet<string> | undefined): boolean {
+  const fields = read ?? new Set([...Object.keys(wrote), ...Object.keys(now)]);
+  for (const name of fields) if (!equal(field(wrote, name), field(now, name))) return false;
+  return true;
+}
+
+/** A failure outside any run's own handling: a problem keeps its code and words; anything else is a defect. */
+function failureOf(error: unknown): { message: string; code: Code } {
+  if (error instanceof ProblemError) return { message: error.problem.message, code: error.problem.code };
+  const why = message("RUN005", "internal", { reason: (error as Error).message });
+  return { message: why.text, code: why.code };
 }

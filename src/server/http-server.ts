@@ -7,6 +7,7 @@ import type { Metrics } from "../scheduler/metrics.js";
 import { send, sendJson } from "./responses.js";
 import { handleWebhook, type EventHandler, type WebhookConnection } from "./webhook-route.js";
 import { webhookSecretProblem } from "../connectors/webhook-signature.js";
+import { message, type Message } from "../diagnostics/catalog.js";
 import { ProblemError } from "../diagnostics/problem.js";
 
 export interface Health {
@@ -28,6 +29,19 @@ export interface ServiceServerOptions {
   readonly now?: () => number;
   /** Told of failures inside the service (never of bad requests); the client gets a generic 500. */
   readonly onError?: (error: unknown, request: string) => void;
+}
+
+/** The server could not listen: the message names the host and port; code is the system's (EADDRINUSE ...), for callers that try another port. */
+export class ListenError extends Error {
+  override readonly name = "ListenError";
+  constructor(
+    readonly code: string | undefined,
+    readonly host: string,
+    readonly port: number,
+    readonly why: Message<"DEP006">,
+  ) {
+    super(why.text);
+  }
 }
 
 export interface ServiceServer {
@@ -94,7 +108,7 @@ export function createServiceServer(options: ServiceServerOptions): ServiceServe
   return {
     listen: (port, host = "127.0.0.1") =>
       new Promise((resolve, reject) => {
-        const onListenError = (error: NodeJS.ErrnoException) => reject(new Error(listenProblem(error, port, host)));
+        const onListenError = (error: NodeJS.ErrnoException) => reject(new ListenError(error.code, host, port, listenProblem(error, port, host)));
         server.once("error", onListenError);
         server.listen(port, host, () => {
           server.off("error", onListenError);
@@ -126,9 +140,9 @@ function answerHealth(res: ServerResponse, health: () => Health, onError: (error
   sendJson(res, ok ? 200 : 503, Object.assign({ status }, detail, { status }));
 }
 
-function listenProblem(error: NodeJS.ErrnoException, port: number, host: string): string {
-  if (error.code === "EADDRINUSE") return `cannot serve on ${host}:${port}: the port is in use by another program`;
-  if (error.code === "EACCES") return `cannot serve on ${host}:${port}: not permitted (ports below 1024 need privileges)`;
-  if (error.code === "EADDRNOTAVAIL") return `cannot serve on ${host}:${port}: this machine has no address ${host}`;
-  return `cannot serve on ${host}:${port}: ${error.message}`;
+function listenProblem(error: NodeJS.ErrnoException, port: number, host: string): Message<"DEP006"> {
+  if (error.code === "EADDRINUSE") return message("DEP006", "inUse", { host, port });
+  if (error.code === "EACCES") return message("DEP006", "notPermitted", { host, port });
+  if (error.code === "EADDRNOTAVAIL") return message("DEP006", "noAddress", { host, port });
+  return message("DEP006", "other", { host, port, reason: error.message });
 }

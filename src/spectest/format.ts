@@ -6,9 +6,10 @@
 import { dirname, join } from "node:path";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
 import { didYouMean } from "../diagnostics/did-you-mean.js";
-import type { Code } from "../diagnostics/catalog.js";
-import { problem, type Problem } from "../diagnostics/problem.js";
+import { message, type Message, type MessageName } from "../diagnostics/catalog.js";
+import { problem, type Place as ProblemPlace, type Problem } from "../diagnostics/problem.js";
 import { parseEvent, type RunEvent } from "../engine/events.js";
+import { yamlProblem } from "../json/parse.js";
 import { pointerPath } from "../json/pointer.js";
 import type { Operation } from "../engine/patch.js";
 import type { Action } from "../engine/outcomes.js";
@@ -92,7 +93,8 @@ const KEYS = {
   operation: ["op", "path", "value"],
 } as const;
 
-const WHAT = { file: "a test file", case: "a case", run: "a run", expect: "`expect`", outcome: "an expected outcome", operation: "a patch operation" } as const;
+// How a message names each level, as TST002's phrases.
+const WHAT = { file: "inFile", case: "inCase", run: "inRun", expect: "inExpect", outcome: "inOutcome", operation: "inOperation" } as const satisfies Record<keyof typeof KEYS, MessageName<"TST002">>;
 
 export interface ReadResult {
   readonly testFile?: TestFile;
@@ -114,8 +116,8 @@ export function readTestFile(text: string, file: string, path: string = file): R
     return {
       problems: doc.errors.slice(0, 20).map((e) => {
         const at = lines.linePos(e.pos[0]);
-        // A key written twice is its own mistake, as in a snapshot (snapshots.ts).
-        return problem(e.code === "DUPLICATE_KEY" ? "INP004" : "INP003", { file, line: at.line, column: at.col }, `not valid YAML: ${e.message.split("\n")[0]}`);
+        // A key written twice is its own mistake (INP004), as in a snapshot (snapshots.ts).
+        return yamlProblem(e, { file, line: at.line, column: at.col });
       }),
     };
   }
@@ -141,9 +143,22 @@ class Reader {
    * A problem at a place in the file, with the code of what the mistake is (TST001 a part of
    * the wrong kind, TST002 an unknown key, TST003 a part missing, ...), wherever it is.
    */
-  problem(code: Code, path: YamlPath, message: string, part: "key" | "value" = "value"): void {
+  problem(path: YamlPath, why: Message, part: "key" | "value" = "value"): void {
+    this.add(path, problem(this.place(path, part), why));
+  }
+
+  /** A problem another reader found (an event's), its code and message kept, at the place in this file that it is about. */
+  private moved(found: Problem, path: YamlPath, part: "key" | "value"): void {
+    this.add(path, { code: found.code, severity: found.severity, ...this.place(path, part), message: found.message });
+  }
+
+  private place(path: YamlPath, part: "key" | "value"): ProblemPlace {
     const { line, column } = this.locate.at(path, part);
-    const found = problem(code, { file: this.name, line, column }, message);
+    return { file: this.name, line, column };
+  }
+
+  /** Files a problem with the case it is in, or with the file's own when it is in none. */
+  private add(path: YamlPath, found: Problem): void {
     if (path[0] === "cases" && typeof path[1] === "number") {
       const list = this.caseProblems.get(path[1]) ?? [];
       list.push(found);
@@ -162,7 +177,7 @@ class Reader {
       const target = node.resolve(this.doc);
       // YAML lets an anchored node hold an alias of itself; data cannot.
       if (!target || this.resolving.has(target)) {
-        this.problem("TST005", path, `the alias *${node.source} ${target ? "is inside the node it names" : "names no anchor"}`);
+        this.problem(path, message("TST005", target ? "aliasInsideItself" : "aliasNoAnchor", { alias: node.source }));
         return null;
       }
       this.resolving.add(target);
@@ -184,13 +199,13 @@ class Reader {
           for (const source of sources) {
             const value = this.value(source, path);
             if (isObject(value)) merged.push(value);
-            else this.problem("TST005", path, "`<<` merges a map (an alias such as *donors) into this one");
+            else this.problem(path, message("TST005", "mergeNotMap"));
           }
           continue;
         }
         if (typeof key !== "string") {
           const shown = String(key);
-          this.problem("TST005", [...path, shown], `keys are strings here; write "${shown}" in quotes`, "key");
+          this.problem([...path, shown], message("TST005", "keyNotString", { key: shown }), "key");
           continue;
         }
         setMember(result, key, this.value(pair.value, [...path, key]));
@@ -204,14 +219,14 @@ class Reader {
 
   file(data: unknown, folder: string, path: string): ReadResult {
     if (!isObject(data)) {
-      this.problem("TST001", [], "a test file is a map with `cases:`, a list of cases");
+      this.problem([], message("TST001", "fileNotMap"));
       return { problems: this.fileProblems };
     }
     this.keys(data, [], "file");
     let spec = path.endsWith(TEST_FILE_SUFFIX) ? path.slice(0, -TEST_FILE_SUFFIX.length) + ".sync" : path.replace(/(\.test)?\.ya?ml$/i, "") + ".sync";
     let specPlace: Place | undefined;
     if (data["spec"] !== undefined) {
-      if (typeof data["spec"] !== "string" || data["spec"] === "") this.problem("TST001", ["spec"], "`spec` is the path of the .sync file to test, relative to this file");
+      if (typeof data["spec"] !== "string" || data["spec"] === "") this.problem(["spec"], message("TST001", "specNotPath"));
       else {
         spec = join(folder, data["spec"]);
         specPlace = this.locate.at(["spec"]);
@@ -221,14 +236,14 @@ class Reader {
     if (!Array.isArray(data["cases"]) || data["cases"].length === 0) {
       // No cases (`cases:` with nothing after it included), or an empty list of them, is a part missing; anything else there, one of the wrong kind.
       const missing = data["cases"] == null || (Array.isArray(data["cases"]) && data["cases"].length === 0);
-      this.problem(missing ? "TST003" : "TST001", data["cases"] === undefined ? [] : ["cases"], "a test file needs `cases:`, a list of one or more cases, each with a `name`");
+      this.problem(data["cases"] === undefined ? [] : ["cases"], missing ? message("TST003", "noCases") : message("TST001", "casesNotList"));
     } else {
       const names = new Map<string, number>();
       data["cases"].forEach((raw, index) => {
         const testCase = this.testCase(raw, index, folder);
         if (!testCase) return;
         const first = names.get(testCase.name);
-        if (first !== undefined) this.problem("TST004", ["cases", index, "name"], `another case is named "${testCase.name}" (line ${cases.find((c) => c.index === first)!.line}); names are unique in a file, so that a failure names one case`);
+        if (first !== undefined) this.problem(["cases", index, "name"], message("TST004", "twice", { name: testCase.name, line: cases.find((c) => c.index === first)!.line }));
         else names.set(testCase.name, index);
         cases.push(testCase);
       });
@@ -251,7 +266,9 @@ class Reader {
     for (const key of Object.keys(data)) {
       if (known.includes(key)) continue;
       const near = didYouMean(key, known);
-      this.problem("TST002", [...path, key], `${WHAT[level]} has no "${key}"${near ? `; did you mean "${near}"?` : ""} (it has ${list(known)})`, "key");
+      const what = message("TST002", WHAT[level]).text;
+      const keys = list(known);
+      this.problem([...path, key], near ? message("TST002", "unknownKeyNear", { what, key, near, keys }) : message("TST002", "unknownKey", { what, key, keys }), "key");
     }
   }
 
@@ -259,32 +276,32 @@ class Reader {
     const at: YamlPath = ["cases", index];
     const line = this.locate.at(at).line;
     if (!isObject(raw)) {
-      this.problem("TST001", at, "a case is a map with a `name`, `snapshots` and `runs`");
+      this.problem(at, message("TST001", "caseNotMap"));
       return undefined;
     }
     this.keys(raw, at, "case");
     const name = raw["name"];
     if (typeof name !== "string" || name.trim() === "") {
       // A blank name is as good as none; a name that is not text is of the wrong kind.
-      this.problem(name == null || typeof name === "string" ? "TST003" : "TST001", name === undefined ? at : [...at, "name"], "a case needs a `name`, a sentence that says what it proves");
+      this.problem(name === undefined ? at : [...at, "name"], name == null || typeof name === "string" ? message("TST003", "noName") : message("TST001", "nameNotText"));
       return undefined;
     }
-    const covers = this.optionalString(raw, "covers", at, "`covers` is the bullet of the spec's article that the case proves, as text");
+    const covers = this.optionalString(raw, "covers", at, message("TST001", "coversNotText"));
     const now = this.time(raw, at);
     const params: (readonly [string, string])[] = [];
     if (raw["params"] !== undefined) {
-      if (!isObject(raw["params"])) this.problem("TST001", [...at, "params"], "`params` is a map from param name to value, such as {removals: keep}");
+      if (!isObject(raw["params"])) this.problem([...at, "params"], message("TST001", "paramsNotMap"));
       // As --param reads them: text is read as JSON where it parses, other values are JSON.
       else for (const [param, value] of Object.entries(raw["params"])) params.push([param, typeof value === "string" ? value : JSON.stringify(value)]);
     }
-    if (raw["state"] !== undefined && !isObject(raw["state"])) this.problem("TST001", [...at, "state"], "`state` is a state file's JSON, such as {lastRun: ..., links: {...}}");
+    if (raw["state"] !== undefined && !isObject(raw["state"])) this.problem([...at, "state"], message("TST001", "stateNotMap"));
     const snapshots = new Map<string, SnapshotSource>();
     if (!isObject(raw["snapshots"])) {
-      this.problem(raw["snapshots"] == null ? "TST003" : "TST001", raw["snapshots"] === undefined ? at : [...at, "snapshots"], "a case needs `snapshots`: one per system of the spec, each a map of collections or {file: PATH}");
+      this.problem(raw["snapshots"] === undefined ? at : [...at, "snapshots"], raw["snapshots"] == null ? message("TST003", "noSnapshots") : message("TST001", "snapshotsNotMap"));
     } else {
       for (const [system, value] of Object.entries(raw["snapshots"])) {
         const where = [...at, "snapshots", system];
-        if (!isObject(value)) this.problem("TST001", where, `the ${system} snapshot is a map of collections, such as {donors: {...}}, or {file: PATH}`);
+        if (!isObject(value)) this.problem(where, message("TST001", "snapshotNotMap", { system }));
         else if (Object.keys(value).length === 1 && typeof value["file"] === "string") snapshots.set(system, { file: join(folder, value["file"]) });
         else snapshots.set(system, { inline: value });
       }
@@ -292,7 +309,7 @@ class Reader {
     const runs: TestRun[] = [];
     if (!Array.isArray(raw["runs"]) || raw["runs"].length === 0) {
       const missing = raw["runs"] == null || (Array.isArray(raw["runs"]) && raw["runs"].length === 0);
-      this.problem(missing ? "TST003" : "TST001", raw["runs"] === undefined ? at : [...at, "runs"], "a case needs `runs`: a list of one or more runs, each with what it should `expect`");
+      this.problem(raw["runs"] === undefined ? at : [...at, "runs"], missing ? message("TST003", "noRuns") : message("TST001", "runsNotList"));
     } else {
       raw["runs"].forEach((run, i) => {
         const parsed = this.run(run, [...at, "runs", i], now !== undefined);
@@ -304,24 +321,24 @@ class Reader {
 
   private run(raw: unknown, at: YamlPath, caseHasTime: boolean): TestRun | undefined {
     if (!isObject(raw)) {
-      this.problem("TST001", at, "a run is a map: {now?, event?, edit?, expect}");
+      this.problem(at, message("TST001", "runNotMap"));
       return undefined;
     }
     this.keys(raw, at, "run");
     const now = this.time(raw, at);
-    if (now === undefined && !caseHasTime && raw["now"] === undefined) this.problem("TST003", at, "this run has no time: give the case a `now`, or the run one");
+    if (now === undefined && !caseHasTime && raw["now"] === undefined) this.problem(at, message("TST003", "noTime"));
     let event: RunEvent | undefined;
     if (raw["event"] !== undefined) {
       const parsed = parseEvent(JSON.stringify(raw["event"]), this.name);
       // The event is checked as `plan --event` checks its file, and keeps its EVT code.
-      if ("problems" in parsed) for (const p of parsed.problems) this.problem(p.code, [...at, "event", ...pointerPath(p.pointer ?? "")], p.message, p.pointer ? "key" : "value");
+      if ("problems" in parsed) for (const p of parsed.problems) this.moved(p, [...at, "event", ...pointerPath(p.pointer ?? "")], p.pointer ? "key" : "value");
       else event = parsed;
     }
     const edit = new Map<string, unknown>();
     if (raw["edit"] !== undefined) {
-      if (!isObject(raw["edit"])) this.problem("TST001", [...at, "edit"], "`edit` is a map from system to a JSON merge patch of its snapshot, such as {raisedonors: {donors: {\"1001\": {phone: ...}}}}");
+      if (!isObject(raw["edit"])) this.problem([...at, "edit"], message("TST001", "editNotMap"));
       else for (const [system, patch] of Object.entries(raw["edit"])) {
-        if (!isObject(patch)) this.problem("TST001", [...at, "edit", system], `the ${system} edit is a map of collections to merge into its snapshot (null deletes)`);
+        if (!isObject(patch)) this.problem([...at, "edit", system], message("TST001", "systemEditNotMap", { system }));
         else edit.set(system, patch);
       }
     }
@@ -338,73 +355,71 @@ class Reader {
     const result = (): Expectations => ({ records, absent, patches, unchanged, outcomes, ...(fails !== undefined ? { fails } : {}) });
     if (raw === undefined) return result();
     if (!isObject(raw)) {
-      this.problem("TST001", at, "`expect` is a map: {records, absent, patches, unchanged, outcomes, fails}");
+      this.problem(at, message("TST001", "expectNotMap"));
       return result();
     }
     this.keys(raw, at, "expect");
-    this.bySystem(raw["records"], [...at, "records"], "records", (record, where) => {
+    this.bySystem(raw["records"], [...at, "records"], message("TST001", "recordsNotMap"), (record, where) => {
       if (isObject(record)) return record;
-      this.problem("TST001", where, "an expected record is a map of the field values it must have, such as {name: Ann Lee}");
+      this.problem(where, message("TST001", "recordNotMap"));
       return undefined;
     }, records);
     if (raw["absent"] !== undefined) {
-      const example = "such as {virtuous: {contacts: [c9]}}";
-      if (!isObject(raw["absent"])) this.problem("TST001", [...at, "absent"], `\`absent\` maps system to collection to a list of keys, ${example}`);
+      if (!isObject(raw["absent"])) this.problem([...at, "absent"], message("TST001", "absentNotMap"));
       else for (const [system, collections] of Object.entries(raw["absent"])) {
         if (!isObject(collections)) {
-          this.problem("TST001", [...at, "absent", system], `\`absent\` maps system to collection to a list of keys, ${example}`);
+          this.problem([...at, "absent", system], message("TST001", "absentNotMap"));
           continue;
         }
         const bySystem = new Map<string, string[]>();
         for (const [collection, keys] of Object.entries(collections)) {
           const where = [...at, "absent", system, collection];
-          if (!Array.isArray(keys)) this.problem("TST001", where, `a list of the keys that must not exist, ${example}`);
-          else keys.forEach((key, i) => (typeof key === "string" ? void 0 : this.problem("TST001", [...where, i], `keys are strings; write "${String(key)}" in quotes`)));
+          if (!Array.isArray(keys)) this.problem(where, message("TST001", "absentKeysNotList"));
+          else keys.forEach((key, i) => (typeof key === "string" ? void 0 : this.problem([...where, i], message("TST001", "keyNotString", { key: String(key) }))));
           if (Array.isArray(keys)) bySystem.set(collection, keys.filter((k): k is string => typeof k === "string"));
         }
         absent.set(system, bySystem);
       }
     }
     if (raw["patches"] !== undefined) {
-      if (!isObject(raw["patches"])) this.problem("TST001", [...at, "patches"], "`patches` maps a system to its exact patch, a list of operations such as {op: replace, path: /contacts/c1/phone, value: ...}");
+      if (!isObject(raw["patches"])) this.problem([...at, "patches"], message("TST001", "patchesNotMap"));
       else for (const [system, list] of Object.entries(raw["patches"])) {
         const where = [...at, "patches", system];
-        if (!Array.isArray(list)) this.problem("TST001", where, `the ${system} patch is a list of operations ([] for none)`);
+        if (!Array.isArray(list)) this.problem(where, message("TST001", "patchNotList", { system }));
         else patches.set(system, list.flatMap((op, i) => this.operation(op, [...where, i])));
       }
     }
     if (raw["unchanged"] !== undefined) {
-      if (!Array.isArray(raw["unchanged"]) || raw["unchanged"].some((s) => typeof s !== "string")) this.problem("TST001", [...at, "unchanged"], "`unchanged` is a list of systems whose patches must be empty, such as [raisedonors]");
+      if (!Array.isArray(raw["unchanged"]) || raw["unchanged"].some((s) => typeof s !== "string")) this.problem([...at, "unchanged"], message("TST001", "unchangedNotList"));
       else unchanged.push(...(raw["unchanged"] as string[]));
     }
     if (raw["outcomes"] !== undefined) {
-      if (!Array.isArray(raw["outcomes"])) this.problem("TST001", [...at, "outcomes"], "`outcomes` is a list, such as [{action: skip, key: g3, reason: \"not in the snapshot\"}]");
+      if (!Array.isArray(raw["outcomes"])) this.problem([...at, "outcomes"], message("TST001", "outcomesNotList"));
       else raw["outcomes"].forEach((o, i) => {
         const parsed = this.outcome(o, [...at, "outcomes", i], i);
         if (parsed) outcomes.push(parsed);
       });
     }
     if (raw["fails"] !== undefined) {
-      if (typeof raw["fails"] !== "string" || raw["fails"] === "") this.problem("TST001", [...at, "fails"], "`fails` is part of the message the run must fail with, such as \"more than the 50%\"");
+      if (typeof raw["fails"] !== "string" || raw["fails"] === "") this.problem([...at, "fails"], message("TST001", "failsNotText"));
       else fails = raw["fails"];
     }
     return result();
   }
 
   /** system -> collection -> key -> T, for `records`. */
-  private bySystem<T>(raw: unknown, at: YamlPath, what: string, item: (value: unknown, at: YamlPath) => T | undefined, into: Map<string, Map<string, Map<string, T>>>): void {
+  private bySystem<T>(raw: unknown, at: YamlPath, shape: Message, item: (value: unknown, at: YamlPath) => T | undefined, into: Map<string, Map<string, Map<string, T>>>): void {
     if (raw === undefined) return;
-    const shape = `\`${what}\` maps system to collection to key to fields, such as {virtuous: {contacts: {rd-1001: {name: Ann Lee}}}}`;
-    if (!isObject(raw)) return this.problem("TST001", at, shape);
+    if (!isObject(raw)) return this.problem(at, shape);
     for (const [system, collections] of Object.entries(raw)) {
       if (!isObject(collections)) {
-        this.problem("TST001", [...at, system], shape);
+        this.problem([...at, system], shape);
         continue;
       }
       const bySystem = new Map<string, Map<string, T>>();
       for (const [collection, keyed] of Object.entries(collections)) {
         if (!isObject(keyed)) {
-          this.problem("TST001", [...at, system, collection], shape);
+          this.problem([...at, system, collection], shape);
           continue;
         }
         const byKey = new Map<string, T>();
@@ -420,22 +435,22 @@ class Reader {
 
   private operation(raw: unknown, at: YamlPath): Operation[] {
     if (!isObject(raw)) {
-      this.problem("TST001", at, "an operation is a map such as {op: replace, path: /contacts/c1/phone, value: \"202-555-0199\"}");
+      this.problem(at, message("TST001", "operationNotMap"));
       return [];
     }
     this.keys(raw, at, "operation");
     const op = raw["op"];
     if (op !== "add" && op !== "remove" && op !== "replace") {
-      this.problem(raw["op"] == null ? "TST003" : "TST001", raw["op"] === undefined ? at : [...at, "op"], "`op` is add, remove or replace: the operations syncspec writes");
+      this.problem(raw["op"] === undefined ? at : [...at, "op"], raw["op"] == null ? message("TST003", "noOp") : message("TST001", "opNotKnown"));
       return [];
     }
     if (typeof raw["path"] !== "string" || !(raw["path"] === "" || raw["path"].startsWith("/"))) {
-      this.problem(raw["path"] == null ? "TST003" : "TST001", raw["path"] === undefined ? at : [...at, "path"], "`path` is a JSON Pointer such as /contacts/c1/phone");
+      this.problem(raw["path"] === undefined ? at : [...at, "path"], raw["path"] == null ? message("TST003", "noPath") : message("TST001", "pathNotPointer"));
       return [];
     }
     if (op === "remove") return [{ op, path: raw["path"] }];
     if (!Object.prototype.hasOwnProperty.call(raw, "value")) {
-      this.problem("TST003", at, `an ${op} operation needs a \`value\``);
+      this.problem(at, message("TST003", "noValue", { op }));
       return [];
     }
     return [{ op, path: raw["path"], value: raw["value"] }];
@@ -443,7 +458,7 @@ class Reader {
 
   private outcome(raw: unknown, at: YamlPath, index: number): OutcomeExpectation | undefined {
     if (!isObject(raw)) {
-      this.problem("TST001", at, "an expected outcome is a map such as {action: skip, key: g3, reason: \"not in the snapshot\"}");
+      this.problem(at, message("TST001", "outcomeNotMap"));
       return undefined;
     }
     this.keys(raw, at, "outcome");
@@ -451,29 +466,31 @@ class Reader {
     if (typeof action !== "string" || !ACTIONS.includes(action as Action)) {
       // "skipped" or "created" are near enough to say which was meant.
       const near = typeof action === "string" ? (didYouMean(action, ACTIONS) ?? ACTIONS.find((a) => action.toLowerCase().startsWith(a))) : undefined;
-      this.problem(action == null ? "TST003" : "TST001", action === undefined ? at : [...at, "action"], `\`action\` is one of ${list(ACTIONS, "or")}${near ? `; did you mean "${near}"?` : ""}`);
+      const actions = list(ACTIONS, "or");
+      const why = action == null ? message("TST003", "noAction", { actions }) : near ? message("TST001", "actionNotKnownNear", { actions, near }) : message("TST001", "actionNotKnown", { actions });
+      this.problem(action === undefined ? at : [...at, "action"], why);
       return undefined;
     }
     if (!Object.prototype.hasOwnProperty.call(raw, "key") || (raw["key"] !== null && typeof raw["key"] !== "string")) {
       const shown = raw["key"] === undefined ? undefined : String(raw["key"]);
-      this.problem(shown === undefined ? "TST003" : "TST001", raw["key"] === undefined ? at : [...at, "key"], shown === undefined ? "an expected outcome needs the `key` of its record (null for a whole collection)" : `keys are strings; write "${shown}" in quotes`);
+      this.problem(raw["key"] === undefined ? at : [...at, "key"], shown === undefined ? message("TST003", "noKey") : message("TST001", "keyNotString", { key: shown }));
       return undefined;
     }
     const strings: Record<string, string> = {};
     for (const name of ["reason", "system", "collection"] as const) {
       const value = raw[name];
       if (value === undefined) continue;
-      if (typeof value !== "string") this.problem("TST001", [...at, name], `\`${name}\` is text`);
+      if (typeof value !== "string") this.problem([...at, name], message("TST001", "notText", { name }));
       else strings[name] = value;
     }
     return { index, action: action as Action, key: raw["key"] as string | null, ...strings };
   }
 
-  private optionalString(data: Record<string, unknown>, name: string, at: YamlPath, message: string): string | undefined {
+  private optionalString(data: Record<string, unknown>, name: string, at: YamlPath, why: Message): string | undefined {
     const value = data[name];
     if (value === undefined) return undefined;
     if (typeof value === "string") return value;
-    this.problem("TST001", [...at, name], message);
+    this.problem([...at, name], why);
     return undefined;
   }
 
@@ -481,7 +498,7 @@ class Reader {
     const now = data["now"];
     if (now === undefined) return undefined;
     if (isDatetimeText(now)) return now;
-    this.problem("TST001", [...at, "now"], `${JSON.stringify(now)} is not a datetime; write it like "2026-11-01T14:05:00Z"`);
+    this.problem([...at, "now"], message("TST001", "nowNotDatetime", { value: JSON.stringify(now) }));
     return undefined;
   }
 }

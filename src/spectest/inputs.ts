@@ -4,8 +4,8 @@
 // collection and field a case names must be one the spec joins, so a typo in a test is
 // reported where it is written instead of passing or failing for the wrong reason.
 import { didYouMean } from "../diagnostics/did-you-mean.js";
-import type { Code } from "../diagnostics/catalog.js";
-import { problem, type Problem } from "../diagnostics/problem.js";
+import { message, type Message } from "../diagnostics/catalog.js";
+import { problem, type Place as ProblemPlace, type Problem } from "../diagnostics/problem.js";
 import type { Plan } from "../plan/types.js";
 import { resolveParams } from "../input/params.js";
 import { parseSnapshot, readSnapshotFile } from "../input/snapshots.js";
@@ -25,23 +25,32 @@ export interface CaseInputs {
 
 export function prepareCase(testFile: TestFile, testCase: TestCase, plan: Plan, systems: SystemCatalog): { inputs?: CaseInputs; problems: Problem[] } {
   const problems: Problem[] = [];
+  const place = (path: YamlPath, part: "key" | "value"): ProblemPlace => ({ file: testFile.file, ...testFile.locate.at(["cases", testCase.index, ...path], part) });
   /** A problem at a place in the case: TST006 for what it names that the spec does not have, or the code of the check that found it. */
-  const at = (code: Code, path: YamlPath, message: string, part: "key" | "value" = "value"): void => {
-    problems.push(problem(code, { file: testFile.file, ...testFile.locate.at(["cases", testCase.index, ...path], part) }, message));
+  const at = (path: YamlPath, why: Message, part: "key" | "value" = "value"): void => {
+    problems.push(problem(place(path, part), why));
+  };
+  /**
+   * A problem the check of an input found (a snapshot's, the state's), its code and message
+   * kept, at the place in the case that it is about; `where` is the record or field it names.
+   */
+  const moved = (found: Problem, path: YamlPath, where = ""): void => {
+    problems.push({ code: found.code, severity: found.severity, ...place(path, "value"), message: `${where}${found.message}` });
   };
   const specSystems = [plan.systems.left, plan.systems.right];
-  const joins = `${plan.integration} joins ${list(specSystems)}`;
+  const joins = { integration: plan.integration, systems: list(specSystems) };
   /** The definition of a system the spec joins, or a problem at its place. */
   const systemAt = (system: string, path: YamlPath): SystemDefinition | undefined => {
     if (specSystems.includes(system)) return systems.get(system);
     const near = didYouMean(system, specSystems);
-    at("TST006", path, `${joins}, not ${system}${near ? `; did you mean ${near}?` : ""}`, "key");
+    at(path, near ? message("TST006", "notJoinedNear", { ...joins, system, near }) : message("TST006", "notJoined", { ...joins, system }), "key");
     return undefined;
   };
   const collectionAt = (system: SystemDefinition, collection: string, path: YamlPath): boolean => {
     if (system.collections.has(collection)) return true;
     const near = didYouMean(collection, system.collections.keys());
-    at("TST006", path, `${system.name} has no collection "${collection}"${near ? `; did you mean "${near}"?` : ""} (its collections are ${list([...system.collections.keys()])})`, "key");
+    const known = { system: system.name, collection, collections: list([...system.collections.keys()]) };
+    at(path, near ? message("TST006", "noCollectionNear", { ...known, near }) : message("TST006", "noCollection", known), "key");
     return false;
   };
 
@@ -55,24 +64,26 @@ export function prepareCase(testFile: TestFile, testCase: TestCase, plan: Plan, 
       if (loaded.problems.length > 0) {
         // The file's own problems name the file, and keep their codes (INP, SNP); the case names where it was given.
         const given = testFile.locate.at(["cases", testCase.index, "snapshots", system, "file"]);
-        problems.push(...loaded.problems.map((p) => ({ ...p, file: displayPath(p.file), message: `${p.message} (the ${system} snapshot of this case, given at ${testFile.file}:${given.line}:${given.column})` })));
+        const givenAt = message("TST006", "snapshotFileGivenAt", { system, file: testFile.file, line: given.line, column: given.column }).text;
+        problems.push(...loaded.problems.map((p) => ({ ...p, file: displayPath(p.file), message: `${p.message}${givenAt}` })));
       } else documents.set(system, loaded.document);
     } else {
       const loaded = parseSnapshot(JSON.stringify(source.inline), `${system}.json`, definition);
-      for (const p of loaded.problems) at(p.code, ["snapshots", system, ...pointerPath(p.pointer ?? "")], `${recordPlace(system, p.pointer)}${p.message}`);
+      for (const p of loaded.problems) moved(p, ["snapshots", system, ...pointerPath(p.pointer ?? "")], recordPlace(system, p.pointer));
       if (loaded.problems.length === 0) documents.set(system, loaded.document);
     }
   }
   const missing = specSystems.filter((s) => !testCase.snapshots.has(s));
   // A case that gave no snapshots at all has already been told it needs them.
   const toldAlready = testCase.snapshots.size === 0 && testCase.problems.length > 0;
-  if (missing.length > 0 && !toldAlready) at("TST003", testCase.snapshots.size > 0 ? ["snapshots"] : [], `give a snapshot for each system of ${plan.integration}: ${missing.join(" and ")} ${missing.length === 1 ? "is" : "are"} missing ({} is a snapshot that knows no collection)`, "key");
-
-  // Params, as --param gives them.
-  const params = resolveParams(plan, testCase.params, "params");
-  if ("problems" in params) {
-    for (const p of params.problems) at(p.code, testCase.params.length > 0 ? ["params"] : [], p.message.replace(/give it with --param (\S+)=VALUE$/, "give it in the case's params: {$1: VALUE}"));
+  if (missing.length > 0 && !toldAlready) {
+    const why = missing.length === 1 ? message("TST003", "snapshotMissing", { integration: plan.integration, system: missing[0]! }) : message("TST003", "snapshotsMissing", { integration: plan.integration, systems: list(missing) });
+    at(testCase.snapshots.size > 0 ? ["snapshots"] : [], why, "key");
   }
+
+  // Params, as --param gives them; a required one left out is told to be given under `params`, as in a deployment.
+  const params = resolveParams(plan, testCase.params, "params");
+  if ("problems" in params) for (const p of params.problems) moved(p, testCase.params.length > 0 ? ["params"] : []);
 
   // The state, as a state file's JSON; its header may be left out. A case writes its pairs as
   // version 1 has them, values by mapping name, which reads better than version 2's packed rows.
@@ -80,7 +91,7 @@ export function prepareCase(testFile: TestFile, testCase: TestCase, plan: Plan, 
   if (testCase.state !== undefined) {
     const file = { syncspec: "state", version: 1, integration: plan.integration, lastRun: null, links: {}, ...(testCase.state as object) };
     const parsed = parseState(JSON.stringify(file), testFile.file, plan.integration);
-    if ("problems" in parsed) for (const p of parsed.problems) at(p.code, ["state", ...pointerPath(p.pointer ?? "")], `state${p.pointer ? ` ${pointerPath(p.pointer).join(".")}` : ""}: ${p.message}`);
+    if ("problems" in parsed) for (const p of parsed.problems) moved(p, ["state", ...pointerPath(p.pointer ?? "")], statePlace(p.pointer));
     else state = parsed;
   }
 
@@ -91,10 +102,11 @@ export function prepareCase(testFile: TestFile, testCase: TestCase, plan: Plan, 
       const system = systemAt(run.event.system, [...runAt, "event", "system"]);
       if (system && !system.events.has(run.event.type)) {
         const near = didYouMean(run.event.type, system.events.keys());
-        at("EVT002", [...runAt, "event", "type"], `${system.name} has no event "${run.event.type}"${near ? `; did you mean "${near}"?` : ""} (its events are ${list([...system.events.keys()])})`);
+        const known = { system: system.name, type: run.event.type, events: list([...system.events.keys()]) };
+        at([...runAt, "event", "type"], near ? message("EVT002", "unknownTypeNear", { ...known, near }) : message("EVT002", "unknownTypeList", known));
       }
       if (system && run.event.actor !== undefined && system.actors.length > 0 && !system.actors.includes(run.event.actor)) {
-        at("EVT002", [...runAt, "event", "actor"], `${system.name} has no actor "${run.event.actor}" (its actors are ${list([...system.actors], "or")})`);
+        at([...runAt, "event", "actor"], message("EVT002", "unknownActorList", { system: system.name, actor: run.event.actor, actors: list([...system.actors], "or") }));
       }
     }
     for (const [systemName, patch] of run.edit) {
@@ -113,7 +125,8 @@ export function prepareCase(testFile: TestFile, testCase: TestCase, plan: Plan, 
           for (const name of Object.keys(record)) {
             if (fields.has(name)) continue;
             const near = didYouMean(name, fields.keys());
-            at("TST006", [...where, key, name], `a ${systemName}.${collection} record has no field "${name}"${near ? `; did you mean "${near}"?` : ""}`, "key");
+            const field = { system: systemName, collection, field: name };
+            at([...where, key, name], near ? message("TST006", "noFieldNear", { ...field, near }) : message("TST006", "noField", field), "key");
           }
         }
       }
@@ -124,7 +137,7 @@ export function prepareCase(testFile: TestFile, testCase: TestCase, plan: Plan, 
     }
     for (const systemName of run.expect.patches.keys()) systemAt(systemName, [...expect, "patches", systemName]);
     run.expect.unchanged.forEach((systemName, i) => {
-      if (!specSystems.includes(systemName)) at("TST006", [...expect, "unchanged", i], `${joins}, not ${systemName}`);
+      if (!specSystems.includes(systemName)) at([...expect, "unchanged", i], message("TST006", "notJoined", { ...joins, system: systemName }));
     });
     for (const outcome of run.expect.outcomes) {
       const where: YamlPath = [...expect, "outcomes", outcome.index];
@@ -136,7 +149,7 @@ export function prepareCase(testFile: TestFile, testCase: TestCase, plan: Plan, 
         if (!candidates.some((s) => s.collections.has(outcome.collection!))) {
           const all = candidates.flatMap((s) => [...s.collections.keys()]);
           const near = didYouMean(outcome.collection, all);
-          at("TST006", [...where, "collection"], `${candidates.map((s) => s.name).join(" and ")} ${candidates.length === 1 ? "has" : "have"} no collection "${outcome.collection}"${near ? `; did you mean "${near}"?` : ""}`);
+          at([...where, "collection"], noCollectionOf(candidates.map((s) => s.name), outcome.collection, near));
         }
       }
     }
@@ -144,6 +157,21 @@ export function prepareCase(testFile: TestFile, testCase: TestCase, plan: Plan, 
 
   if (problems.length > 0 || "problems" in params) return { problems };
   return { inputs: { documents, params, state }, problems };
+}
+
+/** The TST006 of an expected outcome's collection that none of `systems` has. */
+function noCollectionOf(systems: readonly string[], collection: string, near: string | undefined): Message<"TST006"> {
+  if (systems.length === 1) {
+    const known = { system: systems[0]!, collection };
+    return near ? message("TST006", "outcomeCollectionNear", { ...known, near }) : message("TST006", "outcomeCollection", known);
+  }
+  const known = { systems: list(systems), collection };
+  return near ? message("TST006", "outcomeCollectionOfBothNear", { ...known, near }) : message("TST006", "outcomeCollectionOfBoth", known);
+}
+
+/** "state links.raisedonors/donors: ", the part of a case's `state` that a state file's problem is about. */
+function statePlace(pointer: string | undefined): string {
+  return `state${pointer ? ` ${pointerPath(pointer).join(".")}` : ""}: `;
 }
 
 /** "raisedonors.donors 1002 isOrganization: ", so a schema's "must be boolean" says of what. */

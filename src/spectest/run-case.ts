@@ -1,7 +1,8 @@
 // Running one case: its runs in order, as `syncspec apply` would run them one after another
 // on the same files. Before each run its edit is merged into the snapshots; after it, its
 // patches are applied and its state kept, so the next run sees what this one wrote.
-import { problem, type Problem } from "../diagnostics/problem.js";
+import { context, message } from "../diagnostics/catalog.js";
+import { problem, type Place, type Problem } from "../diagnostics/problem.js";
 import { renderProblem } from "../diagnostics/render.js";
 import type { Plan } from "../plan/types.js";
 import { applyChanges } from "../engine/apply-changes.js";
@@ -48,6 +49,11 @@ export function caseResult(testFile: TestFile, testCase: TestCase, integration: 
 
 const asFailures = (problems: readonly Problem[]): Failure[] => problems.map((p) => ({ message: renderProblem(p), problem: p }));
 
+/** A snapshot's problem as a run of the case met it: its own code (SNP004 ...), at `place`, after `context`, which says how the case made it. */
+function inRun(found: Problem, place: Place, context: string): Problem {
+  return { code: found.code, severity: found.severity, ...place, message: `${context}${found.message}` };
+}
+
 export function runCase(testFile: TestFile, testCase: TestCase, plan: Plan, systems: SystemCatalog): CaseResult {
   const done = (failures: Failure[]) => caseResult(testFile, testCase, plan.integration, failures);
   // Problems with the case's shape and with what it names in the spec are reported together,
@@ -82,11 +88,8 @@ export function runCase(testFile: TestFile, testCase: TestCase, plan: Plan, syst
       // The snapshot's problems keep their codes (SNP004 ...), at the edit that made them, or at the run.
       const edited = run.edit.has(system);
       for (const p of parsed.problems) {
-        failWith(
-          edited
-            ? problem(p.code, runPlace("edit", system), `the edit of ${system} leaves a record invalid: ${recordPlace(system, p.pointer)}${p.message}`)
-            : problem(p.code, runPlace(), `after run ${r}'s patches, a record is invalid: ${recordPlace(system, p.pointer)}${p.message}`),
-        );
+        const where = recordPlace(system, p.pointer);
+        failWith(edited ? inRun(p, runPlace("edit", system), context("testEdit", { system, where })) : inRun(p, runPlace(), context("testRun", { run: r, where })));
       }
     }
     if (snapshots.size < documents.size) break;
@@ -97,7 +100,7 @@ export function runCase(testFile: TestFile, testCase: TestCase, plan: Plan, syst
       result = runPlan({ plan, systems, snapshots, state, now, params, ...(run.event ? { event: run.event } : {}) });
     } catch (error) {
       // A defect in syncspec, not in the case: fail this case and go on with the others.
-      failWith(problem("RUN005", runPlace(), `syncspec failed inside the run: ${(error as Error).message}; this is a defect in syncspec, please report it with this case`));
+      failWith(problem(runPlace(), message("RUN005", "insideTestRun", { reason: (error as Error).message })));
       break;
     }
 
@@ -108,7 +111,7 @@ export function runCase(testFile: TestFile, testCase: TestCase, plan: Plan, syst
           applyChanges(documents.get(system), system, result.changes);
         } catch (error) {
           // The runtime wrote changes its own snapshot cannot take: a defect, as above.
-          failWith(problem("RUN005", runPlace(), `the ${system} changes do not apply to its snapshot: ${(error as Error).message.replace(/^runtime: /, "")}`));
+          failWith(problem(runPlace(), message("RUN005", "testChangesDoNotApply", { system, reason: (error as Error).message.replace(/^runtime: /, "") })));
         }
       }
       state = result.state;

@@ -3,6 +3,7 @@
 // `it`). A spec that does not compile fails every case of its files, with its diagnostics.
 import { existsSync, readFileSync } from "node:fs";
 import { hasErrors } from "../diagnostics/diagnostic.js";
+import { message } from "../diagnostics/catalog.js";
 import { problem, type Problem } from "../diagnostics/problem.js";
 import { renderProblem, renderText, sortDiagnostics, toJson } from "../diagnostics/render.js";
 import { compileSpec, integrationName, type Compiled } from "../language/compile.js";
@@ -63,7 +64,7 @@ export function loadSuiteFile(path: string, specs: SpecCache): SuiteFile {
   try {
     text = readFileSync(path, "utf8");
   } catch {
-    return { file, integration: integrationName(path.replace(/\.test\.ya?ml$/, "")), problems: [problem("INP001", { file }, "cannot read the file")], specReport: [], cases: [] };
+    return { file, integration: integrationName(path.replace(/\.test\.ya?ml$/, "")), problems: [problem({ file }, message("INP001", "cannotRead"))], specReport: [], cases: [] };
   }
   const read = readTestFile(text, file, path);
   const testFile = read.testFile;
@@ -72,19 +73,21 @@ export function loadSuiteFile(path: string, specs: SpecCache): SuiteFile {
   const compiled = specs.get(testFile.spec);
   if (!compiled) {
     const place = testFile.specPlace ? { line: testFile.specPlace.line, column: testFile.specPlace.column } : {};
-    const fix = testFile.specPlace ? "check the path, which is relative to this file" : `name the spec it tests with \`spec: PATH\``;
-    return { file, integration, problems: [...read.problems, problem("TST006", { file, ...place }, `there is no spec ${displayPath(testFile.spec)}; ${fix}`)], specReport: [], cases: [] };
+    const spec = displayPath(testFile.spec);
+    // Named by `spec:`, the path is wrong; found beside the test file, the file should name its spec.
+    const why = testFile.specPlace ? message("TST006", "noSpecAt", { spec }) : message("TST006", "noSpec", { spec });
+    return { file, integration, problems: [...read.problems, problem({ file, ...place }, why)], specReport: [], cases: [] };
   }
   const diagnostics = sortDiagnostics(compiled.diagnostics);
   const plan = !hasErrors(compiled.diagnostics) ? compiled.plan : undefined;
   // Warnings are `syncspec check`'s to report; a test run shows a spec only when it cannot run it.
   const specReport = plan ? [] : diagnostics.map((d) => renderText(d, compiled.source));
-  // Each of the spec's errors as a problem at its line and column, with its code.
+  // Each of the spec's errors as a problem at its line and column, with its code and message.
   const brokenSpec = diagnostics
     .filter((d) => d.severity === "error")
     .map((d): Failure => {
       const j = toJson(d, compiled.source);
-      const found = problem(d.code, { file: j.file, line: j.line, column: j.column }, j.message);
+      const found: Problem = { code: d.code, severity: d.severity, file: j.file, line: j.line, column: j.column, message: j.message };
       return { message: renderProblem(found), problem: found };
     });
   return {

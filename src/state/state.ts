@@ -8,7 +8,7 @@ import { writeFileAtomic } from "../json/write-atomic.js";
 import { parseJsonInput } from "../json/parse.js";
 import { escapePointer } from "../json/pointer.js";
 import { problem, type Problem } from "../diagnostics/problem.js";
-import type { Code } from "../diagnostics/catalog.js";
+import { message, type Message } from "../diagnostics/catalog.js";
 
 /** The version `apply` writes. Version 1 (values by mapping name in each pair) is still read: spec tests write it by hand. */
 export const STATE_VERSION = 2;
@@ -128,34 +128,34 @@ export function parseState(text: string, file: string, integration: string): Syn
   const parsed = parseJsonInput(text, file);
   if ("problems" in parsed) return parsed;
   const data = parsed.data;
-  const refuse = (code: Code, pointer: string, message: string) => ({ problems: [problem(code, { file, pointer }, message)] });
-  if (!data || typeof data !== "object" || Array.isArray(data)) return refuse("STA001", "", "a state file is an object written by `syncspec apply`");
+  const refuse = (pointer: string, why: Message) => ({ problems: [problem({ file, pointer }, why)] });
+  if (!data || typeof data !== "object" || Array.isArray(data)) return refuse("", message("STA001", "notObject"));
   const d = data as { syncspec?: unknown; version?: unknown; integration?: unknown; lastRun?: unknown; links?: unknown };
-  if (d.syncspec !== "state") return refuse("STA001", "/syncspec", 'this is not a syncspec state file (its "syncspec" is not "state")');
-  if (d.version !== 1 && d.version !== STATE_VERSION) return refuse("STA002", "/version", `this state file is version ${JSON.stringify(d.version)}; this syncspec reads versions 1 and ${STATE_VERSION}`);
-  if (d.integration !== integration) return refuse("STA003", "/integration", `this state belongs to ${JSON.stringify(d.integration)}, not ${JSON.stringify(integration)}`);
-  if (d.lastRun !== null && (typeof d.lastRun !== "string" || Number.isNaN(Date.parse(d.lastRun)))) return refuse("STA004", "/lastRun", "must be a datetime or null");
-  if (!d.links || typeof d.links !== "object" || Array.isArray(d.links)) return refuse("STA004", "/links", "must be an object");
+  if (d.syncspec !== "state") return refuse("/syncspec", message("STA001", "notState"));
+  if (d.version !== 1 && d.version !== STATE_VERSION) return refuse("/version", message("STA002", "version", { version: JSON.stringify(d.version), current: STATE_VERSION }));
+  if (d.integration !== integration) return refuse("/integration", message("STA003", "otherIntegration", { found: JSON.stringify(d.integration), expected: JSON.stringify(integration) }));
+  if (d.lastRun !== null && (typeof d.lastRun !== "string" || Number.isNaN(Date.parse(d.lastRun)))) return refuse("/lastRun", message("STA004", "lastRun"));
+  if (!d.links || typeof d.links !== "object" || Array.isArray(d.links)) return refuse("/links", message("STA004", "links"));
   const synced: SyncedValues = new Map();
   for (const [linkId, link] of Object.entries(d.links)) {
     const at = `/links/${escapePointer(linkId)}`;
     const pairs = d.version === 1 ? readVersion1(link) : readVersion2(link);
-    if ("problem" in pairs) return refuse("STA004", `${at}${pairs.at}`, pairs.problem);
+    if ("problem" in pairs) return refuse(`${at}${pairs.at}`, pairs.problem);
     synced.set(linkId, pairs);
   }
   return { lastRun: (d.lastRun as string | null | undefined) ?? null, synced };
 }
 
-type LinkPairs = Map<string, SyncedPair> | { at: string; problem: string };
+type LinkPairs = Map<string, SyncedPair> | { at: string; problem: Message };
 
 /** Version 1: [left key, right key, {mapping: value}][]. */
 function readVersion1(link: unknown): LinkPairs {
-  if (!Array.isArray(link)) return { at: "", problem: "must be a list of [left key, right key, values]" };
+  if (!Array.isArray(link)) return { at: "", problem: message("STA004", "v1Link") };
   const map = new Map<string, SyncedPair>();
   for (let i = 0; i < link.length; i++) {
     const entry = link[i] as unknown;
     if (!Array.isArray(entry) || entry.length !== 3 || typeof entry[0] !== "string" || typeof entry[1] !== "string" || !entry[2] || typeof entry[2] !== "object" || Array.isArray(entry[2])) {
-      return { at: `/${i}`, problem: "must be [left key, right key, {mapping: value}]" };
+      return { at: `/${i}`, problem: message("STA004", "v1Entry") };
     }
     // Kept as JSON.parse made it: building a map for each of 200,000 pairs costs a second.
     map.set(entry[0], { right: entry[1], values: entry[2] as PairValues });
@@ -165,18 +165,18 @@ function readVersion1(link: unknown): LinkPairs {
 
 /** Version 2: {"mappings": [...], "pairs": [[left key, right key, presence, ...values], ...]}. */
 function readVersion2(link: unknown): LinkPairs {
-  if (!link || typeof link !== "object" || Array.isArray(link)) return { at: "", problem: 'must be {"mappings": [...], "pairs": [...]}' };
+  if (!link || typeof link !== "object" || Array.isArray(link)) return { at: "", problem: message("STA004", "v2Link") };
   const { mappings, pairs } = link as { mappings?: unknown; pairs?: unknown };
   if (!Array.isArray(mappings) || mappings.some((m) => typeof m !== "string") || new Set(mappings).size !== mappings.length) {
-    return { at: "/mappings", problem: "must be a list of the link's two-way mappings, each once" };
+    return { at: "/mappings", problem: message("STA004", "v2Mappings") };
   }
-  if (!Array.isArray(pairs)) return { at: "/pairs", problem: "must be a list of [left key, right key, presence, ...values]" };
+  if (!Array.isArray(pairs)) return { at: "/pairs", problem: message("STA004", "v2Pairs") };
   const columns = new PackedColumns(mappings as string[]);
   const map = new Map<string, SyncedPair>();
   for (let i = 0; i < pairs.length; i++) {
     const entry = pairs[i] as unknown;
     if (!Array.isArray(entry) || typeof entry[0] !== "string" || typeof entry[1] !== "string" || typeof entry[2] !== "string" || !presenceFits(entry[2], mappings.length, entry.length - 3)) {
-      return { at: `/pairs/${i}`, problem: `must be [left key, right key, presence, ...values]: presence has a "1" or "0" for each of the ${mappings.length} mappings, and a value follows for each "1"` };
+      return { at: `/pairs/${i}`, problem: message("STA004", "v2Pair", { count: mappings.length }) };
     }
     map.set(entry[0], new PackedPair(entry as unknown as PackedEntry, columns));
   }

@@ -2,7 +2,7 @@
 // history, the records a system refused, and the webhook ids and engine writes that keep
 // events from running twice or echoing. An interface, so that a shared store (PostgreSQL,
 // for several machines) can stand in for the embedded SQLite file without engine changes.
-import type { Code } from "../diagnostics/catalog.js";
+import type { Code, Message } from "../diagnostics/catalog.js";
 import { problem, ProblemError } from "../diagnostics/problem.js";
 import type { RecordRef, RecordWrite } from "../engine/changes.js";
 export type { RecordRef };
@@ -38,11 +38,15 @@ export interface RecordFailure {
 }
 
 
-/** A write the engine made: the record, and the top-level fields it set (null for a delete). */
+/**
+ * A write the engine made: the record, and what it holds once the write is made, whole (null
+ * for a delete). Whole, not only the fields the write set: an edit since then of any other
+ * field the spec reads is a change to sync, not the write's echo.
+ */
 export interface EngineWrite {
   collection: string;
   key: string;
-  fields: Record<string, unknown> | null;
+  record: Record<string, unknown> | null;
 }
 
 /** A write the system accepted during a run, in the order it was applied. */
@@ -94,7 +98,7 @@ export interface ServiceStore {
   rememberWebhook(connection: string, id: string, at: string): boolean;
   /**
    * The engine's own writes, for echo detection, kept a day: noted before each is sent (its
-   * event may arrive before its answer), with the fields it sets (null for a delete).
+   * event may arrive before its answer), with the record as it will stand (null for a delete).
    */
   noteWrites(integration: string, connection: string, writes: readonly EngineWrite[], at: string): void;
   /** The integration's latest write of a record since a time, or undefined. */
@@ -118,11 +122,10 @@ export type StoreProblemCode = Extract<Code, "SVC001" | "SVC002" | "SVC003" | "S
 export class StateStoreError extends ProblemError {
   override readonly name = "StateStoreError";
   constructor(
-    code: StoreProblemCode,
     readonly file: string,
-    message: string,
+    message: Message<StoreProblemCode>,
   ) {
-    super(problem(code, { file }, message));
+    super(problem({ file }, message));
   }
 
   get code(): StoreProblemCode {

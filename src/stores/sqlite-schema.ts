@@ -2,6 +2,7 @@
 // tables as numbered migrations, and the errors a person gets for a file that is not a
 // store, is corrupt, or was written by a newer syncspec.
 import Database from "better-sqlite3";
+import { message } from "../diagnostics/catalog.js";
 import { StateStoreError } from "./service-store.js";
 
 /** Each entry takes the file from version i to i + 1; never edit one that has shipped, add another. */
@@ -84,6 +85,24 @@ const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX engine_writes_by_age ON engine_writes (written_at);
   `,
+  // Version 2: an engine write keeps the record as it stands after the write, not only the
+  // fields it set, so that an edit of another field made since is not taken for its echo.
+  // The writes noted before (a day's at most) cannot say that; they are dropped, and an event
+  // they would have stopped runs: a read too many, where keeping them could drop an edit.
+  `
+  DROP TABLE engine_writes;
+  CREATE TABLE engine_writes (
+    integration TEXT NOT NULL,
+    connection TEXT NOT NULL,
+    collection TEXT NOT NULL,
+    record_key TEXT NOT NULL,
+    written_at TEXT NOT NULL,
+    -- The record as it stands once the write is made, as JSON; null for a delete.
+    record TEXT,
+    PRIMARY KEY (integration, connection, collection, record_key)
+  ) WITHOUT ROWID;
+  CREATE INDEX engine_writes_by_age ON engine_writes (written_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -123,11 +142,7 @@ function migrate(db: Database.Database, file: string): void {
   db.transaction(() => {
     const version = schemaVersion(db, file);
     if (version > SCHEMA_VERSION) {
-      throw new StateStoreError(
-        "SVC002",
-        file,
-        `${file} was written by a newer syncspec (state schema version ${version}; this syncspec reads up to version ${SCHEMA_VERSION}). Upgrade syncspec to use it, or name another state file.`,
-      );
+      throw new StateStoreError(file, message("SVC002", "newer", { file, version, current: SCHEMA_VERSION }));
     }
     for (let v = version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
     if (version < SCHEMA_VERSION) {
@@ -142,7 +157,7 @@ function schemaVersion(db: Database.Database, file: string): number {
   const applicationId = db.pragma("application_id", { simple: true }) as number;
   const ours = applicationId === APPLICATION_ID || (applicationId === 0 && tables.length === 0);
   if (!ours || (tables.length > 0 && !tables.includes("schema_version"))) {
-    throw new StateStoreError("SVC002", file, `${file} is a SQLite database of another program, not a syncspec state store; name another state file (syncspec creates it).`);
+    throw new StateStoreError(file, message("SVC002", "otherProgram", { file }));
   }
   if (!tables.includes("schema_version")) {
     db.exec("CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (0);");
@@ -150,7 +165,7 @@ function schemaVersion(db: Database.Database, file: string): number {
   }
   const version = db.prepare("SELECT version FROM schema_version").pluck().get();
   if (typeof version !== "number" || !Number.isInteger(version) || version < 0) {
-    throw new StateStoreError("SVC003", file, `${file} has no valid state schema version (found ${JSON.stringify(version ?? null)}); it was changed outside syncspec. Restore it from a backup, or name another state file.`);
+    throw new StateStoreError(file, message("SVC003", "noVersion", { file, found: JSON.stringify(version ?? null) }));
   }
   return version;
 }
@@ -162,26 +177,26 @@ export function storeError(file: string, error: unknown): unknown {
   const code = (error as { code?: unknown }).code;
   if (typeof code !== "string" || !code.startsWith("SQLITE_")) {
     // better-sqlite3 checks the folder itself, with a TypeError.
-    if (/directory does not exist/.test(error.message)) return new StateStoreError("SVC001", file, `cannot create ${file}: its folder does not exist. Create the folder, or name a state file in one that does.`);
+    if (/directory does not exist/.test(error.message)) return new StateStoreError(file, message("SVC001", "noFolder", { file }));
     return error;
   }
   if (code === "SQLITE_NOTADB") {
-    return new StateStoreError("SVC002", file, `${file} is not a SQLite database, so it is not a syncspec state store (a JSON state file of \`syncspec apply --state\` is not one either). Name another state file, or restore this one from a backup.`);
+    return new StateStoreError(file, message("SVC002", "notSqlite", { file }));
   }
   if (code.startsWith("SQLITE_CORRUPT")) {
-    return new StateStoreError("SVC003", file, `${file} is corrupt (SQLite says: ${error.message}). Restore it from a backup, or move it aside to start again from empty state (each integration then runs as for the first time).`);
+    return new StateStoreError(file, message("SVC003", "corrupt", { file, reason: error.message }));
   }
   if (code.startsWith("SQLITE_BUSY")) {
-    return new StateStoreError("SVC004", file, `${file} stayed locked by another process for more than ${BUSY_TIMEOUT_MS / 1000} seconds; check that only one syncspec service uses this state file.`);
+    return new StateStoreError(file, message("SVC004", "busy", { file, seconds: BUSY_TIMEOUT_MS / 1000 }));
   }
   if (code.startsWith("SQLITE_READONLY") || code.startsWith("SQLITE_CANTOPEN") || code.startsWith("SQLITE_PERM")) {
-    return new StateStoreError("SVC001", file, `cannot write ${file} (SQLite says: ${error.message}); check that the file and its folder are writable by this user.`);
+    return new StateStoreError(file, message("SVC001", "notWritable", { file, reason: error.message }));
   }
   if (code.startsWith("SQLITE_FULL") || code.startsWith("SQLITE_IOERR")) {
-    return new StateStoreError("SVC001", file, `cannot write ${file} (SQLite says: ${error.message}); check the disk has space and is working.`);
+    return new StateStoreError(file, message("SVC001", "diskFailing", { file, reason: error.message }));
   }
   // A table or column missing, or a value of another type than syncspec writes, is a file
   // changed outside syncspec; anything else keeps the file from being used.
   const changed = code === "SQLITE_ERROR" || code.startsWith("SQLITE_SCHEMA") || code.startsWith("SQLITE_MISMATCH");
-  return new StateStoreError(changed ? "SVC003" : "SVC001", file, `${file}: SQLite says: ${error.message}`);
+  return new StateStoreError(file, message(changed ? "SVC003" : "SVC001", "sqlite", { file, reason: error.message }));
 }

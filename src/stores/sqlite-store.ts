@@ -2,7 +2,7 @@
 // beside syncspec. Statements are prepared once; a run's end (status, state, failures) is
 // one transaction, so a process killed part-way leaves the previous run's state whole.
 import type Database from "better-sqlite3";
-import { CATALOG, type Code } from "../diagnostics/catalog.js";
+import { CATALOG, message, type Code, type Message } from "../diagnostics/catalog.js";
 import type { RecordWrite } from "../engine/changes.js";
 import { openStoreFile, storeError } from "./sqlite-schema.js";
 import { StateStoreError, type EngineWrite, type JournaledWrite, type RecordFailure, type RunEnd, type RunRecord, type RunStatus, type ServiceStore, type StateWriteSummary } from "./service-store.js";
@@ -36,7 +36,7 @@ export class SqliteServiceStore implements ServiceStore {
         const pairs = new Map<string, SyncedPair>();
         for (let i = 0; i < flat.length; i += 3) {
           const values = flat[i + 2];
-          if (!values || typeof values !== "object" || Array.isArray(values)) throw this.changedOutside(`the synced values of ${integration}'s link ${link}, left key ${JSON.stringify(flat[i])}, are not an object`);
+          if (!values || typeof values !== "object" || Array.isArray(values)) throw this.changedOutside(message("SVC003", "valuesNotObject", { integration, link, key: JSON.stringify(flat[i]) }));
           pairs.set(flat[i] as string, { right: flat[i + 1] as string, values: values as PairValues });
         }
         synced.set(link, pairs);
@@ -74,7 +74,7 @@ export class SqliteServiceStore implements ServiceStore {
           collection: row.collection,
           key: row.record_key,
           action: row.action,
-          ...(row.fields === null ? {} : { fields: this.parseJson(row.fields, `the journal of run ${runId}`) as Record<string, unknown> }),
+          ...(row.fields === null ? {} : { fields: this.parseJson(row.fields, message("SVC003", "journalNotJson", { run: runId })) as Record<string, unknown> }),
         },
       })),
     );
@@ -187,16 +187,20 @@ export class SqliteServiceStore implements ServiceStore {
     this.guard(() =>
       this.db.transaction(() => {
         this.sql.pruneEngineWrites.run(new Date(Date.parse(written) - ENGINE_WRITES_KEPT_MS).toISOString());
-        for (const w of writes) this.sql.noteWrite.run(integration, connection, w.collection, w.key, written, w.fields === null ? null : JSON.stringify(w.fields));
+        for (const w of writes) this.sql.noteWrite.run(integration, connection, w.collection, w.key, written, w.record === null ? null : JSON.stringify(w.record));
       }).immediate(),
     );
   }
 
   recentWrite(integration: string, connection: string, collection: string, key: string, since: string): EngineWrite | undefined {
     const from = instant(since);
-    const row = this.guard(() => this.sql.writtenSince.get(integration, connection, collection, key, from) as { fields: string | null } | undefined);
+    const row = this.guard(() => this.sql.writtenSince.get(integration, connection, collection, key, from) as { record: string | null } | undefined);
     if (!row) return undefined;
-    return { collection, key, fields: row.fields === null ? null : (JSON.parse(row.fields) as Record<string, unknown>) };
+    if (row.record === null) return { collection, key, record: null };
+    const record = parseRecord(row.record);
+    // A record that is not one (the file changed outside syncspec) cannot show an event is an
+    // echo: the event runs, which costs a read, where an error would stop it.
+    return record && { collection, key, record };
   }
 
   close(): void {
@@ -228,26 +232,27 @@ export class SqliteServiceStore implements ServiceStore {
       try {
         value = JSON.parse(values);
       } catch {
-        throw this.changedOutside(`the synced values of ${integration}'s link ${link}, left key ${JSON.stringify(left)}, are not valid JSON`);
+        throw this.changedOutside(message("SVC003", "valuesNotJson", { integration, link, key: JSON.stringify(left) }));
       }
-      if (!value || typeof value !== "object" || Array.isArray(value)) throw this.changedOutside(`the synced values of ${integration}'s link ${link}, left key ${JSON.stringify(left)}, are not an object`);
+      if (!value || typeof value !== "object" || Array.isArray(value)) throw this.changedOutside(message("SVC003", "valuesNotObject", { integration, link, key: JSON.stringify(left) }));
     }
-    throw this.changedOutside(`the synced pairs of ${integration}'s link ${link} cannot be read`);
+    throw this.changedOutside(message("SVC003", "pairsUnreadable", { integration, link }));
   }
 
   private runRecord(row: RunRow): RunRecord {
-    return toRunRecord(row, this.parseJson(row.counts, `the counts of run ${row.id}`) as Record<string, number>);
+    return toRunRecord(row, this.parseJson(row.counts, message("SVC003", "countsNotJson", { run: row.id })) as Record<string, number>);
   }
 
-  private changedOutside(what: string): StateStoreError {
-    return new StateStoreError("SVC003", this.file, `${this.file}: ${what}; the file was changed outside syncspec. Restore it from a backup, or name another state file.`);
+  /** `what` (one of SVC003's parts of a store) is not as syncspec wrote it. */
+  private changedOutside(what: Message<"SVC003">): StateStoreError {
+    return new StateStoreError(this.file, message("SVC003", "changedOutside", { file: this.file, what: what.text }));
   }
 
-  private parseJson(text: string, what: string): unknown {
+  private parseJson(text: string, what: Message<"SVC003">): unknown {
     try {
       return JSON.parse(text);
     } catch {
-      throw this.changedOutside(`${what} are not valid JSON`);
+      throw this.changedOutside(what);
     }
   }
 }
@@ -297,9 +302,9 @@ function prepareStatements(db: Database.Database) {
     rememberWebhook: db.prepare("INSERT INTO webhook_ids (connection, id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"),
     pruneEngineWrites: db.prepare("DELETE FROM engine_writes WHERE written_at < ?"),
     noteWrite: db.prepare(
-      "INSERT INTO engine_writes (integration, connection, collection, record_key, written_at, fields) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET written_at = excluded.written_at, fields = excluded.fields",
+      "INSERT INTO engine_writes (integration, connection, collection, record_key, written_at, record) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET written_at = excluded.written_at, record = excluded.record",
     ),
-    writtenSince: db.prepare("SELECT fields FROM engine_writes WHERE integration = ? AND connection = ? AND collection = ? AND record_key = ? AND written_at >= ?"),
+    writtenSince: db.prepare("SELECT record FROM engine_writes WHERE integration = ? AND connection = ? AND collection = ? AND record_key = ? AND written_at >= ?"),
   };
 }
 
@@ -333,6 +338,17 @@ function toRunRecord(row: RunRow, counts: Record<string, number>): RunRecord {
     counts,
     ...readMessage(row.message),
   };
+}
+
+/** A stored record, or undefined when the text is not a JSON object. */
+function parseRecord(text: string): Record<string, unknown> | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
 /**

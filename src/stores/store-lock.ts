@@ -2,6 +2,7 @@
 // one's runs interrupted and race it for the state. A lock file beside the store holds the
 // owner's process id; one left by a process that is gone is taken over.
 import { openSync, readFileSync, rmSync, writeSync, closeSync } from "node:fs";
+import { message } from "../diagnostics/catalog.js";
 import { StateStoreError } from "./service-store.js";
 
 export interface StoreLock {
@@ -17,16 +18,16 @@ export function lockStore(file: string): StoreLock {
       closeSync(fd);
       return { release: () => rmSync(lock, { force: true }) };
     } catch (error) {
-      if ((error as { code?: string }).code !== "EEXIST") throw new StateStoreError("SVC001", file, `cannot make the lock file ${lock}: ${(error as Error).message}`);
+      if ((error as { code?: string }).code !== "EEXIST") throw new StateStoreError(file, message("SVC001", "lockFile", { lock, reason: (error as Error).message }));
       const owner = Number(readOwner(lock));
       if (Number.isInteger(owner) && owner > 0 && alive(owner)) {
-        throw new StateStoreError("SVC004", file, `another syncspec run (process ${owner}) is using this state; stop it first, or give this deployment its own state file`);
+        throw new StateStoreError(file, message("SVC004", "heldBy", { owner }));
       }
       // Its owner is gone (killed, or the machine restarted): the lock is stale.
       rmSync(lock, { force: true });
     }
   }
-  throw new StateStoreError("SVC004", file, `cannot take the lock file ${lock}; another syncspec run may be starting`);
+  throw new StateStoreError(file, message("SVC004", "lockTaken", { lock }));
 }
 
 function readOwner(lock: string): string {

@@ -64,6 +64,7 @@ describe("syncspec run --sandbox", () => {
     const code = new Promise<number | null>((resolve) => child.on("exit", resolve));
     child.kill("SIGTERM");
     expect(await code).toBe(0);
+    expect(existsSync(join(dir, ".syncspec/state.sandbox.db.lock"))).toBe(false);
   });
 });
 

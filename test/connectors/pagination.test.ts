@@ -1,8 +1,9 @@
 // Every system is read whole over its own pagination style, page by page, and what is read
 // equals its sample.json; the styles are the ones systems.md's vendors use.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { proofOfWholeness } from "../../src/connectors/pagination.js";
 import type { Sandbox } from "../../src/sandbox/sandbox.js";
-import { connectorFor, pages, sample, sandboxOf, settingsOf, SYSTEMS } from "./support.js";
+import { connectorFor, overlappingPages, pages, sample, sandboxOf, settingsOf, SYSTEMS } from "./support.js";
 
 const ALL = [...SYSTEMS.keys()].sort();
 let sandbox: Sandbox;
@@ -42,7 +43,11 @@ describe("reading a system page by page", () => {
       const wanted: Record<string, unknown> = {};
       for (const c of collections) wanted[c] = expected[c] ?? {};
       expect(read.document).toEqual(wanted);
-      const expectedRequests = collections.reduce((n, c) => n + pages(Object.keys(expected[c] ?? {}).length, 2), 0);
+      // Pages that overlap by one record bring one record fewer; paging without a total is read
+      // twice; a cursor is followed as it is (see proofOfWholeness).
+      const proof = proofOfWholeness(settingsOf(system).pagination);
+      const pagesOf = (n: number): number => (proof === "overlap" ? overlappingPages(n, 2) : (proof === "reread" ? 2 : 1) * pages(n, 2));
+      const expectedRequests = collections.reduce((n, c) => n + pagesOf(Object.keys(expected[c] ?? {}).length), 0);
       expect(sandbox.stats(system).requests - before).toBe(expectedRequests);
     } finally {
       await connector.close();
@@ -55,7 +60,8 @@ describe("reading a system page by page", () => {
     try {
       const read = await connector.read(["participations"]);
       expect(Object.keys(read.document["participations"]!).sort()).toEqual(Object.keys(sample("vomo")["participations"]!).sort());
-      expect(sandbox.stats("vomo").requests - before).toBe(1);
+      // One page, and the same page again: page-next-link gives no total to prove the read by.
+      expect(sandbox.stats("vomo").requests - before).toBe(2);
     } finally {
       await connector.close();
     }

@@ -1,7 +1,7 @@
 // connector.yaml: every system has one that loads, and a wrong one is reported with the
 // file, the line and the setting, in words a person can act on.
 import { describe, expect, it } from "vitest";
-import { loadConnectorSettings, parseConnectorSettings, readConnectorSettings } from "../../src/connectors/settings.js";
+import { loadConnectorSettings, parseConnectorSettings, readConnectorSettings, readLimitsOf } from "../../src/connectors/settings.js";
 import { renderProblem } from "../../src/diagnostics/render.js";
 import { SYSTEMS } from "./support.js";
 
@@ -27,11 +27,31 @@ describe("connector.yaml", () => {
     expect(problems("pagination: skip-take\npageSize: 0\n")).toEqual(["integrations/virtuous/connector.yaml:2:11: error CON001 at /pageSize: must be >= 1"]);
     expect(problems("pagination: cursor\n")).toEqual(["integrations/virtuous/connector.yaml:1:13: error CON001 at /pagination: pagination must be one of skip-take, page-next-link, offset-limit, next-records-url"]);
     expect(problems("pagination: skip-take\npage_size: 50\n")).toEqual([
-      'integrations/virtuous/connector.yaml:2:1: error CON001 at /page_size: there is no setting "page_size"; the settings are pagination, pageSize and writesAs',
+      'integrations/virtuous/connector.yaml:2:1: error CON001 at /page_size: there is no setting "page_size"; the settings are pagination, pageSize, writesAs and readLimits',
     ]);
     expect(problems("pageSize: 50\n")).toEqual([
       'integrations/virtuous/connector.yaml:1:1: error CON001 at the top: the setting "pagination" is missing (one of skip-take, page-next-link, offset-limit, next-records-url)',
     ]);
+  });
+
+  it("reads the bounds of a read, and checks them", () => {
+    expect(parseConnectorSettings("pagination: skip-take\nreadLimits:\n  pages: 40\n  records: 2000\n  seconds: 90\n", "c.yaml", virtuous).settings).toEqual({
+      pagination: "skip-take",
+      pageSize: 100,
+      readLimits: { pages: 40, records: 2000, seconds: 90 },
+    });
+    expect(problems("pagination: skip-take\nreadLimits:\n  pages: 0\n")).toEqual(["integrations/virtuous/connector.yaml:3:10: error CON001 at /readLimits/pages: must be >= 1"]);
+    expect(problems("pagination: skip-take\nreadLimits:\n  minutes: 5\n")).toEqual([
+      'integrations/virtuous/connector.yaml:3:3: error CON001 at /readLimits/minutes: there is no setting "readLimits.minutes"; the settings in readLimits are pages, records and seconds',
+    ]);
+    expect(problems("pagination: skip-take\nreadLimits: 5\n")).toEqual(["integrations/virtuous/connector.yaml:2:13: error CON001 at /readLimits: must be object"]);
+  });
+
+  it("defaults the bounds of a read: the page bound from the record bound and the page size; a connection's own first", () => {
+    const settings = parseConnectorSettings("pagination: skip-take\n", "c.yaml", virtuous).settings!;
+    expect(readLimitsOf(settings)).toEqual({ pages: 2527, records: 250_000, seconds: 600 });
+    expect(readLimitsOf({ ...settings, pageSize: 1000, readLimits: { records: 5000, seconds: 60 } })).toEqual({ pages: 7, records: 5000, seconds: 60 });
+    expect(readLimitsOf({ ...settings, readLimits: { pages: 10, seconds: 60 } }, { seconds: 5 })).toEqual({ pages: 10, records: 250_000, seconds: 5 });
   });
 
   it("checks writesAs against the system's actors", () => {

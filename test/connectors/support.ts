@@ -79,3 +79,8 @@ export function connectorFor(sandbox: Sandbox, name: string, system = name, opti
 export function pages(n: number, pageSize: number): number {
   return Math.max(1, Math.ceil(n / pageSize));
 }
+
+/** The number of pages a collection of n records takes when each page after the first begins at the last record of the one before. */
+export function overlappingPages(n: number, pageSize: number): number {
+  return n <= pageSize ? 1 : 1 + Math.ceil((n - pageSize) / (pageSize - 1));
+}

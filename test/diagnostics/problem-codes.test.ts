@@ -1,21 +1,34 @@
 // Each code of a problem with an input or a run, produced through the code that reports it:
 // the examples of grammar/errors.md's non-spec codes (test/language/docs/error-examples.test.ts
 // holds that each code has one, here or in the test of the part that reports it).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import Database from "better-sqlite3";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Code } from "../../src/diagnostics/catalog.js";
 import type { Problem } from "../../src/diagnostics/problem.js";
-import { problemToJson, renderProblem } from "../../src/diagnostics/render.js";
+import { problemToJson, renderProblem, renderText } from "../../src/diagnostics/render.js";
+import { parseConnectorSettings } from "../../src/connectors/settings.js";
 import { parseEvent } from "../../src/engine/events.js";
 import { resolveParams } from "../../src/input/params.js";
 import { parseSnapshot, readSnapshotFile } from "../../src/input/snapshots.js";
 import { compileSpec } from "../../src/language/compile.js";
 import { readPlanFile } from "../../src/language/plan-file.js";
+import { readDefinition } from "../../src/language/systems/load.js";
+import { assemble } from "../../src/scheduler/assemble.js";
+import { parseDeployment } from "../../src/scheduler/deployment.js";
+import { SourceFile } from "../../src/source/source-file.js";
+import { prepareCase } from "../../src/spectest/inputs.js";
+import { StateStoreError } from "../../src/stores/service-store.js";
+import { SqliteServiceStore } from "../../src/stores/sqlite-store.js";
+import { lockStore } from "../../src/stores/store-lock.js";
 import type { Plan } from "../../src/plan/types.js";
 import { readTestFile } from "../../src/spectest/format.js";
 import { parseState } from "../../src/state/state.js";
-import { SYSTEMS } from "../helpers.js";
+import { ROOT, SYSTEMS } from "../helpers.js";
+import { expectExample, expectExampleText } from "./examples.js";
 import { run } from "../engine/support.js";
 
 const RD = SYSTEMS.get("raisedonors")!;
@@ -50,21 +63,6 @@ const planFile = (edit: (plan: Record<string, unknown>) => void): readonly Probl
   const read = readPlanFile(JSON.stringify(plan, null, 2), "x.plan.json", SYSTEMS);
   return "problems" in read ? read.problems : [];
 };
-
-/**
- * The rendered problem is the code's example in grammar/errors.md: kept in
- * test/golden/problems/CODE.txt, written there under UPDATE_GOLDEN=1 (then `npm run generate`).
- */
-function expectExample(code: Code, found: Problem): void {
-  const path = join("test", "golden", "problems", `${code}.txt`);
-  const text = `${renderProblem(found)}\n`;
-  if (process.env["UPDATE_GOLDEN"] === "1") {
-    mkdirSync(join("test", "golden", "problems"), { recursive: true });
-    writeFileSync(path, text);
-  }
-  expect(existsSync(path), `no example ${path}; run UPDATE_GOLDEN=1 npx vitest run test/diagnostics, review it, then npm run generate`).toBe(true);
-  expect(text, `${path} differs from what syncspec now reports`).toBe(readFileSync(path, "utf8"));
-}
 
 /** The problems of a test file, the file's own and its cases'. */
 function testFile(text: string): readonly Problem[] {
@@ -138,5 +136,140 @@ describe("the codes of runs that stop", () => {
     expect(renderProblem(result.failure!)).toMatch(/^specs\/momentum-raisersedge\.sync:\d+:\d+: error RUN002: the run would remove 2 of the 2 donor_ids/);
     expect(result.changes).toEqual([]);
     expectExample("RUN002", result.failure!);
+  });
+});
+
+/** What went wrong in `make`, as the store reports it (a StateStoreError's problem). */
+function storeProblem(make: () => unknown): Problem {
+  try {
+    make();
+  } catch (error) {
+    if (error instanceof StateStoreError) return error.problem;
+    throw error;
+  }
+  throw new Error("the store reported nothing");
+}
+
+describe("the codes of the service's store, deployments and connector settings", () => {
+  const dir = mkdtempSync(join(tmpdir(), "syncspec-codes-"));
+  // The examples name files as a user in the folder would see them, not by the test's temporary folder.
+  const local = (p: Problem): Problem => ({ ...p, file: relative(dir, p.file), message: p.message.replaceAll(`${dir}/`, "") });
+
+  it("SVC001: a state file in a folder that is not there", () => {
+    expectExample("SVC001", local(storeProblem(() => new SqliteServiceStore(join(dir, "nowhere", "state.db")))));
+  });
+
+  it("SVC002: a JSON state file of `apply` named as the store", () => {
+    const file = join(dir, "state.json");
+    writeFileSync(file, '{"syncspec": "state", "version": 2, "links": {}}\n'.repeat(100));
+    expectExample("SVC002", local(storeProblem(() => new SqliteServiceStore(file))));
+  });
+
+  it("SVC003: a store whose schema version was changed outside syncspec", () => {
+    const file = join(dir, "changed.db");
+    new SqliteServiceStore(file).close();
+    const db = new Database(file);
+    db.prepare("UPDATE schema_version SET version = 'x'").run();
+    db.close();
+    expectExample("SVC003", local(storeProblem(() => new SqliteServiceStore(file))));
+  });
+
+  it("SVC004: a store another live process holds", () => {
+    const file = join(dir, "held.db");
+    const lock = lockStore(file);
+    try {
+      // The owner is this process; its id differs from run to run, so the example shows 4242.
+      const found = local(storeProblem(() => lockStore(file)));
+      expectExample("SVC004", { ...found, message: found.message.replace(`process ${process.pid}`, "process 4242") });
+    } finally {
+      lock.release();
+    }
+  });
+
+  /** The problems of a deployment in `dir`: its own, then those of assembling it. */
+  function deployment(lines: readonly string[], env: Record<string, string> = { RD_TOKEN: "rd", V_TOKEN: "v" }): readonly Problem[] {
+    const file = join(dir, "deploy.yaml");
+    const parsed = parseDeployment(`${lines.join("\n")}\n`, file);
+    if ("problems" in parsed) return parsed.problems.map(local);
+    const assembled = assemble(parsed, { systems: SYSTEMS, env, show: (p) => relative(dir, p) });
+    if (!("problems" in assembled)) {
+      for (const c of assembled.connections.values()) void c.connector.close();
+      return [];
+    }
+    return assembled.problems;
+  }
+  const CONNECTIONS = [
+    "connections:",
+    "  raisedonors: {url: https://api.raisedonors.com/v1, token: {env: RD_TOKEN}}",
+    "  virtuous: {url: https://api.virtuoussoftware.com/api, token: {env: V_TOKEN}}",
+  ];
+  writeFileSync(join(dir, "rv.sync"), readFileSync(join(ROOT, "specs", "raisedonors-virtuous.sync"), "utf8"));
+  writeFileSync(join(dir, "broken.sync"), "sync raisedonors <-> virtuos\n");
+
+  it("DEP001: a connection with both a url and a file", () => {
+    expectExample("DEP001", deployment(["connections:", "  raisedonors: {url: https://api.raisedonors.com/v1, file: rd.json, token: {env: RD_TOKEN}}", "integrations:", "  rv: {spec: rv.sync}"])[0]!);
+  });
+
+  it("DEP002: a token written into the deployment file", () => {
+    expectExample("DEP002", deployment(["connections:", "  raisedonors: {url: https://api.raisedonors.com/v1, token: rd_live_8f2k}", "integrations:", "  rv: {spec: rv.sync}"])[0]!);
+  });
+
+  it("DEP003: an integration routed through a connection the deployment does not define", () => {
+    expectExample("DEP003", deployment([...CONNECTIONS, "integrations:", "  rv: {spec: rv.sync, connections: {virtuous: crm}}"])[0]!);
+  });
+
+  it("DEP004: a token whose environment variable is not set", () => {
+    expectExample("DEP004", deployment([...CONNECTIONS, "integrations:", "  rv: {spec: rv.sync}"], { RD_TOKEN: "rd" })[0]!);
+  });
+
+  it("DEP005: an integration whose spec does not compile", () => {
+    expectExample("DEP005", deployment([...CONNECTIONS, "integrations:", "  rv: {spec: broken.sync}"])[0]!);
+  });
+
+  it("CON001: connector settings with a pagination style there is not", () => {
+    const settings = parseConnectorSettings("pagination: pages\n", "integrations/virtuous/connector.yaml", SYSTEMS.get("virtuous")!);
+    expectExample("CON001", settings.problems[0]!);
+  });
+});
+
+describe("the codes of a spec test's names and events", () => {
+  const PLAN = compiled(readFileSync(join(ROOT, "specs", "raisedonors-virtuous.sync"), "utf8"), "specs/raisedonors-virtuous.sync");
+  /** The problems of preparing the first case of a test file against the RaiseDonors-Virtuous plan. */
+  const prepared = (text: string): readonly Problem[] => {
+    const read = readTestFile(text, "specs/raisedonors-virtuous.test.yaml");
+    const testCase = read.testFile!.cases[0]!;
+    return prepareCase(read.testFile!, testCase, PLAN, SYSTEMS).problems;
+  };
+
+  it("TST006: a snapshot of a system the spec does not join", () => {
+    const found = prepared("spec: raisedonors-virtuous.sync\ncases:\n  - name: a\n    snapshots: {raisedonors: {}, virtous: {}}\n    runs: [{now: 2026-11-01T00:00:00Z, expect: {}}]\n");
+    expectExample("TST006", found[0]!);
+  });
+
+  it("EVT002: an event its system does not send", () => {
+    const found = prepared("spec: raisedonors-virtuous.sync\ncases:\n  - name: a\n    snapshots: {raisedonors: {}, virtuous: {}}\n    runs: [{now: 2026-11-01T00:00:00Z, event: {system: raisedonors, type: donor.deleted, recordId: '1'}, expect: {}}]\n");
+    expectExample("EVT002", found[0]!);
+  });
+});
+
+describe("the codes of a run's time, and of a spec's text and systems that no golden spec shows", () => {
+  it("INP005: a --now that is not a datetime", () => {
+    const cli = spawnSync(process.execPath, [join(ROOT, "bin/syncspec.js"), "plan", "specs/raisedonors-virtuous.sync", "--snapshot", "raisedonors=integrations/raisedonors/sample.json", "--snapshot", "virtuous=integrations/virtuous/sample.json", "--now", "tomorrow"], { cwd: ROOT, encoding: "utf8" });
+    expect(cli.status).toBe(1);
+    expectExampleText("INP005", cli.stderr.split("\n").find((line) => line.includes("INP005"))!);
+  });
+
+  it("LEX004: a spec larger than 1 MiB", () => {
+    const text = `sync raisedonors <-> virtuous\n${"# a comment that pads the spec\n".repeat(40_000)}`;
+    const found = compileSpec(text, "specs/huge.sync", SYSTEMS).diagnostics;
+    expect(found[0]!.code).toBe("LEX004");
+    expectExampleText("LEX004", renderText(found[0]!, new SourceFile("specs/huge.sync", text)));
+  });
+
+  it("SYS001: a system definition whose collections are not a map", () => {
+    const source = new SourceFile("integrations/acme/system.yaml", "system: acme\ncollections: [donors]\n");
+    const found = readDefinition(source, "acme").diagnostics;
+    expect(found[0]!.code).toBe("SYS001");
+    expectExampleText("SYS001", renderText(found[0]!, source));
   });
 });

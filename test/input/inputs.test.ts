@@ -187,6 +187,14 @@ describe("the command line refuses bad inputs: exit 1 (2 for usage), the file an
     refused({ "rd.json": `{"donors": {"1": ${DONOR}, "1": ${DONOR}}}`, "v.json": GOOD_V }, rdArgs(), 1, /rd\.json: error INP004 at \/donors\/1: this key is written twice/);
   });
 
+  it("a value a snapshot cannot hold as written: a list nested 100,000 deep (which `apply` once stopped on with an internal error), a number out of range", () => {
+    // In this process only: `syncspec` runs the command's build (dist/), and these are about src/.
+    const deep = DONOR.replace('"isArchived": false', `"isArchived": false, "notes": ${"[".repeat(100_000)}${"]".repeat(100_000)}`);
+    refused({ "rd.json": `{"donors": {"1": ${deep}}}`, "v.json": GOOD_V }, rdArgs("--state", "state.json"), 1, /rd\.json: error INP002 at \/donors\/1\/notes(\/0){97}: nested more than 100 levels deep/, false);
+    const huge = DONOR.replace('"isArchived": false', '"isArchived": false, "score": 1e400');
+    refused({ "rd.json": `{"donors": {"1": ${huge}}}`, "v.json": GOOD_V }, rdArgs("--state", "state.json"), 1, /rd\.json: error INP002 at \/donors\/1\/score: this number is out of range/, false);
+  });
+
   it("a YAML snapshot with a number key", () => {
     const yaml = "donors:\n  1:\n    id: '1'\n    isOrganization: false\n    modifiedDate: '2026-01-01T00:00:00Z'\n    isArchived: false\n";
     refused({ "rd.yaml": yaml, "v.json": GOOD_V }, [RD_SPEC, "--snapshot", "raisedonors=rd.yaml", "--snapshot", "virtuous=v.json"], 1, /rd\.yaml: error SNP006 at \/donors\/1: record keys are strings; write "1" in quotes/);

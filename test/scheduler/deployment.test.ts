@@ -46,8 +46,17 @@ describe("deployment files", () => {
 
   it("names an unknown setting and the ones that are allowed", () => {
     expect(problems("connections:\n  crm: {url: https://x.org, tokn: {env: T}}\nintegrations: {a: {spec: a.sync}}\n")).toEqual([
-      'deploy.yaml:2:29: error DEP001 at /connections/crm/tokn: "tokn" is not a setting here; a connection has system, url or file, token, webhookSecret, hosts, pageSize and sample',
+      'deploy.yaml:2:29: error DEP001 at /connections/crm/tokn: "tokn" is not a setting here; a connection has system, url or file, token, webhookSecret, hosts, pageSize, readLimits and sample',
     ]);
+  });
+
+  it("takes a connection's own read limits, and names the ones there are", () => {
+    const parsed = parseDeployment("connections:\n  crm: {url: https://x.org, token: {env: T}, readLimits: {records: 5000, seconds: 30}}\nintegrations: {a: {spec: a.sync}}\n", "deploy.yaml");
+    expect("problems" in parsed ? parsed.problems : parsed.connections.get("crm")!.readLimits).toEqual({ records: 5000, seconds: 30 });
+    expect(problems("connections:\n  crm: {url: https://x.org, token: {env: T}, readLimits: {rows: 5}}\nintegrations: {a: {spec: a.sync}}\n")).toEqual([
+      'deploy.yaml:2:59: error DEP001 at /connections/crm/readLimits/rows: "rows" is not a setting here; readLimits has pages, records and seconds',
+    ]);
+    expect(problems("connections:\n  crm: {url: https://x.org, token: {env: T}, readLimits: {seconds: 0}}\nintegrations: {a: {spec: a.sync}}\n")[0]).toContain("/connections/crm/readLimits/seconds");
   });
 
   it("wants a url or a file, not both", () => {

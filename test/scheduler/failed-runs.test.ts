@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { message } from "../../src/diagnostics/catalog.js";
 import { progressLine } from "../../src/cli/run-report.js";
 import { showRuns } from "../../src/cli/runs.js";
 import type { Connector, Document } from "../../src/connectors/connector.js";
@@ -13,10 +14,11 @@ import { runPlan } from "../../src/engine/run.js";
 import { resolveParams } from "../../src/input/params.js";
 import { specOrPlan } from "../../src/language/plan-file.js";
 import type { Plan } from "../../src/plan/types.js";
-import { runIntegration, type LoadedIntegration, type RunServices } from "../../src/scheduler/run-integration.js";
+import { runIntegration, type LoadedIntegration, type RunServices, type RunSummary } from "../../src/scheduler/run-integration.js";
 import { StateStoreError, type ServiceStore } from "../../src/stores/service-store.js";
 import { SqliteServiceStore } from "../../src/stores/sqlite-store.js";
 import { ROOT, SYSTEMS } from "../helpers.js";
+import { expectExampleText } from "../diagnostics/examples.js";
 
 // The engine as it is, but for the runs a test makes fail its own way.
 vi.mock("../../src/engine/run.js", async (importOriginal) => {
@@ -72,6 +74,9 @@ function services(overrides: { raisedonors?: Partial<Connector>; virtuous?: Part
 
 const FULL = { label: "full run" };
 
+/** A failed run's line as `syncspec run` prints it, the example of its code in grammar/errors.md (its time fixed). */
+const shown = (summary: RunSummary): string => progressLine({ kind: "run", summary: { ...summary, seconds: 0.4 } });
+
 describe("a failed run's code", () => {
   it("a run that goes through has none", async () => {
     const s = services();
@@ -90,6 +95,7 @@ describe("a failed run's code", () => {
       expect.stringMatching(/^ {2}failed +raisedonors-virtuous \(full run, [\d.]+s\): nothing was changed$/),
       "             RUN003: reading failed: GET /contacts answered 500, still after 3 tries",
     ]);
+    expectExampleText("RUN003", shown(summary));
   });
 
   it("RUN004: writing failed for the connection, not one record", async () => {
@@ -97,6 +103,7 @@ describe("a failed run's code", () => {
     const summary = await runIntegration(INTEGRATION, FULL, s);
     expect(summary).toMatchObject({ status: "failed", code: "RUN004", message: "writing to virtuous failed: the connection was reset" });
     expect(s.store.runs()[0]!.code).toBe("RUN004");
+    expectExampleText("RUN004", shown(summary));
   });
 
   it("RUN001 and RUN002: the engine's own failure keeps its code; one without a code is taken for a defect (RUN005)", async () => {
@@ -120,7 +127,9 @@ describe("a failed run's code", () => {
       throw new TypeError("x is undefined");
     });
     const s = services();
-    expect(await runIntegration(INTEGRATION, FULL, s)).toMatchObject({ status: "failed", code: "RUN005", message: "internal error: x is undefined; please report it" });
+    const summary = await runIntegration(INTEGRATION, FULL, s);
+    expect(summary).toMatchObject({ status: "failed", code: "RUN005", message: "internal error: x is undefined; please report it" });
+    expectExampleText("RUN005", shown(summary));
   });
 
   it("SVC00x: the store's problem, with its code", async () => {
@@ -128,11 +137,11 @@ describe("a failed run's code", () => {
       store: (store) =>
         Object.assign(Object.create(store) as ServiceStore, {
           loadState: () => {
-            throw new StateStoreError("SVC003", "state.db", "state.db: the synced values are not valid JSON; the file was changed outside syncspec.");
+            throw new StateStoreError("state.db", message("SVC003", "sqlite", { file: "state.db", reason: "database disk image is malformed" }));
           },
         }),
     });
-    expect(await runIntegration(INTEGRATION, FULL, s)).toMatchObject({ status: "failed", code: "SVC003", message: "state.db: the synced values are not valid JSON; the file was changed outside syncspec." });
+    expect(await runIntegration(INTEGRATION, FULL, s)).toMatchObject({ status: "failed", code: "SVC003", message: "state.db: SQLite says: database disk image is malformed" });
     expect(s.store.runs()[0]!.code).toBe("SVC003");
   });
 });

@@ -78,7 +78,7 @@ describe("the seed specs' schedules", () => {
 
   it("says which param holds a schedule it cannot read", () => {
     const found = scheduledTriggers(seedPlan("momentum-raisersedge"), new Map([["schedule", "sometimes"]]));
-    expect(found).toEqual({ problem: expect.stringContaining("the schedule in param schedule is not valid") });
+    expect(found).toEqual({ problem: expect.objectContaining({ code: "PAR002", text: expect.stringContaining("the schedule in param schedule is not valid") }) });
   });
 
   it("describes schedules in the spec's words", () => {

@@ -10,6 +10,7 @@ import { build } from "esbuild";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { StateDraft } from "../../src/state/draft.js";
 import { StateStoreError, type RunEnd } from "../../src/stores/service-store.js";
+import { SCHEMA_VERSION } from "../../src/stores/sqlite-schema.js";
 import { SqliteServiceStore } from "../../src/stores/sqlite-store.js";
 import { lockStore } from "../../src/stores/store-lock.js";
 import type { SyncedValues, SyncState } from "../../src/state/state.js";
@@ -206,21 +207,77 @@ describe("webhook ids and engine writes", () => {
     expect(store.rememberWebhook("crm", "msg_1", "2025-03-08T00:00:02Z")).toBe(true);
   });
 
-  it("remembers the engine's own writes for echo detection, with their fields, for a day", () => {
+  it("remembers the engine's own writes for echo detection, with the record as written, for a day", () => {
     const store = open();
-    const fields = JSON.parse('{"__proto__": "data", "phone": "+1"}') as Record<string, unknown>;
-    store.noteWrites("a", "crm", [{ collection: "people", key: "1", fields }, { collection: "people", key: "__proto__", fields: null }], "2025-03-01T10:00:00Z");
+    const record = JSON.parse('{"__proto__": "data", "id": "1", "phone": "+1"}') as Record<string, unknown>;
+    store.noteWrites("a", "crm", [{ collection: "people", key: "1", record }, { collection: "people", key: "__proto__", record: null }], "2025-03-01T10:00:00Z");
     const found = store.recentWrite("a", "crm", "people", "1", "2025-03-01T09:55:00Z");
-    expect(found?.fields && Object.keys(found.fields)).toEqual(["__proto__", "phone"]);
-    expect(Object.getPrototypeOf(found!.fields)).toBe(Object.prototype);
-    expect(store.recentWrite("a", "crm", "people", "__proto__", "2025-03-01T09:55:00Z")).toEqual({ collection: "people", key: "__proto__", fields: null });
+    expect(found?.record && Object.keys(found.record)).toEqual(["__proto__", "id", "phone"]);
+    expect(Object.getPrototypeOf(found!.record)).toBe(Object.prototype);
+    expect(store.recentWrite("a", "crm", "people", "__proto__", "2025-03-01T09:55:00Z")).toEqual({ collection: "people", key: "__proto__", record: null });
     expect(store.recentWrite("a", "crm", "people", "1", "2025-03-01T10:00:01Z")).toBeUndefined();
     expect(store.recentWrite("a", "crm", "people", "2", "2025-03-01T09:55:00Z")).toBeUndefined();
     // Another integration's write, or another connection's, is not this one's echo.
     expect(store.recentWrite("b", "crm", "people", "1", "2025-03-01T09:55:00Z")).toBeUndefined();
     expect(store.recentWrite("a", "vomo", "people", "1", "2025-03-01T09:55:00Z")).toBeUndefined();
-    store.noteWrites("a", "crm", [{ collection: "people", key: "2", fields: {} }], "2025-03-02T10:00:01Z");
+    store.noteWrites("a", "crm", [{ collection: "people", key: "2", record: { id: "2" } }], "2025-03-02T10:00:01Z");
     expect(store.recentWrite("a", "crm", "people", "1", "2025-01-01T00:00:00Z")).toBeUndefined();
+  });
+
+  it("takes a noted record changed outside syncspec for no write, so the event it would stop runs", () => {
+    const store = open();
+    store.noteWrites("a", "crm", [{ collection: "people", key: "1", record: { id: "1" } }, { collection: "people", key: "2", record: { id: "2" } }], "2025-03-01T10:00:00Z");
+    const db = new Database(file);
+    db.prepare("UPDATE engine_writes SET record = '{broken' WHERE record_key = '1'").run();
+    db.prepare("UPDATE engine_writes SET record = '[1]' WHERE record_key = '2'").run();
+    db.close();
+    expect(store.recentWrite("a", "crm", "people", "1", "2025-03-01T09:55:00Z")).toBeUndefined();
+    expect(store.recentWrite("a", "crm", "people", "2", "2025-03-01T09:55:00Z")).toBeUndefined();
+  });
+});
+
+describe("a store written by the previous syncspec (schema version 1)", () => {
+  /** A store as version 1 left it: its engine writes kept only the fields each write set. */
+  function versionOne(): void {
+    const store = open();
+    save(store, { lastRun: "2025-03-01T00:00:00.000Z", synced: synced({ people: [["a", "1", { v: 1 }]] }) });
+    store.rememberWebhook("crm", "msg_1", "2025-03-01T10:00:00Z");
+    opened.pop()!.close();
+    const db = new Database(file);
+    db.exec(`
+      DROP TABLE engine_writes;
+      CREATE TABLE engine_writes (
+        integration TEXT NOT NULL,
+        connection TEXT NOT NULL,
+        collection TEXT NOT NULL,
+        record_key TEXT NOT NULL,
+        written_at TEXT NOT NULL,
+        fields TEXT,
+        PRIMARY KEY (integration, connection, collection, record_key)
+      ) WITHOUT ROWID;
+      CREATE INDEX engine_writes_by_age ON engine_writes (written_at);
+      INSERT INTO engine_writes VALUES ('a', 'crm', 'people', '1', '2025-03-01T10:00:00.000Z', '{"crmKey": "c1"}');
+      UPDATE schema_version SET version = 1;
+    `);
+    db.close();
+  }
+
+  it("opens, keeping its state, runs and webhook ids, and notes the engine's writes as this version does", () => {
+    versionOne();
+    const store = open();
+    expect(store.loadState("donors").synced.get("people")?.get("a")).toEqual({ right: "1", values: { v: 1 } });
+    expect(store.runs()).toHaveLength(1);
+    expect(store.rememberWebhook("crm", "msg_1", "2025-03-01T10:00:01Z")).toBe(false);
+    store.noteWrites("a", "crm", [{ collection: "people", key: "2", record: { id: "2", phone: "+1" } }], "2025-03-01T10:00:02Z");
+    expect(store.recentWrite("a", "crm", "people", "2", "2025-03-01T09:55:00Z")).toEqual({ collection: "people", key: "2", record: { id: "2", phone: "+1" } });
+    const db = new Database(file, { readonly: true });
+    expect(db.prepare("SELECT version FROM schema_version").pluck().get()).toBe(SCHEMA_VERSION);
+    db.close();
+  });
+
+  it("drops the writes it noted with their fields only: they cannot tell an echo from an edit, so their events run", () => {
+    versionOne();
+    expect(open().recentWrite("a", "crm", "people", "1", "2025-03-01T09:55:00Z")).toBeUndefined();
   });
 });
 
@@ -328,7 +385,7 @@ describe("files it cannot use", () => {
     const error = openError(file);
     expect(error.file).toBe(file);
     expect(error.problem).toMatchObject({ code: "SVC002", severity: "error", file });
-    expect(error.message).toBe(`${file} was written by a newer syncspec (state schema version 99; this syncspec reads up to version 1). Upgrade syncspec to use it, or name another state file.`);
+    expect(error.message).toBe(`${file} was written by a newer syncspec (state schema version 99; this syncspec reads up to version ${SCHEMA_VERSION}). Upgrade syncspec to use it, or name another state file.`);
   });
 
   it("refuses a file that is not a SQLite database, such as a JSON state file", () => {

@@ -2,6 +2,7 @@
 // span, and checks the words the grammar leaves open (units, `any event`, `limit removals`).
 import type { CstElement, CstNode, IToken, TokenType } from "chevrotain";
 import { diagnostic, type Diagnostic, type Result } from "../../diagnostics/diagnostic.js";
+import { message } from "../../diagnostics/catalog.js";
 import { stringValue } from "../lexer/lex.js";
 import type { Tokens } from "../lexer/lex.js";
 import * as T from "../lexer/tokens.js";
@@ -138,11 +139,11 @@ export function buildAst(cst: CstNode, lexed: Tokens, textLength: number): Resul
       case "limitStatement": {
         const measure = name(token(inner, "kind"));
         if (!LIMIT_MEASURES.has(measure.name)) {
-          diagnostics.push(diagnostic("SYN006", measure.span, `a limit is on \`removals\` or \`deletes\`, not \`${measure.name}\``));
+          diagnostics.push(diagnostic(measure.span, message("SYN006", "notMeasure", { measure: measure.name })));
         }
         const percentToken = token(inner, "NumberLiteral");
         const percent = number(percentToken);
-        if (percent > 100) diagnostics.push(diagnostic("SYN006", tokenSpan(percentToken), `a limit is a share from 0% to 100%, not ${percent}%`));
+        if (percent > 100) diagnostics.push(diagnostic(tokenSpan(percentToken), message("SYN006", "notShare", { percent })));
         return {
           kind: "limit",
           measure,
@@ -320,7 +321,7 @@ export function buildAst(cst: CstNode, lexed: Tokens, textLength: number): Resul
   function eventTrigger(n: CstNode): A.EventTrigger {
     const anyWord = maybeToken(n, "anyWord");
     if (anyWord && anyWord.image !== "event") {
-      diagnostics.push(diagnostic("SYN001", tokenSpan(anyWord), `expected \`event\` after \`any\`, found the name \`${anyWord.image}\``));
+      diagnostics.push(diagnostic(tokenSpan(anyWord), message("SYN001", "eventAfterAny", { name: anyWord.image })));
     }
     const events = anyWord
       ? undefined
@@ -350,10 +351,10 @@ export function buildAst(cst: CstNode, lexed: Tokens, textLength: number): Resul
         span: { start, end: unit.span.end },
       };
       if (countToken && !TIME_UNITS.has(unit.name)) {
-        diagnostics.push(diagnostic("SYN005", unit.span, `expected \`minutes\` or \`hours\` after the number, found the name \`${unit.name}\``));
+        diagnostics.push(diagnostic(unit.span, message("SYN005", "unitAfterNumber", { name: unit.name })));
       } else if (countToken) {
         const count = number(countToken);
-        if (!Number.isInteger(count) || count < 1) diagnostics.push(diagnostic("SYN005", tokenSpan(countToken), "a schedule repeats every whole number of minutes or hours, 1 or more"));
+        if (!Number.isInteger(count) || count < 1) diagnostics.push(diagnostic(tokenSpan(countToken), message("SYN005", "wholeNumber")));
       }
     } else if (cron) {
       schedule = { kind: "cron", expression: { value: stringValue(cron.image), span: tokenSpan(cron) }, span: { start: token(n, "Cron").startOffset, end: tokenSpan(cron).end } };
@@ -379,7 +380,7 @@ export function buildAst(cst: CstNode, lexed: Tokens, textLength: number): Resul
   function number(t: IToken): number {
     const value = Number(t.image);
     if (!Number.isFinite(value)) {
-      diagnostics.push(diagnostic("SYN008", tokenSpan(t), `the number ${t.image.slice(0, 20)}... is too large`));
+      diagnostics.push(diagnostic(tokenSpan(t), message("SYN008", "tooLarge", { digits: t.image.slice(0, 20) })));
       return 0;
     }
     return value;
@@ -426,7 +427,7 @@ export function buildAst(cst: CstNode, lexed: Tokens, textLength: number): Resul
         left = { kind: "binary", operator: op.image as A.BinaryOperator, left, right, span: { start: left.span.start, end: right.span.end } };
         const following = operators[operandAt - 1];
         if (precedence === COMPARISON && following && BINARY_PRECEDENCE.get(following.tokenType) === COMPARISON) {
-          diagnostics.push(diagnostic("SYN009", tokenSpan(following), `comparisons do not chain: write \`a ${op.image} b and b ${following.image} c\`, or add parentheses`));
+          diagnostics.push(diagnostic(tokenSpan(following), message("SYN009", "chained", { first: op.image, second: following.image })));
         }
       }
       return left;

@@ -1,7 +1,7 @@
 // What every check shares: the scope of names, the systems, the diagnostics being collected,
 // and the conversion of spans to the plan's line/column form.
 import { diagnostic, type Diagnostic, type Extras } from "../../diagnostics/diagnostic.js";
-import type { Code } from "../../diagnostics/catalog.js";
+import type { Code, Message } from "../../diagnostics/catalog.js";
 import type { CollectionDefinition, SystemCatalog, SystemDefinition } from "../systems/load.js";
 import type { SourceFile, Span } from "../../source/source-file.js";
 import type { ObjectType, Type } from "../types/type.js";
@@ -16,7 +16,7 @@ export type Binding =
   /** Inside a lookup's brackets, left of `==`: a field of the candidate record. */
   | { readonly kind: "candidateField"; readonly type: Type; readonly owner: string }
   /** A name that exists but may not be read here, with the reason why. */
-  | { readonly kind: "unavailable"; readonly reason: string; readonly span: Span };
+  | { readonly kind: "unavailable"; readonly reason: Message<"SEM010">; readonly span: Span };
 
 export class Scope {
   private readonly names = new Map<string, Binding>();
@@ -69,8 +69,17 @@ export class CheckContext {
     readonly systems: SystemCatalog,
   ) {}
 
-  error(code: Code, span: Span, message: string, extras?: Extras): void {
-    this.diagnostics.push(diagnostic(code, span, message, extras));
+  error(span: Span, message: Message, extras?: Extras): void;
+  /** @deprecated while report sites move to catalog messages */
+  error(code: Code, span: Span, message: string, extras?: Extras): void;
+  error(a: Code | Span, b: Span | Message, c?: string | Extras, e?: Extras): void {
+    this.diagnostics.push(typeof a === "string" ? diagnostic(a, b as Span, c as string, e) : diagnostic(a, b as Message, c as Extras | undefined));
+  }
+
+  /** The sync line's two systems, as the messages that name both take them; set once the line is checked. */
+  syncPair(): { left: string; right: string } {
+    const [left = "", right = ""] = this.syncSystems;
+    return { left, right };
   }
 
   planSpan(span: Span): PlanSpan {

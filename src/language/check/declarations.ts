@@ -1,9 +1,10 @@
 // The `sync` line and the params: which two systems a spec joins, which way it may write,
 // and the typed values it takes at run time.
 import type * as A from "../ast/nodes.js";
+import { message } from "../../diagnostics/catalog.js";
 import { didYouMean } from "../../diagnostics/did-you-mean.js";
 import type * as P from "../../plan/types.js";
-import { parseSchedule } from "../schedule/schedule.js";
+import { readSchedule } from "../schedule/schedule.js";
 import { NAMED_TYPES, SCHEDULE, assignable, describe, list, type Type } from "../types/type.js";
 import type { CheckContext, Scope } from "./context.js";
 import { checkExpr } from "./expressions.js";
@@ -12,19 +13,19 @@ export function checkSync(statements: readonly A.Statement[], ctx: CheckContext,
   const syncs = statements.filter((s): s is A.SyncStatement => s.kind === "sync");
   const sync = syncs[0];
   if (!sync) {
-    ctx.error("SEM001", { start: 0, end: 0 }, "the spec has no `sync` line; start it with `sync SYSTEM <-> SYSTEM`");
+    ctx.error({ start: 0, end: 0 }, message("SEM001", "noSync"));
     return undefined;
   }
   for (const extra of syncs.slice(1)) {
-    ctx.error("SEM009", extra.span, "a spec has one `sync` line", { notes: [{ message: "the first is here", span: sync.span }] });
+    ctx.error(extra.span, message("SEM009", "oneSync"), { notes: [{ message: message("SEM009", "firstIsHere").text, span: sync.span }] });
   }
   let ok = true;
   for (const side of [sync.left, sync.right]) {
     const system = ctx.systems.get(side.name);
     if (!system) {
-      ctx.error("NAM001", side.span, `unknown system \`${side.name}\``, {
+      ctx.error(side.span, message("NAM001", "unknownSystem", { name: side.name }), {
         suggestion: didYouMean(side.name, ctx.systems.keys()),
-        notes: [{ message: `the systems under integrations/ are ${[...ctx.systems.keys()].join(", ")}` }],
+        notes: [{ message: message("NAM001", "systemsAre", { systems: [...ctx.systems.keys()].join(", ") }).text }],
       });
       ok = false;
       continue;
@@ -32,7 +33,7 @@ export function checkSync(statements: readonly A.Statement[], ctx: CheckContext,
     scope.define(side.name, { kind: "system", system, span: side.span });
   }
   if (sync.left.name === sync.right.name) {
-    ctx.error("SEM001", sync.right.span, "a spec joins two different systems");
+    ctx.error(sync.right.span, message("SEM001", "sameSystems"));
     ok = false;
   }
   if (!ok) return undefined;
@@ -89,7 +90,7 @@ export function checkParams(statements: readonly A.Statement[], ctx: CheckContex
       values = ref.values.map((v) => v.value);
       const seen = new Set<string>();
       for (const v of ref.values) {
-        if (seen.has(v.value)) ctx.error("NAM008", v.span, `${JSON.stringify(v.value)} is listed twice`);
+        if (seen.has(v.value)) ctx.error(v.span, message("NAM008", "listedTwice", { value: JSON.stringify(v.value) }));
         seen.add(v.value);
       }
       type = { kind: "enum", values };
@@ -98,9 +99,9 @@ export function checkParams(statements: readonly A.Statement[], ctx: CheckContex
       const named = NAMED_TYPES.get(ref.name.name);
       if (!named || (ref.list && named === SCHEDULE)) {
         const near = TYPE_ALIASES[ref.name.name] ?? didYouMean(ref.name.name, NAMED_TYPES.keys());
-        ctx.error("NAM004", ref.span, `unknown type \`${ref.name.name}${ref.list ? "[]" : ""}\``, {
+        ctx.error(ref.span, message("NAM004", "unknownType", { type: `${ref.name.name}${ref.list ? "[]" : ""}` }), {
           suggestion: near === undefined ? undefined : `${near}${ref.list ? "[]" : ""}`,
-          notes: [{ message: "param types are str, int, num, bool, date, datetime, schedule, a list such as str[], or allowed strings \"a\" | \"b\"" }],
+          notes: [{ message: message("NAM004", "paramTypes").text }],
         });
         continue;
       }
@@ -112,26 +113,26 @@ export function checkParams(statements: readonly A.Statement[], ctx: CheckContex
       const checked = checkExpr(statement.default, { ctx, scope });
       defaultValue = literalValue(statement.default);
       if (defaultValue === undefined) {
-        ctx.error("TYP016", statement.default.span, "a param's default is a literal value: a string, number, true, false, null or a list of them");
+        ctx.error(statement.default.span, message("TYP016", "notLiteral"));
       } else if (type.kind === "schedule") {
-        if (typeof defaultValue !== "string") ctx.error("TYP001", statement.default.span, "a schedule param's default is a string such as \"every 10 minutes\"");
+        if (typeof defaultValue !== "string") ctx.error(statement.default.span, message("TYP001", "scheduleDefault"));
         else {
-          const parsed = parseSchedule(defaultValue);
-          if ("error" in parsed) ctx.error("SYN005", statement.default.span, parsed.error);
+          const parsed = readSchedule(defaultValue);
+          if ("error" in parsed) ctx.error(statement.default.span, parsed.error);
         }
       } else if (type.kind === "enum" && typeof defaultValue === "string" && !type.values.includes(defaultValue)) {
         const suggestion = didYouMean(defaultValue, type.values);
-        ctx.error("TYP004", statement.default.span, `the default ${JSON.stringify(defaultValue)} is not one of ${describe(type)}`, {
+        ctx.error(statement.default.span, message("TYP004", "defaultNotAllowed", { value: JSON.stringify(defaultValue), allowed: describe(type) }), {
           ...(suggestion !== undefined ? { suggestion: JSON.stringify(suggestion) } : {}),
         });
       } else if (!assignable(checked.type, type)) {
-        ctx.error("TYP001", statement.default.span, `the default must be ${describe(type)}, but this is ${describe(checked.type)}`);
+        ctx.error(statement.default.span, message("TYP001", "defaultType", { expected: describe(type), found: describe(checked.type) }));
       }
     }
     const earlier = scope.define(name.name, { kind: "param", type, span: name.span });
     if (earlier) {
-      ctx.error("NAM008", name.span, `\`${name.name}\` is already defined`, {
-        ...("span" in earlier && earlier.span ? { notes: [{ message: "first defined here", span: earlier.span }] } : {}),
+      ctx.error(name.span, message("NAM008", "alreadyDefined", { name: name.name }), {
+        ...("span" in earlier && earlier.span ? { notes: [{ message: message("NAM008", "firstDefined").text, span: earlier.span }] } : {}),
       });
       continue;
     }

@@ -2,6 +2,7 @@
 // name is resolved, each operator typed, and lookups become index steps the runtime can
 // answer in constant time.
 import type * as A from "../ast/nodes.js";
+import { message } from "../../diagnostics/catalog.js";
 import { didYouMean } from "../../diagnostics/did-you-mean.js";
 import { FUNCTIONS_BY_NAME } from "../functions/catalog.js";
 import type * as P from "../../plan/types.js";
@@ -23,6 +24,7 @@ import {
   isStringLike,
   list,
   ordered,
+  recordPhrase,
   unify,
   type ObjectType,
   type Type,
@@ -60,22 +62,22 @@ export function checkExpr(expr: A.Expr, env: Env): Typed {
     case "view":
       return { type: list(checked.rowType), ir: { op: "rows", source: checked.source } };
     case "system":
-      env.ctx.error("TYP014", expr.span, `\`${checked.system.name}\` is a system; name one of its collections, such as \`${checked.system.name}.${[...checked.system.collections.keys()][0]}\``);
+      env.ctx.error(expr.span, message("TYP014", "systemValue", { system: checked.system.name, collection: String([...checked.system.collections.keys()][0]) }));
       return FAILED;
   }
 }
 
-/** Checks an expression that must have a type fitting `expected`. */
+/** Checks an expression that must have a type fitting `expected`; `what` names it in the error, one of TYP001's phrases ("a skip's reason"). */
 export function checkTyped(expr: A.Expr, env: Env, expected: Type, what: string): Typed {
   const result = checkExpr(expr, env);
   if (!assignable(result.type, expected)) {
-    env.ctx.error("TYP001", expr.span, `${what} must be ${describe(expected)}, but this is ${describe(result.type)}`);
+    env.ctx.error(expr.span, message("TYP001", "mustBe", { what, expected: describe(expected), found: describe(result.type) }));
   }
   checkEnumLiteral(expr, expected, env);
   return result;
 }
 
-export function checkCondition(expr: A.Expr, env: Env, what = "a condition"): Typed {
+export function checkCondition(expr: A.Expr, env: Env, what = message("TYP001", "aCondition").text): Typed {
   return checkTyped(expr, env, BOOL, what);
 }
 
@@ -100,22 +102,22 @@ export function checkValue(expr: A.Expr, env: Env): Checked {
       return typedValue(checkCall(expr, env));
     case "unary": {
       if (expr.operator === "not") {
-        const operand = checkCondition(expr.operand, env, "the operand of `not`");
+        const operand = checkCondition(expr.operand, env, message("TYP001", "notOperand").text);
         return value(BOOL, { op: "not", arg: operand.ir });
       }
       const operand = checkExpr(expr.operand, env);
-      if (!isNumeric(operand.type)) ctx.error("TYP010", expr.operand.span, `\`-\` needs a number, but this is ${describe(operand.type)}`);
+      if (!isNumeric(operand.type)) ctx.error(expr.operand.span, message("TYP010", "negate", { found: describe(operand.type) }));
       return value(operand.type.kind === "int" ? INT : NUM, { op: "negate", arg: operand.ir });
     }
     case "binary":
       return typedValue(checkBinary(expr, env));
     case "if": {
-      const condition = checkCondition(expr.condition, env, "the condition of `if`");
+      const condition = checkCondition(expr.condition, env, message("TYP001", "ifCondition").text);
       const then = checkExpr(expr.then, env);
       const otherwise = checkExpr(expr.otherwise, env);
       const type = unify(then.type, otherwise.type);
       if (!type) {
-        ctx.error("TYP012", expr.span, `the branches of this \`if\` have different types: ${describe(then.type)} after \`then\`, ${describe(otherwise.type)} after \`else\``);
+        ctx.error(expr.span, message("TYP012", "ifBranches", { then: describe(then.type), otherwise: describe(otherwise.type) }));
       }
       return value(type ?? ANY, { op: "if", condition: condition.ir, then: then.ir, else: otherwise.ir });
     }
@@ -125,7 +127,7 @@ export function checkValue(expr: A.Expr, env: Env): Checked {
       for (let i = 0; i < items.length; i++) {
         const next = unify(type, items[i]!.type);
         if (!next) {
-          ctx.error("TYP012", expr.items[i]!.span, `the items of a list must have one type; this one is ${describeKind(items[i]!.type)}, the ones before it are ${describeKind(type)}`);
+          ctx.error(expr.items[i]!.span, message("TYP012", "listItems", { item: describeKind(items[i]!.type), before: describeKind(type) }));
           type = ANY;
         } else type = next;
       }
@@ -136,7 +138,7 @@ export function checkValue(expr: A.Expr, env: Env): Checked {
       const entries: (readonly [string, P.Expr])[] = [];
       for (const entry of expr.entries) {
         if (fields.has(entry.name.name)) {
-          ctx.error("NAM008", entry.name.span, `\`${entry.name.name}\` is given twice in this object`);
+          ctx.error(entry.name.span, message("NAM008", "givenTwice", { name: entry.name.name }));
           continue;
         }
         const checked = checkExpr(entry.value, env);
@@ -161,14 +163,14 @@ function checkName(expr: Extract<A.Expr, { kind: "name" }>, env: Env): Checked {
   if (!binding) {
     const fn = FUNCTIONS_BY_NAME.get(expr.name);
     if (env.ctx.systems.has(expr.name)) {
-      env.ctx.error("NAM009", expr.span, `\`${expr.name}\` is not part of this sync; the \`sync\` line joins ${env.ctx.syncSystems.join(" and ")}`);
+      env.ctx.error(expr.span, message("NAM009", "notPartOfSync", { name: expr.name, ...env.ctx.syncPair() }));
     } else if (fn) {
-      env.ctx.error("NAM004", expr.span, `\`${expr.name}\` is a function; call it with parentheses, as \`${expr.name}(...)\``, {
-        notes: [{ message: fn.signature }],
+      env.ctx.error(expr.span, message("NAM004", "isFunction", { name: expr.name }), {
+        notes: [{ message: message("NAM004", "signature", { signature: fn.signature }).text }],
       });
     } else {
       const inScope = env.scope.allNames();
-      env.ctx.error("NAM004", expr.span, `unknown name \`${expr.name}\``, { suggestion: didYouMean(expr.name, inScope) });
+      env.ctx.error(expr.span, message("NAM004", "unknownName", { name: expr.name }), { suggestion: didYouMean(expr.name, inScope) });
     }
     return { kind: "value", ...FAILED };
   }
@@ -193,7 +195,7 @@ function checkName(expr: Extract<A.Expr, { kind: "name" }>, env: Env): Checked {
     case "candidateField":
       return value(binding.type, { op: "get", of: { op: "var", name: "$" }, field: expr.name });
     case "unavailable":
-      env.ctx.error("SEM010", expr.span, binding.reason);
+      env.ctx.error(expr.span, binding.reason);
       return { kind: "value", ...FAILED };
   }
 }
@@ -206,9 +208,9 @@ function checkMember(expr: Extract<A.Expr, { kind: "member" }>, env: Env): Check
     case "system": {
       const collection = object.system.collections.get(field);
       if (!collection) {
-        ctx.error("NAM002", expr.field.span, `${object.system.name} has no collection \`${field}\``, {
+        ctx.error(expr.field.span, message("NAM002", "noCollection", { system: object.system.name, collection: field }), {
           suggestion: didYouMean(field, object.system.collections.keys()),
-          notes: [{ message: `its collections are ${[...object.system.collections.keys()].join(", ")}` }],
+          notes: [{ message: message("NAM002", "collectionsAre", { collections: [...object.system.collections.keys()].join(", ") }).text }],
         });
         return { kind: "value", ...FAILED };
       }
@@ -233,22 +235,22 @@ function project(object: Typed, expr: Extract<A.Expr, { kind: "member" }>, env: 
   const target = type.kind === "list" ? type.item : type;
   if (target.kind === "any") return value(ANY, { op: "get", of: object.ir, field });
   if (target.kind !== "object") {
-    env.ctx.error("TYP003", expr.field.span, `\`.${field}\` needs a record or object, but the value before it is ${describe(type)}`);
+    env.ctx.error(expr.field.span, message("TYP003", "needsRecord", { field, found: describe(type) }));
     return { kind: "value", ...FAILED };
   }
   const fieldType = target.fields.get(field);
   if (!fieldType) {
-    env.ctx.error("NAM003", expr.field.span, `${ownerName(target)} has no field \`${field}\``, { suggestion: didYouMean(field, target.fields.keys()) });
+    env.ctx.error(expr.field.span, message("NAM003", "noField", { owner: ownerName(target), field }), { suggestion: didYouMean(field, target.fields.keys()) });
     return { kind: "value", ...FAILED };
   }
   const result = type.kind === "list" ? list(fieldType.kind === "list" ? fieldType.item : fieldType) : fieldType;
   return value(result, { op: "get", of: object.ir, field });
 }
 
+/** What has fields, as NAM003 names it: "the object", "a raisedonors.donors record". */
 export function ownerName(type: ObjectType): string {
-  if (!type.record) return "the object";
-  const name = `${type.record.system}.${type.record.collection}`;
-  return `${/^[aeiou]/i.test(name) ? "an" : "a"} ${name} record`;
+  if (!type.record) return message("NAM003", "theObject").text;
+  return recordPhrase(`${type.record.system}.${type.record.collection}`);
 }
 
 function checkIndex(expr: Extract<A.Expr, { kind: "index" }>, env: Env): Checked {
@@ -256,7 +258,7 @@ function checkIndex(expr: Extract<A.Expr, { kind: "index" }>, env: Env): Checked
   const object = checkValue(expr.object, env);
   if (object.kind !== "collection" && object.kind !== "view") {
     if (object.kind === "value" && object.type.kind !== "any") {
-      ctx.error("TYP007", expr.index.span, `brackets look up rows of a collection or a view, but the value before them is ${describe(object.type)}`);
+      ctx.error(expr.index.span, message("TYP007", "notLookup", { found: describe(object.type) }));
     }
     return { kind: "value", ...FAILED };
   }
@@ -274,7 +276,7 @@ function checkIndex(expr: Extract<A.Expr, { kind: "index" }>, env: Env): Checked
       const left = checkExpr(term.left, { ctx, scope: candidate });
       const right = checkExpr(term.right, env);
       if (!comparable(left.type, right.type)) {
-        ctx.error("TYP008", term.span, `cannot compare ${describe(left.type)} with ${describe(right.type)}`);
+        ctx.error(term.span, message("TYP008", "cannotCompare", { left: describe(left.type), right: describe(right.type) }));
       }
       checkEnumLiteral(term.right, left.type, env);
       fields.push(left.ir);
@@ -283,16 +285,16 @@ function checkIndex(expr: Extract<A.Expr, { kind: "index" }>, env: Env): Checked
     return value(list(rowType), { op: "find", source: object.source, fields, values });
   }
   if (looksLikeCondition(expr.index)) {
-    ctx.error("TYP007", expr.index.span, "a lookup compares fields with `==`, joined by `and`; for any other condition, use a `view` with `where`, or `where` after the lookup");
+    ctx.error(expr.index.span, message("TYP007", "lookupCondition"));
     return { kind: "value", ...FAILED };
   }
   if (object.kind === "view" && !object.keyAlias) {
-    ctx.error("TYP007", expr.index.span, `the rows of view \`${object.name}\` have no key; look them up by field, as in \`${object.name}[field == value]\``);
+    ctx.error(expr.index.span, message("TYP007", "viewNoKey", { view: object.name }));
     return { kind: "value", ...FAILED };
   }
   const key = checkExpr(expr.index, env);
   if (!isStringLike(key.type)) {
-    ctx.error("TYP007", expr.index.span, `a key is a string, but this is ${describe(key.type)}; to look up by a field, write \`field == value\``);
+    ctx.error(expr.index.span, message("TYP007", "keyString", { found: describe(key.type) }));
   }
   return value(rowType, { op: "byKey", source: object.source, key: key.ir });
 }
@@ -318,33 +320,33 @@ function checkCall(expr: Extract<A.Expr, { kind: "call" }>, env: Env): Typed {
   const name = expr.callee.name;
   const fn = FUNCTIONS_BY_NAME.get(name);
   if (!fn) {
-    ctx.error("NAM005", expr.callee.span, `unknown function \`${name}\``, { suggestion: didYouMean(name, FUNCTIONS_BY_NAME.keys()) });
+    ctx.error(expr.callee.span, message("NAM005", "unknownFunction", { name }), { suggestion: didYouMean(name, FUNCTIONS_BY_NAME.keys()) });
     expr.args.forEach((a) => checkExpr(a, env));
     return FAILED;
   }
   const [min, max] = fn.arity;
   if (expr.args.length < min || expr.args.length > max) {
-    const count = min === max ? `${min}` : max - min === 1 ? `${min} or ${max}` : `${min} to ${max}`;
-    ctx.error("TYP002", expr.span, `${name} takes ${count} argument${max === 1 ? "" : "s"}, not ${expr.args.length}: ${fn.signature}`);
+    const count = min === max ? `${min}` : message("TYP002", max - min === 1 ? "countEither" : "countRange", { min, max }).text;
+    ctx.error(expr.span, message("TYP002", max === 1 ? "takesOne" : "takes", { name, count, given: expr.args.length, signature: fn.signature }));
     return FAILED;
   }
   if (name === "linked") return checkLinked(expr, env);
   if (name === "map") {
     const table = expr.args[1]!;
     if (table.kind !== "object") {
-      ctx.error("TYP011", table.span, 'the second argument of map is a table written in place, like {"M": "Male", "F": "Female"}');
+      ctx.error(table.span, message("TYP011", "mapTable"));
       return FAILED;
     }
   }
   const args = expr.args.map((a) => checkExpr(a, env));
   if (fn.aggregate && (args.length === 0 || args[0]!.type.kind !== "list")) {
     if (!env.group) {
-      ctx.error("TYP005", expr.span, `\`${name}(${args.length === 0 ? "" : "x"})\` adds up the rows of one target record, so it belongs in an \`upsert\` or \`create\` block of a \`from\` rule; to add up a list here, pass a list`);
+      ctx.error(expr.span, message("TYP005", args.length === 0 ? "outsideGroup" : "outsideGroupOfValue", { name }));
       return FAILED;
     }
     const type = fn.type(args.map((a) => (a.type.kind === "list" ? a.type : list(a.type))));
-    if (typeof type === "string") {
-      ctx.error("TYP011", expr.args[0]?.span ?? expr.span, `\`${name}\` ${type}`);
+    if (typeof type === "function") {
+      ctx.error(expr.args[0]?.span ?? expr.span, type(name));
       return FAILED;
     }
     const arg = args[0];
@@ -355,8 +357,8 @@ function checkCall(expr: Extract<A.Expr, { kind: "call" }>, env: Env): Typed {
     };
   }
   const type = fn.type(args.map((a) => a.type));
-  if (typeof type === "string") {
-    ctx.error("TYP011", expr.args[0]?.span ?? expr.span, `\`${name}\` ${type}`);
+  if (typeof type === "function") {
+    ctx.error(expr.args[0]?.span ?? expr.span, type(name));
     return FAILED;
   }
   const compare = (name === "min" || name === "max") && args[0] ? compareAs(args[0].type) : undefined;
@@ -369,7 +371,7 @@ function checkLinked(expr: Extract<A.Expr, { kind: "call" }>, env: Env): Typed {
   if (arg.type.kind === "any") return FAILED;
   const origin = arg.type.kind === "object" ? arg.type.record : undefined;
   if (!origin) {
-    ctx.error("NAM011", expr.args[0]!.span, `linked() needs a record of a collection, but this is ${describe(arg.type)}`);
+    ctx.error(expr.args[0]!.span, message("NAM011", "notRecord", { found: describe(arg.type) }));
     return FAILED;
   }
   const found: { link: (typeof ctx.links)[number]; from: "left" | "right" }[] = [];
@@ -378,12 +380,11 @@ function checkLinked(expr: Extract<A.Expr, { kind: "call" }>, env: Env): Typed {
     if (link.right.system === origin.system && link.right.collection.name === origin.collection) found.push({ link, from: "right" });
   }
   if (found.length !== 1) {
-    const what = `${origin.system}.${origin.collection}`;
+    const collection = `${origin.system}.${origin.collection}`;
     ctx.error(
-      "NAM011",
       expr.args[0]!.span,
-      found.length === 0 ? `no link joins ${what}; declare the \`link\` before this line` : `${found.length} links join ${what}, so linked() cannot tell which is meant`,
-      { notes: found.map((f) => ({ message: "a link is declared here", span: f.link.span })) },
+      found.length === 0 ? message("NAM011", "noLink", { collection }) : message("NAM011", "manyLinks", { count: found.length, collection }),
+      { notes: found.map((f) => ({ message: message("NAM011", "linkDeclared").text, span: f.link.span })) },
     );
     return FAILED;
   }
@@ -417,8 +418,8 @@ function checkBinary(expr: Extract<A.Expr, { kind: "binary" }>, env: Env): Typed
   const { ctx } = env;
   const op = expr.operator;
   if (op === "and" || op === "or") {
-    const left = checkCondition(expr.left, env, `the left of \`${op}\``);
-    const right = checkCondition(expr.right, env, `the right of \`${op}\``);
+    const left = checkCondition(expr.left, env, message("TYP001", "leftOf", { operator: op }).text);
+    const right = checkCondition(expr.right, env, message("TYP001", "rightOf", { operator: op }).text);
     const args: P.Expr[] = [];
     for (const a of [left.ir, right.ir]) {
       // `a and b and c` is one step with three arguments.
@@ -431,22 +432,22 @@ function checkBinary(expr: Extract<A.Expr, { kind: "binary" }>, env: Env): Typed
   const right = checkExpr(expr.right, env);
   if (op === "in") {
     if (right.type.kind !== "list" && right.type.kind !== "any") {
-      ctx.error("TYP006", expr.right.span, `the right of \`in\` must be a list, but this is ${describe(right.type)}`);
+      ctx.error(expr.right.span, message("TYP006", "inRight", { found: describe(right.type) }));
       return { type: BOOL, ir: { op: "literal", value: false } };
     }
     const item = right.type.kind === "list" ? right.type.item : ANY;
-    if (!comparable(left.type, item)) ctx.error("TYP008", expr.span, `cannot look for ${describe(left.type)} in a list of ${describe(item)}`);
+    if (!comparable(left.type, item)) ctx.error(expr.span, message("TYP008", "cannotFind", { item: describe(left.type), items: describe(item) }));
     checkEnumLiteralsIn(expr.right, left.type, env);
     return { type: BOOL, ir: { op: "in", item: left.ir, list: right.ir, as: compareAs(left.type) ?? compareAs(item) ?? "value" } };
   }
   if (op === "==" || op === "!=" || op === "<" || op === "<=" || op === ">" || op === ">=") {
     const dateProblem = dateLiteralProblem(right.type, left.type) ?? dateLiteralProblem(left.type, right.type);
     if (dateProblem) {
-      ctx.error("TYP009", (dateLiteralProblem(right.type, left.type) ? expr.right : expr.left).span, dateProblem);
+      ctx.error((dateLiteralProblem(right.type, left.type) ? expr.right : expr.left).span, dateProblem);
     } else if (!comparable(left.type, right.type)) {
-      ctx.error("TYP008", expr.span, `cannot compare ${describe(left.type)} with ${describe(right.type)}`);
+      ctx.error(expr.span, message("TYP008", "cannotCompare", { left: describe(left.type), right: describe(right.type) }));
     } else if (op !== "==" && op !== "!=" && (!ordered(left.type) || !ordered(right.type))) {
-      ctx.error("TYP008", expr.span, `\`${op}\` needs values with an order (numbers, texts, dates), not ${describe(left.type)}`);
+      ctx.error(expr.span, message("TYP008", "unordered", { operator: op, found: describe(left.type) }));
     }
     checkEnumLiteral(expr.right, left.type, env);
     checkEnumLiteral(expr.left, right.type, env);
@@ -479,11 +480,12 @@ function telling(t: Type): boolean {
 }
 
 function checkJoinable(side: A.Expr, t: Type, ctx: Env["ctx"]): void {
-  if (t.kind === "list" || t.kind === "object" || t.kind === "bool") ctx.error("TYP010", side.span, `\`+\` joins texts; this is ${describe(t)}`);
+  if (t.kind === "list" || t.kind === "object" || t.kind === "bool") ctx.error(side.span, message("TYP010", "joinsTexts", { found: describe(t) }));
 }
 
 function checkNumeric(side: A.Expr, t: Type, op: string, ctx: Env["ctx"]): void {
-  if (!isNumeric(t)) ctx.error("TYP010", side.span, `\`${op}\` needs numbers${op === "+" ? " or texts" : ""}, but this is ${describe(t)}`);
+  if (isNumeric(t)) return;
+  ctx.error(side.span, op === "+" ? message("TYP010", "plusNeeds", { found: describe(t) }) : message("TYP010", "needsNumbers", { operator: op, found: describe(t) }));
 }
 
 /** A string literal compared with an enum must be one of its values: `status == "Succeded"` is a typo. */
@@ -491,7 +493,7 @@ function checkEnumLiteral(literal: A.Expr, against: Type, env: Env): void {
   if (literal.kind !== "string" || against.kind !== "enum") return;
   if (!against.values.includes(literal.value)) {
     const suggestion = didYouMean(literal.value, against.values);
-    env.ctx.error("TYP004", literal.span, `${JSON.stringify(literal.value)} is not one of the allowed values ${describe(against)}`, {
+    env.ctx.error(literal.span, message("TYP004", "notAllowed", { value: JSON.stringify(literal.value), allowed: describe(against) }), {
       ...(suggestion !== undefined ? { suggestion: JSON.stringify(suggestion) } : {}),
     });
   }

@@ -3,6 +3,7 @@
 // the body is handed item by item to the unit for its kind (link/), each of which decides
 // everything about that kind, then the checks that need the whole link run.
 import type * as A from "../ast/nodes.js";
+import { message } from "../../diagnostics/catalog.js";
 import type * as P from "../../plan/types.js";
 import type { ObjectType } from "../types/type.js";
 import type { CheckContext, LinkHeader, Scope } from "./context.js";
@@ -24,18 +25,18 @@ export function registerLink(link: A.LinkStatement, ctx: CheckContext, scope: Sc
       return { alias: side.alias.name, collection: source.origin, system: source.rowType.record!.system, type: source.rowType };
     }
     if (!(source.kind === "value" && source.type.kind === "any")) {
-      ctx.error("TYP015", side.source.span, "a link joins a collection (SYSTEM.COLLECTION) or a view that selects the records of one");
+      ctx.error(side.source.span, message("TYP015", "linkSide"));
     }
     return undefined;
   });
   const [left, right] = sides;
   if (!left || !right) return undefined;
   if (left.system === right.system) {
-    ctx.error("NAM009", link.right.source.span, `both sides of this link are in ${left.system}; a link joins the two systems of the \`sync\` line`);
+    ctx.error(link.right.source.span, message("NAM009", "sameSystem", { system: left.system }));
     return undefined;
   }
   if (left.alias === right.alias) {
-    ctx.error("NAM008", link.right.alias.span, `both sides of the link are called \`${left.alias}\``);
+    ctx.error(link.right.alias.span, message("NAM008", "sameAlias", { alias: left.alias }));
     return undefined;
   }
   const header: LinkHeader = {
@@ -45,7 +46,7 @@ export function registerLink(link: A.LinkStatement, ctx: CheckContext, scope: Sc
     span: link.span,
   };
   if (ctx.links.some((l) => l.id === header.id)) {
-    ctx.error("SEM009", link.span, `${left.system}.${left.collection.name} and ${right.system}.${right.collection.name} are already linked`);
+    ctx.error(link.span, message("SEM009", "alreadyLinked", { left: `${left.system}.${left.collection.name}`, right: `${right.system}.${right.collection.name}` }));
     return undefined;
   }
   ctx.links.push(header);

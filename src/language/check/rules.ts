@@ -1,13 +1,14 @@
 // Views and `from` rules: clauses that bind rows step by step, and the action that writes
 // (create, upsert) or deletes. Write blocks are shared with a link's `create`.
 import type * as A from "../ast/nodes.js";
+import { message, type Message } from "../../diagnostics/catalog.js";
 import { didYouMean } from "../../diagnostics/did-you-mean.js";
 import type * as P from "../../plan/types.js";
 import { some } from "../../plan/walk.js";
 import type { CollectionDefinition } from "../systems/load.js";
 import type { Span } from "../../source/source-file.js";
-import { ANY, STR, assignable, describe, isStringLike, type Type } from "../types/type.js";
-import type { CheckContext, Scope } from "./context.js";
+import { ANY, STR, assignable, describe, isStringLike, recordPhrase, type Type } from "../types/type.js";
+import type { Binding, CheckContext, Scope } from "./context.js";
 import { checkCondition, checkExpr, checkTyped, checkValue, ownerName, type Env } from "./expressions.js";
 
 export function checkClauses(clauses: readonly A.Clause[], ctx: CheckContext, outer: Scope): { clauses: P.Clause[]; scope: Scope } {
@@ -27,11 +28,11 @@ export function checkClauses(clauses: readonly A.Clause[], ctx: CheckContext, ou
         } else if (source.kind === "value") {
           if (source.type.kind === "list") itemType = source.type.item;
           else if (source.type.kind !== "any") {
-            ctx.error("TYP006", clause.source.span, `\`from ${clause.alias.name} in\` needs a collection, a view or a list, but this is ${describe(source.type)}`);
+            ctx.error(clause.source.span, message("TYP006", "fromSource", { alias: clause.alias.name, found: describe(source.type) }));
           }
           ir = source.ir;
         } else {
-          ctx.error("TYP006", clause.source.span, `\`${source.system.name}\` is a system; name one of its collections`);
+          ctx.error(clause.source.span, message("TYP006", "fromSystem", { system: source.system.name }));
         }
         define(ctx, scope, clause.alias, itemType);
         result.push({ kind: "from", alias: clause.alias.name, source: ir, span });
@@ -44,13 +45,13 @@ export function checkClauses(clauses: readonly A.Clause[], ctx: CheckContext, ou
         break;
       }
       case "where":
-        result.push({ kind: "where", condition: checkCondition(clause.condition, env, "a `where` condition").ir, span });
+        result.push({ kind: "where", condition: checkCondition(clause.condition, env, message("TYP001", "whereCondition").text).ir, span });
         break;
       case "skip":
         result.push({
           kind: "skip",
-          reason: checkTyped(clause.reason, env, STR, "a skip's reason").ir,
-          condition: checkCondition(clause.condition, env, "a skip's condition").ir,
+          reason: checkTyped(clause.reason, env, STR, message("TYP001", "skipReason").text).ir,
+          condition: checkCondition(clause.condition, env, message("TYP001", "skipCondition").text).ir,
           span,
         });
         break;
@@ -61,10 +62,13 @@ export function checkClauses(clauses: readonly A.Clause[], ctx: CheckContext, ou
 
 export function define(ctx: CheckContext, scope: Scope, name: A.Name, type: Type): void {
   const earlier = scope.define(name.name, { kind: "var", type, span: name.span });
-  if (earlier) {
-    const notes = "span" in earlier && earlier.span ? [{ message: "first defined here", span: earlier.span }] : [];
-    ctx.error("NAM008", name.span, `\`${name.name}\` is already defined`, { notes });
-  }
+  if (earlier) definedTwice(ctx, name, earlier);
+}
+
+/** `name` is taken: an error at it, with a note at the first definition when it has a place. */
+function definedTwice(ctx: CheckContext, name: A.Name, earlier: Binding): void {
+  const notes = "span" in earlier && earlier.span ? [{ message: message("NAM008", "firstDefined").text, span: earlier.span }] : [];
+  ctx.error(name.span, message("NAM008", "alreadyDefined", { name: name.name }), { notes });
 }
 
 export function checkView(view: A.ViewStatement, ctx: CheckContext, scope: Scope): P.ViewPlan | undefined {
@@ -82,18 +86,16 @@ export function checkView(view: A.ViewStatement, ctx: CheckContext, scope: Scope
     ...(origin ? { origin } : {}),
   });
   if (earlier) {
-    const notes = "span" in earlier && earlier.span ? [{ message: "first defined here", span: earlier.span }] : [];
-    ctx.error("NAM008", view.name.span, `\`${view.name.name}\` is already defined`, { notes });
+    definedTwice(ctx, view.name, earlier);
     return undefined;
   }
   return { name: view.name.name, clauses, select: select.ir, ...(keyed ? { keyAlias: first.alias.name } : {}), span: ctx.planSpan(view.span) };
 }
 
 /** Why the sync line forbids writing into a system, or undefined when it allows it. */
-export function writeProblem(ctx: CheckContext, system: string): string | undefined {
+export function writeProblem(ctx: CheckContext, system: string): Message<"SEM002"> | undefined {
   if (ctx.writable.has(system)) return undefined;
-  const into = [...ctx.writable].join(" and ");
-  return `the \`sync\` line writes only into ${into}, so nothing may be written into ${system}`;
+  return message("SEM002", "syncDirection", { into: [...ctx.writable].join(" and "), system });
 }
 
 export function checkRule(rule: A.RuleStatement, ctx: CheckContext, scope: Scope, id: number): P.RulePlan | undefined {
@@ -103,7 +105,7 @@ export function checkRule(rule: A.RuleStatement, ctx: CheckContext, scope: Scope
   if (action.kind === "write") {
     const target = writableCollection(action.target, ctx, inner);
     const key = checkExpr(action.key, { ctx, scope: inner });
-    if (!isStringLike(key.type)) ctx.error("TYP001", action.key.span, `a key is a string, but this is ${describe(key.type)}`);
+    if (!isStringLike(key.type)) ctx.error(action.key.span, message("TYP001", "keyString", { found: describe(key.type) }));
     if (!target) return undefined;
     const assignments = checkAssignments(action.assignments, { ctx, scope: inner, group: true }, target.collection, action.mode === "create");
     checkRequired(ctx, { start: action.span.start, end: action.target.span.end }, target.system, target.collection, assignments.map((a) => a.field[0]!));
@@ -118,7 +120,7 @@ export function checkRule(rule: A.RuleStatement, ctx: CheckContext, scope: Scope
   if (action.key) {
     const target = writableCollection(action.target, ctx, inner);
     const key = checkExpr(action.key, { ctx, scope: inner });
-    if (!isStringLike(key.type)) ctx.error("TYP001", action.key.span, `a key is a string, but this is ${describe(key.type)}`);
+    if (!isStringLike(key.type)) ctx.error(action.key.span, message("TYP001", "keyString", { found: describe(key.type) }));
     if (!target) return undefined;
     return { id, clauses, action: { kind: "delete", system: target.system, collection: target.collection.name, key: key.ir, span }, span: ctx.planSpan(rule.span) };
   }
@@ -126,13 +128,13 @@ export function checkRule(rule: A.RuleStatement, ctx: CheckContext, scope: Scope
   const origin = record.type.kind === "object" ? record.type.record : undefined;
   if (!origin) {
     if (record.type.kind !== "any") {
-      ctx.error("TYP015", action.target.span, `\`delete\` takes a record, or a collection with \`key\`; this is ${describe(record.type)}`);
+      ctx.error(action.target.span, message("TYP015", "deleteTarget", { found: describe(record.type) }));
     }
     return undefined;
   }
   const problem = writeProblem(ctx, origin.system);
   if (problem) {
-    ctx.error("SEM002", action.target.span, problem);
+    ctx.error(action.target.span, problem);
     return undefined;
   }
   return {
@@ -147,13 +149,13 @@ function writableCollection(expr: A.Expr, ctx: CheckContext, scope: Scope): { sy
   const target = checkValue(expr, { ctx, scope });
   if (target.kind !== "collection") {
     if (!(target.kind === "value" && target.type.kind === "any")) {
-      ctx.error("TYP015", expr.span, "write into a collection, named as SYSTEM.COLLECTION");
+      ctx.error(expr.span, message("TYP015", "writeTarget"));
     }
     return undefined;
   }
   const problem = writeProblem(ctx, target.system);
   if (problem) {
-    ctx.error("SEM002", expr.span, problem);
+    ctx.error(expr.span, problem);
     return undefined;
   }
   return { system: target.system, collection: target.collection };
@@ -165,10 +167,10 @@ export function checkRequired(ctx: CheckContext, span: Span, system: string, col
   const missing = required.filter((field) => field !== collection.key && !given.includes(field));
   if (missing.length === 0) return;
   const names = missing.map((f) => `\`${f}\``);
-  const list = names.length === 1 ? names[0]! : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
-  const record = `${system}.${collection.name}`;
-  ctx.error("SEM013", span, `${/^[aeiou]/i.test(record) ? "an" : "a"} ${record} record made here leaves ${list} empty, but its schema requires ${missing.length === 1 ? "it" : "them"}`, {
-    notes: [{ message: `set ${missing.length === 1 ? "it" : "them"} in the block, such as \`${missing[0]} = ...\`` }],
+  const fields = names.length === 1 ? names[0]! : message("SEM013", "fieldList", { fields: names.slice(0, -1).join(", "), last: names[names.length - 1]! }).text;
+  const one = missing.length === 1;
+  ctx.error(span, message("SEM013", one ? "leavesOneEmpty" : "leavesEmpty", { record: recordPhrase(`${system}.${collection.name}`), fields }), {
+    notes: [{ message: message("SEM013", one ? "setIt" : "setThem", { field: missing[0]! }).text }],
   });
 }
 
@@ -186,30 +188,30 @@ export function checkAssignments(assignments: readonly A.Assignment[], env: Env,
     const fieldType = collection.type.fields.get(name);
     const value = checkExpr(assignment.value, env);
     if (!fieldType) {
-      ctx.error("NAM003", assignment.field.span, `${ownerName(collection.type)} has no field \`${name}\``, {
+      ctx.error(assignment.field.span, message("NAM003", "noField", { owner: ownerName(collection.type), field: name }), {
         suggestion: didYouMean(name, collection.type.fields.keys()),
       });
       continue;
     }
     if (name === collection.key) {
-      ctx.error("SEM006", assignment.field.span, `\`${name}\` is the record's key; it is set by the \`key\` expression`);
+      ctx.error(assignment.field.span, message("SEM006", "recordKey", { field: name }));
       continue;
     }
     const earlier = seen.get(name);
     if (earlier) {
-      ctx.error("SEM003", assignment.field.span, `\`${name}\` is set twice in this block`, { notes: [{ message: "first set here", span: earlier }] });
+      ctx.error(assignment.field.span, message("SEM003", "setTwice", { field: name }), { notes: [{ message: message("SEM003", "firstSet").text, span: earlier }] });
       continue;
     }
     seen.set(name, assignment.field.span);
     if (!checkTypedLiteral(assignment.value, fieldType, env) && !assignable(value.type, fieldType)) {
-      ctx.error("TYP001", assignment.value.span, `\`${name}\` is ${describe(fieldType)}, but this value is ${describe(value.type)}`);
+      ctx.error(assignment.value.span, message("TYP001", "fieldValue", { field: name, expected: describe(fieldType), found: describe(value.type) }));
     }
     let addOnlyWhen: P.Expr | undefined;
     if (assignment.addOnlyWhen) {
       if (fieldType.kind !== "list") {
-        ctx.error("SEM011", assignment.addOnlyWhen.span, `\`add only when\` applies to list fields; \`${name}\` is ${describe(fieldType)}`);
+        ctx.error(assignment.addOnlyWhen.span, message("SEM011", "notList", { field: name, found: describe(fieldType) }));
       }
-      addOnlyWhen = checkCondition(assignment.addOnlyWhen, { ctx, scope: env.scope }, "the condition of `add only when`").ir;
+      addOnlyWhen = checkCondition(assignment.addOnlyWhen, { ctx, scope: env.scope }, message("TYP001", "addOnlyWhenCondition").text).ir;
     }
     result.push({
       field: [name],
@@ -239,7 +241,7 @@ export function checkTypedLiteral(expr: A.Expr, fieldType: Type, env: Env): bool
     if (literal.kind === "string" && !fieldType.values.includes(literal.value)) {
       reported = true;
       const suggestion = didYouMean(literal.value, fieldType.values);
-      env.ctx.error("TYP004", literal.span, `${JSON.stringify(literal.value)} is not one of the allowed values ${describe(fieldType)}`, {
+      env.ctx.error(literal.span, message("TYP004", "notAllowed", { value: JSON.stringify(literal.value), allowed: describe(fieldType) }), {
         ...(suggestion !== undefined ? { suggestion: JSON.stringify(suggestion) } : {}),
       });
     }

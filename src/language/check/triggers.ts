@@ -1,5 +1,6 @@
 // Triggers (events with their actors, schedules with their time zones) and safety limits.
 import type * as A from "../ast/nodes.js";
+import { message } from "../../diagnostics/catalog.js";
 import { didYouMean } from "../../diagnostics/did-you-mean.js";
 import type * as P from "../../plan/types.js";
 import { DEFAULT_NIGHTLY_TIME, DEFAULT_ZONE, cronProblem, isTimeZone, nearZone, timeProblem } from "../schedule/schedule.js";
@@ -19,7 +20,7 @@ function directions(ref: A.DirectionRef | undefined, ctx: CheckContext): P.Direc
   if (!ref) return all();
   for (const side of [ref.left, ref.right]) {
     if (!ctx.syncSystems.includes(side.name)) {
-      ctx.error("NAM009", side.span, `\`${side.name}\` is not one of this sync's systems, ${ctx.syncSystems.join(" and ")}`, {
+      ctx.error(side.span, message("NAM009", "notInSync", { name: side.name, ...ctx.syncPair() }), {
         suggestion: didYouMean(side.name, ctx.syncSystems),
       });
       return undefined;
@@ -30,7 +31,7 @@ function directions(ref: A.DirectionRef | undefined, ctx: CheckContext): P.Direc
   if (ref.direction !== "->") wanted.push({ from: ref.right.name, to: ref.left.name });
   for (const d of wanted) {
     if (d.from === d.to || !ctx.writable.has(d.to)) {
-      ctx.error("SEM012", ref.span, `this sync never writes from ${d.from} into ${d.to}, so no trigger can run that way`);
+      ctx.error(ref.span, message("SEM012", "neverWrites", { from: d.from, to: d.to }));
       return undefined;
     }
   }
@@ -41,8 +42,8 @@ function checkZone(zone: A.Literal<string> | undefined, ctx: CheckContext): stri
   if (!zone) return DEFAULT_ZONE;
   if (!isTimeZone(zone.value)) {
     const near = nearZone(zone.value);
-    ctx.error("NAM010", zone.span, `unknown time zone ${JSON.stringify(zone.value)}`, {
-      ...(near ? { suggestion: JSON.stringify(near) } : { notes: [{ message: 'zones are IANA names, such as "America/New_York" or "UTC"' }] }),
+    ctx.error(zone.span, message("NAM010", "unknownZone", { zone: JSON.stringify(zone.value) }), {
+      ...(near ? { suggestion: JSON.stringify(near) } : { notes: [{ message: message("NAM010", "zonesAre").text }] }),
     });
   }
   return zone.value;
@@ -51,30 +52,31 @@ function checkZone(zone: A.Literal<string> | undefined, ctx: CheckContext): stri
 export function checkEventTrigger(trigger: A.EventTrigger, ctx: CheckContext): P.TriggerPlan | undefined {
   const system = ctx.systems.get(trigger.system.name);
   if (!system || !ctx.syncSystems.includes(trigger.system.name)) {
-    ctx.error("NAM009", trigger.system.span, `\`${trigger.system.name}\` is not one of this sync's systems, ${ctx.syncSystems.join(" and ")}`, {
+    ctx.error(trigger.system.span, message("NAM009", "notInSync", { name: trigger.system.name, ...ctx.syncPair() }), {
       suggestion: didYouMean(trigger.system.name, ctx.syncSystems),
     });
     return undefined;
   }
   let ok = true;
   if (system.events.size === 0) {
-    ctx.error("NAM006", trigger.system.span, `${system.name} sends no events; its definition declares none`);
+    ctx.error(trigger.system.span, message("NAM006", "noEvents", { system: system.name }));
     return undefined;
   }
   for (const event of trigger.events ?? []) {
     if (!system.events.has(event.name)) {
-      ctx.error("NAM006", event.span, `${system.name} has no event \`${event.name}\``, {
+      ctx.error(event.span, message("NAM006", "noEvent", { system: system.name, event: event.name }), {
         suggestion: didYouMean(event.name, system.events.keys()),
-        notes: [{ message: `its events are ${[...system.events.keys()].join(", ")}` }],
+        notes: [{ message: message("NAM006", "eventsAre", { events: [...system.events.keys()].join(", ") }).text }],
       });
       ok = false;
     }
   }
   for (const actor of trigger.actors) {
     if (!system.actors.includes(actor.name)) {
-      ctx.error("NAM007", actor.span, system.actors.length === 0 ? `${system.name}'s events name no actors` : `${system.name} has no actor \`${actor.name}\``, {
+      const unknown = system.actors.length === 0 ? message("NAM007", "noActors", { system: system.name }) : message("NAM007", "noActor", { system: system.name, actor: actor.name });
+      ctx.error(actor.span, unknown, {
         suggestion: didYouMean(actor.name, system.actors),
-        ...(system.actors.length > 0 ? { notes: [{ message: `its actors are ${system.actors.join(", ")}` }] } : {}),
+        ...(system.actors.length > 0 ? { notes: [{ message: message("NAM007", "actorsAre", { actors: system.actors.join(", ") }).text }] } : {}),
       });
       ok = false;
     }
@@ -107,26 +109,26 @@ export function checkScheduleTrigger(trigger: A.ScheduleTrigger, ctx: CheckConte
         if (binding?.kind === "param" && binding.type.kind === "schedule") {
           schedule = { kind: "param", name: s.unit.name };
         } else if (binding?.kind === "param") {
-          ctx.error("TYP001", s.unit.span, `\`every ${s.unit.name}\` needs a param of type schedule`);
+          ctx.error(s.unit.span, message("TYP001", "everyParam", { name: s.unit.name }));
         } else {
-          ctx.error("SYN005", s.unit.span, `expected \`minute\`, \`hour\`, a number of minutes or hours, or a schedule param after \`every\`, found the name \`${s.unit.name}\``, {
+          ctx.error(s.unit.span, message("SYN005", "afterEvery", { name: s.unit.name }), {
             suggestion: didYouMean(s.unit.name, ["minute", "hour", ...scope.allNames().filter((n) => scope.lookup(n)?.kind === "param")]),
           });
         }
       }
-      if (trigger.zone && schedule?.kind === "every") ctx.error("SYN005", trigger.zone.span, "a repeating schedule needs no time zone");
+      if (trigger.zone && schedule?.kind === "every") ctx.error(trigger.zone.span, message("SYN005", "zoneNotNeeded"));
       break;
     }
     case "nightly": {
       const at = s.at?.value ?? DEFAULT_NIGHTLY_TIME;
       const problem = timeProblem(at);
-      if (problem && s.at) ctx.error("SYN005", s.at.span, problem);
+      if (problem && s.at) ctx.error(s.at.span, problem);
       else schedule = { kind: "daily", at: at.padStart(5, "0"), zone };
       break;
     }
     case "cron": {
       const problem = cronProblem(s.expression.value);
-      if (problem) ctx.error("SYN005", s.expression.span, problem);
+      if (problem) ctx.error(s.expression.span, problem);
       else schedule = { kind: "cron", expression: s.expression.value, zone };
       break;
     }
@@ -143,18 +145,18 @@ export function checkLimit(limit: A.LimitStatement, ctx: CheckContext, scope: Sc
   const span = ctx.planSpan(limit.span);
   if (measure === "removals") {
     if (target.kind !== "member") {
-      ctx.error("SYN006", target.span, "name the set field whose removals are limited, as SYSTEM.COLLECTION.FIELD");
+      ctx.error(target.span, message("SYN006", "setFieldTarget"));
       return undefined;
     }
     const owner = checkValue(target.object, { ctx, scope });
     if (owner.kind !== "collection") {
-      if (!(owner.kind === "value" && owner.type.kind === "any")) ctx.error("SYN006", target.span, "name the set field whose removals are limited, as SYSTEM.COLLECTION.FIELD");
+      if (!(owner.kind === "value" && owner.type.kind === "any")) ctx.error(target.span, message("SYN006", "setFieldTarget"));
       return undefined;
     }
     const field = target.field.name;
     const fieldType = owner.collection.type.fields.get(field);
     if (!fieldType) {
-      ctx.error("NAM003", target.field.span, `a ${owner.system}.${owner.collection.name} record has no field \`${field}\``, {
+      ctx.error(target.field.span, message("NAM003", "recordNoField", { record: `${owner.system}.${owner.collection.name}`, field }), {
         suggestion: didYouMean(field, owner.collection.type.fields.keys()),
       });
       return undefined;
@@ -163,19 +165,19 @@ export function checkLimit(limit: A.LimitStatement, ctx: CheckContext, scope: Sc
       (r) => r.action.kind === "write" && r.action.system === owner.system && r.action.collection === owner.collection.name && r.action.assignments.some((a) => a.field[0] === field),
     );
     if (fieldType.kind !== "list" || !writes) {
-      ctx.error("SEM014", target.span, fieldType.kind !== "list" ? `\`${field}\` is not a set field, so nothing is removed from it` : `no rule of this spec writes \`${field}\``);
+      ctx.error(target.span, fieldType.kind !== "list" ? message("SEM014", "notSetField", { field }) : message("SEM014", "notWritten", { field }));
       return undefined;
     }
     return { measure, system: owner.system, collection: owner.collection.name, field, percent: limit.percent.value, span };
   }
   const owner = checkValue(target, { ctx, scope });
   if (owner.kind !== "collection") {
-    if (!(owner.kind === "value" && owner.type.kind === "any")) ctx.error("SYN006", target.span, "name the collection whose deletes are limited, as SYSTEM.COLLECTION");
+    if (!(owner.kind === "value" && owner.type.kind === "any")) ctx.error(target.span, message("SYN006", "collectionTarget"));
     return undefined;
   }
   const deletes = rules.some((r) => r.action.kind === "delete" && r.action.system === owner.system && r.action.collection === owner.collection.name);
   if (!deletes) {
-    ctx.error("SEM014", target.span, `no rule of this spec deletes from ${owner.system}.${owner.collection.name}`);
+    ctx.error(target.span, message("SEM014", "notDeleted", { collection: `${owner.system}.${owner.collection.name}` }));
     return undefined;
   }
   return { measure, system: owner.system, collection: owner.collection.name, percent: limit.percent.value, span };

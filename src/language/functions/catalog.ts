@@ -1,6 +1,7 @@
 // The language's functions, each declared once: its signature and summary (for the
 // reference in grammar/README.md), its examples (run as tests), how it types its arguments
 // (for the checker) and, for plain functions, how it computes (for the runtime).
+import { message, type Message } from "../../diagnostics/catalog.js";
 import { BOOL, DATE, INT, NUM, STR, describe, isNumeric, isStringLike, list, ordered, unify, type Type } from "../types/type.js";
 
 export interface FunctionExample {
@@ -10,6 +11,9 @@ export interface FunctionExample {
 
 export type Evaluate = (args: readonly unknown[]) => unknown;
 
+/** Why a call's arguments do not fit: its TYP011 message, made once the checker gives the function's name as called. */
+export type ArgumentProblem = (name: string) => Message<"TYP011">;
+
 export interface FunctionDeclaration {
   readonly name: string;
   readonly signature: string;
@@ -17,8 +21,8 @@ export interface FunctionDeclaration {
   readonly examples: readonly FunctionExample[];
   /** The allowed numbers of arguments. */
   readonly arity: readonly [min: number, max: number];
-  /** The result type, or a message saying which argument does not fit. */
-  readonly type: (args: readonly Type[]) => Type | string;
+  /** The result type, or why an argument does not fit. */
+  readonly type: (args: readonly Type[]) => Type | ArgumentProblem;
   /**
    * Plain functions compute here. The others are forms the checker compiles to their own
    * plan steps: `linked` and `one` (lookups that may skip a row), and aggregates given a
@@ -35,9 +39,16 @@ function isList(t: Type): boolean {
 function itemOf(t: Type): Type {
   return t.kind === "list" ? t.item : t;
 }
-/** Completes "`name` ...": what a function needs, and what it was given. */
-function needs(what: string, t: Type): string {
-  return `needs ${what}, but this is ${describe(t)}`;
+/** The TYP011 messages that say what a function needs, and what it was given. */
+type Needs = "needsString" | "needsStringOrList" | "needsDatetime" | "needsSingleValue" | "needsStringToLookUp" | "needsTable" | "needsLookupList" | "needsList" | "needsNumbers" | "needsOrder";
+
+function needs(what: Needs, t: Type): ArgumentProblem {
+  return (name) => message("TYP011", what, { name, found: describe(t) });
+}
+
+/** Arguments that should share one type and do not. */
+function mixed(what: "valuesOfOneType" | "tableOfOneType"): ArgumentProblem {
+  return (name) => message("TYP011", what, { name });
 }
 function str(arg: unknown): string | null {
   return arg === null || arg === undefined ? null : String(arg);
@@ -58,7 +69,7 @@ function stringFunction(name: string, summary: string, examples: FunctionExample
     summary,
     examples,
     arity: [1, 1],
-    type: ([t]) => (isStringLike(t!) ? result : needs("a string", t!)),
+    type: ([t]) => (isStringLike(t!) ? result : needs("needsString", t!)),
     evaluate: ([s]) => {
       const v = str(s);
       return v === null ? null : f(v);
@@ -94,7 +105,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
       { call: 'length(["a", "b"])', result: 2 },
     ],
     arity: [1, 1],
-    type: ([t]) => (isStringLike(t!) || isList(t!) ? INT : needs("a string or a list", t!)),
+    type: ([t]) => (isStringLike(t!) || isList(t!) ? INT : needs("needsStringOrList", t!)),
     evaluate: ([v]) => (v === null || v === undefined ? null : Array.isArray(v) ? v.length : [...String(v)].length),
   },
   {
@@ -103,7 +114,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
     summary: "The UTC date of a datetime; a date, or a text such as \"2026-11-01\", read as a date.",
     examples: [{ call: 'date("2026-11-01T23:30:00Z")', result: "2026-11-01" }],
     arity: [1, 1],
-    type: ([t]) => (t!.kind === "datetime" || t!.kind === "date" || isStringLike(t!) ? DATE : needs("a datetime", t!)),
+    type: ([t]) => (t!.kind === "datetime" || t!.kind === "date" || isStringLike(t!) ? DATE : needs("needsDatetime", t!)),
     evaluate: ([v]) => {
       if (v === null || v === undefined) return null;
       const ms = Date.parse(String(v));
@@ -116,7 +127,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
     summary: "A number, date or flag written as text.",
     examples: [{ call: "string(2.5)", result: "2.5" }],
     arity: [1, 1],
-    type: ([t]) => (t!.kind === "list" || t!.kind === "object" ? needs("a single value", t!) : STR),
+    type: ([t]) => (t!.kind === "list" || t!.kind === "object" ? needs("needsSingleValue", t!) : STR),
     evaluate: ([v]) => (v === null || v === undefined ? null : String(v)),
   },
   {
@@ -129,7 +140,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
       let t: Type | undefined = args[0]!;
       for (const a of args.slice(1)) {
         t = t && unify(t, a);
-        if (!t) return "needs values of one type";
+        if (!t) return mixed("valuesOfOneType");
       }
       return t!;
     },
@@ -145,12 +156,12 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
     ],
     arity: [2, 3],
     type: ([value, table, fallback]) => {
-      if (!isStringLike(value!)) return needs("a string to look up", value!);
-      if (table!.kind !== "object") return needs("a table like {\"M\": \"Male\"} as the second argument", table!);
+      if (!isStringLike(value!)) return needs("needsStringToLookUp", value!);
+      if (table!.kind !== "object") return needs("needsTable", table!);
       let t: Type | undefined = fallback ?? { kind: "null" };
       for (const entry of table!.fields.values()) {
         t = t && unify(t, entry);
-        if (!t) return "needs the table's values and the default to have one type";
+        if (!t) return mixed("tableOfOneType");
       }
       return t!;
     },
@@ -179,7 +190,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
     summary: "The list's only item; null when it is empty. Two or more skip the row, with the reason.",
     examples: [{ call: 'one(["a"])', result: "a" }],
     arity: [1, 1],
-    type: ([t]) => (isList(t!) ? itemOf(t!) : needs("a list, such as a lookup `coll[field == value]`", t!)),
+    type: ([t]) => (isList(t!) ? itemOf(t!) : needs("needsLookupList", t!)),
   },
   {
     name: "linked",
@@ -196,7 +207,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
     examples: [{ call: 'count(["a", "b"])', result: 2 }],
     arity: [0, 1],
     aggregate: true,
-    type: (args) => (args.length === 0 || isList(args[0]!) ? INT : needs("a list", args[0]!)),
+    type: (args) => (args.length === 0 || isList(args[0]!) ? INT : needs("needsList", args[0]!)),
     evaluate: ([v]) => (Array.isArray(v) ? v.length : 0),
   },
   {
@@ -206,7 +217,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
     examples: [{ call: "sum([2.5, 1, null])", result: 3.5 }],
     arity: [1, 1],
     aggregate: true,
-    type: ([t]) => (isNumeric(itemOf(t!)) ? (itemOf(t!).kind === "int" ? INT : NUM) : needs("numbers", t!)),
+    type: ([t]) => (isNumeric(itemOf(t!)) ? (itemOf(t!).kind === "int" ? INT : NUM) : needs("needsNumbers", t!)),
     evaluate: ([v]) => present(v as unknown[]).reduce((a: number, b) => a + Number(b), 0),
   },
   {
@@ -216,7 +227,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
     examples: [{ call: "min([3, 1, 2])", result: 1 }],
     arity: [1, 1],
     aggregate: true,
-    type: ([t]) => (ordered(itemOf(t!)) ? itemOf(t!) : needs("values with an order", t!)),
+    type: ([t]) => (ordered(itemOf(t!)) ? itemOf(t!) : needs("needsOrder", t!)),
     evaluate: ([v]) => present(v as unknown[]).reduce((a, b) => (a === null || compareValues(b, a) < 0 ? b : a), null),
   },
   {
@@ -226,7 +237,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
     examples: [{ call: 'max(["2026-01-02", "2026-03-01"])', result: "2026-03-01" }],
     arity: [1, 1],
     aggregate: true,
-    type: ([t]) => (ordered(itemOf(t!)) ? itemOf(t!) : needs("values with an order", t!)),
+    type: ([t]) => (ordered(itemOf(t!)) ? itemOf(t!) : needs("needsOrder", t!)),
     evaluate: ([v]) => present(v as unknown[]).reduce((a, b) => (a === null || compareValues(b, a) > 0 ? b : a), null),
   },
   {

@@ -2,6 +2,7 @@
 // every string literal is checked for its escapes once, so later stages see clean tokens.
 import { Lexer, type IToken, type TokenType } from "chevrotain";
 import { diagnostic, type Diagnostic, type Result } from "../../diagnostics/diagnostic.js";
+import { message } from "../../diagnostics/catalog.js";
 import type { SourceFile } from "../../source/source-file.js";
 import { ALL_TOKENS, StringLiteral, UnterminatedString } from "./tokens.js";
 
@@ -44,7 +45,7 @@ export function tokenize(source: SourceFile): Result<Tokens> {
   const diagnostics: Diagnostic[] = [];
   if (source.text.length > MAX_SPEC_BYTES) {
     diagnostics.push(
-      diagnostic("LEX004", { start: 0, end: 0 }, `the spec is ${source.text.length} characters long; the limit is ${MAX_SPEC_BYTES}`),
+      diagnostic({ start: 0, end: 0 }, message("LEX004", "tooLong", { length: source.text.length, limit: MAX_SPEC_BYTES })),
     );
     return { value: undefined, diagnostics };
   }
@@ -53,7 +54,7 @@ export function tokenize(source: SourceFile): Result<Tokens> {
     const char = source.text.slice(error.offset, error.offset + error.length);
     const first = [...char][0] ?? char;
     diagnostics.push(
-      diagnostic("LEX001", { start: error.offset, end: error.offset + first.length }, `unexpected character ${describeChar(first)}`),
+      diagnostic({ start: error.offset, end: error.offset + first.length }, message("LEX001", "unexpected", { char: describeChar(first) })),
     );
   }
   let unterminated = false;
@@ -63,7 +64,7 @@ export function tokenize(source: SourceFile): Result<Tokens> {
     } else if (token.tokenType === UnterminatedString) {
       unterminated = true;
       diagnostics.push(
-        diagnostic("LEX002", { start: token.startOffset, end: token.endOffset! + 1 }, "this string is not closed before the end of the line"),
+        diagnostic({ start: token.startOffset, end: token.endOffset! + 1 }, message("LEX002", "unclosed")),
       );
     }
   }
@@ -89,11 +90,9 @@ function describeChar(char: string): string {
   const code = char.codePointAt(0) ?? 0;
   const hex = `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
   if (code < 32 || code === 127) return hex;
-  if (char === "'") return "`'` (strings use double quotes)";
+  if (char === "'") return message("LEX001", "singleQuote").text;
   if (char === "`") return "'`'";
-  if (char === "\u201c" || char === "\u201d" || char === "\u2018" || char === "\u2019") {
-    return `\`${char}\` (a typographic quote, as word processors write them; use the straight quote \`"\`)`;
-  }
+  if (char === "\u201c" || char === "\u201d" || char === "\u2018" || char === "\u2019") return message("LEX001", "typographicQuote", { char }).text;
   const name = NAMED_CHARACTERS[code] ?? (code >= 0x2000 && code <= 0x200a ? "space" : undefined);
   if (name) return `${hex} (${name})`;
   return `\`${char}\``;
@@ -103,7 +102,7 @@ function checkString(token: IToken, diagnostics: Diagnostic[]): void {
   const raw = token.image;
   if (raw.length - 2 > MAX_STRING_LENGTH) {
     diagnostics.push(
-      diagnostic("LEX005", { start: token.startOffset, end: token.endOffset! + 1 }, `this string has ${raw.length - 2} characters; the limit is ${MAX_STRING_LENGTH}`),
+      diagnostic({ start: token.startOffset, end: token.endOffset! + 1 }, message("LEX005", "tooLong", { length: raw.length - 2, limit: MAX_STRING_LENGTH })),
     );
     return;
   }
@@ -112,7 +111,7 @@ function checkString(token: IToken, diagnostics: Diagnostic[]): void {
   for (let m = escape.exec(raw); m; m = escape.exec(raw)) {
     if (m[2] === undefined) continue;
     const start = token.startOffset + m.index;
-    diagnostics.push(diagnostic("LEX003", { start, end: start + m[0].length }, `\`${m[0]}\` is not an escape; use \\", \\\\, \\n, \\t or \\uXXXX`));
+    diagnostics.push(diagnostic({ start, end: start + m[0].length }, message("LEX003", "notAnEscape", { escape: m[0] })));
   }
 }
 

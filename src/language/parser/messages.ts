@@ -1,87 +1,98 @@
-// Chevrotain's error messages, replaced by ones in the author's words: "expected a field
-// name after `.`, found `->`". Token type names and exception names never appear.
+// Chevrotain's error messages, replaced by ones in the author's words. Each is what the parser
+// expected ("a field name after `.`"), from the SYN001 templates: parse.ts makes the
+// diagnostic from it and the token found ("expected ..., found `->`"), under the code that the
+// whole file shows (a bracket left open, the end of the file). Token type names and exception
+// names never appear.
 import { EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
+import { message } from "../../diagnostics/catalog.js";
 import { Dot, Identifier, NumberLiteral, StringLiteral, Time } from "../lexer/tokens.js";
 
 /** What each grammar rule expects, where a list of tokens would say less. */
-const RULE_EXPECTS: Record<string, string> = {
-  spec: "a statement (`sync`, `param`, `view`, `link`, `from`, `limit`, `on`, `every`, `nightly` or `cron`)",
-  statement: "a statement (`sync`, `param`, `view`, `link`, `from`, `limit`, `on`, `every`, `nightly` or `cron`)",
-  linkItem: "a link item: `match`, `else match`, `write back`, `create`, `skip`, `when`, `conflicts`, or a mapping like `a.x -> b.y`",
-  ruleStatement: "a clause (`from`, `let`, `where`, `skip`) or the rule's action (`create`, `upsert` or `delete`)",
-  action: "a clause (`from`, `let`, `where`, `skip`) or the rule's action (`create`, `upsert` or `delete`)",
-  clause: "a clause (`from`, `let`, `where` or `skip`)",
-  arrow: "a direction: `<->`, `->` or `<-`",
-  typeRef: "a type (`str`, `int`, `num`, `bool`, `date`, `datetime`, `schedule`, a list such as `str[]`) or allowed strings (\"a\" | \"b\")",
-  conflictsItem: "`newest by` or `prefer`",
-  scheduleTrigger: "`every`, `nightly` or `cron`",
-  eventTrigger: "an event name such as `donor.updated`, or `any event`",
-  writeAction: "`create` or `upsert`",
-  expression: "a value: a name, a string, a number, `true`, `false`, `null`, `(`, `[`, `{`, `not`, `if` or `-`",
-  ifExpression: "a value",
-  operand: "a value: a name, a string, a number, `true`, `false`, `null`, `(`, `[`, `{`, `not` or `-`",
-  mapping: "a mapping like `a.x -> b.y`",
+type Expects = "expectsStatement" | "expectsLinkItem" | "expectsClauseOrAction" | "expectsClause" | "expectsArrow" | "expectsType" | "expectsConflictPolicy" | "expectsSchedule" | "expectsEvent" | "expectsWriteAction" | "expectsExpression" | "expectsValue" | "expectsOperand" | "expectsMapping";
+const RULE_EXPECTS: Record<string, Expects> = {
+  spec: "expectsStatement",
+  statement: "expectsStatement",
+  linkItem: "expectsLinkItem",
+  ruleStatement: "expectsClauseOrAction",
+  action: "expectsClauseOrAction",
+  clause: "expectsClause",
+  arrow: "expectsArrow",
+  typeRef: "expectsType",
+  conflictsItem: "expectsConflictPolicy",
+  scheduleTrigger: "expectsSchedule",
+  eventTrigger: "expectsEvent",
+  writeAction: "expectsWriteAction",
+  expression: "expectsExpression",
+  ifExpression: "expectsValue",
+  operand: "expectsOperand",
+  mapping: "expectsMapping",
 };
 
-/** Where a token was expected, said the author's way. */
-const RULE_PLACE: Record<string, string> = {
-  syncStatement: " in the `sync` line",
-  paramStatement: " in this param",
-  viewStatement: " in this view",
-  linkStatement: " in this link",
-  linkSide: " in this side of the link",
-  createItem: " in this `create`",
-  writeBackItem: " in this `write back`",
-  whenBlock: " after the `when` condition",
-  assignment: " in this assignment",
-  assignmentBlock: " in this block",
-  fromClause: " in this `from`",
-  letClause: " in this `let`",
-  skipClause: " in this `skip`",
-  limitStatement: " in this `limit`",
-  directionSuffix: " in the trigger's direction",
-  renames: " in the sub-field list",
-  operand: " in this call",
-  listLiteral: " in this list",
-  objectLiteral: " in this object",
-  parenthesized: " to close `(`",
+/** Where a token was expected, said the author's way: templates with the token's `{token}`. */
+type Place = "inSyncLine" | "inParam" | "inView" | "inLink" | "inLinkSide" | "inCreate" | "inWriteBack" | "afterWhen" | "inAssignment" | "inBlock" | "inFrom" | "inLet" | "inSkip" | "inLimit" | "inDirection" | "inRenames" | "inCall" | "inList" | "inObject" | "toCloseParen";
+const RULE_PLACE: Record<string, Place> = {
+  syncStatement: "inSyncLine",
+  paramStatement: "inParam",
+  viewStatement: "inView",
+  linkStatement: "inLink",
+  linkSide: "inLinkSide",
+  createItem: "inCreate",
+  writeBackItem: "inWriteBack",
+  whenBlock: "afterWhen",
+  assignment: "inAssignment",
+  assignmentBlock: "inBlock",
+  fromClause: "inFrom",
+  letClause: "inLet",
+  skipClause: "inSkip",
+  limitStatement: "inLimit",
+  directionSuffix: "inDirection",
+  renames: "inRenames",
+  operand: "inCall",
+  listLiteral: "inList",
+  objectLiteral: "inObject",
+  parenthesized: "toCloseParen",
 };
 
 export function describeToken(token: IToken): string {
-  if (token.tokenType === EOF) return "the end of the file";
+  if (token.tokenType === EOF) return message("SYN001", "foundEnd").text;
   const image = token.image.length > 40 ? `${token.image.slice(0, 37)}...` : token.image;
-  if (token.tokenType === Identifier) return `the name \`${image}\``;
-  if (token.tokenType === StringLiteral) return `the string ${image}`;
-  if (token.tokenType === NumberLiteral) return `the number ${image}`;
-  if (token.tokenType === Time) return `the time ${image}`;
-  return `\`${image}\``;
+  if (token.tokenType === Identifier) return message("SYN001", "foundName", { image }).text;
+  if (token.tokenType === StringLiteral) return message("SYN001", "foundString", { image }).text;
+  if (token.tokenType === NumberLiteral) return message("SYN001", "foundNumber", { image }).text;
+  if (token.tokenType === Time) return message("SYN001", "foundTime", { image }).text;
+  return message("SYN001", "foundToken", { image }).text;
 }
 
 function label(type: TokenType): string {
   return type.LABEL ?? type.name;
 }
 
+/** What a rule expects, or else the first tokens of the paths Chevrotain computed. */
+function expectedOf(ruleName: string, paths: () => TokenType[][]): string {
+  const phrase = RULE_EXPECTS[ruleName];
+  return phrase ? message("SYN001", phrase).text : expectedFromPaths(paths());
+}
+
 function expectedFromPaths(paths: TokenType[][]): string {
   const firsts = [...new Set(paths.map((p) => p[0]).filter((t): t is TokenType => t !== undefined).map(label))];
-  if (firsts.length === 0) return "something else";
+  if (firsts.length === 0) return message("SYN001", "expectsSomethingElse").text;
   if (firsts.length === 1) return firsts[0]!;
-  return `${firsts.slice(0, -1).join(", ")} or ${firsts[firsts.length - 1]}`;
+  return message("SYN001", "expectsEither", { some: firsts.slice(0, -1).join(", "), last: firsts[firsts.length - 1]! }).text;
 }
 
 export const messages: IParserErrorMessageProvider = {
-  buildMismatchTokenMessage({ expected, actual, previous, ruleName }) {
-    if (previous && previous.tokenType === Dot) return `expected a field name after \`.\`, found ${describeToken(actual)}`;
-    return `expected ${label(expected)}${RULE_PLACE[ruleName] ?? ""}, found ${describeToken(actual)}`;
+  buildMismatchTokenMessage({ expected, previous, ruleName }) {
+    if (previous && previous.tokenType === Dot) return message("SYN001", "expectsFieldName").text;
+    const place = RULE_PLACE[ruleName];
+    return place ? message("SYN001", place, { token: label(expected) }).text : label(expected);
   },
-  buildNotAllInputParsedMessage({ firstRedundant }) {
-    return `expected ${RULE_EXPECTS["statement"]}, found ${describeToken(firstRedundant)}`;
+  buildNotAllInputParsedMessage() {
+    return message("SYN001", "expectsStatement").text;
   },
-  buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
-    const expected = RULE_EXPECTS[ruleName] ?? expectedFromPaths(expectedPathsPerAlt.flat());
-    return `expected ${expected}, found ${describeToken(actual[0]!)}`;
+  buildNoViableAltMessage({ expectedPathsPerAlt, ruleName }) {
+    return expectedOf(ruleName, () => expectedPathsPerAlt.flat());
   },
-  buildEarlyExitMessage({ expectedIterationPaths, actual, ruleName }) {
-    const expected = RULE_EXPECTS[ruleName] ?? expectedFromPaths(expectedIterationPaths);
-    return `expected ${expected}, found ${describeToken(actual[0]!)}`;
+  buildEarlyExitMessage({ expectedIterationPaths, ruleName }) {
+    return expectedOf(ruleName, () => expectedIterationPaths);
   },
 };

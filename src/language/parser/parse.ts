@@ -2,10 +2,12 @@
 // words, with a note on the bracket that most likely lost its partner.
 import type { CstNode, IToken } from "chevrotain";
 import { diagnostic, type Note, type Result } from "../../diagnostics/diagnostic.js";
+import { message } from "../../diagnostics/catalog.js";
 import type { Tokens } from "../lexer/lex.js";
 import { LBracket, LCurly, LParen, Minus, Not, RBracket, RCurly, RParen } from "../lexer/tokens.js";
 import type { SourceFile } from "../../source/source-file.js";
 import { parser } from "./grammar.js";
+import { describeToken } from "./messages.js";
 
 export const MAX_NESTING = 64;
 
@@ -22,7 +24,7 @@ export function parse(source: SourceFile, lexed: Tokens): Result<CstNode> {
   if (tooDeep) {
     return {
       value: undefined,
-      diagnostics: [diagnostic("SYN004", span(tooDeep), `brackets or prefix operators nest more than ${MAX_NESTING} levels deep here`)],
+      diagnostics: [diagnostic(span(tooDeep), message("SYN004", "tooDeep", { limit: MAX_NESTING }))],
     };
   }
   parser.text = source.text;
@@ -36,7 +38,7 @@ export function parse(source: SourceFile, lexed: Tokens): Result<CstNode> {
     if (!(error instanceof RangeError)) throw error;
     return {
       value: undefined,
-      diagnostics: [diagnostic("SYN004", { start: 0, end: 0 }, "the spec nests expressions too deeply to read")],
+      diagnostics: [diagnostic({ start: 0, end: 0 }, message("SYN004", "tooDeepToRead"))],
     };
   }
   const first = parser.errors[0];
@@ -56,11 +58,12 @@ export function parse(source: SourceFile, lexed: Tokens): Result<CstNode> {
   const notes = bracketNotes(tokens, source);
   const bracketTrouble = notes.length > 0;
   const ruleStack = (first as { context?: { ruleStack?: string[] } }).context?.ruleStack ?? [];
-  if (ruleStack[ruleStack.length - 1] === "whenBlock" && first.message.startsWith("expected `{`")) {
+  // The error's message is what was expected (messages.ts): in a `when` block, its `{`.
+  if (ruleStack[ruleStack.length - 1] === "whenBlock" && first.message.startsWith(LCurly.LABEL!)) {
     notes.push(whenNote(tokens, first.token, lineOf));
   }
   const code = atEnd ? "SYN003" : bracketTrouble ? "SYN002" : "SYN001";
-  return { value: undefined, diagnostics: [diagnostic(code, where, first.message, { notes })] };
+  return { value: undefined, diagnostics: [diagnostic(where, message(code, "expected", { expected: first.message, found: describeToken(first.token) }), { notes })] };
 }
 
 /** Why a `when` was read as a block: it starts a line, or it comes before its mapping. */
@@ -74,12 +77,12 @@ function whenNote(tokens: readonly IToken[], at: IToken, lineOf: (t: IToken) => 
       break;
     }
   }
-  if (!when) return { message: "a mapping's condition goes at the end of its line: `a.x -> b.y when CONDITION`" };
+  if (!when) return { message: message("SYN001", "whenAtLineEnd").text };
   const before = tokens[tokens.indexOf(when) - 1];
   const startsLine = !before || lineOf(before) < lineOf(when);
   return startsLine
-    ? { message: "this `when` starts its own line, so it opens a block `when CONDITION { mappings }`; to give one mapping a condition, put `when` at the end of that mapping's line", span: span(when) }
-    : { message: "a mapping's condition comes after it, on its line: `a.x -> b.y when CONDITION`", span: span(when) };
+    ? { message: message("SYN001", "whenStartsLine").text, span: span(when) }
+    : { message: message("SYN001", "whenAfterMapping").text, span: span(when) };
 }
 
 function span(token: IToken) {
@@ -128,7 +131,7 @@ function bracketNotes(tokens: readonly IToken[], source: SourceFile): Note[] {
     } else if (CLOSERS.has(token.tokenType)) {
       const opener = stack.pop();
       if (opener && CLOSER_OF.get(opener.tokenType) !== token.tokenType) {
-        return [{ message: `\`${opener.image}\` opened here is closed by \`${token.image}\``, span: span(opener) }];
+        return [{ message: message("SYN002", "closedBy", { opener: opener.image, closer: token.image }).text, span: span(opener) }];
       }
       const startsLine = !previous || positionOf(previous).line !== line;
       const openerLine = opener ? positionOf(opener).line : line;
@@ -140,7 +143,7 @@ function bracketNotes(tokens: readonly IToken[], source: SourceFile): Note[] {
   }
   if (stack.length === 0) return [];
   const unclosed = suspect ?? stack[stack.length - 1]!;
-  return [{ message: `this \`${unclosed.image}\` may be missing its closing \`${closerImage(unclosed)}\``, span: span(unclosed) }];
+  return [{ message: message("SYN002", "mayBeUnclosed", { opener: unclosed.image, closer: closerImage(unclosed) }).text, span: span(unclosed) }];
 }
 
 function closerImage(opener: IToken): string {

@@ -2,6 +2,7 @@
 // `cron "..."`) or from a param's text ("every 10 minutes", "nightly"). Cron expressions
 // and time zones are checked by croner and Intl, the same parts that will run them.
 import { Cron } from "croner";
+import { message, type Message } from "../../diagnostics/catalog.js";
 import { didYouMean } from "../../diagnostics/did-you-mean.js";
 import type { Schedule } from "../../plan/types.js";
 export type { Schedule };
@@ -31,18 +32,16 @@ export function timeZones(): string[] {
 }
 
 /** Why a time of day is invalid, or undefined when it is a valid HH:MM. */
-export function timeProblem(time: string): string | undefined {
+export function timeProblem(time: string): Message<"SYN005"> | undefined {
   const m = /^(\d{1,2}):(\d{2})$/.exec(time);
-  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) return `${time} is not a time of day from 00:00 to 23:59`;
+  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) return message("SYN005", "notTimeOfDay", { time });
   return undefined;
 }
 
 /** Why a cron expression is invalid, or undefined when croner accepts it. */
-export function cronProblem(expression: string): string | undefined {
+export function cronProblem(expression: string): Message<"SYN005"> | undefined {
   const fields = expression.trim().split(/\s+/).filter((f) => f !== "");
-  if (fields.length !== 5) {
-    return `a cron expression has five fields, minute hour day-of-month month day-of-week (such as "30 2 * * *"); this one has ${fields.length}`;
-  }
+  if (fields.length !== 5) return message("SYN005", "cronFields", { count: fields.length });
   try {
     new Cron(expression, { paused: true });
     return undefined;
@@ -50,13 +49,19 @@ export function cronProblem(expression: string): string | undefined {
     // croner's words ("CronPattern: Invalid value for hour: 25") in the author's.
     const raw = (error as Error).message.replace(/^CronPattern:\s*/, "");
     const range = /Invalid value for ([a-z-]+): (.*)$/i.exec(raw);
-    const reason = range ? `${range[2]} is not a valid ${range[1]}` : raw.charAt(0).toLowerCase() + raw.slice(1);
-    return `the cron expression ${JSON.stringify(expression)} is invalid: ${reason}`;
+    const reason = range ? message("SYN005", "cronValue", { value: range[2]!, field: range[1]! }).text : raw.charAt(0).toLowerCase() + raw.slice(1);
+    return message("SYN005", "cronInvalid", { expression: JSON.stringify(expression), reason });
   }
 }
 
 /** Reads a schedule written as text, as a param's value is: "every 10 minutes", "every hour", "nightly", "nightly at 02:30 in America/New_York", "cron 0 2 * * * in UTC". */
 export function parseSchedule(text: string): { schedule: Schedule } | { error: string } {
+  const read = readSchedule(text);
+  return "error" in read ? { error: read.error.text } : read;
+}
+
+/** parseSchedule, with why a text is not a schedule as a SYN005 message, for a spec's diagnostic. */
+export function readSchedule(text: string): { schedule: Schedule } | { error: Message<"SYN005"> } {
   const words = text.trim().split(/\s+/);
   const [first, ...rest] = words;
   const zoneAt = rest.indexOf("in");
@@ -64,7 +69,8 @@ export function parseSchedule(text: string): { schedule: Schedule } | { error: s
   const body = zoneAt >= 0 ? rest.slice(0, zoneAt) : rest;
   if (zoneAt >= 0 && !isTimeZone(zone)) {
     const near = nearZone(zone);
-    return { error: `${JSON.stringify(zone)} is not a time zone${near ? `; did you mean ${JSON.stringify(near)}?` : `; zones are IANA names such as "America/New_York"`}` };
+    const quoted = JSON.stringify(zone);
+    return { error: near ? message("SYN005", "notZoneNear", { zone: quoted, near: JSON.stringify(near) }) : message("SYN005", "notZone", { zone: quoted }) };
   }
   if (first === "every") {
     const unitOnly = body.length === 1 ? body[0] : undefined;
@@ -87,7 +93,5 @@ export function parseSchedule(text: string): { schedule: Schedule } | { error: s
     if (problem) return { error: problem };
     return { schedule: { kind: "cron", expression, zone } };
   }
-  return {
-    error: `${JSON.stringify(text)} is not a schedule; write "every N minutes", "every N hours", "every hour", "nightly", "nightly at HH:MM in Zone/Name" or "cron m h dom mon dow"`,
-  };
+  return { error: message("SYN005", "notSchedule", { text: JSON.stringify(text) }) };
 }

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv } from "ajv";
 import { parseDocument } from "yaml";
+import { message } from "../../diagnostics/catalog.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import { pointerPath } from "../../json/pointer.js";
 import { SourceFile } from "../../source/source-file.js";
@@ -79,15 +80,17 @@ export function readDefinition(source: SourceFile, folder: string): { definition
   const diagnostics: Diagnostic[] = [];
   const doc = parseDocument(source.text, { prettyErrors: false });
   for (const error of doc.errors) {
-    diagnostics.push(diagnostic("SYS001", { start: error.pos[0], end: error.pos[1] }, `not valid YAML: ${error.message.split("\n")[0]}`));
+    diagnostics.push(diagnostic({ start: error.pos[0], end: error.pos[1] }, message("SYS001", "notYaml", { reason: error.message.split("\n")[0]! })));
   }
   if (diagnostics.length > 0) return { diagnostics };
   const data = doc.toJS() as unknown;
   if (!validateDefinition(data)) {
     for (const error of validateDefinition.errors ?? []) {
       const path = pointerPath(error.instancePath);
-      const where = error.instancePath === "" ? "the definition" : `/${path.join("/")}`;
-      diagnostics.push(diagnostic("SYS001", yamlSpan(doc, path), `${where} ${error.message ?? "is invalid"}`));
+      // Ajv's words for what is wrong, after the place in the definition.
+      const problem = error.message ?? message("SYS001", "isInvalid").text;
+      const invalid = error.instancePath === "" ? message("SYS001", "definitionInvalid", { problem }) : message("SYS001", "valueInvalid", { path: path.join("/"), problem });
+      diagnostics.push(diagnostic(yamlSpan(doc, path), invalid));
     }
     return { diagnostics };
   }
@@ -100,25 +103,25 @@ export function readDefinition(source: SourceFile, folder: string): { definition
     connector?: Record<string, unknown>;
   };
   if (raw.system !== folder) {
-    diagnostics.push(diagnostic("SYS001", yamlSpan(doc, ["system"]), `the system is named ${JSON.stringify(raw.system)} but its folder is ${JSON.stringify(folder)}; they must agree`));
+    diagnostics.push(diagnostic(yamlSpan(doc, ["system"]), message("SYS001", "folderName", { name: JSON.stringify(raw.system), folder: JSON.stringify(folder) })));
   }
   const collections = new Map<string, CollectionDefinition>();
   for (const [name, collection] of Object.entries(raw.collections)) {
     const problems: SchemaProblem[] = [];
     const type = schemaToType(collection.schema, problems, [], { system: raw.system, collection: name, key: collection.key });
     for (const problem of problems) {
-      diagnostics.push(diagnostic("SYS001", yamlSpan(doc, ["collections", name, "schema", ...problem.path.map(String)]), problem.message));
+      diagnostics.push(diagnostic(yamlSpan(doc, ["collections", name, "schema", ...problem.path.map(String)]), problem.message));
     }
     if (type.kind !== "object") continue;
     if (!type.fields.has(collection.key)) {
-      diagnostics.push(diagnostic("SYS001", yamlSpan(doc, ["collections", name, "key"]), `the key field ${JSON.stringify(collection.key)} is not a property of the record`));
+      diagnostics.push(diagnostic(yamlSpan(doc, ["collections", name, "key"]), message("SYS001", "keyNotProperty", { key: JSON.stringify(collection.key) })));
     }
     collections.set(name, { name, key: collection.key, schema: collection.schema, type });
   }
   const events = new Map<string, string>();
   for (const [event, { collection }] of Object.entries(raw.events ?? {})) {
     if (!collections.has(collection)) {
-      diagnostics.push(diagnostic("SYS001", yamlSpan(doc, ["events", event, "collection"]), `the event names the collection ${JSON.stringify(collection)}, which is not defined`));
+      diagnostics.push(diagnostic(yamlSpan(doc, ["events", event, "collection"]), message("SYS001", "eventCollection", { collection: JSON.stringify(collection) })));
     }
     events.set(event, collection);
   }

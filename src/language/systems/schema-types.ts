@@ -1,12 +1,13 @@
 // A record's JSON Schema, read as the language's types. Only the JSON Schema a definition
 // needs is understood (type, format, enum, properties, items); anything else is an error
 // here rather than a silent `any` later.
+import { message, type Message } from "../../diagnostics/catalog.js";
 import { ANY, BOOL, DATE, DATETIME, INT, NUM, STR, list, type RecordOrigin, type Type } from "../types/type.js";
 
 export interface SchemaProblem {
   /** Path of keys from the record schema to the problem. */
   readonly path: readonly (string | number)[];
-  readonly message: string;
+  readonly message: Message<"SYS001">;
 }
 
 type JsonSchema = Record<string, unknown>;
@@ -16,13 +17,13 @@ export function schemaToType(schema: JsonSchema, problems: SchemaProblem[], path
     const values = (schema["enum"] as unknown[]).filter((v) => v !== null);
     if (values.every((v) => typeof v === "string")) return { kind: "enum", values: values as string[] };
     if (values.every((v) => Number.isInteger(v))) return INT;
-    problems.push({ path: [...path, "enum"], message: "an enum must list strings, or whole numbers" });
+    problems.push({ path: [...path, "enum"], message: message("SYS001", "enumValues") });
     return ANY;
   }
   const declared = schema["type"];
   const types = (Array.isArray(declared) ? declared : [declared]).filter((t) => t !== "null");
   if (types.length !== 1 || typeof types[0] !== "string") {
-    problems.push({ path: [...path, "type"], message: "a field has one type, optionally with \"null\"" });
+    problems.push({ path: [...path, "type"], message: message("SYS001", "oneType") });
     return ANY;
   }
   switch (types[0]) {
@@ -30,7 +31,7 @@ export function schemaToType(schema: JsonSchema, problems: SchemaProblem[], path
       if (schema["format"] === "date") return DATE;
       if (schema["format"] === "date-time") return DATETIME;
       if (schema["format"] !== undefined) {
-        problems.push({ path: [...path, "format"], message: `the format ${JSON.stringify(schema["format"])} is not one the language knows (date, date-time)` });
+        problems.push({ path: [...path, "format"], message: message("SYS001", "unknownFormat", { format: JSON.stringify(schema["format"]) }) });
       }
       return STR;
     case "integer":
@@ -42,7 +43,7 @@ export function schemaToType(schema: JsonSchema, problems: SchemaProblem[], path
     case "array": {
       const items = schema["items"];
       if (!items || typeof items !== "object") {
-        problems.push({ path: [...path, "items"], message: "an array field needs `items`" });
+        problems.push({ path: [...path, "items"], message: message("SYS001", "arrayItems") });
         return list(ANY);
       }
       return list(schemaToType(items as JsonSchema, problems, [...path, "items"]));
@@ -50,13 +51,13 @@ export function schemaToType(schema: JsonSchema, problems: SchemaProblem[], path
     case "object": {
       const properties = schema["properties"];
       if (!properties || typeof properties !== "object") {
-        problems.push({ path: [...path, "properties"], message: "an object field needs `properties`" });
+        problems.push({ path: [...path, "properties"], message: message("SYS001", "objectProperties") });
         return ANY;
       }
       const fields = new Map<string, Type>();
       for (const [name, sub] of Object.entries(properties as Record<string, unknown>)) {
         if (!sub || typeof sub !== "object") {
-          problems.push({ path: [...path, "properties", name], message: "a field's schema must be an object" });
+          problems.push({ path: [...path, "properties", name], message: message("SYS001", "fieldSchema") });
           continue;
         }
         fields.set(name, schemaToType(sub as JsonSchema, problems, [...path, "properties", name]));
@@ -64,7 +65,7 @@ export function schemaToType(schema: JsonSchema, problems: SchemaProblem[], path
       return record ? { kind: "object", fields, record } : { kind: "object", fields };
     }
     default:
-      problems.push({ path: [...path, "type"], message: `the type ${JSON.stringify(types[0])} is not a JSON Schema type` });
+      problems.push({ path: [...path, "type"], message: message("SYS001", "unknownType", { type: JSON.stringify(types[0]) }) });
       return ANY;
   }
 }

@@ -1,5 +1,6 @@
 // The language's types: what the checker infers for every expression and what system
 // definitions declare for every field. Nullability is not tracked: every value may be null.
+import { message, type Message } from "../../diagnostics/catalog.js";
 import { isDateText, isDatetimeText } from "../../json/datetime.js";
 
 export type Type =
@@ -58,22 +59,25 @@ export function describe(type: Type): string {
   switch (type.kind) {
     case "enum":
       // A string literal's type is the one-value enum of its value.
-      if (type.values.length === 1) return `the string ${JSON.stringify(type.values[0])}`;
-      return type.values.length <= 4 ? type.values.map((v) => JSON.stringify(v)).join(" | ") : `one of ${type.values.length} strings`;
+      if (type.values.length === 1) return message("TYP001", "typeString", { value: JSON.stringify(type.values[0]) }).text;
+      return type.values.length <= 4 ? type.values.map((v) => JSON.stringify(v)).join(" | ") : message("TYP001", "typeOneOf", { count: type.values.length }).text;
     case "list":
-      return type.item.kind === "object" || type.item.kind === "enum" ? `list of ${describe(type.item)}` : `${describe(type.item)}[]`;
-    case "object": {
-      if (!type.record) return `an object {${[...type.fields.keys()].join(", ")}}`;
-      const name = `${type.record.system}.${type.record.collection}`;
-      return `${/^[aeiou]/i.test(name) ? "an" : "a"} ${name} record`;
-    }
+      return type.item.kind === "object" || type.item.kind === "enum" ? message("TYP001", "typeListOf", { item: describe(type.item) }).text : `${describe(type.item)}[]`;
+    case "object":
+      if (!type.record) return message("TYP001", "typeObject", { fields: [...type.fields.keys()].join(", ") }).text;
+      return recordPhrase(`${type.record.system}.${type.record.collection}`);
     case "null":
       return "null";
     case "any":
-      return "unknown";
+      return message("TYP001", "typeUnknown").text;
     default:
       return type.kind;
   }
+}
+
+/** A record of a collection, `system.collection`, as a message names it: "a raisedonors.donors record", "an altru.jobs record". */
+export function recordPhrase(collection: string): string {
+  return message("TYP001", /^[aeiou]/i.test(collection) ? "anRecord" : "aRecord", { name: collection }).text;
 }
 
 export function isNumeric(type: Type): boolean {
@@ -149,13 +153,10 @@ export function describeKind(type: Type): string {
 }
 
 /** Why a string literal cannot stand for a date or datetime, or undefined when it can (or is no such literal). */
-export function dateLiteralProblem(literal: Type, to: Type): string | undefined {
+export function dateLiteralProblem(literal: Type, to: Type): Message<"TYP009"> | undefined {
   if (literal.kind !== "enum" || literal.values.length !== 1 || (to.kind !== "date" && to.kind !== "datetime")) return undefined;
   if (literalFits(literal, to)) return undefined;
-  const text = literal.values[0]!;
-  return to.kind === "date"
-    ? `${JSON.stringify(text)} is not a date; dates are written "YYYY-MM-DD", such as "2026-11-01"`
-    : `${JSON.stringify(text)} is not a datetime; datetimes are written like "2026-11-01T14:05:00Z"`;
+  return message("TYP009", to.kind === "date" ? "notDate" : "notDatetime", { text: JSON.stringify(literal.values[0]!) });
 }
 
 /** Whether values of the type have an order (`<`, `min`, `max`). */

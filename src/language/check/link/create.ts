@@ -2,6 +2,7 @@
 // nothing. It reads only the record it is made for, and it must leave no required field
 // empty once the link's mappings and write back have filled theirs.
 import type * as A from "../../ast/nodes.js";
+import { message } from "../../../diagnostics/catalog.js";
 import { didYouMean } from "../../../diagnostics/did-you-mean.js";
 import { STR, assignable, describe } from "../../types/type.js";
 import { checkCondition, checkExpr, type Env } from "../expressions.js";
@@ -14,7 +15,7 @@ export function checkCreate(item: A.CreateItem, lc: LinkCheck): void {
   const { ctx, header } = lc;
   const into = sideOfAlias(lc, item.alias.name);
   if (!into) {
-    ctx.error("NAM004", item.alias.span, `\`create\` names the side to create: ${header.left.alias} or ${header.right.alias}`, {
+    ctx.error(item.alias.span, message("NAM004", "createSide", { left: header.left.alias, right: header.right.alias }), {
       suggestion: didYouMean(item.alias.name, [header.left.alias, header.right.alias]),
     });
     return;
@@ -22,8 +23,8 @@ export function checkCreate(item: A.CreateItem, lc: LinkCheck): void {
   if (!linkAllows(lc, into, item.alias.span)) return;
   const sourceEnv = oneSideEnv(lc, otherSide(into));
   const key = checkExpr(item.key, sourceEnv);
-  if (key.type.kind !== "any" && !assignable(key.type, STR)) ctx.error("TYP001", item.key.span, `a key is a string, but this is ${describe(key.type)}`);
-  const condition = item.condition ? checkCondition(item.condition, sourceEnv, "a create's condition").ir : undefined;
+  if (key.type.kind !== "any" && !assignable(key.type, STR)) ctx.error(item.key.span, message("TYP001", "keyString", { found: describe(key.type) }));
+  const condition = item.condition ? checkCondition(item.condition, sourceEnv, message("TYP001", "createCondition").text).ir : undefined;
   const assignments = checkAssignments(item.assignments, sourceEnv, record(lc, into).collection, true);
   lc.plan.creates.push({ into, key: key.ir, ...(condition ? { condition } : {}), assignments, span: ctx.planSpan(item.span) });
   lc.pendingCreates.push({ into, span: { start: item.span.start, end: item.alias.span.end }, given: assignments.map((a) => a.field[0]!) });
@@ -53,7 +54,7 @@ function oneSideEnv(lc: LinkCheck, side: SideName): Env {
   define(ctx, scope, name, record(lc, side).type);
   scope.define(other.name, {
     kind: "unavailable",
-    reason: `\`${other.name}\` is the record being created, so its fields are not there to read; a create reads only \`${name.name}\``,
+    reason: message("SEM010", "createReads", { other: other.name, name: name.name }),
     span: other.span,
   });
   return { ctx, scope };

@@ -2,6 +2,7 @@
 // is written and where (two-way.ts, one-way.ts); what they share is decided here: the
 // condition, the `as FUNCTION` comparison, and the claim on every field written.
 import type * as A from "../../ast/nodes.js";
+import { message } from "../../../diagnostics/catalog.js";
 import { didYouMean } from "../../../diagnostics/did-you-mean.js";
 import type * as P from "../../../plan/types.js";
 import { FUNCTIONS_BY_NAME } from "../../functions/catalog.js";
@@ -14,7 +15,7 @@ import { twoWay } from "./two-way.js";
 
 /** `blockCondition` is the condition of the `when` block around the mapping, if any. */
 export function checkMapping(mapping: A.Mapping, lc: LinkCheck, blockCondition?: P.Expr): void {
-  const own = mapping.condition ? checkCondition(mapping.condition, lc.env, "a mapping's condition").ir : undefined;
+  const own = mapping.condition ? checkCondition(mapping.condition, lc.env, message("TYP001", "mappingCondition").text).ir : undefined;
   const condition = own && blockCondition ? { op: "and" as const, args: [blockCondition, own] } : (own ?? blockCondition);
   const mapped = mapping.direction === "<->" ? twoWay(mapping, lc) : oneWay(mapping, lc);
   if (!mapped) return;
@@ -32,20 +33,20 @@ function compareWith(mapping: A.Mapping, fieldType: Type, lc: LinkCheck): { comp
   const fn = FUNCTIONS_BY_NAME.get(name.name);
   if (!fn) {
     const ofOneValue = [...FUNCTIONS_BY_NAME.values()].filter((f) => f.evaluate && f.arity[0] <= 1 && f.arity[1] >= 1).map((f) => f.name);
-    ctx.error("NAM005", name.span, `unknown function \`${name.name}\``, { suggestion: didYouMean(name.name, ofOneValue) });
+    ctx.error(name.span, message("NAM005", "unknownFunction", { name: name.name }), { suggestion: didYouMean(name.name, ofOneValue) });
     return undefined;
   }
   if (!fn.evaluate || fn.arity[0] > 1 || fn.arity[1] < 1 || fn.aggregate) {
-    ctx.error("TYP002", name.span, `\`as\` compares through a function of one value, such as \`digits\`, \`lower\` or \`trim\`; \`${name.name}\` is not one`);
+    ctx.error(name.span, message("TYP002", "asFunction", { name: name.name }));
     return undefined;
   }
   if (mapping.renames) {
-    ctx.error("SEM004", name.span, "`as` compares single fields; an object with renamed sub-fields is compared sub-field by sub-field as it is");
+    ctx.error(name.span, message("SEM004", "asRenamed"));
     return undefined;
   }
   const result = fn.type([fieldType]);
-  if (typeof result === "string") {
-    ctx.error("TYP011", name.span, `\`${name.name}\` ${result}`);
+  if (typeof result === "function") {
+    ctx.error(name.span, result(name.name));
     return undefined;
   }
   return { compare: name.name };

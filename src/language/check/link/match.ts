@@ -2,6 +2,7 @@
 // An `==` between the sides is a key; every other term narrows one side, so records are
 // paired by keys alone and a link without a match cannot pair anything.
 import type * as A from "../../ast/nodes.js";
+import { message } from "../../../diagnostics/catalog.js";
 import type * as P from "../../../plan/types.js";
 import { BOOL, comparable, describe } from "../../types/type.js";
 import { checkCondition, checkExpr, compareAs, conjuncts, type Typed } from "../expressions.js";
@@ -20,7 +21,7 @@ export function checkMatch(item: A.MatchItem, lc: LinkCheck): void {
   if (terms.some((t) => t === undefined)) return;
   const keys = terms.flatMap((t) => (t && "key" in t ? [t.key] : []));
   if (keys.length === 0) {
-    ctx.error("SEM005", item.condition.span, `a match needs at least one \`==\` between ${header.left.alias} and ${header.right.alias}, such as \`${header.right.alias}.x == ${header.left.alias}.y\``);
+    ctx.error(item.condition.span, message("SEM005", "noKey", { left: header.left.alias, right: header.right.alias }));
     return;
   }
   const leftCondition = allOf(conditionsOf(terms, "left"));
@@ -32,15 +33,15 @@ export function checkMatch(item: A.MatchItem, lc: LinkCheck): void {
 export function checkHasMatch(lc: LinkCheck): void {
   const { link, header } = lc;
   if (lc.plan.matches.length === 0 && !link.items.some((i) => i.kind === "match")) {
-    lc.ctx.error("SEM005", link.span, `this link has no \`match\`: say when ${header.left.alias} and ${header.right.alias} correspond, as in \`match ${header.right.alias}.x == ${header.left.alias}.y\``);
+    lc.ctx.error(link.span, message("SEM005", "noMatch", { left: header.left.alias, right: header.right.alias }));
   }
 }
 
 /** The first match is a `match`, the others `else match`. */
 function inPlace(item: A.MatchItem, lc: LinkCheck): boolean {
   const first = lc.plan.matches.length === 0;
-  if (item.fallback && first) lc.ctx.error("SEM005", item.span, "`else match` follows a `match`");
-  else if (!item.fallback && !first) lc.ctx.error("SEM009", item.span, "a link has one `match`; write further ways to match as `else match`");
+  if (item.fallback && first) lc.ctx.error(item.span, message("SEM005", "elseFirst"));
+  else if (!item.fallback && !first) lc.ctx.error(item.span, message("SEM009", "oneMatch"));
   else return true;
   return false;
 }
@@ -50,7 +51,7 @@ function checkTerm(term: A.Expr, lc: LinkCheck): Term {
   if (!checked || "key" in checked) return checked;
   const side = onlySide(sidesRead(lc, checked.ir));
   if (!side) {
-    lc.ctx.error("SEM005", term.span, `a match compares ${lc.header.left.alias} with ${lc.header.right.alias} using \`==\`; other conditions here may name only one of them`);
+    lc.ctx.error(term.span, message("SEM005", "oneSided", { left: lc.header.left.alias, right: lc.header.right.alias }));
     return undefined;
   }
   return { side, condition: checked.ir };
@@ -64,14 +65,14 @@ function checkEquals(term: Extract<A.Expr, { kind: "binary" }>, lc: LinkCheck): 
   const ls = onlySide(sidesRead(lc, l.ir));
   const rs = onlySide(sidesRead(lc, r.ir));
   if (ls && rs && ls !== rs) {
-    if (!comparable(l.type, r.type)) lc.ctx.error("TYP008", term.span, `cannot match ${describe(l.type)} with ${describe(r.type)}`);
+    if (!comparable(l.type, r.type)) lc.ctx.error(term.span, message("TYP008", "cannotMatch", { left: describe(l.type), right: describe(r.type) }));
     return { key: ls === "left" ? { left: l.ir, right: r.ir } : { left: r.ir, right: l.ir } };
   }
   return { type: BOOL, ir: { op: "compare", operator: "==", as: compareAs(l.type) ?? "value", left: l.ir, right: r.ir } };
 }
 
 function checkOneSided(term: A.Expr, lc: LinkCheck): Typed | undefined {
-  const checked = checkCondition(term, lc.env, "a match condition");
+  const checked = checkCondition(term, lc.env, message("TYP001", "matchCondition").text);
   return checked.type.kind === "any" ? undefined : checked;
 }
 

@@ -2,6 +2,7 @@
 // the other. The value may read only the side it comes from, or the mapping would feed on
 // what it writes; it must fit the target field, and the link must write into that side.
 import type * as A from "../../ast/nodes.js";
+import { message } from "../../../diagnostics/catalog.js";
 import { assignable, describe } from "../../types/type.js";
 import { checkExpr } from "../expressions.js";
 import { checkTypedLiteral } from "../rules.js";
@@ -13,18 +14,18 @@ export function oneWay(mapping: A.Mapping, lc: LinkCheck): Mapped | undefined {
   const { ctx } = lc;
   const [valueExpr, targetExpr] = mapping.direction === "->" ? [mapping.left, mapping.right] : [mapping.right, mapping.left];
   if (mapping.renames) {
-    ctx.error("SEM004", mapping.span, "renamed sub-fields `{a: b}` belong to a `<->` mapping; for one way, map each sub-field on its own line");
+    ctx.error(mapping.span, message("SEM004", "renamesOneWay"));
     return undefined;
   }
-  const target = targetPath(lc, targetExpr, `the target of \`${mapping.direction}\``);
+  const target = targetPath(lc, targetExpr, message("SEM004", "oneWayTarget", { arrow: mapping.direction }).text);
   if (!target) return undefined;
   const value = checkExpr(valueExpr, lc.env);
   if (sidesRead(lc, value.ir).has(target.side)) {
-    ctx.error("SEM010", valueExpr.span, `the value written into ${aliasOf(lc, target.side)} must come from ${aliasOf(lc, otherSide(target.side))}, not from ${aliasOf(lc, target.side)} itself`);
+    ctx.error(valueExpr.span, message("SEM010", "valueSide", { target: aliasOf(lc, target.side), source: aliasOf(lc, otherSide(target.side)) }));
     return undefined;
   }
   if (!checkTypedLiteral(valueExpr, target.type, lc.env) && !assignable(value.type, target.type)) {
-    ctx.error("TYP001", valueExpr.span, `\`${fieldLabel(lc, target.side, target.path)}\` is ${describe(target.type)}, but this value is ${describe(value.type)}`);
+    ctx.error(valueExpr.span, message("TYP001", "fieldValue", { field: fieldLabel(lc, target.side, target.path), expected: describe(target.type), found: describe(value.type) }));
     return undefined;
   }
   if (!linkAllows(lc, target.side, mapping.directionSpan)) return undefined;

@@ -1,6 +1,7 @@
 // Which side of the link a name, a system or an expression belongs to. Every link item is
 // about one side or joins the two, and these answers are how the units tell which.
 import type * as A from "../../ast/nodes.js";
+import { message } from "../../../diagnostics/catalog.js";
 import { didYouMean } from "../../../diagnostics/did-you-mean.js";
 import type * as P from "../../../plan/types.js";
 import type { LinkHeader } from "../context.js";
@@ -33,7 +34,7 @@ export function sideOfSystem(lc: LinkCheck, system: A.Name): SideName | undefine
   const { left, right } = lc.header;
   if (system.name === left.system) return "left";
   if (system.name === right.system) return "right";
-  lc.ctx.error("NAM009", system.span, `\`${system.name}\` is not a side of this link; name ${left.system} or ${right.system}`, {
+  lc.ctx.error(system.span, message("NAM009", "notLinkSide", { name: system.name, left: left.system, right: right.system }), {
     suggestion: didYouMean(system.name, [left.system, right.system]),
   });
   return undefined;

@@ -2,6 +2,7 @@
 // link's direction and the sync line must allow writing into that side, and no field is
 // written twice, since two writers of one field would undo each other on every run.
 import type * as A from "../../ast/nodes.js";
+import { message } from "../../../diagnostics/catalog.js";
 import type * as P from "../../../plan/types.js";
 import type { Span } from "../../../source/source-file.js";
 import type { Type } from "../../types/type.js";
@@ -16,20 +17,20 @@ export interface Target {
   readonly type: Type;
 }
 
-/** A target field: alias.path of either side, and not the key; `what` names it in the error. */
+/** A target field: alias.path of either side, and not the key; `what` names it in the error, one of SEM004's phrases ("each side of `<->`"). */
 export function targetPath(lc: LinkCheck, expr: A.Expr, what: string): Target | undefined {
   const { ctx, header } = lc;
   const found = fieldPath(expr);
   const side = found && sideOfAlias(lc, found.alias);
   if (!found || !side) {
     const example = `${header.right.alias}.${[...header.right.type.fields.keys()][1] ?? "field"}`;
-    ctx.error("SEM004", expr.span, `${what} must be a field of ${header.left.alias} or ${header.right.alias}, such as \`${example}\``);
+    ctx.error(expr.span, message("SEM004", "notField", { what, left: header.left.alias, right: header.right.alias, example }));
     return undefined;
   }
   const checked = checkExpr(expr, lc.env);
   const written = record(lc, side);
   if (found.path.length === 1 && found.path[0] === written.collection.key) {
-    ctx.error("SEM006", expr.span, `\`${found.path[0]}\` is ${written.alias}'s key; a link cannot change it`);
+    ctx.error(expr.span, message("SEM006", "linkKey", { field: found.path[0]!, alias: written.alias }));
     return undefined;
   }
   return { side, path: found.path, type: checked.type };
@@ -40,13 +41,13 @@ export function linkAllows(lc: LinkCheck, into: SideName, span: Span): boolean {
   const { ctx, link, header } = lc;
   const problem = writeProblem(ctx, record(lc, into).system);
   if (problem) {
-    ctx.error("SEM002", span, problem);
+    ctx.error(span, problem);
     return false;
   }
   const allowed = link.direction === "<->" || (link.direction === "->" ? into === "right" : into === "left");
   if (!allowed) {
-    ctx.error("SEM002", span, `this link is \`${link.direction}\`, so it writes only into ${link.direction === "->" ? header.right.alias : header.left.alias}`, {
-      notes: [{ message: "the link's direction", span: link.directionSpan }],
+    ctx.error(span, message("SEM002", "linkDirection", { direction: link.direction, alias: link.direction === "->" ? header.right.alias : header.left.alias }), {
+      notes: [{ message: message("SEM002", "linkDirectionIsHere").text, span: link.directionSpan }],
     });
   }
   return allowed;
@@ -57,8 +58,8 @@ export function claim(lc: LinkCheck, side: SideName, path: readonly string[], sp
   const mine = `${side}:${path.join(".")}`;
   for (const [other, otherSpan] of lc.written) {
     if (other === mine || other.startsWith(`${mine}.`) || mine.startsWith(`${other}.`)) {
-      lc.ctx.error("SEM003", span, `\`${fieldLabel(lc, side, path)}\` is written twice in this link`, {
-        notes: [{ message: "also written here", span: otherSpan }],
+      lc.ctx.error(span, message("SEM003", "writtenTwice", { field: fieldLabel(lc, side, path) }), {
+        notes: [{ message: message("SEM003", "alsoWritten").text, span: otherSpan }],
       });
       return;
     }

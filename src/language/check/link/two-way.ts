@@ -2,6 +2,7 @@
 // whichever changed. Both ends must be plain fields of different sides and of one type
 // (or objects whose renamed sub-fields are), and the link must write into both sides.
 import type * as A from "../../ast/nodes.js";
+import { message } from "../../../diagnostics/catalog.js";
 import { didYouMean } from "../../../diagnostics/did-you-mean.js";
 import { assignable, describe, type ObjectType, type Type } from "../../types/type.js";
 import { fieldPath } from "../expressions.js";
@@ -21,7 +22,8 @@ export function twoWay(mapping: A.Mapping, lc: LinkCheck): Mapped | undefined {
     renames = checkRenames(mapping, first, second, lc);
     if (!renames) return undefined;
   } else if (!sameType(left.type, right.type)) {
-    lc.ctx.error("TYP013", mapping.span, `\`<->\` joins fields of one type, but ${fieldLabel(lc, "left", left.path)} is ${describe(left.type)} and ${fieldLabel(lc, "right", right.path)} is ${describe(right.type)}`);
+    const types = { leftType: describe(left.type), rightType: describe(right.type) };
+    lc.ctx.error(mapping.span, message("TYP013", "twoWay", { left: fieldLabel(lc, "left", left.path), right: fieldLabel(lc, "right", right.path), ...types }));
     return undefined;
   }
   const [leftExpr, rightExpr] = first.side === "left" ? [mapping.left, mapping.right] : [mapping.right, mapping.left];
@@ -41,14 +43,15 @@ function checkEnds(mapping: A.Mapping, lc: LinkCheck): [Target, Target] | undefi
   const a = fieldPath(mapping.left);
   const b = fieldPath(mapping.right);
   if (!a || !b) {
-    ctx.error("SEM004", (a ? mapping.right : mapping.left).span, "a `<->` mapping joins a field to a field; put an expression on a one-way mapping (`->` or `<-`) instead");
+    ctx.error((a ? mapping.right : mapping.left).span, message("SEM004", "expression"));
     return undefined;
   }
-  const first = targetPath(lc, mapping.left, "each side of `<->`");
-  const second = targetPath(lc, mapping.right, "each side of `<->`");
+  const eachSide = message("SEM004", "eachSide").text;
+  const first = targetPath(lc, mapping.left, eachSide);
+  const second = targetPath(lc, mapping.right, eachSide);
   if (!first || !second) return undefined;
   if (first.side === second.side) {
-    ctx.error("SEM004", mapping.right.span, `both sides of this mapping are fields of ${aliasOf(lc, first.side)}; \`<->\` joins ${header.left.alias} with ${header.right.alias}`);
+    ctx.error(mapping.right.span, message("SEM004", "sameSide", { alias: aliasOf(lc, first.side), left: header.left.alias, right: header.right.alias }));
     return undefined;
   }
   if (!linkAllows(lc, "left", mapping.directionSpan) || !linkAllows(lc, "right", mapping.directionSpan)) return undefined;
@@ -62,7 +65,7 @@ function sameType(a: Type, b: Type): boolean {
 /** `donor.address { line1: address1, city } <-> contact.address`: sub-fields of the first-written side, renamed to the other's. */
 function checkRenames(mapping: A.Mapping, first: Target, second: Target, lc: LinkCheck): Renames | undefined {
   if (!isObject(first) || !isObject(second)) {
-    lc.ctx.error("SEM004", mapping.left.span, "renamed sub-fields `{a: b}` join two objects, but these are not both objects");
+    lc.ctx.error(mapping.left.span, message("SEM004", "renamesNotObjects"));
     return undefined;
   }
   const pairs: Renames = [];
@@ -87,7 +90,7 @@ function checkRename(rename: A.Rename, first: ObjectTarget, second: ObjectTarget
   const toType = subField(lc, second, rename.to);
   if (!toType) return false;
   if (sameType(fromType, toType)) return true;
-  lc.ctx.error("TYP013", rename.from.span, `\`${rename.from.name}\` is ${describe(fromType)} but \`${rename.to.name}\` is ${describe(toType)}`);
+  lc.ctx.error(rename.from.span, message("TYP013", "renamed", { from: rename.from.name, fromType: describe(fromType), to: rename.to.name, toType: describe(toType) }));
   return false;
 }
 
@@ -96,7 +99,7 @@ function subField(lc: LinkCheck, owner: ObjectTarget, name: A.Name): Type | unde
   const fields = owner.type.fields;
   const type = fields.get(name.name);
   if (!type) {
-    lc.ctx.error("NAM003", name.span, `\`${fieldLabel(lc, owner.side, owner.path)}\` has no field \`${name.name}\`; its fields are ${[...fields.keys()].join(", ")}`, {
+    lc.ctx.error(name.span, message("NAM003", "subFieldMissing", { object: fieldLabel(lc, owner.side, owner.path), field: name.name, fields: [...fields.keys()].join(", ") }), {
       suggestion: didYouMean(name.name, fields.keys()),
     });
   }

@@ -2,6 +2,7 @@
 // written into a field of the other, so that side can find its partner. One per link, and
 // its target counts as written like any mapping's.
 import type * as A from "../../ast/nodes.js";
+import { message } from "../../../diagnostics/catalog.js";
 import { assignable, describe } from "../../types/type.js";
 import { checkExpr } from "../expressions.js";
 import type { LinkCheck } from "./context.js";
@@ -11,18 +12,18 @@ import { claim, linkAllows, targetPath } from "./targets.js";
 export function checkWriteBack(item: A.WriteBackItem, lc: LinkCheck): void {
   const { ctx } = lc;
   if (lc.plan.writeBack) {
-    ctx.error("SEM009", item.span, "a link has one `write back`");
+    ctx.error(item.span, message("SEM009", "oneWriteBack"));
     return;
   }
-  const target = targetPath(lc, item.target, "the target of `write back`");
+  const target = targetPath(lc, item.target, message("SEM004", "writeBackTarget").text);
   if (!target) return;
   const value = checkExpr(item.value, lc.env);
   if (sidesRead(lc, value.ir).has(target.side)) {
-    ctx.error("SEM010", item.value.span, `\`write back\` writes a value of one side into the other; this reads ${aliasOf(lc, target.side)}`);
+    ctx.error(item.value.span, message("SEM010", "writeBackReads", { alias: aliasOf(lc, target.side) }));
     return;
   }
   if (!assignable(value.type, target.type)) {
-    ctx.error("TYP001", item.value.span, `\`${fieldLabel(lc, target.side, target.path)}\` is ${describe(target.type)}, but this value is ${describe(value.type)}`);
+    ctx.error(item.value.span, message("TYP001", "fieldValue", { field: fieldLabel(lc, target.side, target.path), expected: describe(target.type), found: describe(value.type) }));
     return;
   }
   if (!linkAllows(lc, target.side, item.span)) return;

@@ -1,0 +1,141 @@
+// Credentials kept out of every message syncspec prints or stores. A system's answer may echo
+// the request, Authorization header and all (a 500 whose body is the request's headers), and
+// what a system says is shown to people and kept in the state; so each credential of the
+// deployment is replaced by a marker wherever it appears, in the forms a server is likely to
+// echo it: as is, percent-encoded (a URL, a form), JSON-escaped, in any letter case; after
+// "Bearer ", even when it is too short to look for anywhere else; and the start of one at the
+// end of a line or before "...", where a body cut short ends in the middle of it. Here, below
+// the connectors, so that a connector can redact its own texts at the source too.
+
+/** What a credential becomes. */
+export const REDACTED = "[redacted]";
+
+/**
+ * Shorter credentials are redacted only after "Bearer ": anywhere, they would match ordinary
+ * words and numbers (a record key "1234") and leave the messages unreadable.
+ */
+export const MIN_CREDENTIAL = 6;
+
+/** The shortest start of a credential redacted where a text is cut short: shorter ones are too likely to be ordinary words. */
+export const MIN_PREFIX = 6;
+
+export type Redact = (text: string) => string;
+
+/** Where credentials are named: a deployment's connections, by environment variable. */
+export interface CredentialVariables {
+  readonly tokenEnv?: string;
+  readonly webhookSecretEnv?: string;
+}
+
+/** Every credential the connections name, as the environment holds them: all of them, used or not, set or not. */
+export function credentialsOf(connections: Iterable<CredentialVariables>, env: Readonly<Record<string, string | undefined>>): string[] {
+  const values: string[] = [];
+  for (const c of connections) {
+    for (const variable of [c.tokenEnv, c.webhookSecretEnv]) {
+      const value = variable !== undefined ? env[variable] : undefined;
+      if (value !== undefined) values.push(value);
+    }
+  }
+  return values;
+}
+
+/** A character of a token as servers write it: `Bearer abc123`, a JWT, base64 with padding. */
+const TOKEN_CHAR = "[A-Za-z0-9\\-._~+/=]";
+/** "Bearer " as a header, a URL or a form writes it. */
+const BEARER = "\\bBearer(?:\\s+|%20|\\+)";
+/**
+ * Any bearer token, ours or not (a proxy's, one a server transformed): long enough, and with
+ * a digit, so that prose ("Bearer tokens are required") is left alone.
+ */
+const ANY_TOKEN = `(?=${TOKEN_CHAR}*\\d)${TOKEN_CHAR}{8,}`;
+/** Where a text cut short may end: before "..." or "…", or at the end of a line. */
+const ENDING = /\.\.\.|…|[ \t\r]*(?:\n|$)/g;
+
+/** A function that redacts the credentials given (empty ones are none) from a text. */
+export function redactor(credentials: Iterable<string | undefined>): Redact {
+  const secrets = distinct(credentials);
+  const long = secrets.filter((s) => [...s].length >= MIN_CREDENTIAL);
+  const anywhere = long.length > 0 ? new RegExp(long.map(pattern).join("|"), "gi") : undefined;
+  const bearer = new RegExp(`(${BEARER})(?:${[...secrets.map(pattern), ANY_TOKEN].join("|")})(?!${TOKEN_CHAR})`, "gi");
+  const prefixed = long.filter((s) => [...s].length > MIN_PREFIX).map((s) => [...s].map(forms));
+  return (text) => {
+    const whole = anywhere ? text.replace(anywhere, REDACTED) : text;
+    return redactEndings(
+      whole.replace(bearer, (_, before: string) => `${before}${REDACTED}`),
+      prefixed,
+    );
+  };
+}
+
+/** Credentials that are not empty, each also as trimmed (a value read from a file keeps its newline), longest first. */
+function distinct(credentials: Iterable<string | undefined>): string[] {
+  const set = new Set<string>();
+  for (const c of credentials) for (const value of [c, c?.trim()]) if (value) set.add(value);
+  // Longest first: a credential that holds another is redacted whole, not around the other.
+  return [...set].sort((a, b) => b.length - a.length);
+}
+
+/** A credential as a pattern: each character in any of its forms. */
+function pattern(credential: string): string {
+  return [...credential].map((c) => `(?:${forms(c).map(escapeRegExp).join("|")})`).join("");
+}
+
+/**
+ * How a server may write a character of a credential back: as is; percent-encoded (in a URL
+ * or a form, where a space may be "+"); JSON-escaped ("\/" as PHP writes it, "\u002b").
+ * Letters and digits are the same in all of them. Compared in any case ("%2f", "\u002B").
+ */
+function forms(char: string): string[] {
+  if (/^[A-Za-z0-9]$/.test(char)) return [char];
+  const list = [char, [...Buffer.from(char, "utf8")].map((b) => `%${b.toString(16).padStart(2, "0")}`).join("")];
+  const code = char.codePointAt(0)!;
+  if (code <= 0xffff) list.push(`\\u${code.toString(16).padStart(4, "0")}`);
+  if (char === "/" || char === '"' || char === "\\") list.push(`\\${char}`);
+  if (char === " ") list.push("+");
+  return list;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+}
+
+/**
+ * The start of a credential (MIN_PREFIX characters or more) where a text may have been cut
+ * short, redacted: a body cut at N characters may end in the middle of a token, and half a
+ * token is half a secret.
+ */
+function redactEndings(text: string, credentials: readonly (readonly string[][])[]): string {
+  if (credentials.length === 0) return text;
+  const cuts: [start: number, end: number][] = [];
+  for (const m of text.matchAll(ENDING)) {
+    for (const chars of credentials) {
+      const start = longestPrefixEndingAt(text, m.index, chars);
+      if (start === undefined) continue;
+      // Two endings may find the same start (a credential prefix before "..." that ends a line).
+      if (cuts.length === 0 || start >= cuts[cuts.length - 1]![1]) cuts.push([start, m.index]);
+      break;
+    }
+  }
+  let out = text;
+  for (const [start, end] of cuts.reverse()) out = `${out.slice(0, start)}${REDACTED}${out.slice(end)}`;
+  return out;
+}
+
+/** Where the longest start of a credential (given as its characters' forms) that ends at `end` begins; undefined when none does. */
+function longestPrefixEndingAt(text: string, end: number, chars: readonly string[][]): number | undefined {
+  for (let k = chars.length - 1; k >= MIN_PREFIX; k--) {
+    let at: number | undefined = end;
+    for (let i = k - 1; i >= 0 && at !== undefined; i--) at = formEndingAt(text, at, chars[i]!);
+    if (at !== undefined) return at;
+  }
+  return undefined;
+}
+
+/** Where one of a character's forms that ends at `end` begins, or undefined. */
+function formEndingAt(text: string, end: number, forms: readonly string[]): number | undefined {
+  for (const form of forms) {
+    const start = end - form.length;
+    if (start >= 0 && text.slice(start, end).toLowerCase() === form.toLowerCase()) return start;
+  }
+  return undefined;
+}

@@ -1,0 +1,114 @@
+// The codes of running: deployments, connector settings, runs that stopped, and the service's
+// state store.
+// Each entry's messages are the templates its report sites fill (entry.ts).
+import { error } from "./entry.js";
+
+export const SERVICE = {
+  // DEP: a deployment file (`syncspec run`).
+  DEP001: error("invalid deployment", "The deployment file does not have the shape `syncspec run` reads, or a value is of the wrong kind; the message names the place and what belongs there.", {
+    notASetting: "{name} is not a setting here; {allowed}",
+    badName: "names are lower case letters, digits, - and _ (such as raisedonors-virtuous)",
+    invalid: "{reason}",
+    notUrl: "is not a URL; write it like https://api.example.org/v1",
+    urlOrFile: "a connection has either a url (an HTTP API) or a file (a snapshot), and not both",
+    noToken: "an HTTP connection needs a token: {env: VARIABLE}",
+    deploymentHas: "a deployment has state, server, connections and integrations",
+    serverHas: "server has host and port",
+    connectionHas: "a connection has system, url or file, token, webhookSecret, hosts, pageSize, readLimits and sample",
+    readLimitsHas: "readLimits has pages, records and seconds",
+    integrationHas: "an integration has spec, params and connections",
+  }),
+  DEP002: error("credential in the deployment file", "Tokens and webhook secrets come from the environment (`token: {env: VARIABLE}`), never from the file, so that the file can be reviewed and committed.", {
+    inFile: "credentials come from the environment, not the deployment file: write {setting}: {env: {variable}} and set that variable",
+    inUrl: "a base URL carries no user, password or query string: credentials come from the environment, through token: {env: VARIABLE}",
+  }),
+  DEP003: error("name that does not resolve", "The deployment names a connection, system or spec that is not there.", {
+    specIsFolder: "{spec} is a folder, not a spec or a plan file",
+    undefinedConnection: "{integration} reaches {system} through the connection {name}, which the deployment does not define; add it under connections, or name another with connections: {{system}: NAME}",
+    otherSystem: "the connection {name} is to {to}, not {system}",
+    noSystem: "there is no system {name}; the systems are {systems}",
+    noConnection: "there is no connection named {name}; the connections are {connections}",
+    noIntegration: "there is no integration {name}; the integrations are {integrations}",
+  }),
+  DEP004: error("environment variable missing or malformed", "A variable the deployment names for a credential is not set, or does not hold a value of the right form.", {
+    unset: "{what} comes from the environment variable {variable}, which is not set",
+    tokenOf: "the token of {connection}",
+    webhookSecretOf: "the webhook secret of {connection}",
+    asIs: "{reason}",
+    notASecret: "the variable {variable} does not hold a webhook secret: {reason}",
+    secretPrefix: "a webhook secret starts with \"whsec_\" followed by base64 (e.g. whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw)",
+    secretNotBase64: "the part of the webhook secret after \"whsec_\" is not base64",
+    secretKeySize: "the webhook secret's key is {bytes} bytes; Standard Webhooks keys are {min} to {max} bytes",
+  }),
+  DEP005: error("integration does not compile", "A spec the deployment runs has errors (shown after this line), or its plan file is refused.", {
+    planRefused: "{integration} cannot run: the plan file {spec} is refused ({problems} below)",
+    doesNotCompile: "{integration} cannot run: {spec} does not compile ({errors} below)",
+  }),
+  DEP006: error("cannot serve", "The deployment's server cannot listen at its host and port: another program holds the port, the port needs privileges, or the host is not an address of this machine. Nothing was run.", {
+    inUse: "cannot serve on {host}:{port}: the port is in use by another program; stop that program, or give the deployment another server port",
+    notPermitted: "cannot serve on {host}:{port}: not permitted (ports below 1024 need privileges)",
+    noAddress: "cannot serve on {host}:{port}: this machine has no address {host}",
+    other: "cannot serve on {host}:{port}: {reason}",
+  }),
+
+  // CON: a system's connector settings (integrations/<system>/connector.yaml).
+  CON001: error("invalid connector settings", "connector.yaml does not match the settings format, or names an actor the system does not have; the place is given.", {
+    pagination: "pagination must be one of {styles}",
+    missing: "the setting \"{name}\" is missing (one of {styles})",
+    unknownSetting: "there is no setting \"{name}\"; the settings {where}are {settings}",
+    notObject: "connector.yaml holds settings such as `pagination: skip-take`",
+    invalid: "{reason}",
+    unknownActor: "{system} has no actor {actor}; its actors are {actors}",
+    noActors: "{system} has no actor {actor}; its events carry no actor, so leave writesAs out",
+  }),
+
+  // RUN: a run that stopped, and wrote nothing.
+  RUN001: error("the spec never settles", "Two parts of the spec keep changing what the other wrote. Make one of them one-way, or give it a condition that holds once it has written.", {
+    neverSettles: "the spec never settles: after {rounds} rounds, {causes} still change what the other wrote",
+  }),
+  RUN002: error("safety limit exceeded", "The run would remove or delete more than a `limit` of the spec allows, so nothing was written. If the removals are intended, raise the limit for one run.", {
+    removals: "the run would remove {removed} of the {total} {field} entries of the {collection} it manages ({share}%), more than the {percent}% the limit at line {line} allows; nothing was changed",
+    deletes: "the run would remove {removed} of the {total} {collection} ({share}%), more than the {percent}% the limit at line {line} allows; nothing was changed",
+  }),
+  RUN003: error("a system could not be read", "Reading a system failed (the connection, not one record), so nothing was run. The next run tries again.", {
+    readFailed: "reading failed: {reason}",
+  }),
+  RUN004: error("a system could not be written", "A write failed for the connection, not for one record; what was written is in the journal and the state did not advance, so the next run redoes the rest.", {
+    writeFailed: "writing to {system} failed: {reason}",
+  }),
+  RUN005: error("internal error", "A defect in syncspec stopped the run; nothing was written past it. Please report it with the message.", {
+    internal: "internal error: {reason}; please report it",
+    insideTestRun: "syncspec failed inside the run: {reason}; this is a defect in syncspec, please report it with this case",
+    testChangesDoNotApply: "the {system} changes do not apply to its snapshot: {reason}",
+  }),
+
+  // SVC: the service's state store (SQLite).
+  SVC001: error("cannot open the state store", "The state file or its folder cannot be created, read or written by this user, or the disk is failing.", {
+    noFolder: "cannot create {file}: its folder does not exist. Create the folder, or name a state file in one that does.",
+    notWritable: "cannot write {file} (SQLite says: {reason}); check that the file and its folder are writable by this user.",
+    diskFailing: "cannot write {file} (SQLite says: {reason}); check the disk has space and is working.",
+    sqlite: "{file}: SQLite says: {reason}",
+    lockFile: "cannot make the lock file {lock}: {reason}",
+  }),
+  SVC002: error("not a syncspec state store", "The file is another program's SQLite database, a JSON state file of `apply`, or a store of a newer syncspec.", {
+    newer: "{file} was written by a newer syncspec (state schema version {version}; this syncspec reads up to version {current}). Upgrade syncspec to use it, or name another state file.",
+    otherProgram: "{file} is a SQLite database of another program, not a syncspec state store; name another state file (syncspec creates it).",
+    notSqlite: "{file} is not a SQLite database, so it is not a syncspec state store (a JSON state file of `syncspec apply --state` is not one either). Name another state file, or restore this one from a backup.",
+  }),
+  SVC003: error("state store damaged", "The store is corrupt or was changed outside syncspec. Restore it from a backup, or move it aside to start again from empty state.", {
+    noVersion: "{file} has no valid state schema version (found {found}); it was changed outside syncspec. Restore it from a backup, or name another state file.",
+    corrupt: "{file} is corrupt (SQLite says: {reason}). Restore it from a backup, or move it aside to start again from empty state (each integration then runs as for the first time).",
+    sqlite: "{file}: SQLite says: {reason}",
+    changedOutside: "{file}: {what}; the file was changed outside syncspec. Restore it from a backup, or name another state file.",
+    valuesNotObject: "the synced values of {integration}'s link {link}, left key {key}, are not an object",
+    valuesNotJson: "the synced values of {integration}'s link {link}, left key {key}, are not valid JSON",
+    pairsUnreadable: "the synced pairs of {integration}'s link {link} cannot be read",
+    journalNotJson: "the journal of run {run} is not valid JSON",
+    countsNotJson: "the counts of run {run} are not valid JSON",
+  }),
+  SVC004: error("state store in use", "Another syncspec service holds the store (its lock file names the process), or held it too long. One service runs a state file at a time.", {
+    busy: "{file} stayed locked by another process for more than {seconds} seconds; check that only one syncspec service uses this state file.",
+    heldBy: "another syncspec run (process {owner}) is using this state; stop it first, or give this deployment its own state file",
+    lockTaken: "cannot take the lock file {lock}; another syncspec run may be starting",
+  }),
+};
