@@ -66,6 +66,17 @@ export function readLimitsOf(settings: ConnectorSettings, own: Partial<ReadLimit
 const SETTING_NAMES = "pagination, pageSize, writesAs and readLimits";
 const READ_LIMIT_NAMES = "pages, records and seconds";
 
+/** The bounds of one whole read, as connector.yaml and a deployment's connection give them. */
+export const READ_LIMITS_SCHEMA = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    pages: { type: "integer", minimum: 1 },
+    records: { type: "integer", minimum: 1 },
+    seconds: { type: "integer", minimum: 1 },
+  },
+} as const;
+
 export const CONNECTOR_SETTINGS_SCHEMA = {
   type: "object",
   required: ["pagination"],
@@ -74,15 +85,7 @@ export const CONNECTOR_SETTINGS_SCHEMA = {
     pagination: { enum: [...PAGINATION_STYLES] },
     pageSize: { type: "integer", minimum: 1, maximum: 10000 },
     writesAs: { type: "string", minLength: 1 },
-    readLimits: {
-      type: "object",
-      additionalProperties: false,
-      properties: {
-        pages: { type: "integer", minimum: 1 },
-        records: { type: "integer", minimum: 1 },
-        seconds: { type: "integer", minimum: 1 },
-      },
-    },
+    readLimits: READ_LIMITS_SCHEMA,
   },
 } as const;
 

@@ -39,9 +39,11 @@ export function message<C extends Code, N extends MessageName<C>>(code: C, name:
 const CONTEXTS = {
   testEdit: "the edit of {system} leaves a record invalid: {where}",
   testRun: "after run {run}'s patches, a record is invalid: {where}",
+  // After the problem, for a snapshot file a test case names: the file's problem keeps its code (INP, SNP).
+  testSnapshotFile: " (the {system} snapshot of this case, given at {file}:{line}:{column})",
 } as const;
 
-/** The context `name`, filled, to go before the message of the problem it places. */
+/** The context `name`, filled, to go with the message of the problem it places. */
 export function context<N extends keyof typeof CONTEXTS>(name: N, ...args: SlotArgs<(typeof CONTEXTS)[N]>): string {
   return fill(CONTEXTS[name], args[0]);
 }

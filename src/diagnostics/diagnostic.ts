@@ -27,15 +27,11 @@ export interface Extras {
 }
 
 /** A diagnostic at `span` with a message from the catalog. */
-export function diagnostic(span: Span, message: Message, extras?: Extras): Diagnostic;
-/** @deprecated while report sites move to catalog messages */
-export function diagnostic(code: Code, span: Span, message: string, extras?: Extras): Diagnostic;
-export function diagnostic(a: Code | Span, b: Span | Message, c?: string | Extras, e?: Extras): Diagnostic {
-  const [code, span, text, extras] = typeof a === "string" ? [a, b as Span, c as string, e ?? {}] : [(b as Message).code, a, (b as Message).text, (c as Extras | undefined) ?? {}];
+export function diagnostic(span: Span, message: Message, extras: Extras = {}): Diagnostic {
   const d: { -readonly [K in keyof Diagnostic]: Diagnostic[K] } = {
-    code,
-    severity: CATALOG[code].severity,
-    message: text,
+    code: message.code,
+    severity: CATALOG[message.code].severity,
+    message: message.text,
     span,
   };
   if (extras.notes && extras.notes.length > 0) d.notes = extras.notes;

@@ -21,13 +21,8 @@ export interface Problem extends Place {
 }
 
 /** A problem at `place` with a message from the catalog. */
-export function problem(place: Place, message: Message): Problem;
-/** @deprecated while report sites move to catalog messages */
-export function problem(code: Code, place: Place, message: string): Problem;
-export function problem(a: Code | Place, b: Place | Message, c?: string): Problem {
-  if (typeof a === "string") return { code: a, severity: CATALOG[a].severity, ...(b as Place), message: c! };
-  const m = b as Message;
-  return { code: m.code, severity: CATALOG[m.code].severity, ...a, message: m.text };
+export function problem(place: Place, message: Message): Problem {
+  return { code: message.code, severity: CATALOG[message.code].severity, ...place, message: message.text };
 }
 
 /** A problem that stops what the caller was doing, thrown through layers that cannot return it (the store). */

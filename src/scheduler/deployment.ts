@@ -8,7 +8,7 @@ import { Ajv } from "ajv";
 import { parseDocument } from "yaml";
 import { message, type Message } from "../diagnostics/catalog.js";
 import { problem, type Place, type Problem } from "../diagnostics/problem.js";
-import type { ReadLimits } from "../connectors/settings.js";
+import { READ_LIMITS_SCHEMA, type ReadLimits } from "../connectors/settings.js";
 import { yamlProblem } from "../json/parse.js";
 import { pointerOf, pointerPath } from "../json/pointer.js";
 import { SourceFile } from "../source/source-file.js";
@@ -91,15 +91,7 @@ const SCHEMA = {
           sample: { type: "string", minLength: 1 },
           pageSize: { type: "integer", minimum: 1, maximum: 10000 },
           // Over the system's connector.yaml: the bounds of one whole read of this connection.
-          readLimits: {
-            type: "object",
-            additionalProperties: false,
-            properties: {
-              pages: { type: "integer", minimum: 1 },
-              records: { type: "integer", minimum: 1 },
-              seconds: { type: "number", exclusiveMinimum: 0 },
-            },
-          },
+          readLimits: READ_LIMITS_SCHEMA,
         },
       },
     },

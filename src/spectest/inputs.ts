@@ -4,7 +4,7 @@
 // collection and field a case names must be one the spec joins, so a typo in a test is
 // reported where it is written instead of passing or failing for the wrong reason.
 import { didYouMean } from "../diagnostics/did-you-mean.js";
-import { message, type Message } from "../diagnostics/catalog.js";
+import { context, message, type Message } from "../diagnostics/catalog.js";
 import { problem, type Place as ProblemPlace, type Problem } from "../diagnostics/problem.js";
 import type { Plan } from "../plan/types.js";
 import { resolveParams } from "../input/params.js";
@@ -64,7 +64,7 @@ export function prepareCase(testFile: TestFile, testCase: TestCase, plan: Plan, 
       if (loaded.problems.length > 0) {
         // The file's own problems name the file, and keep their codes (INP, SNP); the case names where it was given.
         const given = testFile.locate.at(["cases", testCase.index, "snapshots", system, "file"]);
-        const givenAt = message("TST006", "snapshotFileGivenAt", { system, file: testFile.file, line: given.line, column: given.column }).text;
+        const givenAt = context("testSnapshotFile", { system, file: testFile.file, line: given.line, column: given.column });
         problems.push(...loaded.problems.map((p) => ({ ...p, file: displayPath(p.file), message: `${p.message}${givenAt}` })));
       } else documents.set(system, loaded.document);
     } else {

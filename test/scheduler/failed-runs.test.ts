@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { message } from "../../src/diagnostics/catalog.js";
 import { progressLine } from "../../src/cli/run-report.js";
 import { showRuns } from "../../src/cli/runs.js";
-import type { Connector, Document } from "../../src/connectors/connector.js";
+import type { Connector } from "../../src/connectors/connector.js";
 import { runPlan } from "../../src/engine/run.js";
 import { resolveParams } from "../../src/input/params.js";
 import { specOrPlan } from "../../src/language/plan-file.js";
@@ -18,6 +18,7 @@ import { runIntegration, type LoadedIntegration, type RunServices, type RunSumma
 import { StateStoreError, type ServiceStore } from "../../src/stores/service-store.js";
 import { SqliteServiceStore } from "../../src/stores/sqlite-store.js";
 import { ROOT, SYSTEMS } from "../helpers.js";
+import { sampleConnector as connector } from "./support.js";
 import { expectExampleText } from "../diagnostics/examples.js";
 
 // The engine as it is, but for the runs a test makes fail its own way.
@@ -30,25 +31,6 @@ const SPEC = join(ROOT, "specs", "raisedonors-virtuous.sync");
 const PLAN: Plan = specOrPlan(SPEC, readFileSync(SPEC, "utf8"), "specs/raisedonors-virtuous.sync", SYSTEMS).plan!;
 const PARAMS = resolveParams(PLAN, []) as Map<string, unknown>;
 const INTEGRATION: LoadedIntegration = { name: "raisedonors-virtuous", plan: PLAN, params: PARAMS, connections: new Map([["raisedonors", "raisedonors"], ["virtuous", "virtuous"]]), schedules: [] };
-
-function sample(system: string): Document {
-  return JSON.parse(readFileSync(join(ROOT, "integrations", system, "sample.json"), "utf8")) as Document;
-}
-
-function connector(system: string, overrides: Partial<Connector> = {}): Connector {
-  const document = sample(system);
-  return {
-    system,
-    read: async (collections) => ({ document: Object.fromEntries(collections.map((c) => [c, document[c] ?? {}])), incomplete: new Map() }),
-    write: async (writes, onApplied) => {
-      for (const w of writes) onApplied?.(w);
-      return { applied: [...writes], failed: [] };
-    },
-    readRecord: async () => undefined,
-    close: async () => undefined,
-    ...overrides,
-  };
-}
 
 const opened: SqliteServiceStore[] = [];
 afterEach(() => {

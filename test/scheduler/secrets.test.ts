@@ -4,13 +4,13 @@
 // refused record, and nowhere in the state's file; the same for errors a connector throws
 // (RUN003, RUN004) and a reason cut short in the middle of the token.
 import { randomBytes } from "node:crypto";
-import { cpSync, mkdtempSync, readFileSync } from "node:fs";
+import { cpSync, mkdtempSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { progressLine } from "../../src/cli/run-report.js";
-import type { Connector, Document } from "../../src/connectors/connector.js";
+import type { Connector } from "../../src/connectors/connector.js";
 import { REDACTED, redactor } from "../../src/connectors/redact.js";
 import { startSandbox } from "../../src/sandbox/sandbox.js";
 import { assemble } from "../../src/scheduler/assemble.js";
@@ -20,6 +20,7 @@ import type { RunSummary } from "../../src/scheduler/run-integration.js";
 import { Service, type ServiceProgress } from "../../src/scheduler/service.js";
 import { SqliteServiceStore } from "../../src/stores/sqlite-store.js";
 import { ROOT, SYSTEMS } from "../helpers.js";
+import { sampleConnector } from "./support.js";
 import { distinctToken, echoedHeaders, echoServer, expectNoCredential, expectNoCredentialInStore, type Echo } from "./echo-server.js";
 
 const closers: (() => Promise<void> | void)[] = [];
@@ -109,27 +110,12 @@ describe("a connector's errors and reasons that hold a credential", () => {
   const token = distinctToken();
   const secret = `whsec_${randomBytes(24).toString("base64")}`;
 
-  const sample = (system: string): Document => JSON.parse(readFileSync(join(ROOT, "integrations", system, "sample.json"), "utf8")) as Document;
-
   /** Through the service with connectors of a test's own, and the deployment's credentials to redact. */
   async function runWith(overrides: Partial<Connector>): Promise<Outcome> {
     const file = join(mkdtempSync(join(tmpdir(), "syncspec-secrets-")), "state.db");
     const store = new SqliteServiceStore(file);
     closers.push(() => store.close());
-    const connector = (system: string): Connector => {
-      const document = sample(system);
-      return {
-        system,
-        read: async (collections) => ({ document: Object.fromEntries(collections.map((c) => [c, document[c] ?? {}])), incomplete: new Map() }),
-        write: async (writes, onApplied) => {
-          for (const w of writes) onApplied?.(w);
-          return { applied: [...writes], failed: [] };
-        },
-        readRecord: async () => undefined,
-        close: async () => undefined,
-        ...(system === "virtuous" ? overrides : {}),
-      };
-    };
+    const connector = (system: string): Connector => sampleConnector(system, system === "virtuous" ? overrides : {});
     const deployment = parseDeployment(
       [
         "connections:",

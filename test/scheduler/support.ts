@@ -2,9 +2,10 @@
 // for the state, HTTP connectors made from a deployment as `syncspec run` makes them, and
 // optionally the service's own HTTP server for webhooks.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Connector, Document } from "../../src/connectors/connector.js";
 import { startSandbox, type Sandbox, type SandboxConnection } from "../../src/sandbox/sandbox.js";
 import { assemble } from "../../src/scheduler/assemble.js";
 import { parseDeployment } from "../../src/scheduler/deployment.js";
@@ -119,4 +120,20 @@ export function contactSync(extra: Partial<WorldOptions> = {}): Promise<World> {
     connections: { raisedonors: { webhooks: true, pageSize: 2 }, virtuous: { webhooks: true, pageSize: 2 } },
     ...extra,
   });
+}
+
+/** A connector of a test's own over a system's sample.json: it reads the sample whole and writes every record; `overrides` make it fail its own way. */
+export function sampleConnector(system: string, overrides: Partial<Connector> = {}): Connector {
+  const document = JSON.parse(readFileSync(join(ROOT, "integrations", system, "sample.json"), "utf8")) as Document;
+  return {
+    system,
+    read: async (collections) => ({ document: Object.fromEntries(collections.map((c) => [c, document[c] ?? {}])), incomplete: new Map() }),
+    write: async (writes, onApplied) => {
+      for (const w of writes) onApplied?.(w);
+      return { applied: [...writes], failed: [] };
+    },
+    readRecord: async () => undefined,
+    close: async () => undefined,
+    ...overrides,
+  };
 }

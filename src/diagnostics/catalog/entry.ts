@@ -18,10 +18,10 @@ export interface CatalogEntry<M extends Messages = Messages> {
   readonly messages: M;
 }
 
-export function error<const M extends Messages = {}>(title: string, help: string, messages: M = {} as M): CatalogEntry<M> {
+export function error<const M extends Messages>(title: string, help: string, messages: M): CatalogEntry<M> {
   return { severity: "error", title, help, messages };
 }
-export function warning<const M extends Messages = {}>(title: string, help: string, messages: M = {} as M): CatalogEntry<M> {
+export function warning<const M extends Messages>(title: string, help: string, messages: M): CatalogEntry<M> {
   return { severity: "warning", title, help, messages };
 }
 

@@ -86,7 +86,5 @@ export const TESTS = {
     outcomeCollectionNear: "{system} has no collection \"{collection}\"; did you mean \"{near}\"?",
     outcomeCollectionOfBoth: "{systems} have no collection \"{collection}\"",
     outcomeCollectionOfBothNear: "{systems} have no collection \"{collection}\"; did you mean \"{near}\"?",
-    // Not a problem of its own: it follows the problem of a snapshot file a case names, which keeps its code (INP, SNP).
-    snapshotFileGivenAt: " (the {system} snapshot of this case, given at {file}:{line}:{column})",
   }),
 };

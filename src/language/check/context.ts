@@ -1,7 +1,7 @@
 // What every check shares: the scope of names, the systems, the diagnostics being collected,
 // and the conversion of spans to the plan's line/column form.
 import { diagnostic, type Diagnostic, type Extras } from "../../diagnostics/diagnostic.js";
-import type { Code, Message } from "../../diagnostics/catalog.js";
+import type { Message } from "../../diagnostics/catalog.js";
 import type { CollectionDefinition, SystemCatalog, SystemDefinition } from "../systems/load.js";
 import type { SourceFile, Span } from "../../source/source-file.js";
 import type { ObjectType, Type } from "../types/type.js";
@@ -69,11 +69,8 @@ export class CheckContext {
     readonly systems: SystemCatalog,
   ) {}
 
-  error(span: Span, message: Message, extras?: Extras): void;
-  /** @deprecated while report sites move to catalog messages */
-  error(code: Code, span: Span, message: string, extras?: Extras): void;
-  error(a: Code | Span, b: Span | Message, c?: string | Extras, e?: Extras): void {
-    this.diagnostics.push(typeof a === "string" ? diagnostic(a, b as Span, c as string, e) : diagnostic(a, b as Message, c as Extras | undefined));
+  error(span: Span, message: Message, extras?: Extras): void {
+    this.diagnostics.push(diagnostic(span, message, extras));
   }
 
   /** The sync line's two systems, as the messages that name both take them; set once the line is checked. */
