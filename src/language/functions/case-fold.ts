@@ -32,7 +32,10 @@ function perCharacter(text: string, change: (c: string) => string): string {
     const changed = change(c);
     out += c.codePointAt(0)! > 0x7f && HAS_ASCII.test(changed) ? c : changed;
   }
-  return out;
+  // A case change may spell one letter as several code points ("ῢ" raises to "Υ", a
+  // diaeresis and a grave accent, which NFC writes as "Ϋ" and the grave): NFC again, so that
+  // the result is the same text however it was reached, and lowering twice is lowering once.
+  return nfcWithinScripts(out);
 }
 
 /** The text in lower case, for display and for matching (see above). */
