@@ -941,6 +941,20 @@ describe("mobilecommons-crm", () => {
     settles(MC, docs, result);
   });
 
+  it("links by email across case and NFC, but never pairs a look-alike letter of another script with ASCII", () => {
+    // The Kelvin sign "K" lowers to "k" in JavaScript; here it stays itself, so "\u212Aim" is not "kim",
+    // and the profile is not linked to Kim's record (whose phone it would overwrite). "Jose\u0301" is "JOSÉ".
+    const docs = world(
+      [profile("p-kelvin", { email: "\u212Aim@example.org", phone_number: "12025550199" }), profile("p-accent", { email: "jose\u0301@example.org" })],
+      [constituent("c-kim", { email: "kim@example.org" }), constituent("c-jose", { email: "JOS\u00C9@example.org", mobile_phone: null })],
+    );
+    const result = run(MC, docs);
+    expect(result.patches["mobilecommons"]).toContainEqual({ op: "replace", path: "/profiles/p-accent/constituent_id", value: "c-jose" });
+    expect(result.patches["mobilecommons"]).not.toContainEqual({ op: "replace", path: "/profiles/p-kelvin/constituent_id", value: "c-kim" });
+    const kimWrites = Object.values(result.patches).flatMap((ops) => ops.filter((op) => op.path.startsWith("/constituents/c-kim/")));
+    expect(kimWrites.filter((op) => op.path === "/constituents/c-kim/mobile_phone")).toEqual([]);
+  });
+
   it("skips a profile without email, one whose constituent_id names no constituent, and one whose email matches two constituents", () => {
     const docs = world(
       [profile("p-noemail", { email: null, constituent_id: "c1" }), profile("p-dangling", { constituent_id: "c404" }), profile("p-ambiguous", { email: "dup@example.org" })],

@@ -2,6 +2,7 @@
 // reference in grammar/README.md), its examples (run as tests), how it types its arguments
 // (for the checker) and, for plain functions, how it computes (for the runtime).
 import { message, type Message } from "../../diagnostics/catalog.js";
+import { lowerCase, upperCase } from "./case-fold.js";
 import { BOOL, DATE, INT, NUM, STR, describe, isNumeric, isStringLike, list, ordered, unify, type Type } from "../types/type.js";
 
 export interface FunctionExample {
@@ -80,8 +81,18 @@ function stringFunction(name: string, summary: string, examples: FunctionExample
 const DECIMAL = /^\s*-?\d+(\.\d+)?\s*$/;
 
 export const FUNCTIONS: readonly FunctionDeclaration[] = [
-  stringFunction("lower", "The text in lower case.", [{ call: 'lower("Ann@Example.org")', result: "ann@example.org" }], (s) => s.toLowerCase()),
-  stringFunction("upper", "The text in upper case.", [{ call: 'upper("ny")', result: "NY" }], (s) => s.toUpperCase()),
+  // Matching keys pass through lower and upper, so these never map a character of another
+  // script into ASCII: the Kelvin sign stays itself rather than becoming "k" (case-fold.ts).
+  stringFunction(
+    "lower",
+    "The text in lower case, in Unicode NFC. A character outside ASCII never becomes ASCII: the Kelvin sign stays, and so does a dotted capital I.",
+    [
+      { call: 'lower("Ann@Example.org")', result: "ann@example.org" },
+      { call: 'lower("ÉLODIE")', result: "élodie" },
+    ],
+    lowerCase,
+  ),
+  stringFunction("upper", "The text in upper case, by the rules of lower: a sharp s stays ß rather than becoming SS.", [{ call: 'upper("ny")', result: "NY" }, { call: 'upper("straße")', result: "STRAßE" }], upperCase),
   stringFunction("trim", "The text without spaces at either end.", [{ call: 'trim("  Ann ")', result: "Ann" }], (s) => s.trim()),
   stringFunction("digits", "Only the digits of the text, as phone numbers are compared.", [{ call: 'digits("+1 (202) 555-1234")', result: "12025551234" }], (s) =>
     s.replace(/[^0-9]/g, ""),
