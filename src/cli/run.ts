@@ -5,12 +5,13 @@
 import { readFileSync } from "node:fs";
 import { stringify as toYaml } from "yaml";
 import { message } from "../diagnostics/catalog.js";
+import { listed } from "../diagnostics/lists.js";
 import { problem, type Problem } from "../diagnostics/problem.js";
 import { problemToJson, renderProblem } from "../diagnostics/render.js";
 import { renderText } from "../diagnostics/render.js";
 import { writeFileAtomic } from "../json/write-atomic.js";
 import { applyChanges } from "../engine/apply-changes.js";
-import { parseEvent, type RunEvent } from "../engine/events.js";
+import { eventUnknownToSystem, parseEventFile, type RunEvent } from "../input/event.js";
 import { resolveParams } from "../input/params.js";
 import { runPlan, type RunResult } from "../engine/run.js";
 import { startReadingSnapshot, stopReading, type SnapshotRead } from "../input/outlined-snapshot.js";
@@ -120,9 +121,11 @@ export function runSpec(options: RunOptions, write: boolean, out: (t: string) =>
       } catch {
         throw new UsageError(`${options.event}: no such file`);
       }
-      const parsed = parseEvent(eventText, options.event);
+      const parsed = parseEventFile(eventText, options.event);
+      const unknown = "problems" in parsed || !specSystems.includes(parsed.system) ? undefined : eventUnknownToSystem(parsed, loaded.systems.get(parsed.system)!);
       if ("problems" in parsed) problems.push(...parsed.problems);
-      else if (!specSystems.includes(parsed.system)) problems.push(problem({ file: options.event, pointer: "/system" }, message("EVT002", "otherSystem", { integration: plan.integration, systems: specSystems.join(" and "), system: parsed.system })));
+      else if (!specSystems.includes(parsed.system)) problems.push(problem({ file: options.event, pointer: "/system" }, message("EVT002", "otherSystem", { integration: plan.integration, systems: listed(specSystems), system: parsed.system })));
+      else if (unknown) problems.push(problem({ file: options.event, pointer: unknown.pointer }, unknown.message));
       else event = parsed;
     }
 

@@ -1,44 +1,13 @@
 // Runs started by an event: which triggers accept it, which directions they allow, and the
 // records the run may touch (the one the event names, plus what the rules find it refers
 // to). An event no trigger accepts changes nothing, and says why.
-import { parseJsonInput } from "../json/parse.js";
 import type { Plan, TriggerPlan } from "../plan/types.js";
 import type { SystemCatalog } from "../language/systems/load.js";
 import type { RunScope } from "./links.js";
 import type { Outcomes } from "./outcomes.js";
 import type { Workspace } from "./workspace.js";
 import { RecordRefSet } from "../input/record-ref.js";
-import { message, type Message } from "../diagnostics/catalog.js";
-import { problem, type Problem } from "../diagnostics/problem.js";
-
-export interface RunEvent {
-  readonly system: string;
-  readonly type: string;
-  readonly actor?: string;
-  readonly recordId: string;
-}
-
-export function parseEvent(text: string, file: string): RunEvent | { problems: Problem[] } {
-  const parsed = parseJsonInput(text, file);
-  if ("problems" in parsed) return parsed;
-  const data = parsed.data;
-  const refuse = (pointer: string, why: Message) => ({ problems: [problem({ file, pointer }, why)] });
-  if (!data || typeof data !== "object" || Array.isArray(data)) return refuse("", message("EVT001", "notObject"));
-  const e = data as Record<string, unknown>;
-  for (const name of ["system", "type", "recordId"]) {
-    if (typeof e[name] !== "string" || e[name] === "") return refuse(`/${name}`, message("EVT001", "emptyField", { name }));
-  }
-  if (e["actor"] !== undefined && e["actor"] !== null && typeof e["actor"] !== "string") return refuse("/actor", message("EVT001", "actorNotString"));
-  for (const name of Object.keys(e)) {
-    if (!["system", "type", "actor", "recordId"].includes(name)) return refuse(`/${name}`, message("EVT001", "unknownField", { name }));
-  }
-  return {
-    system: e["system"] as string,
-    type: e["type"] as string,
-    ...(typeof e["actor"] === "string" ? { actor: e["actor"] } : {}),
-    recordId: e["recordId"] as string,
-  };
-}
+import type { RunEvent } from "../input/event.js";
 
 /** The triggers of a plan that accept an event: its system, one of its types, one of its actors. */
 export function acceptingTriggers(plan: Plan, event: RunEvent): Extract<TriggerPlan, { kind: "event" }>[] {

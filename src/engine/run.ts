@@ -19,7 +19,8 @@ import type { Snapshot } from "../input/snapshots.js";
 import { CollectionState, Workspace } from "./workspace.js";
 import { Writer } from "./writer.js";
 import { field, isEmpty } from "../json/values.js";
-import { eventScope, type RunEvent } from "./events.js";
+import { eventScope } from "./events.js";
+import type { RunEvent } from "../input/event.js";
 import { RecordRefSet } from "../input/record-ref.js";
 import { message } from "../diagnostics/catalog.js";
 import { problem, type Problem } from "../diagnostics/problem.js";
@@ -284,11 +285,20 @@ function checkLimits(plan: Plan, workspace: Workspace, rules: readonly RuleRun[]
       total = state.original.size;
       for (const key of state.changedKeys()) if (state.original.has(key) && isEmpty(state.get(key))) removed++;
     }
-    if (total > 0 && (removed / total) * 100 > limit.percent) {
+    // A floor (`when more than N`) lets a small run through whatever its share: deleting 3 of 4 is no mass delete.
+    if (total > 0 && (removed / total) * 100 > limit.percent && removed > (limit.floor ?? 0)) {
       const counts = { removed, total, collection: limit.collection, share: ((removed / total) * 100).toFixed(1), percent: limit.percent, line: limit.span[0] };
+      const field = limit.field ?? "";
+      const floor = limit.floor;
       return problem(
         { file: plan.source, line: limit.span[0], column: limit.span[1] },
-        limit.measure === "removals" ? message("RUN002", "removals", { ...counts, field: limit.field ?? "" }) : message("RUN002", "deletes", counts),
+        limit.measure === "removals"
+          ? floor === undefined
+            ? message("RUN002", "removals", { ...counts, field })
+            : message("RUN002", "removalsOverFloor", { ...counts, field, floor })
+          : floor === undefined
+            ? message("RUN002", "deletes", counts)
+            : message("RUN002", "deletesOverFloor", { ...counts, floor }),
       );
     }
   }

@@ -185,6 +185,11 @@ export interface LimitPlan {
   readonly collection: string;
   readonly field?: string;
   readonly percent: number;
+  /**
+   * `when more than N`: the run fails only when it would delete (remove) more than this many
+   * records (entries) as well as more than `percent`. Without it, the share alone decides.
+   */
+  readonly floor?: number;
   readonly span: PlanSpan;
 }
 

@@ -3,7 +3,7 @@
 // plain data for that reason. At most one run per integration at a time: what arrives
 // meanwhile waits, coalesced, for the run after it.
 import type { DirectionPlan } from "../plan/types.js";
-import type { RunEvent } from "../engine/events.js";
+import type { RunEvent } from "../input/event.js";
 
 export type Trigger =
   /** at: when it was due (ISO 8601); label: the schedule in the spec's words; directions: the ones it runs. */

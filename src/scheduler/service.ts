@@ -8,7 +8,7 @@ import type { Connector } from "../connectors/connector.js";
 import type { Redact } from "../connectors/redact.js";
 import { message, type Code } from "../diagnostics/catalog.js";
 import { ProblemError } from "../diagnostics/problem.js";
-import type { RunEvent } from "../engine/events.js";
+import type { RunEvent } from "../input/event.js";
 import { acceptingTriggers } from "../engine/events.js";
 import { equal, field, type Rec } from "../json/values.js";
 import { fieldsReadOf } from "../plan/fields-read.js";

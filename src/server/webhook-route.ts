@@ -4,7 +4,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Metrics } from "../scheduler/metrics.js";
 import { readBoundedBody, sendJson, sendTooLarge } from "./responses.js";
-import { parseWebhookEvent, type EventDecision, type EventHandler, type WebhookConnection } from "../connectors/webhook-event.js";
+import { type EventDecision, type EventHandler, type WebhookConnection } from "../connectors/webhook-event.js";
+import { parseWebhookBody } from "../input/event.js";
 export type { EventDecision, EventHandler, WebhookConnection };
 import { verifyWebhook, webhookSecretProblem } from "../connectors/webhook-signature.js";
 
@@ -58,7 +59,7 @@ export async function handleWebhook(req: IncomingMessage, res: ServerResponse, n
   );
   if (!verdict.ok) return refuse(401, "unauthorized", verdict.reason);
 
-  const event = parseWebhookEvent(read.body.toString("utf8"), connection.system);
+  const event = parseWebhookBody(read.body.toString("utf8"), connection.system);
   // The body's problem, and its catalog code (INP002, EVT001, EVT002) for a sender that tells them apart.
   if ("problem" in event) return refuse(400, "bad_request", event.problem, event.code);
 

@@ -5,10 +5,11 @@
 // they are in, so one bad case does not hide the others.
 import { dirname, join } from "node:path";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
+import { listed } from "../diagnostics/lists.js";
 import { didYouMean } from "../diagnostics/did-you-mean.js";
 import { message, type Message, type MessageName } from "../diagnostics/catalog.js";
 import { problem, type Place as ProblemPlace, type Problem } from "../diagnostics/problem.js";
-import { parseEvent, type RunEvent } from "../engine/events.js";
+import { readEvent, type RunEvent } from "../input/event.js";
 import { yamlProblem } from "../json/parse.js";
 import { pointerPath } from "../json/pointer.js";
 import type { Operation } from "../engine/patch.js";
@@ -147,11 +148,6 @@ class Reader {
     this.add(path, problem(this.place(path, part), why));
   }
 
-  /** A problem another reader found (an event's), its code and message kept, at the place in this file that it is about. */
-  private moved(found: Problem, path: YamlPath, part: "key" | "value"): void {
-    this.add(path, { code: found.code, severity: found.severity, ...this.place(path, part), message: found.message });
-  }
-
   private place(path: YamlPath, part: "key" | "value"): ProblemPlace {
     const { line, column } = this.locate.at(path, part);
     return { file: this.name, line, column };
@@ -267,7 +263,7 @@ class Reader {
       if (known.includes(key)) continue;
       const near = didYouMean(key, known);
       const what = message("TST002", WHAT[level]).text;
-      const keys = list(known);
+      const keys = listed(known);
       this.problem([...path, key], near ? message("TST002", "unknownKeyNear", { what, key, near, keys }) : message("TST002", "unknownKey", { what, key, keys }), "key");
     }
   }
@@ -329,10 +325,10 @@ class Reader {
     if (now === undefined && !caseHasTime && raw["now"] === undefined) this.problem(at, message("TST003", "noTime"));
     let event: RunEvent | undefined;
     if (raw["event"] !== undefined) {
-      const parsed = parseEvent(JSON.stringify(raw["event"]), this.name);
       // The event is checked as `plan --event` checks its file, and keeps its EVT code.
-      if ("problems" in parsed) for (const p of parsed.problems) this.moved(p, [...at, "event", ...pointerPath(p.pointer ?? "")], p.pointer ? "key" : "value");
-      else event = parsed;
+      const read = readEvent(raw["event"]);
+      if ("message" in read) this.problem([...at, "event", ...pointerPath(read.pointer)], read.message, read.pointer ? "key" : "value");
+      else event = read;
     }
     const edit = new Map<string, unknown>();
     if (raw["edit"] !== undefined) {
@@ -466,7 +462,7 @@ class Reader {
     if (typeof action !== "string" || !ACTIONS.includes(action as Action)) {
       // "skipped" or "created" are near enough to say which was meant.
       const near = typeof action === "string" ? (didYouMean(action, ACTIONS) ?? ACTIONS.find((a) => action.toLowerCase().startsWith(a))) : undefined;
-      const actions = list(ACTIONS, "or");
+      const actions = listed(ACTIONS, "or");
       const why = action == null ? message("TST003", "noAction", { actions }) : near ? message("TST001", "actionNotKnownNear", { actions, near }) : message("TST001", "actionNotKnown", { actions });
       this.problem(action === undefined ? at : [...at, "action"], why);
       return undefined;
@@ -503,9 +499,3 @@ class Reader {
   }
 }
 
-
-
-
-export function list(items: readonly string[], last = "and"): string {
-  return items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} ${last} ${items[items.length - 1]}`;
-}

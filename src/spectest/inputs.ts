@@ -13,7 +13,9 @@ import { emptyState, parseState, type SyncState } from "../state/state.js";
 import type { SystemCatalog, SystemDefinition } from "../language/systems/load.js";
 import { displayPath } from "../source/files.js";
 import { pointerPath } from "../json/pointer.js";
-import { list, type TestCase, type TestFile } from "./format.js";
+import { type TestCase, type TestFile } from "./format.js";
+import { listed } from "../diagnostics/lists.js";
+import { eventUnknownToSystem } from "../input/event.js";
 import type { YamlPath } from "./locate.js";
 
 export interface CaseInputs {
@@ -38,7 +40,7 @@ export function prepareCase(testFile: TestFile, testCase: TestCase, plan: Plan, 
     problems.push({ code: found.code, severity: found.severity, ...place(path, "value"), message: `${where}${found.message}` });
   };
   const specSystems = [plan.systems.left, plan.systems.right];
-  const joins = { integration: plan.integration, systems: list(specSystems) };
+  const joins = { integration: plan.integration, systems: listed(specSystems) };
   /** The definition of a system the spec joins, or a problem at its place. */
   const systemAt = (system: string, path: YamlPath): SystemDefinition | undefined => {
     if (specSystems.includes(system)) return systems.get(system);
@@ -49,7 +51,7 @@ export function prepareCase(testFile: TestFile, testCase: TestCase, plan: Plan, 
   const collectionAt = (system: SystemDefinition, collection: string, path: YamlPath): boolean => {
     if (system.collections.has(collection)) return true;
     const near = didYouMean(collection, system.collections.keys());
-    const known = { system: system.name, collection, collections: list([...system.collections.keys()]) };
+    const known = { system: system.name, collection, collections: listed([...system.collections.keys()]) };
     at(path, near ? message("TST006", "noCollectionNear", { ...known, near }) : message("TST006", "noCollection", known), "key");
     return false;
   };
@@ -77,7 +79,7 @@ export function prepareCase(testFile: TestFile, testCase: TestCase, plan: Plan, 
   // A case that gave no snapshots at all has already been told it needs them.
   const toldAlready = testCase.snapshots.size === 0 && testCase.problems.length > 0;
   if (missing.length > 0 && !toldAlready) {
-    const why = missing.length === 1 ? message("TST003", "snapshotMissing", { integration: plan.integration, system: missing[0]! }) : message("TST003", "snapshotsMissing", { integration: plan.integration, systems: list(missing) });
+    const why = missing.length === 1 ? message("TST003", "snapshotMissing", { integration: plan.integration, system: missing[0]! }) : message("TST003", "snapshotsMissing", { integration: plan.integration, systems: listed(missing) });
     at(testCase.snapshots.size > 0 ? ["snapshots"] : [], why, "key");
   }
 
@@ -100,14 +102,8 @@ export function prepareCase(testFile: TestFile, testCase: TestCase, plan: Plan, 
     const runAt: YamlPath = ["runs", r];
     if (run.event) {
       const system = systemAt(run.event.system, [...runAt, "event", "system"]);
-      if (system && !system.events.has(run.event.type)) {
-        const near = didYouMean(run.event.type, system.events.keys());
-        const known = { system: system.name, type: run.event.type, events: list([...system.events.keys()]) };
-        at([...runAt, "event", "type"], near ? message("EVT002", "unknownTypeNear", { ...known, near }) : message("EVT002", "unknownTypeList", known));
-      }
-      if (system && run.event.actor !== undefined && system.actors.length > 0 && !system.actors.includes(run.event.actor)) {
-        at([...runAt, "event", "actor"], message("EVT002", "unknownActorList", { system: system.name, actor: run.event.actor, actors: list([...system.actors], "or") }));
-      }
+      const unknown = system && eventUnknownToSystem(run.event, system);
+      if (unknown) at([...runAt, "event", ...pointerPath(unknown.pointer)], unknown.message);
     }
     for (const [systemName, patch] of run.edit) {
       const system = systemAt(systemName, [...runAt, "edit", systemName]);
@@ -165,7 +161,7 @@ function noCollectionOf(systems: readonly string[], collection: string, near: st
     const known = { system: systems[0]!, collection };
     return near ? message("TST006", "outcomeCollectionNear", { ...known, near }) : message("TST006", "outcomeCollection", known);
   }
-  const known = { systems: list(systems), collection };
+  const known = { systems: listed(systems), collection };
   return near ? message("TST006", "outcomeCollectionOfBothNear", { ...known, near }) : message("TST006", "outcomeCollectionOfBoth", known);
 }
 

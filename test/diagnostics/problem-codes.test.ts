@@ -11,7 +11,7 @@ import type { Code } from "../../src/diagnostics/catalog.js";
 import type { Problem } from "../../src/diagnostics/problem.js";
 import { problemToJson, renderProblem, renderText } from "../../src/diagnostics/render.js";
 import { parseConnectorSettings } from "../../src/connectors/settings.js";
-import { parseEvent } from "../../src/engine/events.js";
+import { parseEventFile } from "../../src/input/event.js";
 import { resolveParams } from "../../src/input/params.js";
 import { parseSnapshot, readSnapshotFile } from "../../src/input/snapshots.js";
 import { compileSpec } from "../../src/language/compile.js";
@@ -46,7 +46,7 @@ const state = (text: string): readonly Problem[] => {
   return "problems" in read ? read.problems : [];
 };
 const event = (text: string): readonly Problem[] => {
-  const read = parseEvent(text, "event.json");
+  const read = parseEventFile(text, "event.json");
   return "problems" in read ? read.problems : [];
 };
 

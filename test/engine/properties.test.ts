@@ -6,7 +6,7 @@ import jsonpatch from "fast-json-patch";
 import { describe, expect, it } from "vitest";
 import { applyChanges } from "../../src/engine/apply-changes.js";
 import type { Operation } from "../../src/engine/patch.js";
-import type { RunEvent } from "../../src/engine/events.js";
+import type { RunEvent } from "../../src/input/event.js";
 import type { RunResult } from "../../src/engine/run.js";
 import { parseState, serializeState, type SyncState } from "../../src/state/state.js";
 import {

@@ -2,7 +2,7 @@
 // pinned by the behaviour systems.md asks for. All were fixed; these keep them fixed.
 import { describe, expect, it } from "vitest";
 import { renderProblem } from "../../src/diagnostics/render.js";
-import { parseEvent } from "../../src/engine/events.js";
+import { parseEventFile } from "../../src/input/event.js";
 import { parseSnapshot } from "../../src/input/snapshots.js";
 import { parseState, serializeState } from "../../src/state/state.js";
 import { SYSTEMS } from "../helpers.js";
@@ -111,7 +111,7 @@ describe("regression: invalid JSON that V8 reports as `Unexpected token` has no 
     expect("problems" in read && renderProblem(read.problems[0]!)).toMatch(/^state\.json:2:\d+: error INP002: not valid JSON/);
   });
   it("an event file with a missing value names file:line:column", () => {
-    const read = parseEvent('{"system": "raisedonors",\n "recordId": }', "event.json");
+    const read = parseEventFile('{"system": "raisedonors",\n "recordId": }', "event.json");
     expect("problems" in read && renderProblem(read.problems[0]!)).toMatch(/^event\.json:2:\d+: error INP002: not valid JSON/);
   });
 });

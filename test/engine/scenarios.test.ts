@@ -1,7 +1,11 @@
 // Hand-written cases that pin each bullet of the seven integrations in
 // /work/shared/systems.md: exact patches where they are short, resulting records otherwise.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RunResult } from "../../src/engine/run.js";
+import { compileSpec } from "../../src/language/compile.js";
+import { ROOT, SYSTEMS } from "../helpers.js";
 import { NOW, allEmpty, applyAll, keyed, run, type Docs, type Rec } from "./support.js";
 
 const T0 = "2026-01-01T00:00:00Z";
@@ -598,6 +602,30 @@ describe("momentum-raisersedge (with what the three momentum specs share)", () =
     expect(run(RE, docs, { params: { removals: "keep" } }).failure).toBeUndefined();
   });
 
+  it("safety with a floor (`when more than 3`): a run fails only when it removes more than 3 entries as well as more than half", () => {
+    const text = readFileSync(join(ROOT, "specs/momentum-raisersedge.sync"), "utf8").replace("donor_ids to 50%", "donor_ids to 50% when more than 3");
+    const plan = compileSpec(text, "specs/momentum-raisersedge.sync", SYSTEMS).plan!;
+    expect(plan.limits).toEqual([expect.objectContaining({ measure: "removals", percent: 50, floor: 3 })]);
+    const ids = ["d1", "d2", "d3", "d4", "d5", "d6", "d7", "d8"];
+    const docs = (entries: number, kept: number): Docs =>
+      world({
+        fundraisers: [fundraiser("f1", "re1")],
+        donors: ids.map((id) => mDonor(id, `c${id}`)),
+        assignments: ids.slice(0, kept).map((id) => assignment(`a-${id}`, `c${id}`, "re1")),
+        portfolios: [portfolio("f1", ids.slice(0, entries))],
+      });
+    // 3 of 4 (75%): over the share, not over the floor.
+    const few = run(plan, docs(4, 1));
+    expect(few.failure).toBeUndefined();
+    expect(few.patches["momentum"]).toHaveLength(3);
+    // 4 of 5 (80%): over both; the message names both.
+    const over = run(plan, docs(5, 1));
+    expect(over.failure?.message).toMatch(/^the run would remove 4 of the 5 donor_ids entries of the portfolios it manages \(80\.0%\), more than the 3 entries and the 50% the limit at line \d+ allows; nothing was changed$/);
+    expect(over.patches).toEqual({ raisersedge: [], momentum: [] });
+    // 4 of 8 (50%): over the floor, not over the share.
+    expect(run(plan, docs(8, 4)).failure).toBeUndefined();
+  });
+
   it("a collection left out of a snapshot never leads to removals or creates", () => {
     const full = world({ fundraisers: [fundraiser("f1", "re1")], donors: [mDonor("d1", "c1")], portfolios: [portfolio("f1", ["d1"])] });
     const noAssignments: Docs = { raisersedge: { constituents: {} }, momentum: full["momentum"]! };
@@ -911,6 +939,41 @@ describe("volunteerhub-altru", () => {
     const noRegistrations: Docs = { volunteerhub: { users: docs["volunteerhub"]!["users"]!, events: docs["volunteerhub"]!["events"]!, userGroups: {} }, altru: docs["altru"]! };
     const c = run(VH, noRegistrations);
     expect(c.patches["altru"]!.filter((op) => op.op === "remove" || op.path.split("/").length === 3)).toEqual([]);
+  });
+
+  describe("safety: limit deletes of altru.relationships to 50% when more than 20", () => {
+    // A user whose memberships are all still there, read with userGroups empty (a thin read):
+    // every relationship of the sync's loses its group, and the rule would delete each one.
+    const thinRead = (owned: number, manual = 0): Docs =>
+      world({
+        users: [user("U1", { UserGroupUids: Array.from({ length: owned }, (_, i) => `G${i}`) })],
+        constituents: [{ id: "c1", requests_no_email: false, volunteerhub_uid: "U1" }],
+        relationships: [
+          ...Array.from({ length: owned }, (_, i) => ({ id: `vh-U1-G${i}`, constituent_id: "c1", organization_id: "org1", volunteerhub_group_uid: `G${i}` })),
+          ...Array.from({ length: manual }, (_, i) => ({ id: `manual-${i}`, constituent_id: "c1", organization_id: "org1", volunteerhub_group_uid: null })),
+        ],
+      });
+    const deleted = (result: RunResult): number => result.patches["altru"]!.filter((op) => op.op === "remove" && op.path.startsWith("/relationships/")).length;
+
+    it("up to the floor, a run goes through even when it deletes every relationship (20 of 20)", () => {
+      const result = run(VH, thinRead(20));
+      expect(result.failure).toBeUndefined();
+      expect(deleted(result)).toBe(20);
+    });
+
+    it("over the floor and over the share (21 of 21), the run fails and writes nothing; the message names both", () => {
+      const result = run(VH, thinRead(21));
+      expect(result.failure).toMatchObject({ code: "RUN002", file: "specs/volunteerhub-altru.sync" });
+      expect(result.failure?.message).toMatch(/^the run would remove 21 of the 21 relationships \(100\.0%\), more than the 20 records and the 50% the limit at line \d+ allows; nothing was changed$/);
+      expect(result.patches).toEqual({ volunteerhub: [], altru: [] });
+      expect(result.state.lastRun).toBeNull();
+    });
+
+    it("over the floor but not over the share (25 of 51), the run goes through", () => {
+      const result = run(VH, thinRead(25, 26));
+      expect(result.failure).toBeUndefined();
+      expect(deleted(result)).toBe(25);
+    });
   });
 });
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { compileSpec } from "../../src/language/compile.js";
 import type { Plan } from "../../src/plan/types.js";
 import jsonpatch from "fast-json-patch";
-import type { RunEvent } from "../../src/engine/events.js";
+import type { RunEvent } from "../../src/input/event.js";
 import { resolveParams } from "../../src/input/params.js";
 import type { Operation } from "../../src/engine/patch.js";
 import { runPlan, type RunResult } from "../../src/engine/run.js";

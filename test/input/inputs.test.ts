@@ -227,6 +227,7 @@ describe("the command line refuses bad inputs: exit 1 (2 for usage), the file an
     refused({ ...files, "event.json": '{"system": "raisedonors", "type": "donor.updated"}' }, rdArgs("--event", "event.json"), 1, /event\.json: error EVT001 at \/recordId: "recordId" must be a non-empty string/, false);
     refused({ ...files, "event.json": '{"system": "raisedonors", "type": "donor.updated", "recordId": "1", "user": "x"}' }, rdArgs("--event", "event.json"), 1, /event\.json: error EVT001 at \/user: an event has no "user"/, false);
     refused({ ...files, "event.json": '{"system": "vomo", "type": "user.joined", "recordId": "1"}' }, rdArgs("--event", "event.json"), 1, /event\.json: error EVT002 at \/system: raisedonors-virtuous joins raisedonors and virtuous, not vomo/, false);
+    refused({ ...files, "event.json": '{"system": "raisedonors", "type": "donor.updatd", "recordId": "1"}' }, rdArgs("--event", "event.json"), 1, /event\.json: error EVT002 at \/type: raisedonors has no event "donor\.updatd"; did you mean "donor\.updated"\?/, false);
     refused({ ...files, "event.json": '["donor.updated"]' }, rdArgs("--event", "event.json"), 1, /event\.json: error EVT001 at the top: an event is an object/, false);
   });
 

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { signWebhook } from "../../src/connectors/webhook-signature.js";
-import type { RunEvent } from "../../src/engine/events.js";
+import type { RunEvent } from "../../src/input/event.js";
 import { assemble } from "../../src/scheduler/assemble.js";
 import { parseDeployment } from "../../src/scheduler/deployment.js";
 import { Metrics } from "../../src/scheduler/metrics.js";

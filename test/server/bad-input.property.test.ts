@@ -2,14 +2,14 @@
 // reason: never an exception, never the 500 path.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseWebhookEvent } from "../../src/connectors/webhook-event.js";
+import { parseWebhookBody } from "../../src/input/event.js";
 import { signWebhook, verifyWebhook } from "../../src/connectors/webhook-signature.js";
 import { SYSTEMS } from "../helpers.js";
 import { NOW_SECONDS, SECRET, startServer, type Harness } from "./support.js";
 
 const header = fc.option(fc.oneof(fc.string(), fc.stringMatching(/^v1,[A-Za-z0-9+/=]{0,50}( v1,[A-Za-z0-9+/=]{0,50})*$/), fc.nat().map(String)), { nil: undefined });
 
-describe("verifyWebhook and parseWebhookEvent", () => {
+describe("verifyWebhook and parseWebhookBody", () => {
   it("never throw, and refuse with a reason", () => {
     fc.assert(
       fc.property(header, header, header, fc.uint8Array({ maxLength: 200 }), (id, timestamp, signature, body) => {
@@ -19,7 +19,7 @@ describe("verifyWebhook and parseWebhookEvent", () => {
     );
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.json(), fc.record({ type: fc.string(), recordId: fc.anything(), actor: fc.anything() }).map((r) => JSON.stringify(r) ?? "")), (text) => {
-        const result = parseWebhookEvent(text, SYSTEMS.get("raisedonors")!);
+        const result = parseWebhookBody(text, SYSTEMS.get("raisedonors")!);
         if ("problem" in result) {
           expect(result.problem.length).toBeGreaterThan(0);
           expect(["INP002", "EVT001", "EVT002"]).toContain(result.code);

@@ -1,7 +1,7 @@
 // What the server tests share: a real service server on loopback with a fixed clock, an
 // event handler that remembers ids the way the store does, and requests signed or raw.
 import { connect } from "node:net";
-import type { RunEvent } from "../../src/engine/events.js";
+import type { RunEvent } from "../../src/input/event.js";
 import { createServiceServer, type ServiceServerOptions } from "../../src/server/http-server.js";
 import { Metrics } from "../../src/scheduler/metrics.js";
 import { signWebhook } from "../../src/connectors/webhook-signature.js";

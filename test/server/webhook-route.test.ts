@@ -132,7 +132,7 @@ describe("refused with 400 after the signature holds", () => {
   it("an event type the system does not have, naming the ones it has", async () => {
     expect(await problem(JSON.stringify({ type: "donor.deleted", recordId: "1" }))).toEqual({
       status: 400,
-      body: { error: '/type: raisedonors has no event "donor.deleted"; its events are donor.updated, gift.created', code: "EVT002" },
+      body: { error: '/type: raisedonors has no event "donor.deleted" (its events are donor.updated and gift.created)', code: "EVT002" },
     });
   });
 
@@ -144,7 +144,7 @@ describe("refused with 400 after the signature holds", () => {
   });
 
   it("an actor the system does not have, or another system's name", async () => {
-    expect((await problem(JSON.stringify({ type: "donor.updated", actor: "robot", recordId: "1" }))).body).toEqual({ error: '/actor: raisedonors has no actor "robot"; its actors are admin, donor, api', code: "EVT002" });
+    expect((await problem(JSON.stringify({ type: "donor.updated", actor: "robot", recordId: "1" }))).body).toEqual({ error: '/actor: raisedonors has no actor "robot" (its actors are admin, donor and api)', code: "EVT002" });
     expect((await problem(JSON.stringify({ system: "virtuous", type: "donor.updated", recordId: "1" }))).body).toEqual({ error: `/system: this connection receives raisedonors's events, not "virtuous"'s`, code: "EVT002" });
   });
 });

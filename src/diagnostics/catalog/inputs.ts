@@ -110,12 +110,10 @@ export const INPUTS = {
   EVT002: error("event unknown to its system", "The event's type or actor is not one its system defines in integrations/<system>/system.yaml, or the event is for another system than the connection's.", {
     otherSystem: "{integration} joins {systems}, not {system}",
     otherConnection: "this connection receives {system}'s events, not {other}'s",
-    unknownType: "{system} has no event {type}; its events are {events}",
-    unknownTypeNone: "{system} has no event {type}; it sends no events",
-    unknownActor: "{system} has no actor {actor}; its actors are {actors}",
+    unknownTypeNone: "{system} has no event \"{type}\"; it sends no events",
     unknownTypeNear: "{system} has no event \"{type}\"; did you mean \"{near}\"? (its events are {events})",
-    unknownTypeList: "{system} has no event \"{type}\" (its events are {events})",
-    unknownActorList: "{system} has no actor \"{actor}\" (its actors are {actors})",
+    unknownType: "{system} has no event \"{type}\" (its events are {events})",
+    unknownActor: "{system} has no actor \"{actor}\" (its actors are {actors})",
   }),
 
   // STA: a state file (`--state`).

@@ -1,7 +1,7 @@
 // The codes of a spec's text: its characters, statements, names, types and meaning, and the
 // system definitions it is checked against.
 // Each entry's messages are the templates its report sites fill (entry.ts).
-import { error } from "./entry.js";
+import { error, warning } from "./entry.js";
 
 export const LANGUAGE = {
   // LEX: characters that form no token, and limits on the raw text.
@@ -45,7 +45,7 @@ export const LANGUAGE = {
     expectsMapping: "a mapping like `a.x -> b.y`",
     expectsFieldName: "a field name after `.`",
     expectsSomethingElse: "something else",
-    expectsEither: "{some} or {last}",
+    expectsEither: "{choices}",
     // A token the parser expected, and the place it expected it.
     inSyncLine: "{token} in the `sync` line",
     inParam: "{token} in this param",
@@ -87,8 +87,9 @@ export const LANGUAGE = {
   SYN003: error("unexpected end of file", "The file ended in the middle of a statement. Finish the statement or remove the partial line.", {
     expected: "expected {expected}, found {found}",
   }),
-  SYN004: error("nesting too deep", "Expressions and blocks may nest at most 64 levels deep. Use `let` or a `view` to name a part.", {
+  SYN004: error("nesting too deep", "Expressions and blocks may nest at most 64 levels deep; a chain of one operator, such as `a or b or c`, is one level however long. Use `let` or a `view` to name a part.", {
     tooDeep: "brackets or prefix operators nest more than {limit} levels deep here",
+    expressionTooDeep: "expressions nest more than {limit} levels deep here",
     tooDeepToRead: "the spec nests expressions too deeply to read",
   }),
   SYN005: error("invalid schedule", "Schedules read `every N minutes`, `every N hours`, `every hour`, `nightly at HH:MM in \"Time/Zone\"`, `cron \"m h dom mon dow\" in \"Time/Zone\"`, or `every PARAM` for a param of type schedule.", {
@@ -100,13 +101,16 @@ export const LANGUAGE = {
     cronFields: "a cron expression has five fields, minute hour day-of-month month day-of-week (such as \"30 2 * * *\"); this one has {count}",
     cronInvalid: "the cron expression {expression} is invalid: {reason}",
     cronValue: "{value} is not a valid {field}",
+    cronNever: "the cron expression {expression} never fires: no month it names has the day it names (such as February 30)",
     notZoneNear: "{zone} is not a time zone; did you mean {near}?",
     notZone: "{zone} is not a time zone; zones are IANA names such as \"America/New_York\"",
     notSchedule: "{text} is not a schedule; write \"every N minutes\", \"every N hours\", \"every hour\", \"nightly\", \"nightly at HH:MM in Zone/Name\" or \"cron m h dom mon dow\"",
   }),
-  SYN006: error("invalid limit", "A safety limit reads `limit removals of SYSTEM.COLLECTION.FIELD to N%` or `limit deletes of SYSTEM.COLLECTION to N%`.", {
+  SYN006: error("invalid limit", "A safety limit reads `limit removals of SYSTEM.COLLECTION.FIELD to N%` or `limit deletes of SYSTEM.COLLECTION to N%`, either followed by `when more than COUNT`.", {
     notMeasure: "a limit is on `removals` or `deletes`, not `{measure}`",
     notShare: "a limit is a share from 0% to 100%, not {percent}%",
+    notMoreThan: "a limit's floor reads `when more than COUNT`, not `when {words}`",
+    notCount: "a limit's floor is a whole number of records or entries, not {floor}",
     setFieldTarget: "name the set field whose removals are limited, as SYSTEM.COLLECTION.FIELD",
     collectionTarget: "name the collection whose deletes are limited, as SYSTEM.COLLECTION",
   }),
@@ -387,6 +391,9 @@ export const LANGUAGE = {
     notSetField: "`{field}` is not a set field, so nothing is removed from it",
     notWritten: "no rule of this spec writes `{field}`",
     notDeleted: "no rule of this spec deletes from {collection}",
+  }),
+  SEM015: warning("deletes without a limit", "A rule deletes from a collection that no `limit deletes of` covers: a read that comes back thin (a collection empty by mistake) could delete every record the spec owns there. Add `limit deletes of SYSTEM.COLLECTION to N% when more than COUNT`, so that a run deleting more than N% and more than COUNT records fails and changes nothing.", {
+    noLimit: "nothing limits the deletes from {collection}; add `limit deletes of {collection} to N% when more than M`",
   }),
 
   // SYS: system definitions under integrations/.

@@ -66,9 +66,12 @@ export const SERVICE = {
   RUN001: error("the spec never settles", "Two parts of the spec keep changing what the other wrote. Make one of them one-way, or give it a condition that holds once it has written.", {
     neverSettles: "the spec never settles: after {rounds} rounds, {causes} still change what the other wrote",
   }),
-  RUN002: error("safety limit exceeded", "The run would remove or delete more than a `limit` of the spec allows, so nothing was written. If the removals are intended, raise the limit for one run.", {
+  RUN002: error("safety limit exceeded", "The run would remove or delete more than a `limit` of the spec allows (more than its share, and more than its `when more than` count when it has one), so nothing was written. If the removals are intended, raise the limit for one run.", {
     removals: "the run would remove {removed} of the {total} {field} entries of the {collection} it manages ({share}%), more than the {percent}% the limit at line {line} allows; nothing was changed",
     deletes: "the run would remove {removed} of the {total} {collection} ({share}%), more than the {percent}% the limit at line {line} allows; nothing was changed",
+    // A limit with `when more than N`: the run failed on both counts, so the message names both.
+    removalsOverFloor: "the run would remove {removed} of the {total} {field} entries of the {collection} it manages ({share}%), more than the {floor} entries and the {percent}% the limit at line {line} allows; nothing was changed",
+    deletesOverFloor: "the run would remove {removed} of the {total} {collection} ({share}%), more than the {floor} records and the {percent}% the limit at line {line} allows; nothing was changed",
   }),
   RUN003: error("a system could not be read", "Reading a system failed (the connection, not one record), so nothing was run. The next run tries again.", {
     readFailed: "reading failed: {reason}",

@@ -1,5 +1,5 @@
 // Stage 3: concrete syntax tree -> typed AST. Walks Chevrotain's CST, gives every node its
-// span, and checks the words the grammar leaves open (units, `any event`, `limit removals`).
+// span, and checks the words the grammar leaves open (units, `any event`, `limit removals`, `when more than`).
 import type { CstElement, CstNode, IToken, TokenType } from "chevrotain";
 import { diagnostic, type Diagnostic, type Result } from "../../diagnostics/diagnostic.js";
 import { message } from "../../diagnostics/catalog.js";
@@ -7,6 +7,7 @@ import { stringValue } from "../lexer/lex.js";
 import type { Tokens } from "../lexer/lex.js";
 import * as T from "../lexer/tokens.js";
 import type { Span } from "../../source/source-file.js";
+import { MAX_NESTING, NestingTooDeep } from "../parser/nesting.js";
 import type * as A from "./nodes.js";
 
 type Children = Record<string, CstElement[] | undefined>;
@@ -17,6 +18,22 @@ function isToken(element: CstElement): element is IToken {
 
 const COMPARISON = 4;
 const NOT = 3;
+/** The precedence of each operator as the AST names it; the same as BINARY_PRECEDENCE's. */
+const LEVEL: Record<A.BinaryOperator, number> = {
+  or: 1,
+  and: 2,
+  "==": COMPARISON,
+  "!=": COMPARISON,
+  "<": COMPARISON,
+  "<=": COMPARISON,
+  ">": COMPARISON,
+  ">=": COMPARISON,
+  in: COMPARISON,
+  "+": 5,
+  "-": 5,
+  "*": 6,
+  "/": 6,
+};
 // Keyed by token type, not text: a token's text is a fresh string, slow to look up by.
 const BINARY_PRECEDENCE = new Map<TokenType, number>([
   [T.Or, 1],
@@ -141,14 +158,16 @@ export function buildAst(cst: CstNode, lexed: Tokens, textLength: number): Resul
         if (!LIMIT_MEASURES.has(measure.name)) {
           diagnostics.push(diagnostic(measure.span, message("SYN006", "notMeasure", { measure: measure.name })));
         }
-        const percentToken = token(inner, "NumberLiteral");
+        const percentToken = token(inner, "percent");
         const percent = number(percentToken);
         if (percent > 100) diagnostics.push(diagnostic(tokenSpan(percentToken), message("SYN006", "notShare", { percent })));
+        const floor = limitFloor(inner);
         return {
           kind: "limit",
           measure,
           target: expression(node(inner, "target")),
           percent: { value: percent, span: tokenSpan(percentToken) },
+          ...(floor ? { floor } : {}),
           span: nodeSpan(inner),
         };
       }
@@ -318,6 +337,20 @@ export function buildAst(cst: CstNode, lexed: Tokens, textLength: number): Resul
     };
   }
 
+  /** A limit's `when more than N`, the words checked here since the grammar takes any two names. */
+  function limitFloor(n: CstNode): A.Literal<number> | undefined {
+    const floorToken = maybeToken(n, "floor");
+    if (!floorToken) return undefined;
+    const more = token(n, "more");
+    const than = token(n, "than");
+    if (more.image !== "more" || than.image !== "than") {
+      diagnostics.push(diagnostic({ start: more.startOffset, end: than.endOffset! + 1 }, message("SYN006", "notMoreThan", { words: `${more.image} ${than.image}` })));
+    }
+    const floor = number(floorToken);
+    if (!Number.isInteger(floor)) diagnostics.push(diagnostic(tokenSpan(floorToken), message("SYN006", "notCount", { floor })));
+    return { value: floor, span: tokenSpan(floorToken) };
+  }
+
   function eventTrigger(n: CstNode): A.EventTrigger {
     const anyWord = maybeToken(n, "anyWord");
     if (anyWord && anyWord.image !== "event") {
@@ -388,18 +421,57 @@ export function buildAst(cst: CstNode, lexed: Tokens, textLength: number): Resul
 
   // ---- expressions ----
 
+  /** How many prefixes the expression being built is inside: `not`, `-`. */
+  let prefixDepth = 0;
+
+  /**
+   * An expression that a statement holds, held to MAX_NESTING levels (parser/nesting.ts): the
+   * parser has counted brackets and `if`s, and what else nests (prefixes, `.field` steps) is
+   * counted here, so that no later stage recurses deeper.
+   */
   function expression(n: CstNode): A.Expr {
+    let built: A.Expr;
+    try {
+      built = subexpression(n);
+    } catch (error) {
+      if (!(error instanceof NestingTooDeep)) throw error;
+      prefixDepth = 0;
+      diagnostics.push(diagnostic(error.span, message("SYN004", "expressionTooDeep", { limit: MAX_NESTING })));
+      return { kind: "null", span: nodeSpan(n) };
+    }
+    const deep = nestedTooDeep(built, 0);
+    if (deep) diagnostics.push(diagnostic(placeOf(deep), message("SYN004", "expressionTooDeep", { limit: MAX_NESTING })));
+    return built;
+  }
+
+  /** Where a node that nests too deep is shown: its own step of a `.field` path, or its first token. */
+  function placeOf(e: A.Expr): Span {
+    if (e.kind === "member") return e.field.span;
+    const all = lexed.tokens;
+    let low = 0;
+    let high = all.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      const t = all[middle]!;
+      if (t.startOffset === e.span.start) return tokenSpan(t);
+      if (t.startOffset < e.span.start) low = middle + 1;
+      else high = middle - 1;
+    }
+    return { start: e.span.start, end: e.span.start + 1 };
+  }
+
+  function subexpression(n: CstNode): A.Expr {
     if (n.name === "ifExpression") {
       return {
         kind: "if",
-        condition: expression(node(n, "condition")),
-        then: expression(node(n, "then")),
-        otherwise: expression(node(n, "else")),
+        condition: subexpression(node(n, "condition")),
+        then: subexpression(node(n, "then")),
+        otherwise: subexpression(node(n, "else")),
         span: nodeSpan(n),
       };
     }
     const inner = maybeNode(n, "ifExpression");
-    if (inner) return expression(inner);
+    if (inner) return subexpression(inner);
     return operation(n);
   }
 
@@ -467,7 +539,7 @@ export function buildAst(cst: CstNode, lexed: Tokens, textLength: number): Resul
         result = { kind: "member", object: result, field: name(field), span: { start: result.span.start, end: field.endOffset! + 1 } };
         f++;
       } else {
-        result = { kind: "index", object: result, index: expression(index!), span: { start: result.span.start, end: closers[x]!.endOffset! + 1 } };
+        result = { kind: "index", object: result, index: subexpression(index!), span: { start: result.span.start, end: closers[x]!.endOffset! + 1 } };
         x++;
       }
     }
@@ -490,7 +562,7 @@ export function buildAst(cst: CstNode, lexed: Tokens, textLength: number): Resul
           return {
             kind: "call",
             callee: name(identifier),
-            args: nodes(n, "arguments").map(expression),
+            args: nodes(n, "arguments").map(subexpression),
             span: { start: identifier.startOffset, end: close.endOffset! + 1 },
           };
         }
@@ -510,10 +582,10 @@ export function buildAst(cst: CstNode, lexed: Tokens, textLength: number): Resul
         case "Null":
           return { kind: "null", span: tokenSpan(token(n, key)) };
         case "parenthesized":
-          return expression(node(node(n, key), "expression"));
+          return subexpression(node(node(n, key), "expression"));
         case "listLiteral": {
           const list = node(n, key);
-          return { kind: "list", items: nodes(list, "items").map(expression), span: nodeSpan(list) };
+          return { kind: "list", items: nodes(list, "items").map(subexpression), span: nodeSpan(list) };
         }
         case "objectLiteral":
           return objectLiteral(node(n, key));
@@ -531,7 +603,7 @@ export function buildAst(cst: CstNode, lexed: Tokens, textLength: number): Resul
         return {
           name: { name: quoted ? stringValue(nameToken.image) : nameToken.image, span: tokenSpan(nameToken) },
           quoted,
-          value: expression(node(entry, "expression")),
+          value: subexpression(node(entry, "expression")),
         };
       }),
       span: nodeSpan(object),

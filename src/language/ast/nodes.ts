@@ -27,7 +27,13 @@ export type Expr =
   | { readonly kind: "index"; readonly object: Expr; readonly index: Expr; readonly span: Span }
   | { readonly kind: "call"; readonly callee: Name; readonly args: readonly Expr[]; readonly span: Span }
   | { readonly kind: "unary"; readonly operator: "not" | "-"; readonly operand: Expr; readonly span: Span }
-  | { readonly kind: "binary"; readonly operator: BinaryOperator; readonly left: Expr; readonly right: Expr; readonly span: Span }
+  /**
+   * Operands joined by operators of one precedence, applied from the left: `a - b + c` is
+   * `(a - b) + c`, and `operators[i]` stands between `operands[i]` and `operands[i + 1]`. A
+   * chain is one node however long, so that nothing walks it by recursion per operand.
+   * Comparisons and `in` do not chain: theirs have two operands.
+   */
+  | { readonly kind: "binary"; readonly operators: readonly BinaryOperator[]; readonly operands: readonly Expr[]; readonly span: Span }
   | { readonly kind: "if"; readonly condition: Expr; readonly then: Expr; readonly otherwise: Expr; readonly span: Span }
   | { readonly kind: "list"; readonly items: readonly Expr[]; readonly span: Span }
   | { readonly kind: "object"; readonly entries: readonly ObjectEntry[]; readonly span: Span };
@@ -199,6 +205,8 @@ export interface LimitStatement {
   readonly measure: Name;
   readonly target: Expr;
   readonly percent: Literal<number>;
+  /** `when more than N`: the run fails only when it deletes (removes) more than N as well. */
+  readonly floor?: Literal<number>;
   readonly span: Span;
 }
 

@@ -12,7 +12,7 @@ import { CheckContext, Scope, type LinkHeader } from "./context.js";
 import { checkParams, checkSync } from "./declarations.js";
 import { checkLinkBody, registerLink } from "./links.js";
 import { checkRule, checkView } from "./rules.js";
-import { checkEventTrigger, checkLimit, checkScheduleTrigger } from "./triggers.js";
+import { checkEventTrigger, checkLimit, checkScheduleTrigger, warnUnlimitedDeletes } from "./triggers.js";
 
 export function check(spec: A.Spec, source: SourceFile, systems: SystemCatalog, integration: string): Result<P.Plan> {
   const ctx = new CheckContext(source, systems);
@@ -38,6 +38,7 @@ export function check(spec: A.Spec, source: SourceFile, systems: SystemCatalog, 
 
   const links: P.LinkPlan[] = [];
   const rules: P.RulePlan[] = [];
+  const ruleOf = new Map<A.RuleStatement, P.RulePlan>();
   const triggers: P.TriggerPlan[] = [];
   for (const statement of spec.statements) {
     if (statement.kind === "link") {
@@ -45,7 +46,10 @@ export function check(spec: A.Spec, source: SourceFile, systems: SystemCatalog, 
       if (header) links.push(checkLinkBody(statement, header, ctx, scope));
     } else if (statement.kind === "rule") {
       const rule = checkRule(statement, ctx, scope, rules.length);
-      if (rule) rules.push(rule);
+      if (rule) {
+        rules.push(rule);
+        ruleOf.set(statement, rule);
+      }
     } else if (statement.kind === "eventTrigger") {
       const trigger = checkEventTrigger(statement, ctx);
       if (trigger) triggers.push(trigger);
@@ -62,6 +66,7 @@ export function check(spec: A.Spec, source: SourceFile, systems: SystemCatalog, 
   }
 
   if (hasErrors(ctx.diagnostics)) return { value: undefined, diagnostics: ctx.diagnostics };
+  warnUnlimitedDeletes(ruleOf, limits, ctx);
 
   const collections: Record<string, Record<string, { key: string }>> = {};
   const used = [...ctx.collectionsUsed].map(([collection, system]) => ({ qualified: `${system}.${collection.name}`, system, collection }));

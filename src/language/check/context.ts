@@ -73,6 +73,11 @@ export class CheckContext {
     this.diagnostics.push(diagnostic(span, message, extras));
   }
 
+  /** The same as `error`, for a code the catalog makes a warning: the catalog sets the severity. */
+  warn(span: Span, message: Message, extras?: Extras): void {
+    this.diagnostics.push(diagnostic(span, message, extras));
+  }
+
   /** The sync line's two systems, as the messages that name both take them; set once the line is checked. */
   syncPair(): { left: string; right: string } {
     const [left = "", right = ""] = this.syncSystems;

@@ -138,11 +138,12 @@ export function checkScheduleTrigger(trigger: A.ScheduleTrigger, ctx: CheckConte
   return { kind: "schedule", schedule, directions: dirs, span: ctx.planSpan(trigger.span) };
 }
 
-/** `limit removals of sys.coll.field to 50%` / `limit deletes of sys.coll to 10%`. */
+/** `limit removals of sys.coll.field to 50%` / `limit deletes of sys.coll to 10% when more than 20`. */
 export function checkLimit(limit: A.LimitStatement, ctx: CheckContext, scope: Scope, rules: readonly P.RulePlan[]): P.LimitPlan | undefined {
   const measure = limit.measure.name as P.LimitPlan["measure"];
   const target = limit.target;
   const span = ctx.planSpan(limit.span);
+  const floor = limit.floor ? { floor: limit.floor.value } : {};
   if (measure === "removals") {
     if (target.kind !== "member") {
       ctx.error(target.span, message("SYN006", "setFieldTarget"));
@@ -168,7 +169,7 @@ export function checkLimit(limit: A.LimitStatement, ctx: CheckContext, scope: Sc
       ctx.error(target.span, fieldType.kind !== "list" ? message("SEM014", "notSetField", { field }) : message("SEM014", "notWritten", { field }));
       return undefined;
     }
-    return { measure, system: owner.system, collection: owner.collection.name, field, percent: limit.percent.value, span };
+    return { measure, system: owner.system, collection: owner.collection.name, field, percent: limit.percent.value, ...floor, span };
   }
   const owner = checkValue(target, { ctx, scope });
   if (owner.kind !== "collection") {
@@ -180,5 +181,22 @@ export function checkLimit(limit: A.LimitStatement, ctx: CheckContext, scope: Sc
     ctx.error(target.span, message("SEM014", "notDeleted", { collection: `${owner.system}.${owner.collection.name}` }));
     return undefined;
   }
-  return { measure, system: owner.system, collection: owner.collection.name, percent: limit.percent.value, span };
+  return { measure, system: owner.system, collection: owner.collection.name, percent: limit.percent.value, ...floor, span };
+}
+
+/**
+ * A rule that deletes from a collection no `limit deletes of` covers gets a warning at its
+ * `delete`: without a limit, a read that comes back thin (an empty collection the rule's
+ * lookups rely on) deletes everything the spec owns there. Given only for a spec without
+ * errors, whose every rule has its plan.
+ */
+export function warnUnlimitedDeletes(rules: ReadonlyMap<A.RuleStatement, P.RulePlan>, limits: readonly P.LimitPlan[], ctx: CheckContext): void {
+  const limited = new Set(limits.filter((l) => l.measure === "deletes").map((l) => `${l.system}.${l.collection}`));
+  for (const [statement, rule] of rules) {
+    if (rule.action.kind !== "delete" || statement.action.kind !== "delete") continue;
+    const collection = `${rule.action.system}.${rule.action.collection}`;
+    if (limited.has(collection)) continue;
+    const span = { start: statement.action.span.start, end: statement.action.target.span.end };
+    ctx.warn(span, message("SEM015", "noLimit", { collection }));
+  }
 }

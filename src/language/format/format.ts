@@ -236,7 +236,7 @@ function printStatement(p: Printer, s: A.Statement): void {
       return printAction(p, s.action);
     }
     case "limit":
-      return p.item(s.span, "", `limit ${s.measure.name} of ${formatExpr(s.target)} to ${formatNumber(s.percent.value)}%`);
+      return p.item(s.span, "", `limit ${s.measure.name} of ${formatExpr(s.target)} to ${formatNumber(s.percent.value)}%${s.floor ? ` when more than ${formatNumber(s.floor.value)}` : ""}`);
     case "eventTrigger": {
       const events = s.events ? s.events.map((e) => e.name).join(", ") : "any event";
       const actors = s.actors.length > 0 ? ` by ${s.actors.map((a) => a.name).join(", ")}` : "";

@@ -1,9 +1,10 @@
 // The grammar, as a pure Chevrotain CstParser: no actions, no semantics. One grammar serves
 // the compiler, the formatter and the generated railroad diagrams (grammar/diagrams.html).
-import type { DSLMethodOpts, IOrAlt, IToken } from "chevrotain";
+import type { CstNode, DSLMethodOpts, IOrAlt, IToken } from "chevrotain";
 import * as T from "../lexer/tokens.js";
 import { LeanCstParser } from "./lean-cst-parser.js";
 import { messages } from "./messages.js";
+import { MAX_NESTING, NestingTooDeep } from "./nesting.js";
 
 const VALIDATE_GRAMMAR = process.env["VITEST"] !== undefined || process.env["SYNCSPEC_VALIDATE_GRAMMAR"] === "1";
 
@@ -44,6 +45,33 @@ export class SpecParser extends LeanCstParser {
       skipValidations: !VALIDATE_GRAMMAR,
     });
     this.performSelfAnalysis();
+  }
+
+  /** How many `expression` rules are under way, the outermost included. */
+  private expressionDepth = 0;
+
+  // Parsing recurses once per nested expression, so nesting is counted here, as each rule
+  // starts and ends (Chevrotain's hooks for the tree), and past MAX_NESTING levels inside the
+  // outermost expression the parse stops before the stack runs out. Brackets and prefixes are
+  // counted before parsing (parse.ts); what only this sees is `if` inside `if`.
+  override cstInvocationStateUpdate(fullRuleName: string): void {
+    if (fullRuleName === "expression" && ++this.expressionDepth > MAX_NESTING + 1) {
+      const at = this.LA(1);
+      const end = this.text.length;
+      throw new NestingTooDeep(Number.isFinite(at.startOffset) ? { start: at.startOffset, end: at.endOffset! + 1 } : { start: end, end });
+    }
+    super.cstInvocationStateUpdate(fullRuleName);
+  }
+
+  cstFinallyStateUpdate(): void {
+    const stack = (this as unknown as { CST_STACK: CstNode[] }).CST_STACK;
+    if (stack[stack.length - 1]?.name === "expression") this.expressionDepth--;
+    super.cstFinallyStateUpdate();
+  }
+
+  override reset(): void {
+    super.reset();
+    this.expressionDepth = 0;
   }
 
   /** Whether no line break stands between two tokens (the end of the file counts as another line). */
@@ -357,14 +385,23 @@ export class SpecParser extends LeanCstParser {
   });
 
   // limit removals of momentum.portfolios.donor_ids to 50%
+  // limit deletes of altru.relationships to 50% when more than 20
   limitStatement = this.RULE("limitStatement", () => {
     this.CONSUME(T.Limit);
     this.CONSUME(T.Identifier, { LABEL: "kind" });
     this.CONSUME(T.Of);
     this.SUBRULE(this.expression, { LABEL: "target" });
     this.CONSUME(T.To);
-    this.CONSUME(T.NumberLiteral);
+    this.CONSUME(T.NumberLiteral, { LABEL: "percent" });
     this.CONSUME(T.Percent);
+    // `more` and `than` are words the AST builder checks, as `any event` is: no new keywords,
+    // so no field or name called `more` or `than` stops parsing.
+    this.OPTION(() => {
+      this.CONSUME(T.When);
+      this.CONSUME2(T.Identifier, { LABEL: "more" });
+      this.CONSUME3(T.Identifier, { LABEL: "than" });
+      this.CONSUME2(T.NumberLiteral, { LABEL: "floor" });
+    });
   });
 
   // on raisedonors donor.updated, gift.created by admin, donor: raisedonors -> virtuous

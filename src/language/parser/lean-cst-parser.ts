@@ -13,8 +13,11 @@ Children.prototype = Object.create(null);
 
 // What this replaces is Chevrotain's own (11.0); fail loudly if an upgrade renames it,
 // rather than silently parse slower.
-if (typeof (CstParser.prototype as unknown as Record<string, unknown>)["cstInvocationStateUpdate"] !== "function") {
-  throw new Error("Chevrotain no longer has cstInvocationStateUpdate; update src/parser/lean-cst-parser.ts");
+// The same for the hook that ends a rule, which the grammar counts nesting with (grammar.ts).
+for (const hook of ["cstInvocationStateUpdate", "cstFinallyStateUpdate"]) {
+  if (typeof (CstParser.prototype as unknown as Record<string, unknown>)[hook] !== "function") {
+    throw new Error(`Chevrotain no longer has ${hook}; update src/language/parser/lean-cst-parser.ts and grammar.ts`);
+  }
 }
 
 export class LeanCstParser extends CstParser {

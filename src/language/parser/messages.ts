@@ -5,7 +5,8 @@
 // names never appear.
 import { EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
 import { message } from "../../diagnostics/catalog.js";
-import { Dot, Identifier, NumberLiteral, StringLiteral, Time } from "../lexer/tokens.js";
+import { listed } from "../../diagnostics/lists.js";
+import { Dot, Identifier, NumberLiteral, StringLiteral, Time, When } from "../lexer/tokens.js";
 
 /** What each grammar rule expects, where a list of tokens would say less. */
 type Expects = "expectsStatement" | "expectsLinkItem" | "expectsClauseOrAction" | "expectsClause" | "expectsArrow" | "expectsType" | "expectsConflictPolicy" | "expectsSchedule" | "expectsEvent" | "expectsWriteAction" | "expectsExpression" | "expectsValue" | "expectsOperand" | "expectsMapping";
@@ -77,12 +78,17 @@ function expectedFromPaths(paths: TokenType[][]): string {
   const firsts = [...new Set(paths.map((p) => p[0]).filter((t): t is TokenType => t !== undefined).map(label))];
   if (firsts.length === 0) return message("SYN001", "expectsSomethingElse").text;
   if (firsts.length === 1) return firsts[0]!;
-  return message("SYN001", "expectsEither", { some: firsts.slice(0, -1).join(", "), last: firsts[firsts.length - 1]! }).text;
+  return message("SYN001", "expectsEither", { choices: listed(firsts, "or") }).text;
 }
 
 export const messages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, previous, ruleName }) {
     if (previous && previous.tokenType === Dot) return message("SYN001", "expectsFieldName").text;
+    // A limit's floor takes the words `more than`, which the grammar reads as names.
+    if (ruleName === "limitStatement" && expected === Identifier && previous) {
+      const word = previous.tokenType === When ? "`more than`" : previous.image === "more" ? "`than`" : undefined;
+      if (word) return message("SYN001", "inLimit", { token: word }).text;
+    }
     const place = RULE_PLACE[ruleName];
     return place ? message("SYN001", place, { token: label(expected) }).text : label(expected);
   },

@@ -8,8 +8,7 @@ import { LBracket, LCurly, LParen, Minus, Not, RBracket, RCurly, RParen } from "
 import type { SourceFile } from "../../source/source-file.js";
 import { parser } from "./grammar.js";
 import { describeToken } from "./messages.js";
-
-export const MAX_NESTING = 64;
+import { MAX_NESTING, NestingTooDeep } from "./nesting.js";
 
 const CLOSER_OF = new Map([
   [LCurly, RCurly],
@@ -33,8 +32,12 @@ export function parse(source: SourceFile, lexed: Tokens): Result<CstNode> {
   try {
     cst = parser.spec();
   } catch (error) {
-    // Only a runaway recursion gets here (prefix operators such as `not not not ...`
-    // chained thousands of times); any other error is a defect and must surface.
+    // The parser stops where expressions nest too deep (`if` inside `if` ...: brackets and
+    // prefixes were counted above).
+    if (error instanceof NestingTooDeep) {
+      return { value: undefined, diagnostics: [diagnostic(error.span, message("SYN004", "expressionTooDeep", { limit: MAX_NESTING }))] };
+    }
+    // A runaway recursion that no limit caught; any other error is a defect and must surface.
     if (!(error instanceof RangeError)) throw error;
     return {
       value: undefined,

@@ -38,13 +38,17 @@ export function timeProblem(time: string): Message<"SYN005"> | undefined {
   return undefined;
 }
 
-/** Why a cron expression is invalid, or undefined when croner accepts it. */
+const NEVER_FROM = new Date("2000-01-01T00:00:00Z");
+
+/** Why a cron expression is invalid or never fires, or undefined when croner accepts it. */
 export function cronProblem(expression: string): Message<"SYN005"> | undefined {
   const fields = expression.trim().split(/\s+/).filter((f) => f !== "");
   if (fields.length !== 5) return message("SYN005", "cronFields", { count: fields.length });
   try {
-    new Cron(expression, { paused: true });
-    return undefined;
+    // croner looks years ahead and gives null when no date fits: a day that no month it
+    // names has (February 30). From a fixed date, as a five-field pattern has no year.
+    const never = new Cron(expression, { paused: true, timezone: "UTC" }).nextRun(NEVER_FROM) === null;
+    return never ? message("SYN005", "cronNever", { expression: JSON.stringify(expression) }) : undefined;
   } catch (error) {
     // croner's words ("CronPattern: Invalid value for hour: 25") in the author's.
     const raw = (error as Error).message.replace(/^CronPattern:\s*/, "");

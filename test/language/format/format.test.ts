@@ -67,6 +67,15 @@ describe("syncspec fmt", () => {
     );
   });
 
+  it("prints a limit's floor, `when more than COUNT`, and reads it back", () => {
+    const text = "sync volunteerhub -> altru\nlimit   deletes of altru.relationships to 50%   when  more\n than 20\nlimit removals of altru.constituents.x to 10.5%\n";
+    const out = format(text);
+    expect(out).toBe("sync volunteerhub -> altru\nlimit deletes of altru.relationships to 50% when more than 20\nlimit removals of altru.constituents.x to 10.5%\n");
+    expect(shape(parseSpec(out, "x.sync").ast)).toBe(shape(parseSpec(text, "x.sync").ast));
+    expect(parseSpec(out, "x.sync").ast?.statements[1]).toMatchObject({ kind: "limit", percent: { value: 50 }, floor: { value: 20 } });
+    expect(parseSpec(out, "x.sync").ast?.statements[2]).not.toHaveProperty("floor");
+  });
+
   it("writes strings and numbers so that they read back the same", () => {
     const text = 'sync raisedonors <-> virtuous\nparam p: str = "tab\\there \\"quoted\\" back\\\\slash \\u0001"\nparam n: num = 100000000000000000000000\nparam m: num = 0.000001\n';
     const out = format(text);

@@ -42,6 +42,14 @@ describe("schedules", () => {
       expect(parsed).toEqual({ error: "error" in read ? read.error.text : undefined });
     }
   });
+
+  it("refuses a cron that never fires, given as a param's text as in a spec", () => {
+    expect(parseSchedule("cron 0 0 31 2 * in UTC")).toEqual({ error: 'the cron expression "0 0 31 2 *" never fires: no month it names has the day it names (such as February 30)' });
+    expect(parseSchedule("cron 0 0 31 4,6,9,11 *")).toHaveProperty("error");
+    // A leap day comes every four years, and a day-of-week makes any day-of-month fire (cron's "or").
+    expect(parseSchedule("cron 0 0 29 2 *")).toHaveProperty("schedule");
+    expect(parseSchedule("cron 0 0 30 2 1")).toHaveProperty("schedule");
+  });
 });
 
 describe("the language's templates", () => {
