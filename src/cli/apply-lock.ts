@@ -7,12 +7,14 @@
 // that changed anyway since it was locked (by a program that takes no lock) is not written over.
 import { realpathSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
+import { message } from "../diagnostics/catalog.js";
+import { problem, type Problem } from "../diagnostics/problem.js";
 import { StateStoreError } from "../stores/service-store.js";
 import { lockStore, type StoreLock } from "../stores/store-lock.js";
 
 export interface ApplyLocks {
-  /** The first file written since its lock was taken, if any: writing it now would lose that. */
-  changed(): string | undefined;
+  /** INP006 for the first file written since its lock was taken, if any: writing it now would lose that. */
+  changed(): Problem | undefined;
   release(): void;
 }
 
@@ -27,10 +29,9 @@ export interface LockWait {
 export const APPLY_LOCK_WAIT_MS = 120_000;
 const POLL_MS = 50;
 
-/** Why apply cannot go on with a file: the file as it was given, and what to do. */
+/** Why apply cannot go on with a file (INP006, or SVC001 when no lock file can be made beside it). */
 export interface LockRefusal {
-  readonly file: string;
-  readonly refused: string;
+  readonly refused: Problem;
 }
 
 /** Locks every file, or says why not (and holds none). */
@@ -60,7 +61,7 @@ export function lockForApply(files: readonly string[], wait: LockWait): ApplyLoc
   return {
     changed: () => {
       const path = paths.find((p) => identity(p) !== seen.get(p));
-      return path === undefined ? undefined : named.get(path);
+      return path === undefined ? undefined : problem({ file: named.get(path)! }, message("INP006", "changed"));
     },
     release: releaseAll,
   };
@@ -75,12 +76,11 @@ function takeLock(path: string, file: string, wait: LockWait): StoreLock | LockR
     } catch (error) {
       // SVC004: a live process holds it. Anything else (SVC001: no lock file can be made there) will not pass by waiting.
       if (!(error instanceof StateStoreError)) throw error;
-      if (error.code !== "SVC004") return { file, refused: error.problem.message };
+      if (error.code !== "SVC004") return { refused: { ...error.problem, file } };
     }
     const owner = ownerOf(path);
     if (Date.now() >= giveUpAt) {
-      // TODO(catalog): a code of its own; see the report of issue 13.
-      return { file, refused: `another syncspec apply (process ${owner}) is writing this file, still after ${Math.round(wait.waitMs / 1000)} seconds; run apply again when it has finished` };
+      return { refused: problem({ file }, message("INP006", "heldBy", { owner, seconds: Math.round(wait.waitMs / 1000) })) };
     }
     if (!told) wait.waiting(file, owner);
     told = true;

@@ -60,7 +60,7 @@ export function runSpec(options: RunOptions, write: boolean, out: (t: string) =>
   const waiting = (file: string, owner: string): void => err(`${file}: waiting for another syncspec apply (process ${owner}) to finish writing it\n`);
   const locks = write ? lockForApply([...given.filter((g) => g.at > 0).map((g) => g.file), ...(options.state ? [options.state] : [])], { waitMs: APPLY_LOCK_WAIT_MS, waiting }) : undefined;
   if (locks && "refused" in locks) {
-    err(`${locks.file}: ${locks.refused}\nnothing was written\n`);
+    err(`${renderProblem(locks.refused)}\nnothing was written\n`);
     return 1;
   }
   const reads = new Map<string, SnapshotRead | undefined>();
@@ -156,8 +156,7 @@ export function runSpec(options: RunOptions, write: boolean, out: (t: string) =>
       }
       const changed = locks?.changed();
       if (changed !== undefined) {
-        // TODO(catalog): a code of its own; see the report of issue 13.
-        err(`${changed}: the file was written by another program while this apply ran; nothing was written, so that its changes are kept. Run apply again\n`);
+        err(`${renderProblem(changed)}\n`);
         return 1;
       }
       for (const [file, content] of contents) writeFileAtomic(file, content);

@@ -2,8 +2,11 @@
 // collection it cannot read whole is reported, never half-given, since a missing record would
 // look deleted; so is one it cannot prove whole, having changed under the read, and one whose
 // read ran into its bounds) and writes a run's changes one record at a time, so one refused
-// record does not stop the rest. Here: the interface, files, HTTP (undici), and webhook bodies.
+// record does not stop the rest. A connector may also answer requests for part of a
+// collection (records by key, by a field's values, modified since a time), where the system's
+// API can. Here: the interface, files, HTTP (undici), and webhook bodies.
 import type { RecordWrite } from "../engine/changes.js";
+import type { ReadRequest } from "../input/read-request.js";
 
 /** A system's records: collection -> key -> record. */
 export type Document = Record<string, Record<string, Record<string, unknown>>>;
@@ -13,6 +16,31 @@ export interface ReadResult {
   readonly document: Document;
   /** Collection -> why its read is not whole (or not proven whole); such a collection is left out of `document`. */
   readonly incomplete: ReadonlyMap<string, string>;
+}
+
+/** How one request was answered: as asked, by reading its collection whole, or not (and why). */
+export type RequestAnswer =
+  | {
+      readonly request: ReadRequest;
+      /** "asked": the request itself was answered; "whole": its collection was read whole instead (the API cannot ask it, or that was cheaper). */
+      readonly as: "asked" | "whole";
+      /** For a request by keys: the keys asked for that the system proved it does not hold. */
+      readonly absent?: readonly string[];
+    }
+  | { readonly request: ReadRequest; readonly problem: string };
+
+export interface RequestedRead {
+  /** The records found: collection -> key -> record, each checked against its schema as a whole read checks it. A request that failed adds none. */
+  readonly document: Document;
+  /** One per request, in the order asked. Only answered requests say anything about what the system holds. */
+  readonly answers: readonly RequestAnswer[];
+  /** Collection -> its number of records, for each collection read whole: the next call's hint. */
+  readonly totals: ReadonlyMap<string, number>;
+}
+
+export interface ReadHints {
+  /** Collection -> how many records it held when last read whole: a request that would cost more than a whole read is answered by one. */
+  readonly totals?: ReadonlyMap<string, number>;
 }
 
 /** A change as a system takes it (engine/changes.ts renders one from each change). */
@@ -33,6 +61,8 @@ export interface WriteResult {
 export interface Connector {
   readonly system: string;
   read(collections: readonly string[]): Promise<ReadResult>;
+  /** Reads what the requests select, where the system can answer them; absent when it reads whole only (files). */
+  readRequests?(requests: readonly ReadRequest[], hints?: ReadHints): Promise<RequestedRead>;
   /** Applies writes in order, one request each; a record the system refuses is a failure, the rest go on.
    *  onApplied is called after each write the system accepted (the runner journals it). */
   write(writes: readonly RecordWrite[], onApplied?: (w: RecordWrite) => void): Promise<WriteResult>;

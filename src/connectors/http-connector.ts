@@ -3,13 +3,17 @@
 // writes sent one request per record (PUT creates by the deterministic key, PATCH updates,
 // DELETE deletes). A collection that cannot be read whole is reported, not half-given: that
 // includes one that changed under the read (each style proves it did not, see pagination.ts)
-// and one whose read ran into its bounds (pages, records, time: see ReadLimits).
+// and one whose read ran into its bounds (pages, records, time: see ReadLimits). Requests for
+// part of a collection go as the system's `reads:` declare (see query-styles.ts), their pages
+// read and proven as a whole read's are.
 import { escapePointer } from "../json/pointer.js";
 import { recordProblem, validatorFor } from "../input/record-checks.js";
+import { describeRequest, type ReadRequest } from "../input/read-request.js";
 import type { CollectionDefinition, SystemDefinition } from "../language/systems/load.js";
-import { type Connector, type Document, type ReadResult, type RecordWrite, type WriteFailure, type WriteResult } from "./connector.js";
+import { type Connector, type Document, type ReadHints, type ReadResult, type RecordWrite, type RequestAnswer, type RequestedRead, type WriteFailure, type WriteResult } from "./connector.js";
 import { duration, HttpClient, HttpFailure, shown, type Deadline, type HttpAnswer, type HttpClientOptions, type RetryBudget } from "./http-client.js";
 import { firstPageUrl, proofOfWholeness, readPage, type Page } from "./pagination.js";
+import { firstQueryPage, lowerRequest, scopedCost, wholeReadCost, type Lowered, type PageRequest, type Query } from "./query-styles.js";
 import { readLimitsOf, type ConnectorSettings, type ReadLimits } from "./settings.js";
 import { isObject, ownMember, setMember } from "../json/own.js";
 
@@ -32,6 +36,21 @@ interface Pass {
   last?: string;
   /** The total the first page gave, where the paging gives one. */
   total?: number;
+  /** Pages read. */
+  pages: number;
+}
+
+/** Why a read failed; the status when the system answered one (a 401 ends a call). */
+interface Failed {
+  readonly problem: string;
+  readonly status?: number;
+}
+
+/** One call's shared bounds: its deadline, its retries, and the token once the system refused it. */
+interface ReadCall {
+  readonly deadline: Deadline;
+  readonly budget: RetryBudget;
+  refused?: Failed;
 }
 
 const ACTION_METHODS = { create: "PUT", update: "PATCH", delete: "DELETE" } as const;
@@ -84,6 +103,109 @@ export class HttpConnector implements Connector {
     return { document, incomplete };
   }
 
+  /**
+   * Reads what each request selects, as the system's `reads:` allow (see query-styles.ts): a
+   * GET per key, queries, or the collection read whole where the API cannot ask, or where the
+   * hints show a whole read is cheaper. One deadline and one retry budget for the call, as a
+   * whole read has; a 401 ends it. A request that fails is reported and adds no records; the
+   * others stand.
+   */
+  async readRequests(requests: readonly ReadRequest[], hints: ReadHints = {}): Promise<RequestedRead> {
+    const document: Document = {};
+    const totals = new Map<string, number>();
+    const answers: RequestAnswer[] = [];
+    const deadline = this.deadline();
+    const call: ReadCall = { deadline, budget: this.client.budget(deadline) };
+    const fail = (i: number, problem: string): void => {
+      // What the system said goes into the run's message: never with the token in it.
+      answers[i] = { request: requests[i]!, problem: this.client.redact(`${this.system}: ${describeRequest(requests[i]!)} could not be read: ${problem}`) };
+    };
+    // A collection's requests are answered together: one whole read, when it is needed, answers them all.
+    for (const [name, indexes] of groupedBy(requests, (request) => request.collection)) {
+      const collection = this.definition.collections.get(name);
+      if (!collection) {
+        for (const i of indexes) fail(i, `${this.system} has no collection "${name}"`);
+        continue;
+      }
+      const lowered = indexes.map((i) => lowerRequest(this.settings, collection, requests[i]!));
+      const cost = lowered.reduce((sum, form) => sum + scopedCost(form), 0);
+      const total = hints.totals?.get(name);
+      if (cost === Number.POSITIVE_INFINITY || (total !== undefined && cost > wholeReadCost(this.settings, total))) {
+        const read = await this.within(call, () => this.readCollection(collection, call.budget));
+        if ("problem" in read) for (const i of indexes) fail(i, read.problem);
+        else {
+          setMember(document, name, read.records);
+          totals.set(name, read.keys.size);
+          for (const i of indexes) answers[i] = answered(requests[i]!, "whole", read.keys);
+        }
+        continue;
+      }
+      let found: Record<string, Rec> | undefined;
+      for (const [n, i] of indexes.entries()) {
+        const read = await this.readLowered(collection, lowered[n]!, call);
+        if ("problem" in read) {
+          fail(i, read.problem);
+          continue;
+        }
+        found ??= {};
+        for (const key of read.keys) setMember(found, key, ownMember(read.records, key));
+        answers[i] = answered(requests[i]!, "asked", read.keys);
+      }
+      if (found !== undefined) setMember(document, name, found);
+    }
+    return { document, answers, totals };
+  }
+
+  /** The records a request's lowered form finds: by its GETs, one per key, and page by page through each of its queries. */
+  private async readLowered(collection: CollectionDefinition, lowered: Lowered, call: ReadCall): Promise<{ records: Record<string, Rec>; keys: Set<string> } | Failed> {
+    const records: Record<string, Rec> = {};
+    const keys = new Set<string>();
+    const { keys: gets, queries }: { keys: readonly string[]; queries: readonly Query[] } = lowered.form === "asked" ? lowered : { keys: [], queries: [] };
+    for (const key of gets) {
+      const got = await this.within(call, () => this.getRecord(collection, key, call.budget));
+      if ("problem" in got) return got;
+      if (got.record === null) continue;
+      setMember(records, key, got.record);
+      keys.add(key);
+    }
+    for (const query of queries) {
+      const read = await this.within(call, () => this.readProven(collection, firstQueryPage(this.settings, collection, this.base, query), call.budget, true));
+      if ("problem" in read) return read;
+      for (const key of read.keys) {
+        setMember(records, key, ownMember(read.records, key));
+        keys.add(key);
+      }
+    }
+    return { records, keys };
+  }
+
+  /** One record by its key (GET {collection}/{key}), checked as a read record is; null when the system answers 404, that it holds none. */
+  private async getRecord(collection: CollectionDefinition, key: string, budget: RetryBudget): Promise<{ record: Rec | null } | Failed> {
+    const url = this.recordUrl(collection.name, key);
+    let answer: HttpAnswer;
+    try {
+      answer = await this.client.request("GET", url, undefined, budget);
+    } catch (error) {
+      if (error instanceof HttpFailure) return { problem: error.message, ...(error.status !== undefined ? { status: error.status } : {}) };
+      throw error;
+    }
+    if (answer.status === 404) return { record: null };
+    if (answer.status !== 200) return { problem: this.refusedRead("GET", url, answer), status: answer.status };
+    const checked = this.recordKey(collection, answer.body, () => `GET ${shown(url)}`);
+    if (typeof checked !== "string") return checked;
+    if (checked !== key) return { problem: `GET ${shown(url)} gave the record ${JSON.stringify(checked)}, not ${JSON.stringify(key)}` };
+    return { record: answer.body as Rec };
+  }
+
+  /** A step of a call, unless the call is past its deadline or the system refused its token; a 401 refuses the rest. */
+  private async within<T extends object>(call: ReadCall, step: () => Promise<T | Failed>): Promise<T | Failed> {
+    if (call.refused) return { problem: `not sent: ${call.refused.problem}`, status: 401 };
+    if (Date.now() >= call.deadline.at) return { problem: `not read: the read ran past ${call.deadline.bound}` };
+    const result = await step();
+    if ("problem" in result && result.status === 401) call.refused = result;
+    return result;
+  }
+
   async write(writes: readonly RecordWrite[], onApplied?: (w: RecordWrite) => void): Promise<WriteResult> {
     const applied: RecordWrite[] = [];
     const failed: WriteFailure[] = [];
@@ -123,49 +245,62 @@ export class HttpConnector implements Connector {
   }
 
   /** A collection read whole, proven so as its pagination style allows (see proofOfWholeness), or why not. */
-  private async readCollection(collection: CollectionDefinition, budget: RetryBudget): Promise<{ records: Record<string, Rec> } | { problem: string }> {
-    const first = await this.readPass(collection, budget, true);
-    if ("problem" in first || proofOfWholeness(this.settings.pagination) !== "reread") return first;
-    const again = await this.readPass(collection, budget, false);
-    if ("problem" in again) return { problem: `reading it again, to prove the first read missed nothing: ${again.problem}` };
-    const changed = keysChanged(first.keys, again.keys);
-    if (changed !== undefined) return { problem: `the collection changed while it was read: read again, it ${changed}, so a record may have been skipped. The next run reads it again` };
-    return first;
+  private readCollection(collection: CollectionDefinition, budget: RetryBudget): Promise<Pass | Failed> {
+    return this.readProven(collection, { method: "GET", url: firstPageUrl(this.settings.pagination, this.collectionUrl(collection.name), this.settings.pageSize) }, budget, false);
   }
 
-  /** Reads a collection page by page, within the bounds; keeps the records, or only their keys. */
-  private async readPass(collection: CollectionDefinition, budget: RetryBudget, keep: boolean): Promise<Pass | { problem: string }> {
-    const pass: Pass = { records: {}, keys: new Set() };
+  /**
+   * Every page from `first` on, proven whole as the pagination style allows, or why not. A
+   * query's answer of one page needs no second read (`onePageProves`): one answer cannot pass
+   * over a record.
+   */
+  private async readProven(collection: CollectionDefinition, first: PageRequest, budget: RetryBudget, onePageProves: boolean): Promise<Pass | Failed> {
+    const read = await this.readPass(collection, first, budget, true);
+    if ("problem" in read || proofOfWholeness(this.settings.pagination) !== "reread" || (onePageProves && read.pages === 1)) return read;
+    const again = await this.readPass(collection, first, budget, false);
+    if ("problem" in again) return { ...again, problem: `reading it again, to prove the first read missed nothing: ${again.problem}` };
+    const changed = keysChanged(read.keys, again.keys);
+    if (changed !== undefined) return { problem: `the collection changed while it was read: read again, it ${changed}, so a record may have been skipped. The next run reads it again` };
+    return read;
+  }
+
+  /** Reads a collection (or a query's answer) page by page, within the bounds; keeps the records, or only their keys. */
+  private async readPass(collection: CollectionDefinition, first: PageRequest, budget: RetryBudget, keep: boolean): Promise<Pass | Failed> {
+    const pass: Pass = { records: {}, keys: new Set(), pages: 0 };
     const requested = new Set<string>();
-    for (let url: URL | null = firstPageUrl(this.settings.pagination, this.collectionUrl(collection.name), this.settings.pageSize); url !== null; ) {
+    // A later page is asked as the first was: a query's POST repeats its body at the next offset.
+    for (let request: PageRequest | null = first; request !== null; ) {
+      const url = request.url;
       if (requested.size >= this.limits.pages) return { problem: this.tooManyPages() };
       if (requested.has(url.href)) return { problem: `the next page's link leads back to ${shown(url)}, a page already read` };
       requested.add(url.href);
-      const page = await this.readOnePage(url, budget);
+      const page = await this.readOnePage(request, budget);
       if ("problem" in page) return page;
-      const problem = this.totalProblem(page, pass) ?? this.takeRecords(collection, page, url, pass, keep);
+      pass.pages++;
+      const problem = this.totalProblem(page, pass) ?? this.takeRecords(collection, page, request, pass, keep);
       if (problem !== undefined) return { problem };
-      url = page.next;
+      request = page.next === null ? null : { ...request, url: page.next };
     }
     if (pass.total !== undefined && pass.keys.size !== pass.total) return { problem: `the system says the collection holds ${pass.total} records, but ${pass.keys.size} were read` };
     return pass;
   }
 
   /** One page asked for and read in the system's paging style, or why not. */
-  private async readOnePage(url: URL, budget: RetryBudget): Promise<Page | { problem: string }> {
+  private async readOnePage(request: PageRequest, budget: RetryBudget): Promise<Page | Failed> {
+    const url = request.url;
     const refused = this.client.refusal(url);
     if (refused !== undefined) return { problem: `the next page's link points elsewhere: ${refused}` };
     if (this.base.protocol === "https:" && url.protocol !== "https:") return { problem: `the next page's link ${shown(url)} leaves https; the token is not sent unencrypted` };
     let answer: HttpAnswer;
     try {
-      answer = await this.client.request("GET", url, undefined, budget);
+      answer = await this.client.request(request.method, url, request.body, budget);
     } catch (error) {
-      if (error instanceof HttpFailure) return { problem: error.message };
+      if (error instanceof HttpFailure) return { problem: error.message, ...(error.status !== undefined ? { status: error.status } : {}) };
       throw error;
     }
-    if (answer.status !== 200) return { problem: this.refusedRead(url, answer) };
+    if (answer.status !== 200) return { problem: this.refusedRead(request.method, url, answer), status: answer.status };
     const page = readPage(this.settings.pagination, url, answer.body, this.settings.pageSize);
-    return "problem" in page ? { problem: `GET ${shown(url)}: ${page.problem}` } : page;
+    return "problem" in page ? { problem: `${request.method} ${shown(url)}: ${page.problem}` } : page;
   }
 
   /**
@@ -182,10 +317,10 @@ export class HttpConnector implements Connector {
   }
 
   /** Takes a page's records into the pass (the one it repeats, checked and left); why not, when one cannot be taken. */
-  private takeRecords(collection: CollectionDefinition, page: Page, url: URL, pass: Pass, keep: boolean): string | undefined {
-    const where = (i: number): string => `record ${i + 1} of GET ${shown(url)}`;
+  private takeRecords(collection: CollectionDefinition, page: Page, request: PageRequest, pass: Pass, keep: boolean): string | undefined {
+    const where = (i: number): string => `record ${i + 1} of ${request.method} ${shown(request.url)}`;
     if (page.overlaps) {
-      const shifted = this.shifted(collection, page.records[0], pass.last, url, where(0));
+      const shifted = this.shifted(collection, page.records[0], pass.last, request, where(0));
       if (shifted !== undefined) return shifted;
     }
     for (let i = page.overlaps ? 1 : 0; i < page.records.length; i++) {
@@ -214,12 +349,12 @@ export class HttpConnector implements Connector {
   }
 
   /** Why a page that was to begin with the last record read does not: the collection shifted under the read. Undefined when it does. */
-  private shifted(collection: CollectionDefinition, first: unknown, last: string | undefined, url: URL, where: string): string | undefined {
+  private shifted(collection: CollectionDefinition, first: unknown, last: string | undefined, request: PageRequest, where: string): string | undefined {
     const key = first === undefined ? undefined : this.recordKey(collection, first, () => where);
     if (key !== undefined && typeof key !== "string") return key.problem;
     if (key !== undefined && key === last) return undefined;
     const found = key === undefined ? "no record" : JSON.stringify(key);
-    return `the collection changed while it was read page by page: GET ${shown(url)} began with ${found} where ${JSON.stringify(last)}, the last record of the page before, was to be, so a record may have been skipped. The next run reads it again`;
+    return `the collection changed while it was read page by page: ${request.method} ${shown(request.url)} began with ${found} where ${JSON.stringify(last)}, the last record of the page before, was to be, so a record may have been skipped. The next run reads it again`;
   }
 
   private tooManyPages(): string {
@@ -230,10 +365,10 @@ export class HttpConnector implements Connector {
     return `If the collection really is that large, raise readLimits.${limit} in integrations/${this.system}/connector.yaml`;
   }
 
-  private refusedRead(url: URL, answer: HttpAnswer): string {
+  private refusedRead(method: string, url: URL, answer: HttpAnswer): string {
     if (answer.status === 401) return this.refusedToken(answer);
-    if (answer.status >= 300 && answer.status < 400) return `GET ${shown(url)} answered ${answer.status}, a redirect, which syncspec does not follow; check the connection's base URL`;
-    return `GET ${shown(url)} answered ${answer.status}: ${this.errorText(answer)}`;
+    if (answer.status >= 300 && answer.status < 400) return `${method} ${shown(url)} answered ${answer.status}, a redirect, which syncspec does not follow; check the connection's base URL`;
+    return `${method} ${shown(url)} answered ${answer.status}: ${this.errorText(answer)}`;
   }
 
   private refusedToken(answer: HttpAnswer): string {
@@ -323,4 +458,22 @@ function keysChanged(first: ReadonlySet<string>, again: ReadonlySet<string>): st
 function someKeys(keys: readonly string[]): string {
   const shown = keys.slice(0, 3).join(", ");
   return keys.length > 3 ? `${shown} and ${keys.length - 3} more` : shown;
+}
+
+/** A request answered: as asked or by a whole read, with the keys it asked for that were proven absent. */
+function answered(request: ReadRequest, as: "asked" | "whole", found: ReadonlySet<string>): RequestAnswer {
+  if (!("keys" in request)) return { request, as };
+  return { request, as, absent: [...new Set(request.keys)].filter((key) => !found.has(key)) };
+}
+
+/** Indexes of items grouped by a name, groups in the order first met. */
+function groupedBy<T>(items: readonly T[], nameOf: (item: T) => string): Map<string, number[]> {
+  const groups = new Map<string, number[]>();
+  items.forEach((item, i) => {
+    const name = nameOf(item);
+    const group = groups.get(name);
+    if (group) group.push(i);
+    else groups.set(name, [i]);
+  });
+  return groups;
 }

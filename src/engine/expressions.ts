@@ -2,7 +2,7 @@
 // frame at compile time, so evaluating a row is calls and array reads, with no lookups by
 // name and no eval. Every step is linear in its input (lookups go through indexes).
 import { FUNCTIONS_BY_NAME } from "../language/functions/catalog.js";
-import type { Expr, Side, Source } from "../plan/types.js";
+import type { ArithmeticOperator, Expr, Side, Source } from "../plan/types.js";
 import { field, isEmpty, order, same, setKey } from "../json/values.js";
 
 /** A row's values, by slot. */
@@ -145,17 +145,27 @@ export function compileExpr(expr: Expr, slots: ReadonlyMap<string, number>, ctx:
       };
     }
     case "arithmetic": {
-      const left = c(expr.left);
-      const right = c(expr.right);
-      const op = expr.operator;
+      const operands = expr.operands.map(c);
+      const operators = expr.operators;
+      if (operators.length !== operands.length - 1) throw new Error("plan: an arithmetic step needs one operator between each two operands");
+      // Applied from the left, `((a + b) - c)`, in one loop however long the chain. Every
+      // operand is evaluated, in order, as it would be one operator at a time; an empty one,
+      // a division by zero or a result past the numbers makes the whole null.
       return (f, g) => {
-        const a = left(f, g);
-        const b = right(f, g);
-        if (isEmpty(a) || isEmpty(b)) return null;
-        const x = Number(a);
-        const y = Number(b);
-        const result = op === "+" ? x + y : op === "-" ? x - y : op === "*" ? x * y : y === 0 ? null : x / y;
-        return result === null || Number.isFinite(result) ? result : null;
+        let value: number | null = null;
+        for (let i = 0; i < operands.length; i++) {
+          const v = operands[i]!(f, g);
+          if (i === 0) {
+            value = isEmpty(v) ? null : Number(v);
+            continue;
+          }
+          if (value === null || isEmpty(v)) {
+            value = null;
+            continue;
+          }
+          value = arithmetic(operators[i - 1]!, value, Number(v));
+        }
+        return value;
       };
     }
     case "concat": {
@@ -215,6 +225,12 @@ export function compileExpr(expr: Expr, slots: ReadonlyMap<string, number>, ctx:
     }
   }
   throw new Error(`plan: unknown expression ${(expr as { op: string }).op}`);
+}
+
+/** One operator of an arithmetic step; null for a division by zero or a result that is no finite number. */
+function arithmetic(op: ArithmeticOperator, x: number, y: number): number | null {
+  const result = op === "+" ? x + y : op === "-" ? x - y : op === "*" ? x * y : y === 0 ? null : x / y;
+  return result === null || Number.isFinite(result) ? result : null;
 }
 
 /** A field of each item of a list, lists flattened and empty values left out: `donor.gifts.amount`. */

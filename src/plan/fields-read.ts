@@ -256,7 +256,7 @@ class PlanReads {
         this.consumeAll([expr.item, expr.list], names);
         return NONE;
       case "arithmetic":
-        this.consumeAll([expr.left, expr.right], names);
+        this.consumeAll(expr.operands, names);
         return NONE;
       case "concat":
       case "and":

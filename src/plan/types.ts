@@ -13,6 +13,8 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 /** Where rows come from: a collection of a system, or a view. */
 export type Source = { readonly system: string; readonly collection: string } | { readonly view: string };
 
+export type ArithmeticOperator = "+" | "-" | "*" | "/";
+
 export type CompareAs = "number" | "string" | "date" | "datetime" | "bool" | "value";
 
 export type Expr =
@@ -38,7 +40,11 @@ export type Expr =
   | { readonly op: "aggregate"; readonly fn: "count" | "sum" | "min" | "max" | "set"; readonly arg?: Expr; readonly compare?: CompareAs }
   | { readonly op: "compare"; readonly operator: "==" | "!=" | "<" | "<=" | ">" | ">="; readonly as: CompareAs; readonly left: Expr; readonly right: Expr }
   | { readonly op: "in"; readonly item: Expr; readonly list: Expr; readonly as: CompareAs }
-  | { readonly op: "arithmetic"; readonly operator: "+" | "-" | "*" | "/"; readonly left: Expr; readonly right: Expr }
+  /**
+   * `a + b - c`, applied from the left: `operators[i]` stands between `operands[i]` and
+   * `operands[i + 1]`. A chain is one step however long, so nothing walks it by recursion.
+   */
+  | { readonly op: "arithmetic"; readonly operands: readonly Expr[]; readonly operators: readonly ArithmeticOperator[] }
   | { readonly op: "concat"; readonly parts: readonly Expr[] }
   | { readonly op: "and"; readonly args: readonly Expr[] }
   | { readonly op: "or"; readonly args: readonly Expr[] }

@@ -19,8 +19,9 @@ export function children(e: Expr): readonly Expr[] {
     case "aggregate":
       return e.arg ? [e.arg] : [];
     case "compare":
-    case "arithmetic":
       return [e.left, e.right];
+    case "arithmetic":
+      return e.operands;
     case "in":
       return [e.item, e.list];
     case "concat":
@@ -42,13 +43,31 @@ export function children(e: Expr): readonly Expr[] {
   }
 }
 
-/** Visits an expression and everything inside it, parents first. */
+/** Visits an expression and everything inside it, parents first, in the order written. */
 export function walk(e: Expr, visit: (e: Expr) => void): void {
-  visit(e);
-  for (const child of children(e)) walk(child, visit);
+  visitWhile(e, (x) => {
+    visit(x);
+    return true;
+  });
 }
 
 /** Whether an expression, or anything inside it, passes the test. */
 export function some(e: Expr, test: (e: Expr) => boolean): boolean {
-  return test(e) || children(e).some((child) => some(child, test));
+  let found = false;
+  visitWhile(e, (x) => !(found = test(x)));
+  return found;
+}
+
+/**
+ * Visits as `walk` does while `visit` returns true. It keeps a list of what is left to visit
+ * rather than recurse, so that how deep a plan nests does not matter to it.
+ */
+function visitWhile(e: Expr, visit: (e: Expr) => boolean): void {
+  const pending: Expr[] = [e];
+  while (pending.length > 0) {
+    const next = pending.pop()!;
+    if (!visit(next)) return;
+    const inner = children(next);
+    for (let i = inner.length - 1; i >= 0; i--) pending.push(inner[i]!);
+  }
 }

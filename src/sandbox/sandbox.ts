@@ -50,6 +50,8 @@ export interface Sandbox {
   connections(): string[];
   url(connection: string): string;
   document(connection: string): Document;
+  /** When a record was last modified as the system keeps it (its modifiedSince field, or the stamp the system holds beside it); undefined where the collection has no modifiedSince. */
+  stamp(connection: string, collection: string, key: string): string | undefined;
   faults(connection: string): SandboxFaults;
   stats(connection: string): SandboxStats;
   /** Where events go; settable once the service is listening. */
@@ -124,6 +126,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     connections: () => [...servers.keys()],
     url: (name) => entry(name).server.url,
     document: (name) => entry(name).server.document(),
+    stamp: (name, collection, key) => {
+      const { server } = entry(name);
+      const record = server.record(collection, key);
+      return record === undefined ? undefined : server.stampOf(collection, key, record);
+    },
     faults: (name) => entry(name).server.faults,
     stats: (name) => entry(name).server.stats,
     setWebhookTarget: (value) => {

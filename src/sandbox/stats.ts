@@ -9,8 +9,13 @@ export interface WrittenRecord {
   readonly status: number;
 }
 
+/** The kinds of read: a whole list's page, one record by key, a query's page by field values, a page of what was modified since a time. */
+export type ReadKind = "list" | "get" | "query" | "modified";
+
 export class SandboxStats {
   requests = 0;
+  /** Reads past the bearer check and the rate limits, by kind (a page of a list or query is one each). */
+  readonly readsBy = new Map<ReadKind, number>();
   /** Status -> how many answers had it; 0 counts connections cut mid-answer. */
   readonly statuses = new Map<number, number>();
   /** Every write request, in order, with the status it got. */
@@ -18,6 +23,15 @@ export class SandboxStats {
   /** Webhooks the server sent about the engine's writes that did not get a 2xx. */
   readonly webhookFailures: string[] = [];
   private readonly creates = new Map<string, number>();
+
+  countRead(kind: ReadKind): void {
+    this.readsBy.set(kind, (this.readsBy.get(kind) ?? 0) + 1);
+  }
+
+  /** Reads of this kind. */
+  reads(kind: ReadKind): number {
+    return this.readsBy.get(kind) ?? 0;
+  }
 
   countAnswer(status: number): void {
     this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
@@ -45,6 +59,7 @@ export class SandboxStats {
 
   reset(): void {
     this.requests = 0;
+    this.readsBy.clear();
     this.statuses.clear();
     this.writes.length = 0;
     this.webhookFailures.length = 0;

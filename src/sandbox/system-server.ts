@@ -1,16 +1,19 @@
 // One connection's server: a real node:http server on 127.0.0.1 that plays a system over the
 // wire protocol the HTTP connector speaks (bearer token, the system's pagination style,
 // PUT/PATCH/DELETE per record, every written record checked against its schema, 422 with
-// the reason), with faults that tests switch on while it runs.
+// the reason), with faults that tests switch on while it runs. It answers the scoped reads
+// its connector.yaml declares (queries by field, modified since), paged and faulted as lists.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Document, type RecordWrite } from "../connectors/connector.js";
 import type { ConnectorSettings } from "../connectors/settings.js";
+import { filterText, selectKeys, selects } from "../input/read-request.js";
 import { recordProblem } from "../input/record-checks.js";
 import type { CollectionDefinition, SystemDefinition } from "../language/systems/load.js";
 import { SandboxFaults } from "./faults.js";
+import { pagingParams, paramsSelection, virtuousSelection, type Selection } from "./queries.js";
 import { SandboxStats } from "./stats.js";
-import { setMember } from "../json/own.js";
+import { ownMember, setMember } from "../json/own.js";
 
 type Rec = Record<string, unknown>;
 
@@ -26,6 +29,8 @@ export interface SystemServerOptions {
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_PAGE_SIZE = 1000;
+/** Query answers kept per collection until it changes; the oldest goes first. */
+const MAX_CACHED_QUERIES = 1000;
 
 class Answer {
   constructor(
@@ -45,6 +50,15 @@ export class SystemServer {
   private readonly onWrite: SystemServerOptions["onWrite"];
   private readonly records = new Map<string, Map<string, Rec>>();
   private readonly sortedKeys = new Map<string, string[]>();
+  /** Per collection, field -> value (as a filter compares it) -> keys in order; built on first use, kept up to date by each change. */
+  private readonly indexes = new Map<string, Map<string, Map<string, string[]>>>();
+  /** Per collection, a query's answer (its keys in order), until the collection changes: its later pages page over it. */
+  private readonly answers = new Map<string, Map<string, string[]>>();
+  /**
+   * When each record was last modified, for collections whose modifiedSince names no field of
+   * the record (SKY's date_modified, Virtuous gifts): the server's start at load, then each store.
+   */
+  private readonly stamps = new Map<string, Map<string, string>>();
   private readonly server: Server;
   private origin = "";
 
@@ -54,9 +68,11 @@ export class SystemServer {
     this.settings = options.settings;
     this.token = options.token;
     this.onWrite = options.onWrite;
+    const loaded = new Date().toISOString();
     for (const name of options.system.collections.keys()) {
       const given = Object.prototype.hasOwnProperty.call(options.document, name) ? options.document[name]! : {};
       this.records.set(name, new Map(Object.entries(given).map(([key, record]) => [key, structuredClone(record)])));
+      if (this.hiddenStamps(name)) this.stamps.set(name, new Map(Object.keys(given).map((key) => [key, loaded])));
     }
     this.server = createServer((req, res) => void this.handle(req, res));
   }
@@ -93,8 +109,66 @@ export class SystemServer {
 
   /** Puts a record in place, as a person editing it in the system would (no faults, no events). */
   store(collection: string, key: string, record: Rec): void {
-    this.records.get(collection)!.set(key, structuredClone(record));
-    this.sortedKeys.delete(collection);
+    const records = this.records.get(collection)!;
+    const before = records.get(key);
+    const after = structuredClone(record);
+    records.set(key, after);
+    this.stamps.get(collection)?.set(key, new Date().toISOString());
+    this.changed(collection, key, before, after);
+  }
+
+  /**
+   * When the record was last modified as the system keeps it: its modifiedSince field, or
+   * the hidden stamp; undefined where the collection declares no modifiedSince.
+   */
+  stampOf(collection: string, key: string, record: Rec): string | undefined {
+    const since = this.settings.reads?.collections.get(collection)?.modifiedSince;
+    if (since === undefined) return undefined;
+    if (since.field === undefined) return this.stamps.get(collection)?.get(key);
+    const value = ownMember(record, since.field);
+    return typeof value === "string" ? value : undefined;
+  }
+
+  private hiddenStamps(collection: string): boolean {
+    const since = this.settings.reads?.collections.get(collection)?.modifiedSince;
+    return since !== undefined && since.field === undefined;
+  }
+
+  private remove(collection: string, key: string): void {
+    const records = this.records.get(collection)!;
+    const before = records.get(key);
+    records.delete(key);
+    this.stamps.get(collection)?.delete(key);
+    this.changed(collection, key, before, undefined);
+  }
+
+  /**
+   * One record changed (made, edited or deleted): the key order and the field indexes are
+   * mended in place, so that a storm of edits to a million records does not sort or index
+   * them again for each; the answers worked out for queries are dropped.
+   */
+  private changed(collection: string, key: string, before: Rec | undefined, after: Rec | undefined): void {
+    this.answers.delete(collection);
+    const keys = this.sortedKeys.get(collection);
+    if (keys && (before === undefined) !== (after === undefined)) {
+      if (after !== undefined) insertSorted(keys, key);
+      else removeSorted(keys, key);
+    }
+    for (const [field, index] of this.indexes.get(collection) ?? []) {
+      const old = before === undefined ? undefined : filterText(ownMember(before, field));
+      const now = after === undefined ? undefined : filterText(ownMember(after, field));
+      if (old === now) continue;
+      if (old !== undefined) {
+        const list = index.get(old)!;
+        removeSorted(list, key);
+        if (list.length === 0) index.delete(old);
+      }
+      if (now !== undefined) {
+        const list = index.get(now);
+        if (list) insertSorted(list, key);
+        else index.set(now, [key]);
+      }
+    }
   }
 
   async close(): Promise<void> {
@@ -104,11 +178,58 @@ export class SystemServer {
     });
   }
 
+  /** The keys a query selects: each group's requests in turn (an index for a field's values), the groups together. */
+  private selected(collection: string, selection: Selection): string[] {
+    let cached = this.answers.get(collection);
+    if (!cached) this.answers.set(collection, (cached = new Map()));
+    const id = JSON.stringify(selection);
+    const found = cached.get(id);
+    if (found) return found;
+    const records = this.records.get(collection)!;
+    const stamp = (key: string, record: Rec) => this.stampOf(collection, key, record);
+    const union = new Set<string>();
+    for (const group of selection) {
+      const [first, ...rest] = group;
+      const keys = "field" in first! ? this.byValues(collection, first.field, first.values) : selectKeys(records, first!, stamp);
+      for (const key of keys) {
+        const record = records.get(key)!;
+        if (rest.every((request) => selects(request, key, record, stamp(key, record)))) union.add(key);
+      }
+    }
+    const keys = selection.length === 1 ? [...union] : [...union].sort(byCodeUnits);
+    if (cached.size >= MAX_CACHED_QUERIES) cached.delete(cached.keys().next().value!);
+    cached.set(id, keys);
+    return keys;
+  }
+
+  /** The keys of the records whose field holds one of the values (as a filter compares it), in key order. */
+  private byValues(collection: string, field: string, values: readonly string[]): string[] {
+    let fields = this.indexes.get(collection);
+    if (!fields) this.indexes.set(collection, (fields = new Map()));
+    let index = fields.get(field);
+    if (!index) {
+      index = new Map();
+      const records = this.records.get(collection)!;
+      for (const key of this.keysOf(collection)) {
+        const text = filterText(ownMember(records.get(key)!, field));
+        if (text === undefined) continue;
+        const keys = index.get(text);
+        if (keys) keys.push(key);
+        else index.set(text, [key]);
+      }
+      fields.set(field, index);
+    }
+    const unique = [...new Set(values)];
+    // A copy: the index's own lists change with the records.
+    if (unique.length === 1) return [...(index.get(unique[0]!) ?? [])];
+    return unique.flatMap((value) => index.get(value) ?? []).sort(byCodeUnits);
+  }
+
   private keysOf(collection: string): string[] {
     let keys = this.sortedKeys.get(collection);
     if (!keys) {
       // Code-unit order, as the engine orders keys.
-      keys = [...this.records.get(collection)!.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      keys = [...this.records.get(collection)!.keys()].sort(byCodeUnits);
       this.sortedKeys.set(collection, keys);
     }
     return keys;
@@ -155,11 +276,23 @@ export class SystemServer {
     if (!collection || segments.length > 2) return new Answer(404, { error: `${this.system.title} has no ${JSON.stringify(url.pathname)}; its collections are ${[...this.system.collections.keys()].join(", ")}` });
     if (segments.length === 1) {
       if (req.method !== "GET") return new Answer(405, { error: `${req.method} is not allowed on a collection; use GET` }, { allow: "GET" });
-      return this.list(collection, url, res);
+      const selection = paramsSelection(this.system, this.settings, collection, url.searchParams);
+      if ("error" in selection) return new Answer(400, { error: selection.error });
+      this.stats.countRead(selection.value === undefined ? "list" : kindOf(selection.value));
+      return this.list(collection, url, res, selection.value);
     }
     const key = segments[1]!;
     const method = req.method ?? "GET";
+    if (method === "POST" && key === "Query" && this.settings.reads?.query === "virtuous") {
+      const read = await readJson(req);
+      if ("error" in read) return new Answer(read.status, { error: read.error });
+      const selection = virtuousSelection(this.system, this.settings, collection, read.value);
+      if ("error" in selection) return new Answer(400, { error: selection.error });
+      this.stats.countRead(kindOf(selection.value));
+      return this.list(collection, url, res, selection.value);
+    }
     if (method === "GET") {
+      this.stats.countRead("get");
       const record = this.records.get(collection.name)!.get(key);
       return record ? new Answer(200, record) : new Answer(404, { error: `there is no ${collection.name} record ${JSON.stringify(key)}` });
     }
@@ -181,8 +314,7 @@ export class SystemServer {
     const existing = records.get(key);
     if (method === "DELETE") {
       if (!existing) return new Answer(404, { error: `there is no ${collection.name} record ${JSON.stringify(key)}` });
-      records.delete(key);
-      this.sortedKeys.delete(collection.name);
+      this.remove(collection.name, key);
       return new Answer(204, undefined);
     }
     if (body === null || typeof body !== "object" || Array.isArray(body)) return new Answer(400, { error: "the body must be a JSON object" });
@@ -204,7 +336,12 @@ export class SystemServer {
     return new Answer(existing ? 200 : 201, record);
   }
 
-  private list(collection: CollectionDefinition, url: URL, res: ServerResponse): Answer | undefined {
+  /**
+   * A page of a collection, or of what a query selects from it: paged in the system's style,
+   * with the faults of the collection's pages (a failing page, a deletion behind a page,
+   * padding, a foreign next link) whichever of the two it is.
+   */
+  private list(collection: CollectionDefinition, url: URL, res: ServerResponse, selection?: Selection): Answer | undefined {
     const style = this.settings.pagination;
     const params = url.searchParams;
     const whole = (name: string, fallback: number): number | undefined => {
@@ -238,23 +375,23 @@ export class SystemServer {
       this.stats.countAnswer(0);
       return undefined;
     }
-    const keys = this.keysOf(collection.name);
+    const keys = selection === undefined ? this.keysOf(collection.name) : this.selected(collection.name, selection);
     const records = this.records.get(collection.name)!;
     const list = keys.slice(start, start + size).map((key) => records.get(key)!);
     const total = keys.length;
     const more = start + size < total;
     const origin = this.faults.nextOrigin(collection.name);
     const path = `/${encodeURIComponent(collection.name)}`;
+    // A next link keeps the query's filters (those of a params query; a Virtuous query's are in its body).
+    const filters = new URLSearchParams([...params].filter(([name]) => !pagingParams(style).includes(name))).toString();
+    const query = filters === "" ? "" : `${filters}&`;
     let body: Rec;
     if (style === "skip-take") body = { list, total };
     else if (style === "offset-limit") body = { count: total, value: list };
-    else if (style === "page-next-link") body = { data: list, links: { next: more ? `${origin ?? this.origin}${path}?page=${page + 1}&per_page=${size}` : null } };
-    else body = { totalSize: total, done: !more, records: list, ...(more ? { nextRecordsUrl: `${origin ?? ""}${path}?cursor=${encodeCursor(start + size)}` } : {}) };
+    else if (style === "page-next-link") body = { data: list, links: { next: more ? `${origin ?? this.origin}${path}?${query}page=${page + 1}&per_page=${size}` : null } };
+    else body = { totalSize: total, done: !more, records: list, ...(more ? { nextRecordsUrl: `${origin ?? ""}${path}?${query}cursor=${encodeCursor(start + size)}` } : {}) };
     const deleted = this.faults.takeDeletionAfter(collection.name, page);
-    if (deleted !== undefined) {
-      records.delete(deleted);
-      this.sortedKeys.delete(collection.name);
-    }
+    if (deleted !== undefined && records.has(deleted)) this.remove(collection.name, deleted);
     const padding = this.faults.paddingOf(collection.name);
     if (padding > 0) {
       this.sendPadded(res, body, padding);
@@ -284,6 +421,37 @@ export class SystemServer {
     };
     more();
   }
+}
+
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Where `key` is or would go in keys sorted by code units. */
+function positionOf(keys: readonly string[], key: string): number {
+  let low = 0;
+  let high = keys.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (keys[middle]! < key) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+function insertSorted(keys: string[], key: string): void {
+  const at = positionOf(keys, key);
+  if (keys[at] !== key) keys.splice(at, 0, key);
+}
+
+function removeSorted(keys: string[], key: string): void {
+  const at = positionOf(keys, key);
+  if (keys[at] === key) keys.splice(at, 1);
+}
+
+/** What a query asks, for the counts: what was modified since a time, or records by a field's values. */
+function kindOf(selection: Selection): "query" | "modified" {
+  return selection.some((group) => group.some((request) => "modifiedSince" in request)) ? "modified" : "query";
 }
 
 function encodeCursor(offset: number): string {

@@ -24,6 +24,7 @@ import { prepareCase } from "../../src/spectest/inputs.js";
 import { StateStoreError } from "../../src/stores/service-store.js";
 import { SqliteServiceStore } from "../../src/stores/sqlite-store.js";
 import { lockStore } from "../../src/stores/store-lock.js";
+import { APPLY_LOCK_WAIT_MS, lockForApply } from "../../src/cli/apply-lock.js";
 import type { Plan } from "../../src/plan/types.js";
 import { readTestFile } from "../../src/spectest/format.js";
 import { parseState } from "../../src/state/state.js";
@@ -183,6 +184,25 @@ describe("the codes of the service's store, deployments and connector settings",
       expectExample("SVC004", { ...found, message: found.message.replace(`process ${process.pid}`, "process 4242") });
     } finally {
       lock.release();
+    }
+  });
+
+  it("INP006: a file another apply holds past the wait, and one written meanwhile by a program that takes no lock", () => {
+    const file = join(dir, "shared.json");
+    writeFileSync(file, "{}");
+    const held = lockForApply([file], { waitMs: 0, waiting: () => {} });
+    if ("refused" in held) throw new Error(held.refused.message);
+    try {
+      const refused = lockForApply([file], { waitMs: 0, waiting: () => {} });
+      expect("refused" in refused && refused.refused.code).toBe("INP006");
+      const found = local((refused as { refused: Problem }).refused);
+      // The owner is this process, whose id differs from run to run, and the test waits no time: the example shows 4242 and apply's wait.
+      expectExample("INP006", { ...found, message: found.message.replace(`process ${process.pid}`, "process 4242").replace("after 0 seconds", `after ${APPLY_LOCK_WAIT_MS / 1000} seconds`) });
+      expect(held.changed()).toBeUndefined();
+      writeFileSync(file, '{"donors": {}}');
+      expect(held.changed()).toMatchObject({ code: "INP006", file, message: expect.stringContaining("written by another program") });
+    } finally {
+      held.release();
     }
   });
 

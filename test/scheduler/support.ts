@@ -94,7 +94,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
   for (const [name, w] of assembled.webhooks) webhookConnections.set(name, w);
   const store = new SqliteServiceStore(options.stateFile ?? tempFile("state.db"));
   const progress: ServiceProgress[] = [];
-  service = new Service({ integrations: assembled.integrations, systems: SYSTEMS, connections: assembled.connections, store, metrics, progress: (p) => progress.push(p) });
+  service = new Service({ integrations: assembled.integrations, systems: SYSTEMS, connections: assembled.connections, store, metrics, redact: assembled.redact, progress: (p) => progress.push(p) });
   const running = service;
   return {
     sandbox,

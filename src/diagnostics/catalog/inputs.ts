@@ -43,6 +43,10 @@ export const INPUTS = {
   INP005: error("not a datetime", "A run's time (`--now`, a test case's `now`) is an RFC 3339 datetime such as `2026-11-01T14:05:00Z`.", {
     notDatetime: "{value} is not a datetime; write it like 2026-11-01T14:05:00Z",
   }),
+  INP006: error("file in use by another apply", "`apply` writes its snapshot and state files back whole, so it holds a lock beside each (FILE.lock) from before it reads them until it has written them. Another apply held one too long, or a program that takes no lock wrote the file meanwhile; nothing was written, and running apply again picks up the other's changes.", {
+    heldBy: "another syncspec apply (process {owner}) is writing this file, still after {seconds} seconds; run apply again when it has finished",
+    changed: "the file was written by another program while this apply ran; nothing was written, so that its changes are kept. Run apply again",
+  }),
 
   // SNP: what a snapshot holds.
   SNP001: error("not a snapshot", "A snapshot is an object from collection name to an object of records: `{\"donors\": {\"1001\": {...}}}`.", {

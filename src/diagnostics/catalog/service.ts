@@ -52,7 +52,7 @@ export const SERVICE = {
   }),
 
   // CON: a system's connector settings (integrations/<system>/connector.yaml).
-  CON001: error("invalid connector settings", "connector.yaml does not match the settings format, or names an actor the system does not have; the place is given.", {
+  CON001: error("invalid connector settings", "connector.yaml does not match the settings format, names an actor the system does not have, or declares reads of a collection or field the system does not have, or in a style its pagination cannot serve; the place is given.", {
     pagination: "pagination must be one of {styles}",
     missing: "the setting \"{name}\" is missing (one of {styles})",
     unknownSetting: "there is no setting \"{name}\"; the settings {where}are {settings}",
@@ -60,6 +60,17 @@ export const SERVICE = {
     invalid: "{reason}",
     unknownActor: "{system} has no actor {actor}; its actors are {actors}",
     noActors: "{system} has no actor {actor}; its events carry no actor, so leave writesAs out",
+    oneOf: "{name} must be one of {values}",
+    missingIn: "the setting \"{name}\" is missing in {where}",
+    // reads: what the API answers beyond a whole collection, checked against system.yaml.
+    readsCollection: "{system} has no collection {collection}; its collections are {collections}",
+    readsField: "{collection} has no field {field}; its fields are {fields}",
+    readsNotScalar: "{collection}.{field} is {shape}; a filter compares one value, so only text, number and boolean fields can be declared",
+    readsNotDatetime: "{collection}.{field} is not a date-time (format: date-time in system.yaml), so it cannot say when a record was modified",
+    readsPagingName: "the filter parameter {param} has the name of a paging parameter ({names}); the query's paging and its filter would be taken for each other",
+    readsSameParam: "{param} filters {collection} by {fields} at once; give each field its own parameter",
+    readsStyle: "query: {query} pages its answers by {needed}, but this connector.yaml says pagination: {pagination}",
+    readsValues: "values says how several values are written in query parameters, so it goes with query: params, not query: {query}",
   }),
 
   // RUN: a run that stopped, and wrote nothing.

@@ -7,7 +7,7 @@ import { stringValue } from "../lexer/lex.js";
 import type { Tokens } from "../lexer/lex.js";
 import * as T from "../lexer/tokens.js";
 import type { Span } from "../../source/source-file.js";
-import { MAX_NESTING, NestingTooDeep } from "../parser/nesting.js";
+import { MAX_NESTING } from "../parser/nesting.js";
 import type * as A from "./nodes.js";
 
 type Children = Record<string, CstElement[] | undefined>;
@@ -95,6 +95,47 @@ function onlyChild(parent: CstNode): CstNode {
     if (first && !isToken(first)) return first;
   }
   throw new Error(`syntax tree: ${parent.name} has no child rule`);
+}
+
+/**
+ * The first node, in the order written, nested more than MAX_NESTING levels inside an
+ * expression `depth` levels deep, if any. Its recursion stops there, so it never goes deeper.
+ */
+function nestedTooDeep(e: A.Expr, depth: number): A.Expr | undefined {
+  if (depth > MAX_NESTING) return e;
+  const inner = depth + 1;
+  switch (e.kind) {
+    case "member":
+      return nestedTooDeep(e.object, inner);
+    case "index":
+      return nestedTooDeep(e.object, inner) ?? nestedTooDeep(e.index, inner);
+    case "unary":
+      return nestedTooDeep(e.operand, inner);
+    case "if":
+      return nestedTooDeep(e.condition, inner) ?? nestedTooDeep(e.then, inner) ?? nestedTooDeep(e.otherwise, inner);
+    case "binary":
+      return firstTooDeep(e.operands, inner);
+    case "call":
+      return firstTooDeep(e.args, inner);
+    case "list":
+      return firstTooDeep(e.items, inner);
+    case "object":
+      for (const entry of e.entries) {
+        const found = nestedTooDeep(entry.value, inner);
+        if (found) return found;
+      }
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+function firstTooDeep(exprs: readonly A.Expr[], depth: number): A.Expr | undefined {
+  for (const e of exprs) {
+    const found = nestedTooDeep(e, depth);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 const TIME_UNITS = new Set(["minute", "minutes", "hour", "hours"]);
@@ -421,8 +462,10 @@ export function buildAst(cst: CstNode, lexed: Tokens, textLength: number): Resul
 
   // ---- expressions ----
 
-  /** How many prefixes the expression being built is inside: `not`, `-`. */
+  /** How many prefixes (`not`, `-`) enclose what is being built. */
   let prefixDepth = 0;
+  /** Set when part of the expression being built was left out for nesting too deep: what is left is not the author's. */
+  let leftOut = false;
 
   /**
    * An expression that a statement holds, held to MAX_NESTING levels (parser/nesting.ts): the
@@ -430,15 +473,8 @@ export function buildAst(cst: CstNode, lexed: Tokens, textLength: number): Resul
    * counted here, so that no later stage recurses deeper.
    */
   function expression(n: CstNode): A.Expr {
-    let built: A.Expr;
-    try {
-      built = subexpression(n);
-    } catch (error) {
-      if (!(error instanceof NestingTooDeep)) throw error;
-      prefixDepth = 0;
-      diagnostics.push(diagnostic(error.span, message("SYN004", "expressionTooDeep", { limit: MAX_NESTING })));
-      return { kind: "null", span: nodeSpan(n) };
-    }
+    const built = subexpression(n);
+    leftOut = false;
     const deep = nestedTooDeep(built, 0);
     if (deep) diagnostics.push(diagnostic(placeOf(deep), message("SYN004", "expressionTooDeep", { limit: MAX_NESTING })));
     return built;
@@ -478,7 +514,8 @@ export function buildAst(cst: CstNode, lexed: Tokens, textLength: number): Resul
   /**
    * Applies precedence to a flat `operand (operator operand)*` by precedence climbing:
    * or < and < not < comparisons and `in` < + - < * / < unary minus. `not` reaches over a
-   * comparison (`not a == b` is `not (a == b)`); comparisons do not chain.
+   * comparison (`not a == b` is `not (a == b)`); comparisons do not chain. The operators of one
+   * precedence in a row make one node, `a + b - c` with three operands, built in a loop.
    */
   function operation(n: CstNode): A.Expr {
     const operands = nodes(n, "operands");
@@ -492,15 +529,25 @@ export function buildAst(cst: CstNode, lexed: Tokens, textLength: number): Resul
       let left = unary();
       // operators[i] stands between operands[i] and operands[i + 1].
       while (operandAt - 1 < operators.length) {
-        const op = operators[operandAt - 1]!;
-        const precedence = BINARY_PRECEDENCE.get(op.tokenType)!;
+        const first = operators[operandAt - 1]!;
+        const precedence = BINARY_PRECEDENCE.get(first.tokenType)!;
         if (precedence < min) break;
-        const right = climb(precedence + 1);
-        left = { kind: "binary", operator: op.image as A.BinaryOperator, left, right, span: { start: left.span.start, end: right.span.end } };
-        const following = operators[operandAt - 1];
-        if (precedence === COMPARISON && following && BINARY_PRECEDENCE.get(following.tokenType) === COMPARISON) {
-          diagnostics.push(diagnostic(tokenSpan(following), message("SYN009", "chained", { first: op.image, second: following.image })));
-        }
+        // A chain in parentheses before more of its operators, `(a + b) + c`, is `a + b + c`,
+        // as it is when applied from the left.
+        const joined = left.kind === "binary" && precedence !== COMPARISON && LEVEL[left.operators[0]!] === precedence ? left : undefined;
+        const chainOperands: A.Expr[] = joined ? [...joined.operands] : [left];
+        const chainOperators: A.BinaryOperator[] = joined ? [...joined.operators] : [];
+        let op: IToken | undefined = first;
+        do {
+          // Comparisons do not chain: the second is reported, once however many follow.
+          if (precedence === COMPARISON && op !== first && chainOperators.length === 1 && !leftOut) {
+            diagnostics.push(diagnostic(tokenSpan(op), message("SYN009", "chained", { first: first.image, second: op.image })));
+          }
+          chainOperators.push(op.image as A.BinaryOperator);
+          chainOperands.push(climb(precedence + 1));
+          op = operators[operandAt - 1];
+        } while (op && BINARY_PRECEDENCE.get(op.tokenType) === precedence);
+        left = { kind: "binary", operators: chainOperators, operands: chainOperands, span: { start: chainOperands[0]!.span.start, end: chainOperands[chainOperands.length - 1]!.span.end } };
       }
       return left;
     };
@@ -513,9 +560,20 @@ export function buildAst(cst: CstNode, lexed: Tokens, textLength: number): Resul
         prefixAt = 0;
         return postfix(current);
       }
+      // Prefixes nest, and so does what follows a `not` (`a == not b == not c ...`), and building
+      // them recurses. Past MAX_NESTING the rest of this operand is left out, so the recursion
+      // stops, and what is left nests too deep all the same, for `expression` to report where.
+      if (prefixDepth > MAX_NESTING) {
+        leftOut = true;
+        operandAt++;
+        prefixAt = 0;
+        return { kind: "null", span: tokenSpan(prefix) };
+      }
       prefixAt++;
+      prefixDepth++;
       // `not` takes everything after it that binds tighter than `not`; `-` only its operand.
       const inner = prefix.image === "not" ? climb(NOT + 1) : unary();
+      prefixDepth--;
       return { kind: "unary", operator: prefix.image === "not" ? "not" : "-", operand: inner, span: { start: prefix.startOffset, end: inner.span.end } };
     };
 

@@ -2,6 +2,7 @@
 // name is resolved, each operator typed, and lookups become index steps the runtime can
 // answer in constant time.
 import type * as A from "../ast/nodes.js";
+import type { Span } from "../../source/source-file.js";
 import { message } from "../../diagnostics/catalog.js";
 import { didYouMean } from "../../diagnostics/did-you-mean.js";
 import { FUNCTIONS_BY_NAME } from "../functions/catalog.js";
@@ -272,13 +273,14 @@ function checkIndex(expr: Extract<A.Expr, { kind: "index" }>, env: Env): Checked
     const fields: P.Expr[] = [];
     const values: P.Expr[] = [];
     for (const term of conjuncts(expr.index)) {
-      if (term.kind !== "binary" || term.operator !== "==") continue;
-      const left = checkExpr(term.left, { ctx, scope: candidate });
-      const right = checkExpr(term.right, env);
+      if (!isEquality(term)) continue;
+      const [leftExpr, rightExpr] = term.operands;
+      const left = checkExpr(leftExpr!, { ctx, scope: candidate });
+      const right = checkExpr(rightExpr!, env);
       if (!comparable(left.type, right.type)) {
         ctx.error(term.span, message("TYP008", "cannotCompare", { left: describe(left.type), right: describe(right.type) }));
       }
-      checkEnumLiteral(term.right, left.type, env);
+      checkEnumLiteral(rightExpr!, left.type, env);
       fields.push(left.ir);
       values.push(right.ir);
     }
@@ -301,18 +303,28 @@ function checkIndex(expr: Extract<A.Expr, { kind: "index" }>, env: Env): Checked
 
 /** `coll[a == x]` and `coll[a == x and b == y]` filter; anything else in brackets is a key. */
 function isFilter(index: A.Expr): boolean {
-  return conjuncts(index).every((t) => t.kind === "binary" && t.operator === "==");
+  return conjuncts(index).every(isEquality);
+}
+
+/** An `a == b`: comparisons do not chain, so its node has the one operator. */
+export function isEquality(expr: A.Expr): expr is Extract<A.Expr, { kind: "binary" }> {
+  return expr.kind === "binary" && expr.operators[0] === "==";
 }
 
 /** A comparison or logic inside brackets that is not `==`: the author meant a filter the lookup cannot do. */
 function looksLikeCondition(index: A.Expr): boolean {
   if (index.kind === "unary" && index.operator === "not") return true;
-  return index.kind === "binary" && ["and", "or", "!=", "<", "<=", ">", ">=", "in"].includes(index.operator);
+  return index.kind === "binary" && ["and", "or", "!=", "<", "<=", ">", ">=", "in"].includes(index.operators[0]!);
 }
 
+/** The terms of an `and`, those of an `and` in parentheses among them: `a and (b and c)` is a, b and c. */
 export function conjuncts(expr: A.Expr): A.Expr[] {
-  if (expr.kind === "binary" && expr.operator === "and") return [...conjuncts(expr.left), ...conjuncts(expr.right)];
-  return [expr];
+  if (expr.kind !== "binary" || expr.operators[0] !== "and") return [expr];
+  const terms: A.Expr[] = [];
+  for (const operand of expr.operands) {
+    for (const term of conjuncts(operand)) terms.push(term);
+  }
+  return terms;
 }
 
 function checkCall(expr: Extract<A.Expr, { kind: "call" }>, env: Env): Typed {
@@ -415,59 +427,94 @@ export function compareAs(type: Type): P.CompareAs | undefined {
 }
 
 function checkBinary(expr: Extract<A.Expr, { kind: "binary" }>, env: Env): Typed {
+  const op = expr.operators[0]!;
+  if (op === "and" || op === "or") return checkLogic(expr, op, env);
+  if (op === "+" || op === "-" || op === "*" || op === "/") return checkArithmetic(expr, env);
+  return checkComparison(expr, op, env);
+}
+
+/** `a and b and c` is one step with three arguments, however long the chain. */
+function checkLogic(expr: Extract<A.Expr, { kind: "binary" }>, op: "and" | "or", env: Env): Typed {
+  const args: P.Expr[] = [];
+  expr.operands.forEach((operand, i) => {
+    const checked = checkCondition(operand, env, message("TYP001", i === 0 ? "leftOf" : "rightOf", { operator: op }).text);
+    // An `or` in parentheses inside an `or` joins it too.
+    if (checked.ir.op === op) for (const arg of checked.ir.args) args.push(arg);
+    else args.push(checked.ir);
+  });
+  return { type: BOOL, ir: { op, args } };
+}
+
+function checkComparison(expr: Extract<A.Expr, { kind: "binary" }>, op: Exclude<A.BinaryOperator, "and" | "or" | "+" | "-" | "*" | "/">, env: Env): Typed {
   const { ctx } = env;
-  const op = expr.operator;
-  if (op === "and" || op === "or") {
-    const left = checkCondition(expr.left, env, message("TYP001", "leftOf", { operator: op }).text);
-    const right = checkCondition(expr.right, env, message("TYP001", "rightOf", { operator: op }).text);
-    const args: P.Expr[] = [];
-    for (const a of [left.ir, right.ir]) {
-      // `a and b and c` is one step with three arguments.
-      if (a.op === op) args.push(...a.args);
-      else args.push(a);
-    }
-    return { type: BOOL, ir: { op, args } };
-  }
-  const left = checkExpr(expr.left, env);
-  const right = checkExpr(expr.right, env);
+  // Comparisons do not chain (the AST builder refused `a < b < c`): two operands.
+  const leftExpr = expr.operands[0]!;
+  const rightExpr = expr.operands[1]!;
+  const left = checkExpr(leftExpr, env);
+  const right = checkExpr(rightExpr, env);
   if (op === "in") {
     if (right.type.kind !== "list" && right.type.kind !== "any") {
-      ctx.error(expr.right.span, message("TYP006", "inRight", { found: describe(right.type) }));
+      ctx.error(rightExpr.span, message("TYP006", "inRight", { found: describe(right.type) }));
       return { type: BOOL, ir: { op: "literal", value: false } };
     }
     const item = right.type.kind === "list" ? right.type.item : ANY;
     if (!comparable(left.type, item)) ctx.error(expr.span, message("TYP008", "cannotFind", { item: describe(left.type), items: describe(item) }));
-    checkEnumLiteralsIn(expr.right, left.type, env);
+    checkEnumLiteralsIn(rightExpr, left.type, env);
     return { type: BOOL, ir: { op: "in", item: left.ir, list: right.ir, as: compareAs(left.type) ?? compareAs(item) ?? "value" } };
   }
-  if (op === "==" || op === "!=" || op === "<" || op === "<=" || op === ">" || op === ">=") {
-    const dateProblem = dateLiteralProblem(right.type, left.type) ?? dateLiteralProblem(left.type, right.type);
-    if (dateProblem) {
-      ctx.error((dateLiteralProblem(right.type, left.type) ? expr.right : expr.left).span, dateProblem);
-    } else if (!comparable(left.type, right.type)) {
-      ctx.error(expr.span, message("TYP008", "cannotCompare", { left: describe(left.type), right: describe(right.type) }));
-    } else if (op !== "==" && op !== "!=" && (!ordered(left.type) || !ordered(right.type))) {
-      ctx.error(expr.span, message("TYP008", "unordered", { operator: op, found: describe(left.type) }));
-    }
-    checkEnumLiteral(expr.right, left.type, env);
-    checkEnumLiteral(expr.left, right.type, env);
-    const as = compareAs(telling(left.type) || !telling(right.type) ? (left.type.kind === "null" || left.type.kind === "any" ? right.type : left.type) : right.type) ?? "value";
-    return { type: BOOL, ir: { op: "compare", operator: op, as, left: left.ir, right: right.ir } };
+  const dateProblem = dateLiteralProblem(right.type, left.type) ?? dateLiteralProblem(left.type, right.type);
+  if (dateProblem) {
+    ctx.error((dateLiteralProblem(right.type, left.type) ? rightExpr : leftExpr).span, dateProblem);
+  } else if (!comparable(left.type, right.type)) {
+    ctx.error(expr.span, message("TYP008", "cannotCompare", { left: describe(left.type), right: describe(right.type) }));
+  } else if (op !== "==" && op !== "!=" && (!ordered(left.type) || !ordered(right.type))) {
+    ctx.error(expr.span, message("TYP008", "unordered", { operator: op, found: describe(left.type) }));
   }
-  if (op === "+" && (isText(left.type) || isText(right.type))) {
-    const parts: P.Expr[] = [];
-    for (const p of [left.ir, right.ir]) {
-      if (p.op === "concat") parts.push(...p.parts);
-      else parts.push(p);
+  checkEnumLiteral(rightExpr, left.type, env);
+  checkEnumLiteral(leftExpr, right.type, env);
+  const as = compareAs(telling(left.type) || !telling(right.type) ? (left.type.kind === "null" || left.type.kind === "any" ? right.type : left.type) : right.type) ?? "value";
+  return { type: BOOL, ir: { op: "compare", operator: op, as, left: left.ir, right: right.ir } };
+}
+
+/**
+ * `a + b - c`, applied from the left, one operator at a time in a loop: `+` joins texts when
+ * either side so far is text, and adds numbers otherwise. A run of arithmetic, or of joining,
+ * grows one step of the plan rather than nesting a step per operator.
+ */
+function checkArithmetic(expr: Extract<A.Expr, { kind: "binary" }>, env: Env): Typed {
+  const { ctx } = env;
+  const { operands, operators } = expr;
+  let left = checkExpr(operands[0]!, env);
+  // The parts of the `concat`, or the operands and operators of the `arithmetic`, that `left` is
+  // while this chain grows it; undefined when `left` is something else.
+  let parts: P.Expr[] | undefined;
+  let terms: { operands: P.Expr[]; operators: P.ArithmeticOperator[] } | undefined;
+  for (let i = 0; i < operators.length; i++) {
+    const op = operators[i] as P.ArithmeticOperator;
+    const rightExpr = operands[i + 1]!;
+    const right = checkExpr(rightExpr, env);
+    // What is on the left of this operator: everything before it.
+    const leftSpan = { start: expr.span.start, end: operands[i]!.span.end };
+    if (op === "+" && (isText(left.type) || isText(right.type))) {
+      if (!parts) parts = left.ir.op === "concat" ? [...left.ir.parts] : [left.ir];
+      if (right.ir.op === "concat") for (const part of right.ir.parts) parts.push(part);
+      else parts.push(right.ir);
+      checkJoinable(leftSpan, left.type, ctx);
+      checkJoinable(rightExpr.span, right.type, ctx);
+      left = { type: STR, ir: { op: "concat", parts } };
+      terms = undefined;
+      continue;
     }
-    checkJoinable(expr.left, left.type, ctx);
-    checkJoinable(expr.right, right.type, ctx);
-    return { type: STR, ir: { op: "concat", parts } };
+    checkNumeric(leftSpan, left.type, op, ctx);
+    checkNumeric(rightExpr.span, right.type, op, ctx);
+    const type = left.type.kind === "int" && right.type.kind === "int" && op !== "/" ? INT : NUM;
+    terms ??= { operands: [left.ir], operators: [] };
+    terms.operands.push(right.ir);
+    terms.operators.push(op);
+    left = { type, ir: { op: "arithmetic", operands: terms.operands, operators: terms.operators } };
+    parts = undefined;
   }
-  checkNumeric(expr.left, left.type, op, ctx);
-  checkNumeric(expr.right, right.type, op, ctx);
-  const type = left.type.kind === "int" && right.type.kind === "int" && op !== "/" ? INT : NUM;
-  return { type, ir: { op: "arithmetic", operator: op, left: left.ir, right: right.ir } };
+  return left;
 }
 
 function isText(type: Type): boolean {
@@ -479,13 +526,13 @@ function telling(t: Type): boolean {
   return t.kind !== "null" && t.kind !== "any" && !(t.kind === "enum" && t.values.length === 1);
 }
 
-function checkJoinable(side: A.Expr, t: Type, ctx: Env["ctx"]): void {
-  if (t.kind === "list" || t.kind === "object" || t.kind === "bool") ctx.error(side.span, message("TYP010", "joinsTexts", { found: describe(t) }));
+function checkJoinable(side: Span, t: Type, ctx: Env["ctx"]): void {
+  if (t.kind === "list" || t.kind === "object" || t.kind === "bool") ctx.error(side, message("TYP010", "joinsTexts", { found: describe(t) }));
 }
 
-function checkNumeric(side: A.Expr, t: Type, op: string, ctx: Env["ctx"]): void {
+function checkNumeric(side: Span, t: Type, op: string, ctx: Env["ctx"]): void {
   if (isNumeric(t)) return;
-  ctx.error(side.span, op === "+" ? message("TYP010", "plusNeeds", { found: describe(t) }) : message("TYP010", "needsNumbers", { operator: op, found: describe(t) }));
+  ctx.error(side, op === "+" ? message("TYP010", "plusNeeds", { found: describe(t) }) : message("TYP010", "needsNumbers", { operator: op, found: describe(t) }));
 }
 
 /** A string literal compared with an enum must be one of its values: `status == "Succeded"` is a typo. */

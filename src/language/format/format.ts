@@ -15,12 +15,15 @@ function precedenceOf(e: A.Expr): number {
   switch (e.kind) {
     case "if":
       return PRECEDENCE.if;
-    case "binary":
-      if (e.operator === "or") return PRECEDENCE.or;
-      if (e.operator === "and") return PRECEDENCE.and;
-      if (e.operator === "+" || e.operator === "-") return PRECEDENCE.add;
-      if (e.operator === "*" || e.operator === "/") return PRECEDENCE.multiply;
+    case "binary": {
+      // The operators of a chain share one precedence.
+      const operator = e.operators[0];
+      if (operator === "or") return PRECEDENCE.or;
+      if (operator === "and") return PRECEDENCE.and;
+      if (operator === "+" || operator === "-") return PRECEDENCE.add;
+      if (operator === "*" || operator === "/") return PRECEDENCE.multiply;
       return PRECEDENCE.compare;
+    }
     case "unary":
       return e.operator === "not" ? PRECEDENCE.not : PRECEDENCE.unary;
     default:
@@ -76,9 +79,12 @@ function formatBare(e: A.Expr): string {
       return e.operator === "not" ? `not ${formatExpr(e.operand, PRECEDENCE.compare + 1)}` : `-${formatExpr(e.operand, PRECEDENCE.unary)}`;
     case "binary": {
       const p = precedenceOf(e);
-      // Comparisons do not chain, so both sides bind tighter; other operators associate left.
-      const leftMin = p === PRECEDENCE.compare ? p + 1 : p;
-      return `${formatExpr(e.left, leftMin)} ${e.operator} ${formatExpr(e.right, p + 1)}`;
+      // Comparisons do not chain, so both sides bind tighter; other operators associate left,
+      // so only what follows an operator needs parentheses at the same precedence. A chain is
+      // printed in one loop, however long.
+      let text = formatExpr(e.operands[0]!, p === PRECEDENCE.compare ? p + 1 : p);
+      for (let i = 0; i < e.operators.length; i++) text += ` ${e.operators[i]} ${formatExpr(e.operands[i + 1]!, p + 1)}`;
+      return text;
     }
     case "if":
       return `if ${formatExpr(e.condition)} then ${formatExpr(e.then)} else ${formatExpr(e.otherwise)}`;
@@ -97,18 +103,10 @@ function formatWide(e: A.Expr, firstLineWidth: number, indent: string): string {
   if (e.kind === "if") {
     return `if ${formatExpr(e.condition)} then ${formatExpr(e.then)}\n${more}else ${formatExpr(e.otherwise)}`;
   }
-  if (e.kind === "binary" && (e.operator === "or" || e.operator === "and")) {
-    const operator = e.operator;
-    const parts: A.Expr[] = [];
-    const collect = (x: A.Expr): void => {
-      if (x.kind === "binary" && x.operator === operator) {
-        collect(x.left);
-        collect(x.right);
-      } else parts.push(x);
-    };
-    collect(e);
+  if (e.kind === "binary" && (e.operators[0] === "or" || e.operators[0] === "and")) {
+    const operator = e.operators[0];
     const min = precedenceOf(e) + 1;
-    return parts.map((p, i) => (i === 0 ? "" : `\n${more}${operator} `) + formatExpr(p, min)).join("");
+    return e.operands.map((p, i) => (i === 0 ? "" : `\n${more}${operator} `) + formatExpr(p, min)).join("");
   }
   return flat;
 }
@@ -144,7 +142,8 @@ class Printer {
   }
 
   line(text: string): void {
-    this.lines.push(...text.split("\n"));
+    // One by one: a long `or` broken over lines has more lines than a call takes arguments.
+    for (const line of text.split("\n")) this.lines.push(line);
   }
 
   blank(): void {

@@ -63,10 +63,11 @@ export class SpecParser extends LeanCstParser {
     super.cstInvocationStateUpdate(fullRuleName);
   }
 
+  // Chevrotain calls this as each rule ends, to pop the rule's node; this does what its own
+  // does (11.0: lean-cst-parser.ts fails loudly if it is renamed) and counts.
   cstFinallyStateUpdate(): void {
-    const stack = (this as unknown as { CST_STACK: CstNode[] }).CST_STACK;
-    if (stack[stack.length - 1]?.name === "expression") this.expressionDepth--;
-    super.cstFinallyStateUpdate();
+    const node = (this as unknown as { CST_STACK: CstNode[] }).CST_STACK.pop();
+    if (node?.name === "expression") this.expressionDepth--;
   }
 
   override reset(): void {

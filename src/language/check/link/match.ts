@@ -5,7 +5,7 @@ import type * as A from "../../ast/nodes.js";
 import { message } from "../../../diagnostics/catalog.js";
 import type * as P from "../../../plan/types.js";
 import { BOOL, comparable, describe } from "../../types/type.js";
-import { checkCondition, checkExpr, compareAs, conjuncts, type Typed } from "../expressions.js";
+import { checkCondition, checkExpr, compareAs, conjuncts, isEquality, type Typed } from "../expressions.js";
 import type { LinkCheck, SideName } from "./context.js";
 import { onlySide, sidesRead } from "./sides.js";
 
@@ -47,7 +47,7 @@ function inPlace(item: A.MatchItem, lc: LinkCheck): boolean {
 }
 
 function checkTerm(term: A.Expr, lc: LinkCheck): Term {
-  const checked = term.kind === "binary" && term.operator === "==" ? checkEquals(term, lc) : checkOneSided(term, lc);
+  const checked = isEquality(term) ? checkEquals(term, lc) : checkOneSided(term, lc);
   if (!checked || "key" in checked) return checked;
   const side = onlySide(sidesRead(lc, checked.ir));
   if (!side) {
@@ -59,8 +59,8 @@ function checkTerm(term: A.Expr, lc: LinkCheck): Term {
 
 /** An `==` between the two sides is a key; one within a side is a condition like any other. */
 function checkEquals(term: Extract<A.Expr, { kind: "binary" }>, lc: LinkCheck): { readonly key: Key } | Typed | undefined {
-  const l = checkExpr(term.left, lc.env);
-  const r = checkExpr(term.right, lc.env);
+  const l = checkExpr(term.operands[0]!, lc.env);
+  const r = checkExpr(term.operands[1]!, lc.env);
   if (l.type.kind === "any" || r.type.kind === "any") return undefined;
   const ls = onlySide(sidesRead(lc, l.ir));
   const rs = onlySide(sidesRead(lc, r.ir));
