@@ -186,7 +186,7 @@ export class HttpConnector implements Connector {
     try {
       answer = await this.client.request("GET", url, undefined, budget);
     } catch (error) {
-      if (error instanceof HttpFailure) return { problem: error.message, ...(error.status !== undefined ? { status: error.status } : {}) };
+      if (error instanceof HttpFailure) return failedBy(error);
       throw error;
     }
     if (answer.status === 404) return { record: null };
@@ -295,7 +295,7 @@ export class HttpConnector implements Connector {
     try {
       answer = await this.client.request(request.method, url, request.body, budget);
     } catch (error) {
-      if (error instanceof HttpFailure) return { problem: error.message, ...(error.status !== undefined ? { status: error.status } : {}) };
+      if (error instanceof HttpFailure) return failedBy(error);
       throw error;
     }
     if (answer.status !== 200) return { problem: this.refusedRead(request.method, url, answer), status: answer.status };
@@ -476,4 +476,9 @@ function groupedBy<T>(items: readonly T[], nameOf: (item: T) => string): Map<str
     else groups.set(name, [i]);
   });
   return groups;
+}
+
+/** A request that failed after its retries, as a read's failure: a 401 among them ends the call. */
+function failedBy(error: HttpFailure): Failed {
+  return { problem: error.message, ...(error.status !== undefined ? { status: error.status } : {}) };
 }

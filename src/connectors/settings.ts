@@ -102,8 +102,16 @@ const MODIFIED_SINCE_NAMES = "param, field and lookback";
 /** Defaults of a `reads:` block: a repeated parameter per value, 100 values a query, five minutes back. */
 export const DEFAULT_READS = { values: "repeat", maxValues: 100, lookbackSeconds: 300 } as const;
 
-/** The query parameters the pagination styles page by; a filter of the params style may not share one. */
-export const PAGING_PARAMS: readonly string[] = ["skip", "take", "page", "per_page", "offset", "limit", "cursor"];
+/** The query parameters each pagination style pages by: on a list request, anything else is a filter. */
+export const PAGING_PARAMS: Readonly<Record<PaginationStyle, readonly string[]>> = {
+  "skip-take": ["skip", "take"],
+  "page-next-link": ["page", "per_page"],
+  "offset-limit": ["offset", "limit"],
+  "next-records-url": ["cursor"],
+};
+
+/** Every style's paging parameters: a filter of the params style may not share a name with one. */
+const ANY_PAGING_PARAM: readonly string[] = Object.values(PAGING_PARAMS).flat();
 
 /** The pagination a query style pages its answers by, where it has one of its own. */
 const STYLE_PAGINATION: Partial<Record<QueryStyle, PaginationStyle>> = { virtuous: "skip-take", soql: "next-records-url" };
@@ -311,8 +319,8 @@ function readsProblems(reads: RawReads, pagination: PaginationStyle, system: Sys
     if (since?.field !== undefined) fieldProblem(since.field, [...path, "modifiedSince", "field"], false, true);
     if (since !== undefined) use(since.param, "modifiedSince", [...path, "modifiedSince", "param"]);
     for (const [param, given] of uses) {
-      if (reads.query === "params" && PAGING_PARAMS.includes(param)) {
-        found.push({ path: given[0]!.at, key: false, message: message("CON001", "readsPagingName", { param: JSON.stringify(param), names: PAGING_PARAMS.join(", ") }) });
+      if (reads.query === "params" && ANY_PAGING_PARAM.includes(param)) {
+        found.push({ path: given[0]!.at, key: false, message: message("CON001", "readsPagingName", { param: JSON.stringify(param), names: ANY_PAGING_PARAM.join(", ") }) });
       }
       if (given.length > 1) {
         found.push({ path: given[given.length - 1]!.at, key: false, message: message("CON001", "readsSameParam", { param: JSON.stringify(param), collection: name, fields: listed(given.map((g) => g.what)) }) });

@@ -10,7 +10,8 @@ import { hasMember, isObject, setMember } from "../json/own.js";
 import { equal, field, isEmpty, setKey, type Rec } from "../json/values.js";
 import type { SystemCatalog } from "../language/systems/load.js";
 import type { Type } from "../language/types/type.js";
-import { compare, type Outcome } from "./outcomes.js";
+import type { Outcome } from "./outcomes.js";
+import { byCodeUnits } from "../json/values.js";
 import type { Workspace } from "./workspace.js";
 import type { RecordRef } from "../input/record-ref.js";
 export type { RecordRef };
@@ -49,7 +50,7 @@ export function changesOf(workspace: Workspace, systems: SystemCatalog, outcomes
   for (const state of workspace.all()) {
     if (!state.original) continue;
     const types = systems.get(state.system)!.collections.get(state.name)!.type.fields;
-    for (const key of [...state.changedKeys()].sort(compare)) {
+    for (const key of [...state.changedKeys()].sort(byCodeUnits)) {
       const before = state.original.get(key) ?? null;
       const now = state.get(key);
       const ref = { system: state.system, collection: state.name, key };

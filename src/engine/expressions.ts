@@ -152,18 +152,11 @@ export function compileExpr(expr: Expr, slots: ReadonlyMap<string, number>, ctx:
       // operand is evaluated, in order, as it would be one operator at a time; an empty one,
       // a division by zero or a result past the numbers makes the whole null.
       return (f, g) => {
-        let value: number | null = null;
-        for (let i = 0; i < operands.length; i++) {
+        const first = operands[0]!(f, g);
+        let value = isEmpty(first) ? null : Number(first);
+        for (let i = 1; i < operands.length; i++) {
           const v = operands[i]!(f, g);
-          if (i === 0) {
-            value = isEmpty(v) ? null : Number(v);
-            continue;
-          }
-          if (value === null || isEmpty(v)) {
-            value = null;
-            continue;
-          }
-          value = arithmetic(operators[i - 1]!, value, Number(v));
+          value = value === null || isEmpty(v) ? null : arithmetic(operators[i - 1]!, value, Number(v));
         }
         return value;
       };

@@ -1,6 +1,8 @@
 // What a run did to each record, and why: the answer to "why didn't this record sync?".
 // Several causes touching one record merge into one outcome per action.
 
+import { byCodeUnits } from "../json/values.js";
+
 export type Action = "create" | "update" | "delete" | "skip" | "conflict";
 
 export interface Outcome {
@@ -30,11 +32,9 @@ export class Outcomes {
       .map(({ outcome, reasons }) => ({ ...outcome, reason: reasons.join("; ") }))
       .sort(
         (a, b) =>
-          compare(a.system, b.system) || compare(a.collection, b.collection) || compare(a.key ?? "", b.key ?? "") || ACTION_ORDER[a.action] - ACTION_ORDER[b.action],
+          byCodeUnits(a.system, b.system) || byCodeUnits(a.collection, b.collection) || byCodeUnits(a.key ?? "", b.key ?? "") || ACTION_ORDER[a.action] - ACTION_ORDER[b.action],
       );
   }
 }
 
-export function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+

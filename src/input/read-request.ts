@@ -5,7 +5,7 @@
 // was told agree.
 import { listed } from "../diagnostics/lists.js";
 import { ownMember } from "../json/own.js";
-import type { Rec } from "../json/values.js";
+import { byCodeUnits, type Rec } from "../json/values.js";
 
 export type ReadRequest =
   | { readonly collection: string; readonly whole: true }
@@ -74,6 +74,3 @@ function shortList(items: readonly string[], last: "and" | "or" = "and"): string
   return listed(items.length > 5 ? [...items.slice(0, 4), `${items.length - 4} more`] : items, last);
 }
 
-function byCodeUnits(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}

@@ -5,6 +5,11 @@ export type Rec = Record<string, unknown>;
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
+/** Strings in code-unit order, the order of record keys everywhere: the same on every machine, unlike localeCompare. */
+export function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** A record's field; missing and null are both empty (null). */
 export function field(record: unknown, name: string): unknown {
   if (record === null || typeof record !== "object") return null;

@@ -5,9 +5,10 @@
 // with the reason, so a connector.yaml that claims a filter the API lacks fails a test
 // instead of being answered unfiltered.
 import type { ReadRequest } from "../input/read-request.js";
+import { isDatetimeText } from "../json/datetime.js";
 import { isObject } from "../json/own.js";
 import type { CollectionDefinition, SystemDefinition } from "../language/systems/load.js";
-import type { CollectionReads, ConnectorSettings, PaginationStyle } from "../connectors/settings.js";
+import { PAGING_PARAMS, type CollectionReads, type ConnectorSettings } from "../connectors/settings.js";
 import { listed } from "../diagnostics/lists.js";
 
 /**
@@ -19,23 +20,9 @@ export type Selection = readonly (readonly ReadRequest[])[];
 
 export type Parsed<T> = { readonly value: T } | { readonly error: string };
 
-/** The query parameters a pagination style pages by; anything else on a list is a filter. */
-export function pagingParams(style: PaginationStyle): readonly string[] {
-  switch (style) {
-    case "skip-take":
-      return ["skip", "take"];
-    case "offset-limit":
-      return ["offset", "limit"];
-    case "page-next-link":
-      return ["page", "per_page"];
-    case "next-records-url":
-      return ["cursor"];
-  }
-}
-
 /** The filter parameters of a list request (params style), or none for a whole list; undeclared ones are an error. */
 export function paramsSelection(system: SystemDefinition, settings: ConnectorSettings, collection: CollectionDefinition, params: URLSearchParams): Parsed<Selection | undefined> {
-  const paging = pagingParams(settings.pagination);
+  const paging = PAGING_PARAMS[settings.pagination];
   const names = [...new Set([...params.keys()])].filter((name) => !paging.includes(name));
   if (names.length === 0) return { value: undefined };
   const reads = settings.reads;
@@ -123,5 +110,5 @@ function notFiltered(system: SystemDefinition, collection: CollectionDefinition,
 
 /** A date-time as the API takes it, or undefined when it is not one. */
 function instant(text: string): string | undefined {
-  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text) && !Number.isNaN(Date.parse(text)) ? text : undefined;
+  return isDatetimeText(text) ? text : undefined;
 }

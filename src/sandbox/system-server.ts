@@ -6,14 +6,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Document, type RecordWrite } from "../connectors/connector.js";
-import type { ConnectorSettings } from "../connectors/settings.js";
+import { PAGING_PARAMS, type ConnectorSettings } from "../connectors/settings.js";
 import { filterText, selectKeys, selects } from "../input/read-request.js";
 import { recordProblem } from "../input/record-checks.js";
 import type { CollectionDefinition, SystemDefinition } from "../language/systems/load.js";
 import { SandboxFaults } from "./faults.js";
-import { pagingParams, paramsSelection, virtuousSelection, type Selection } from "./queries.js";
+import { paramsSelection, virtuousSelection, type Selection } from "./queries.js";
 import { SandboxStats } from "./stats.js";
 import { ownMember, setMember } from "../json/own.js";
+import { byCodeUnits } from "../json/values.js";
 
 type Rec = Record<string, unknown>;
 
@@ -383,7 +384,7 @@ export class SystemServer {
     const origin = this.faults.nextOrigin(collection.name);
     const path = `/${encodeURIComponent(collection.name)}`;
     // A next link keeps the query's filters (those of a params query; a Virtuous query's are in its body).
-    const filters = new URLSearchParams([...params].filter(([name]) => !pagingParams(style).includes(name))).toString();
+    const filters = new URLSearchParams([...params].filter(([name]) => !PAGING_PARAMS[style].includes(name))).toString();
     const query = filters === "" ? "" : `${filters}&`;
     let body: Rec;
     if (style === "skip-take") body = { list, total };
@@ -423,9 +424,6 @@ export class SystemServer {
   }
 }
 
-function byCodeUnits(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /** Where `key` is or would go in keys sorted by code units. */
 function positionOf(keys: readonly string[], key: string): number {

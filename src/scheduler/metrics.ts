@@ -2,6 +2,8 @@
 // Written by hand rather than with prom-client: the format is a few lines of text, and five
 // series do not justify a dependency with its own registry and global state.
 
+import { byCodeUnits } from "../json/values.js";
+
 /** Upper bounds in seconds: a run takes from well under a second (an event) to minutes (a full read). */
 export const RUN_DURATION_BUCKETS: readonly number[] = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 
@@ -92,7 +94,7 @@ class Series {
   }
 
   sorted(): { labels: Labels; value: number }[] {
-    return [...this.values.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+    return [...this.values.entries()].sort(([a], [b]) => byCodeUnits(a, b)).map(([, v]) => v);
   }
 }
 
