@@ -6,7 +6,7 @@
 // collection (records by key, by a field's values, modified since a time), where the system's
 // API can. Here: the interface, files, HTTP (undici), and webhook bodies.
 import type { RecordWrite } from "../engine/changes.js";
-import type { ReadRequest } from "../input/read-request.js";
+import type { ReadHints, ReadRequest, RequestedRead } from "../input/read-request.js";
 
 /** A system's records: collection -> key -> record. */
 export type Document = Record<string, Record<string, Record<string, unknown>>>;
@@ -18,30 +18,7 @@ export interface ReadResult {
   readonly incomplete: ReadonlyMap<string, string>;
 }
 
-/** How one request was answered: as asked, by reading its collection whole, or not (and why). */
-export type RequestAnswer =
-  | {
-      readonly request: ReadRequest;
-      /** "asked": the request itself was answered; "whole": its collection was read whole instead (the API cannot ask it, or that was cheaper). */
-      readonly as: "asked" | "whole";
-      /** For a request by keys: the keys asked for that the system proved it does not hold. */
-      readonly absent?: readonly string[];
-    }
-  | { readonly request: ReadRequest; readonly problem: string };
-
-export interface RequestedRead {
-  /** The records found: collection -> key -> record, each checked against its schema as a whole read checks it. A request that failed adds none. */
-  readonly document: Document;
-  /** One per request, in the order asked. Only answered requests say anything about what the system holds. */
-  readonly answers: readonly RequestAnswer[];
-  /** Collection -> its number of records, for each collection read whole: the next call's hint. */
-  readonly totals: ReadonlyMap<string, number>;
-}
-
-export interface ReadHints {
-  /** Collection -> how many records it held when last read whole: a request that would cost more than a whole read is answered by one. */
-  readonly totals?: ReadonlyMap<string, number>;
-}
+export type { ReadHints, RequestAnswer, RequestedRead } from "../input/read-request.js";
 
 /** A change as a system takes it (engine/changes.ts renders one from each change). */
 export type { RecordWrite };

@@ -14,13 +14,18 @@ export interface CompiledClauses {
 
 type Step = (frame: Frame, root: unknown) => void;
 
-export function compileClauses(clauses: readonly Clause[], ctx: EvalContext): CompiledClauses {
+/**
+ * `scanFirst`: the first `from` reads only the records a run was told of, when its
+ * collection was read in part (a rule whose each record decides alone, see RuleRun).
+ */
+export function compileClauses(clauses: readonly Clause[], ctx: EvalContext, scanFirst = false): CompiledClauses {
   const slots = new Map<string, number>();
   const compiled: ({ kind: "from"; slot: number; source: Compiled } | { kind: "let"; slot: number; value: Compiled } | { kind: "where"; condition: Compiled } | { kind: "skip"; reason: Compiled; condition: Compiled })[] = [];
   for (const clause of clauses) {
     switch (clause.kind) {
       case "from": {
-        const source = compileExpr(clause.source, slots, ctx);
+        const over = clause.source;
+        const source = scanFirst && compiled.length === 0 && over.op === "rows" ? () => ctx.scan(over.source) : compileExpr(over, slots, ctx);
         slots.set(clause.alias, slots.size);
         compiled.push({ kind: "from", slot: slots.get(clause.alias)!, source });
         break;

@@ -46,6 +46,16 @@ export class RunContext implements EvalContext {
     return this.workspace.collection(source.system, source.collection).rows();
   }
 
+  /**
+   * The rows a pass over the records it was told of reads: of a collection read in part, the
+   * records read, with no miss. Only for a pass whose every decision about a record reads
+   * that record, and asks for the rest by key or by field (a rule's own records, pairing).
+   */
+  scan(source: Source): readonly unknown[] {
+    if ("view" in source) return this.view(source.view).rows;
+    return this.workspace.collection(source.system, source.collection).readRows();
+  }
+
   byKey(source: Source, key: string): unknown {
     if ("view" in source) return this.view(source.view).byKey?.get(key) ?? null;
     const record = this.workspace.collection(source.system, source.collection).get(key);
@@ -53,11 +63,23 @@ export class RunContext implements EvalContext {
     return record;
   }
 
-  find(source: Source, id: string, fields: readonly Compiled[], values: readonly unknown[]): readonly unknown[] {
-    const version = "view" in source ? this.view(source.view).version : this.workspace.collection(source.system, source.collection).version;
+  find(source: Source, id: string, fields: readonly Compiled[], values: readonly unknown[], paths: readonly (string | undefined)[]): readonly unknown[] {
+    let version: number;
+    if ("view" in source) version = this.view(source.view).version;
+    else {
+      const state = this.workspace.collection(source.system, source.collection);
+      version = state.version;
+      // Read in part, the rows with these values are known when one plain field's value was asked for.
+      // (An empty value finds nothing, read or not.)
+      if (state.partial && values.every((v) => !isEmpty(v))) {
+        const at = paths.findIndex((path) => path !== undefined);
+        if (at >= 0) state.require(paths[at]!, values[at]);
+        else state.requireWhole();
+      }
+    }
     let entry = this.indexes.get(id);
     if (!entry || entry.version !== version) {
-      entry = { version, index: buildIndex(this.rows(source), fields) };
+      entry = { version, index: buildIndex(this.scan(source), fields) };
       this.indexes.set(id, entry);
     }
     const key = compositeKey(values);

@@ -21,10 +21,20 @@ export interface EvalContext {
   readonly now: string;
   readonly lastRun: string | null;
   rows(source: Source): readonly unknown[];
+  /** The rows a pass over a rule's own records reads: of a collection read in part, the records read (see RunContext.scan). */
+  scan(source: Source): readonly unknown[];
   byKey(source: Source, key: string): unknown;
-  /** Rows whose `fields` equal `values`; `id` names the index for reuse across rows. */
-  find(source: Source, id: string, fields: readonly Compiled[], values: readonly unknown[]): readonly unknown[];
+  /**
+   * Rows whose `fields` equal `values`; `id` names the index for reuse across rows. `paths`
+   * names each field that is a plain field of the row, for a collection read in part to ask by.
+   */
+  find(source: Source, id: string, fields: readonly Compiled[], values: readonly unknown[], paths: readonly (string | undefined)[]): readonly unknown[];
   linked(link: number, from: Side, record: unknown): unknown;
+}
+
+/** The field an expression reads when it is a plain field of the name `alias` (contact.referenceId), else undefined. */
+export function plainField(expr: Expr, alias: string): string | undefined {
+  return expr.op === "get" && expr.of.op === "var" && expr.of.name === alias ? expr.field : undefined;
 }
 
 export function sourceName(source: Source): string {
@@ -99,7 +109,8 @@ export function compileExpr(expr: Expr, slots: ReadonlyMap<string, number>, ctx:
       const fields = expr.fields.map((f) => compileExpr(f, candidate, ctx));
       const values = expr.values.map(c);
       const id = `${sourceName(source)}[${JSON.stringify(expr.fields)}]`;
-      return (frame, group) => ctx.find(source, id, fields, values.map((v) => v(frame, group)));
+      const paths = expr.fields.map((f) => plainField(f, "$"));
+      return (frame, group) => ctx.find(source, id, fields, values.map((v) => v(frame, group)), paths);
     }
     case "linked": {
       const record = c(expr.record);

@@ -78,7 +78,7 @@ export class LinkRun implements LinkPairs {
     const incremental = round > 0 && !this.flowReadsBeyond && !link.overViews;
     const changed = incremental ? link.touchedIn(previous) : {};
     if (incremental && !changed.left && !changed.right) return;
-    const left = incremental ? this.pairing.changedLeftRecords(changed.left?.keys, changed.right?.keys) : (link.ctx.rows(this.plan.left.source) as Rec[]);
+    const left = incremental ? this.pairing.changedLeftRecords(changed.left?.keys, changed.right?.keys) : (link.ctx.scan(this.plan.left.source) as Rec[]);
     this.fields.flowPairs(left, incremental ? undefined : this.pairing.pairsByPlace(left), this.pairing.pairsOf("left"));
     this.creates.run(incremental, changed);
   }

@@ -4,7 +4,8 @@
 import type { Assignment, RulePlan, ViewPlan } from "../plan/types.js";
 import { compileClauses } from "./clauses.js";
 import type { RunContext, ViewRows } from "./context.js";
-import { compileExpr, SkipRow, type Compiled, type Frame } from "./expressions.js";
+import { compileExpr, plainField, SkipRow, type Compiled, type Frame } from "./expressions.js";
+import { some } from "../plan/walk.js";
 import type { RunScope } from "./links.js";
 import type { Outcomes } from "./outcomes.js";
 import { field, isEmpty, setKey, type Rec } from "../json/values.js";
@@ -56,6 +57,19 @@ export function reportSkip(outcomes: Outcomes, origin: Origin | undefined, scope
   outcomes.add(origin.system, origin.collection, String(key), "skip", reason);
 }
 
+/**
+ * Whether each record of a rule's first `from` writes records of its own: the key it writes
+ * reads the record's key (`"rd-gift-" + gift.id`), so no two records share a group. Such a
+ * rule decides a record from that record and what it looks up, and a run that read its
+ * collection in part runs it over the records read. Any other rule may add up a group
+ * across records: it needs its collection whole.
+ */
+export function decidesAlone(plan: RulePlan, origin: Origin | undefined): boolean {
+  const first = plan.clauses[0];
+  if (!origin || first?.kind !== "from" || first.source.op !== "rows" || "view" in first.source.source) return false;
+  return some(plan.action.key, (e) => plainField(e, first.alias) === origin.key);
+}
+
 interface CompiledAssignment {
   readonly plan: Assignment;
   readonly value: Compiled;
@@ -78,7 +92,7 @@ export class RuleRun {
     private readonly origin: Origin | undefined,
     private readonly scope: RunScope,
   ) {
-    this.clauses = compileClauses(plan.clauses, ctx);
+    this.clauses = compileClauses(plan.clauses, ctx, decidesAlone(plan, origin));
     this.key = compileExpr(plan.action.key, this.clauses.slots, ctx);
     this.assignments =
       plan.action.kind === "write"

@@ -24,6 +24,8 @@ import type { RunEvent } from "../input/event.js";
 import { RecordRefSet } from "../input/record-ref.js";
 import { message } from "../diagnostics/catalog.js";
 import { problem, type Problem } from "../diagnostics/problem.js";
+import { Misses, type Coverage } from "./coverage.js";
+import type { SystemReadRequest } from "../input/read-request.js";
 
 /** Rounds after which a run that still changes something is declared never to settle. */
 export const MAX_ROUNDS = 25;
@@ -41,6 +43,11 @@ export interface RunInput {
   readonly event?: RunEvent;
   /** A scheduled trigger's directions: the run writes only into their targets. Left out: every direction. */
   readonly directions?: readonly DirectionPlan[];
+  /**
+   * "system.collection" -> what the run was told, for each collection whose snapshot holds
+   * only part of it (read-loop.ts). Left out: every collection given is whole.
+   */
+  readonly partial?: ReadonlyMap<string, Coverage>;
 }
 
 /** Why a run stopped and wrote nothing: a problem placed at the spec's line it comes from, when it has one. */
@@ -56,6 +63,11 @@ export interface RunResult {
   readonly state: SyncState;
   /** Set when a safety rule stopped the run or it would never settle: nothing is to be written. */
   readonly failure?: RunFailure;
+  /**
+   * What a run over collections read in part needed and was not told: when set, the run
+   * decided nothing (no changes, no failure); read these and run again.
+   */
+  readonly misses?: readonly SystemReadRequest[];
 }
 
 export function runPlan(input: RunInput): RunResult {
@@ -65,10 +77,17 @@ export function runPlan(input: RunInput): RunResult {
   const synced = new StateDraft(before.synced);
 
   const workspace = new Workspace();
+  const misses = new Misses();
   for (const [system, collections] of Object.entries(plan.collections)) {
     const snapshot = input.snapshots.get(system);
-    for (const [name, { key }] of Object.entries(collections)) workspace.add(new CollectionState(system, name, key, snapshot?.get(name)));
+    for (const [name, { key }] of Object.entries(collections)) {
+      const coverage = input.partial?.get(`${system}.${name}`);
+      workspace.add(new CollectionState(system, name, key, snapshot?.get(name) ?? (coverage ? new Map() : undefined), coverage && { coverage, misses }));
+    }
   }
+  // A run that needed what it was not told decides nothing: its misses are read, and it runs again.
+  const unchanged = (outcomes: Outcome[], state: SyncState, failure?: RunFailure): RunResult =>
+    misses.empty ? nothingChanged(plan, outcomes, state, failure) : { ...nothingChanged(plan, [], state), misses: misses.requests() };
   const ctx = new RunContext(workspace, input.params, input.now, before.lastRun);
   const writer = new Writer(workspace, systems, outcomes);
 
@@ -80,7 +99,7 @@ export function runPlan(input: RunInput): RunResult {
   }
   if (input.event) {
     const scoped = eventScope(plan, systems, input.event, workspace, outcomes);
-    if (!scoped) return unchanged(plan, outcomes.list(), before);
+    if (!scoped) return unchanged(outcomes.list(), before);
     scope = scoped.scope;
     // The records the event's record refers to are synced as fully as if it had named them.
     discover(plan, ctx, scoped.roots);
@@ -128,12 +147,12 @@ export function runPlan(input: RunInput): RunResult {
     }
   }
   if (!settled) {
-    return unchanged(plan, outcomes.list(), before, problem({ file: plan.source }, message("RUN001", "neverSettles", { rounds: MAX_ROUNDS, causes: [...writer.causesThisRound].join(" and ") })));
+    return unchanged(outcomes.list(), before, problem({ file: plan.source }, message("RUN001", "neverSettles", { rounds: MAX_ROUNDS, causes: [...writer.causesThisRound].join(" and ") })));
   }
   writer.report();
 
   const failure = checkLimits(plan, workspace, rules);
-  if (failure) return unchanged(plan, outcomes.list(), before, failure);
+  if (failure || !misses.empty) return unchanged(outcomes.list(), before, failure);
 
   const list = outcomes.list();
   const changes = changesOf(workspace, systems, list);
@@ -155,7 +174,7 @@ export function runPlan(input: RunInput): RunResult {
 }
 
 /** A run that changes nothing: no changes, empty patches, the state as it was. */
-function unchanged(plan: Plan, outcomes: Outcome[], state: SyncState, failure?: RunFailure): RunResult {
+function nothingChanged(plan: Plan, outcomes: Outcome[], state: SyncState, failure?: RunFailure): RunResult {
   return { changes: [], patches: { [plan.systems.left]: [], [plan.systems.right]: [] }, outcomes, state, ...(failure ? { failure } : {}) };
 }
 
@@ -170,7 +189,8 @@ function discover(plan: Plan, ctx: RunContext, roots: RecordRefSet): void {
     if (!origin) continue;
     const isRoot = (root: unknown): boolean => roots.has({ system: origin.system, collection: origin.collection, key: String(field(root, origin.key)) });
     // A lookup that fails here (an ambiguous one) fails in the run too, and is reported there.
-    compileClauses(rule.clauses, ctx).run(() => undefined, () => undefined, isRoot);
+    // The roots are among the records read: a pass over those finds what they look up.
+    compileClauses(rule.clauses, ctx, true).run(() => undefined, () => undefined, isRoot);
   }
   for (const found of ctx.discovered) roots.add(found);
   ctx.discovered = undefined;
@@ -282,7 +302,8 @@ function checkLimits(plan: Plan, workspace: Workspace, rules: readonly RuleRun[]
         removed += had.filter((v) => !has.has(JSON.stringify(v))).length;
       }
     } else {
-      total = state.original.size;
+      // Read in part, a collection is measured against its size when last read whole, where known.
+      total = state.partial?.coverage.total ?? state.original.size;
       for (const key of state.changedKeys()) if (state.original.has(key) && isEmpty(state.get(key))) removed++;
     }
     // A floor (`when more than N`) lets a small run through whatever its share: deleting 3 of 4 is no mass delete.

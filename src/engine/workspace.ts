@@ -1,8 +1,11 @@
 // The snapshots as a run changes them. Each collection keeps its parsed records untouched and
 // an overlay of changes on top, so a run over a million records copies only the ones it
 // writes, and the patch is read off the overlay. A collection the snapshot left out is
-// unknown: it has no records to read and takes no writes.
+// unknown: it has no records to read and takes no writes. A collection read in part holds
+// the records it was told of: asked for one it was not told of, it notes a miss (coverage.ts).
 import { RecordTable } from "../input/record-table.js";
+import { filterText } from "../input/read-request.js";
+import type { PartialRead } from "./coverage.js";
 import { copyRecord, type Rec } from "../json/values.js";
 
 export class CollectionState {
@@ -23,6 +26,8 @@ export class CollectionState {
     readonly key: string,
     /** The records as read, or undefined when the snapshot left the collection out. */
     readonly original: ReadonlyMap<string, Rec> | undefined,
+    /** Set when the records are only part of the collection. */
+    readonly partial?: PartialRead,
   ) {}
 
   get known(): boolean {
@@ -31,7 +36,26 @@ export class CollectionState {
 
   get(key: string): Rec | null {
     if (this.changes.has(key)) return this.changes.get(key)!;
-    return this.original?.get(key) ?? null;
+    const found = this.original?.get(key);
+    if (found) return found;
+    if (this.partial && !this.partial.coverage.coversKey(key)) this.partial.misses.key(this.system, this.name, key);
+    return null;
+  }
+
+  /**
+   * Whether every record whose `field` equals `value` is here. A collection read in part
+   * notes a miss when it was not told: the caller's answer is then provisional.
+   */
+  require(field: string, value: unknown): void {
+    const partial = this.partial;
+    if (!partial) return;
+    const text = filterText(value);
+    if (text === undefined || !partial.coverage.coversValue(field, text)) partial.misses.value(this.system, this.name, field, value);
+  }
+
+  /** Notes that the whole collection is needed, when only part of it was read. */
+  requireWhole(): void {
+    if (this.partial) this.partial.misses.whole(this.system, this.name);
   }
 
   /**
@@ -42,8 +66,18 @@ export class CollectionState {
     return this.changes.has(key) ? this.changes.get(key)! : seen;
   }
 
-  /** The records as they stand, originals in snapshot order, then created ones in order of creation. */
+  /**
+   * The records as they stand, originals in snapshot order, then created ones in order of
+   * creation. Of a collection read in part, all of it is needed: a miss, unless whoever asks
+   * looks only at the records a run was told of (readRows).
+   */
   rows(): readonly Rec[] {
+    this.requireWhole();
+    return this.readRows();
+  }
+
+  /** The records read (all of them, unless read in part) as they stand: for a pass that needs only what it was told of. */
+  readRows(): readonly Rec[] {
     if (this.cachedRows) return this.cachedRows;
     const original = this.original;
     // Unchanged, a parsed collection's records are its rows as they are.

@@ -18,6 +18,31 @@ export interface SystemReadRequest {
   readonly request: ReadRequest;
 }
 
+/** How one request was answered: as asked, by reading its collection whole, or not (and why). */
+export type RequestAnswer =
+  | {
+      readonly request: ReadRequest;
+      /** "asked": the request itself was answered; "whole": its collection was read whole instead (the API cannot ask it, or that was cheaper). */
+      readonly as: "asked" | "whole";
+      /** For a request by keys: the keys asked for that the system proved it does not hold. */
+      readonly absent?: readonly string[];
+    }
+  | { readonly request: ReadRequest; readonly problem: string };
+
+export interface RequestedRead {
+  /** The records found: collection -> key -> record, each checked against its schema as a whole read checks it. A request that failed adds none. */
+  readonly document: Record<string, Record<string, Rec>>;
+  /** One per request, in the order asked. Only answered requests say anything about what the system holds. */
+  readonly answers: readonly RequestAnswer[];
+  /** Collection -> its number of records, for each collection read whole: the next call's hint. */
+  readonly totals: ReadonlyMap<string, number>;
+}
+
+export interface ReadHints {
+  /** Collection -> how many records it held when last read whole: a request that would cost more than a whole read is answered by one. */
+  readonly totals?: ReadonlyMap<string, number>;
+}
+
 /**
  * A field's value as a filter compares it: text as it is, a number or a boolean as JSON
  * writes it (an API takes `?amount=25.5` as text). Null, lists and objects are never equal to
@@ -74,3 +99,28 @@ function shortList(items: readonly string[], last: "and" | "or" = "and"): string
   return listed(items.length > 5 ? [...items.slice(0, 4), `${items.length - 4} more`] : items, last);
 }
 
+
+/**
+ * Requests answered from records at hand (snapshot files, a test's world), as a system with
+ * every query would answer them: what each selects, and for keys the ones it does not hold.
+ * A record's modified stamp is read from `stampField`, where the collection has one.
+ */
+export function answerFrom(records: Readonly<Record<string, Readonly<Record<string, Rec>>>>, requests: readonly ReadRequest[], stampField: (collection: string) => string | undefined = () => undefined): RequestedRead {
+  const document: Record<string, Record<string, Rec>> = {};
+  const totals = new Map<string, number>();
+  const answers: RequestAnswer[] = requests.map((request) => {
+    const held = ownMember(records, request.collection) as Readonly<Record<string, Rec>> | undefined;
+    if (held === undefined) return { request, problem: `there is no collection "${request.collection}"` };
+    const table = new Map(Object.entries(held));
+    const stamp = stampField(request.collection);
+    const keys = "whole" in request ? [...table.keys()] : selectKeys(table, request, (_key, record) => (stamp === undefined ? undefined : (filterText(ownMember(record, stamp)) ?? undefined)));
+    const into = (document[request.collection] ??= Object.create(null) as Record<string, Rec>);
+    for (const key of keys) Object.defineProperty(into, key, { value: table.get(key), enumerable: true, writable: true, configurable: true });
+    if ("whole" in request) {
+      totals.set(request.collection, table.size);
+      return { request, as: "whole" as const };
+    }
+    return { request, as: "asked" as const, ...("keys" in request ? { absent: request.keys.filter((key) => !table.has(key)) } : {}) };
+  });
+  return { document, answers, totals };
+}

@@ -40,6 +40,9 @@ export class Creates {
    */
   run(incremental: boolean, changed: { left?: Touched; right?: Touched }): void {
     const link = this.link;
+    // A run read in part that already needs more decides nothing this time: what it would
+    // create is asked again once pairing has seen every candidate.
+    if (link.leftState.partial?.misses.empty === false || link.rightState.partial?.misses.empty === false) return;
     for (const create of this.creates) {
       const from: Side = create.into === "left" ? "right" : "left";
       const touch = from === "left" ? changed.left : changed.right;
@@ -49,7 +52,7 @@ export class Creates {
             const record = sourceState.get(k);
             return record ? [record] : [];
           })
-        : (link.ctx.rows(link.side(from).source) as Rec[]);
+        : (link.ctx.scan(link.side(from).source) as Rec[]);
       const pairs = this.pairing.pairsOf(from);
       const byPlace = !incremental && from === "left" ? this.pairing.pairsByPlace(rows) : undefined;
       const target = link.side(create.into);

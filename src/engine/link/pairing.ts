@@ -2,14 +2,20 @@
 // order over an index of the right side's keys; a record that finds two candidates, or that
 // two records claim, is skipped with the reason rather than paired with a guess. The pairs are
 // kept between rounds unless what matching reads changed.
-import type { Side } from "../../plan/types.js";
+import type { LinkPlan, Side } from "../../plan/types.js";
 import { rowKey } from "../context.js";
-import { SkipRow, type Compiled, type Frame } from "../expressions.js";
-import type { Rec } from "../../json/values.js";
+import { plainField, SkipRow, type Compiled, type Frame } from "../expressions.js";
+import type { CollectionState } from "../workspace.js";
+import { byCodeUnits, type Rec } from "../../json/values.js";
 import type { Touches } from "../writer.js";
 import type { Counterpart, LinkContext } from "./context.js";
 import { fieldsRead, readsBeyond } from "./reads.js";
 import { Skips } from "./skips.js";
+
+/** Keys in a message, in code-unit order: the same words whatever order the records were read in. */
+function keysInOrder(keys: string[]): string {
+  return keys.sort(byCodeUnits).join(", ");
+}
 
 /** Two or more rows an index key finds (a row may itself be a list, in a view). */
 class Several {
@@ -21,6 +27,15 @@ interface CompiledMatch {
   readonly right: Compiled[];
   readonly leftCondition: Compiled | undefined;
   readonly rightCondition: Compiled | undefined;
+  /** How each side, read in part, is asked for a record's candidates; undefined: only whole. */
+  readonly askLeft: Ask | undefined;
+  readonly askRight: Ask | undefined;
+}
+
+/** A key part whose expression on one side is a plain field: that side is asked for the records whose field holds the other side's value. */
+interface Ask {
+  readonly field: string;
+  readonly part: number;
 }
 
 export type Pairs = Map<string, Counterpart | SkipRow>;
@@ -49,11 +64,23 @@ export class Pairing {
       right: fieldsRead(matchExprs, plan.right.alias),
       beyond: matchExprs.some(readsBeyond),
     };
+    const ask = (keys: LinkPlan["matches"][number]["keys"], side: Side): Ask | undefined => {
+      const alias = side === "left" ? plan.left.alias : plan.right.alias;
+      const asks = keys.flatMap((k, part) => {
+        const field = plainField(side === "left" ? k.left : k.right, alias);
+        return field === undefined ? [] : [{ field, part, selective: (side === "left" ? k.right : k.left).op !== "literal" }];
+      });
+      // A part whose value comes from the other record (referenceId == donor.id), not from the spec ("RaiseDonors").
+      const found = asks.find((a) => a.selective) ?? asks[0];
+      return found && { field: found.field, part: found.part };
+    };
     this.matches = plan.matches.map((m) => ({
       left: m.keys.map((k) => link.compile(k.left)),
       right: m.keys.map((k) => link.compile(k.right)),
       leftCondition: m.leftCondition ? link.compile(m.leftCondition) : undefined,
       rightCondition: m.rightCondition ? link.compile(m.rightCondition) : undefined,
+      askLeft: ask(m.keys, "left"),
+      askRight: ask(m.keys, "right"),
     }));
     this.skips = new Skips(link);
   }
@@ -90,8 +117,12 @@ export class Pairing {
       if (this.matchReads.beyond ? previous.size === 0 : !this.pairingChanged(previous)) return;
     }
     const plan = link.plan;
-    const left = link.ctx.rows(plan.left.source) as Rec[];
-    const right = link.ctx.rows(plan.right.source) as Rec[];
+    // Read in part, a side holds the records a run was told of: each record's candidates on
+    // the other side, and the records that could claim each candidate, are asked for below.
+    const left = link.ctx.scan(plan.left.source) as Rec[];
+    const right = link.ctx.scan(plan.right.source) as Rec[];
+    const askLeft = !("view" in plan.left.source) && link.leftState.partial !== undefined;
+    const askRight = !("view" in plan.right.source) && link.rightState.partial !== undefined;
     const frame: Frame = [undefined, undefined];
     const skips = this.skips;
     const rightOk = skips.on("right") ? skips.kept("right", right, frame) : right;
@@ -106,6 +137,8 @@ export class Pairing {
         if (m.rightCondition && m.rightCondition(frame) !== true) continue;
         const key = rowKey(m.right, frame);
         if (key === undefined) continue;
+        // Every left record that could claim this one.
+        if (askLeft) this.ask(link.leftState, m.askLeft, m.right, frame);
         const found = index.get(key);
         if (found === undefined) index.set(key, r);
         else if (found instanceof Several) found.rows.push(r);
@@ -128,13 +161,15 @@ export class Pairing {
         if (m.leftCondition && m.leftCondition(frame) !== true) continue;
         const key = rowKey(m.left, frame);
         if (key === undefined) continue;
+        // Every right record this one could match, by this match: the first that finds any decides.
+        if (askRight) this.ask(link.rightState, m.askRight, m.left, frame);
         const candidates = indexes[i]!.get(key);
         if (!candidates) continue;
         const lk = link.keyOf("left", l);
         if (candidates instanceof Several) {
           const s = plan.right;
           const subject = `${plan.left.system}.${plan.left.collection} ${lk}`;
-          const reason = `${subject} matches ${candidates.rows.length} ${s.system}.${s.collection} records (${candidates.rows.map((c) => link.keyOf("right", c)).join(", ")}), so it is not clear which is its counterpart`;
+          const reason = `${subject} matches ${candidates.rows.length} ${s.system}.${s.collection} records (${keysInOrder(candidates.rows.map((c) => link.keyOf("right", c)))}), so it is not clear which is its counterpart`;
           const skip = new SkipRow(reason);
           leftPairs.set(lk, skip);
           byPlace[place] = skip;
@@ -160,7 +195,7 @@ export class Pairing {
     for (const [rk, lefts] of contested) {
       // Two records of the left side claim one on the right: none of them is paired.
       const s = plan.left;
-      const reason = `${lefts.length} ${s.system}.${s.collection} records (${lefts.map(([l]) => link.keyOf("left", l)).join(", ")}) match the same ${plan.right.system}.${plan.right.collection} record ${rk}, so it is not clear which is its counterpart`;
+      const reason = `${lefts.length} ${s.system}.${s.collection} records (${keysInOrder(lefts.map(([l]) => link.keyOf("left", l)))}) match the same ${plan.right.system}.${plan.right.collection} record ${rk}, so it is not clear which is its counterpart`;
       const skip = new SkipRow(reason);
       rightPairs.set(rk, skip);
       for (const [l, place] of lefts) {
@@ -170,6 +205,12 @@ export class Pairing {
       }
     }
     this.byPlace = link.overViews ? undefined : { shape: link.leftState.shape, pairs: byPlace };
+  }
+
+  /** Asks a side read in part for the records whose `ask` field holds the value the other side's record gives. */
+  private ask(state: CollectionState, ask: Ask | undefined, values: readonly Compiled[], frame: Frame): void {
+    if (ask) state.require(ask.field, values[ask.part]!(frame));
+    else state.requireWhole();
   }
 
   /** The pairs of `rows`, the left side's rows now, by place: when its shape has stood still since pairing. */

@@ -1,0 +1,124 @@
+// A run that reads only what it needs (engine/read-loop.ts) decides as a run over everything
+// does: for random worlds, states and events, an event run that starts from the event's record
+// and reads what its plans miss makes the same changes, with the same outcomes, as the same
+// event run over whole snapshots; and it reads less than everything when it can.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { RunEvent } from "../../src/input/event.js";
+import { answerFrom, type ReadRequest } from "../../src/input/read-request.js";
+import { runReading, type ReadingRunResult } from "../../src/engine/read-loop.js";
+import type { RunResult } from "../../src/engine/run.js";
+import type { SyncState } from "../../src/state/state.js";
+import { SYSTEMS } from "../helpers.js";
+import { rdWorld, vomoWorld } from "./generators.js";
+import { applyAll, NOW, paramsFor, run, seedPlan, type Docs } from "./support.js";
+
+const LATER = "2026-11-02T09:00:00Z";
+const PARAMS: Record<string, Record<string, unknown>> = { "vomo-virtuous": { connected_at: "2026-01-01T00:00:00Z" } };
+
+/** Every event the plan's systems name, for a record of the world (or one it does not hold). */
+function eventsOf(spec: string, docs: Docs): fc.Arbitrary<RunEvent> {
+  const plan = seedPlan(spec);
+  const events: fc.Arbitrary<RunEvent>[] = [];
+  for (const system of [plan.systems.left, plan.systems.right]) {
+    for (const [type, collection] of SYSTEMS.get(system)!.events) {
+      const keys = Object.keys(docs[system]?.[collection] ?? {});
+      const actors = [...(SYSTEMS.get(system)!.actors ?? [])];
+      events.push(
+        fc.record({
+          system: fc.constant(system),
+          type: fc.constant(type),
+          recordId: keys.length > 0 ? fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...keys) }, { weight: 1, arbitrary: fc.constant("not-there") }) : fc.constant("not-there"),
+          ...(actors.length > 0 ? { actor: fc.constantFrom(...actors) } : {}),
+        }),
+      );
+    }
+  }
+  return fc.oneof(...events);
+}
+
+/** The event run with reads: it starts from the event's record and reads the rest from `docs` as asked. */
+async function readingRun(spec: string, docs: Docs, event: RunEvent, state: SyncState | undefined, now: string): Promise<ReadingRunResult> {
+  const plan = seedPlan(spec);
+  const collection = SYSTEMS.get(event.system)!.events.get(event.type)!;
+  return runReading({
+    plan,
+    systems: SYSTEMS,
+    now,
+    params: paramsFor(plan, PARAMS[spec]),
+    event,
+    ...(state ? { state } : {}),
+    first: [{ system: event.system, request: { collection, keys: [event.recordId] } }],
+    read: async (system: string, requests: readonly ReadRequest[]) => answerFrom(docs[system] ?? {}, requests),
+  });
+}
+
+/** What a run decided, in an order that does not depend on the order records were read in. */
+function decided(result: RunResult): unknown {
+  const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  return {
+    changes: result.changes.map((c) => JSON.stringify([c.system, c.collection, c.key, c.action, c.after])).sort(byText),
+    outcomes: result.outcomes.map((o) => JSON.stringify(o)).sort(byText),
+    failure: result.failure?.message ?? null,
+  };
+}
+
+const WORLDS: Record<string, fc.Arbitrary<Docs>> = {
+  "raisedonors-virtuous": rdWorld.map((w) => w.docs),
+  "vomo-virtuous": vomoWorld,
+};
+
+describe("an event run that reads what it needs", () => {
+  for (const [spec, world] of Object.entries(WORLDS)) {
+    it(`${spec}: decides as the same event run over whole snapshots, with no state, a state kept, or a stale one`, async () => {
+      const cases = world.chain((docs) => fc.tuple(fc.constant(docs), eventsOf(spec, docs), fc.constantFrom("none", "applied", "stale")));
+      await fc.assert(
+        fc.asyncProperty(cases, async ([docs, event, history]) => {
+          let current = docs;
+          let state: SyncState | undefined;
+          if (history !== "none") {
+            const first = run(spec, docs, { params: PARAMS[spec] ?? {} });
+            state = first.state;
+            if (history === "applied" && !first.failure) current = applyAll(docs, first.patches);
+          }
+          const whole = run(spec, current, { event, now: LATER, params: PARAMS[spec] ?? {}, ...(state ? { state } : {}) });
+          const reading = await readingRun(spec, current, event, state, LATER);
+          expect(reading.result.misses).toBeUndefined();
+          expect(decided(reading.result)).toEqual(decided(whole));
+          // Whatever it read, it asked for at most a few rounds before reading whole.
+          expect(reading.rounds).toBeLessThanOrEqual(8);
+        }),
+        { numRuns: Number(process.env.RUNS ?? 150) },
+      );
+    });
+  }
+
+  it("reads a donor's event by the donor's key and the contacts that name it, not the collections", async () => {
+    const docs: Docs = {
+      raisedonors: {
+        donors: {
+          "1001": { id: "1001", firstName: "Ann", lastName: "Lee", email: "ann@example.org", phone: "555-0100", isOrganization: false, isArchived: false, modifiedDate: "2026-11-01T10:00:00Z" },
+          "1002": { id: "1002", firstName: "Bob", lastName: "Ray", email: "bob@example.org", isOrganization: false, isArchived: false, modifiedDate: "2026-10-01T10:00:00Z" },
+        },
+        gifts: {},
+      },
+      virtuous: {
+        contacts: {
+          c1: { id: "c1", contactType: "Household", name: "Ann Lee", firstName: "Ann", lastName: "Lee", email: "ann@example.org", phone: "555-0199", referenceSource: "RaiseDonors", referenceId: "1001", isArchived: false, modifiedDateTimeUtc: "2026-10-01T10:00:00Z" },
+          c2: { id: "c2", contactType: "Household", name: "Bob Ray", firstName: "Bob", lastName: "Ray", referenceSource: "RaiseDonors", referenceId: "1002", isArchived: false, modifiedDateTimeUtc: "2026-10-01T10:00:00Z" },
+        },
+        gifts: {},
+      },
+    };
+    const event: RunEvent = { system: "raisedonors", type: "donor.updated", recordId: "1001", actor: "donor" };
+    const reading = await readingRun("raisedonors-virtuous", docs, event, undefined, NOW);
+    expect(reading.asked.map((a) => [a.system, a.request])).toEqual([
+      ["raisedonors", { collection: "donors", keys: ["1001"] }],
+      ["virtuous", { collection: "contacts", field: "referenceId", values: ["1001"] }],
+    ]);
+    expect(reading.whole).toEqual([]);
+    // The contact's phone takes the donor's newer one; nothing else is touched.
+    expect(reading.result.changes.map((c) => [c.system, c.collection, c.key, c.action, c.changedFields])).toEqual([["virtuous", "contacts", "c1", "update", ["phone"]]]);
+    expect(decided(reading.result)).toEqual(decided(run("raisedonors-virtuous", docs, { event })));
+  });
+});
