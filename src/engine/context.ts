@@ -6,7 +6,7 @@ import type { Compiled, EvalContext, Frame } from "./expressions.js";
 import { SkipRow } from "./expressions.js";
 import type { Workspace } from "./workspace.js";
 import { field, isEmpty, setKey, type Rec } from "../json/values.js";
-import type { RecordRefSet } from "../input/record-ref.js";
+import { RecordRefSet } from "../input/record-ref.js";
 
 /** A view's rows in one round, keyed when its rows are the records of its first `from`. */
 export interface ViewRows {
@@ -29,6 +29,12 @@ export class RunContext implements EvalContext {
   private readonly indexes = new Map<string, { version: number; index: Map<string, unknown[]> }>();
   /** While set, key lookups are noted: the records an event's record refers to. */
   discovered: RecordRefSet | undefined;
+  /**
+   * Records holding a value this run would carry to the other side and may not, for its
+   * direction (a donor's event writes Virtuous only; its contact holds a newer last name):
+   * their next event is no echo of this run's write (run-integration.ts).
+   */
+  readonly uncarried = new RecordRefSet();
 
   constructor(
     readonly workspace: Workspace,

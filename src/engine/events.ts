@@ -17,23 +17,33 @@ export function acceptingTriggers(plan: Plan, event: RunEvent): Extract<TriggerP
   );
 }
 
-/** The scope of the run an event starts, or undefined (with an outcome saying why) when it starts none. */
-export function eventScope(plan: Plan, systems: SystemCatalog, event: RunEvent, workspace: Workspace, outcomes: Outcomes): { scope: RunScope; roots: RecordRefSet } | undefined {
-  const system = systems.get(event.system);
-  const collection = system?.events.get(event.type) ?? "";
-  const actor = event.actor ? ` by ${event.actor}` : "";
-  const accepting = acceptingTriggers(plan, event);
-  if (accepting.length === 0) {
-    outcomes.add(event.system, collection, event.recordId, "skip", `no trigger of ${plan.integration} accepts ${event.system} ${event.type}${actor}, so the event started no run`);
-    return undefined;
+/**
+ * The scope of the run events start (events that waited together make one run over all
+ * their records), or undefined when none of them starts one: each event no trigger accepts,
+ * or whose record is not there, adds an outcome saying why. The events of one run write into
+ * the same systems (runKinds groups them so).
+ */
+export function eventScope(plan: Plan, systems: SystemCatalog, events: readonly RunEvent[], workspace: Workspace, outcomes: Outcomes): { scope: RunScope; roots: RecordRefSet } | undefined {
+  const roots = new RecordRefSet();
+  const into = new Set<string>();
+  for (const event of events) {
+    const system = systems.get(event.system);
+    const collection = system?.events.get(event.type) ?? "";
+    const actor = event.actor ? ` by ${event.actor}` : "";
+    const accepting = acceptingTriggers(plan, event);
+    if (accepting.length === 0) {
+      outcomes.add(event.system, collection, event.recordId, "skip", `no trigger of ${plan.integration} accepts ${event.system} ${event.type}${actor}, so the event started no run`);
+      continue;
+    }
+    const record = collection && workspace.collection(event.system, collection).known ? workspace.collection(event.system, collection).get(event.recordId) : null;
+    if (!record) {
+      outcomes.add(event.system, collection, event.recordId, "skip", `the event names ${event.system}.${collection} ${event.recordId}, which is not in the snapshot`);
+      continue;
+    }
+    for (const t of accepting) for (const d of t.directions) into.add(d.to);
+    roots.add({ system: event.system, collection, key: event.recordId });
   }
-  const record = collection && workspace.collection(event.system, collection).known ? workspace.collection(event.system, collection).get(event.recordId) : null;
-  if (!record) {
-    outcomes.add(event.system, collection, event.recordId, "skip", `the event names ${event.system}.${collection} ${event.recordId}, which is not in the snapshot`);
-    return undefined;
-  }
-  const into = new Set(accepting.flatMap((t) => t.directions.map((d) => d.to)));
-  const roots = new RecordRefSet([{ system: event.system, collection, key: event.recordId }]);
+  if (roots.size === 0) return undefined;
   return {
     roots,
     scope: {
@@ -41,4 +51,9 @@ export function eventScope(plan: Plan, systems: SystemCatalog, event: RunEvent, 
       includes: (system, collection, key) => roots.has({ system, collection, key }),
     },
   };
+}
+
+/** The systems the runs an event starts write into: events that agree on these can share a run. */
+export function eventTargets(plan: Plan, event: RunEvent): string[] {
+  return [...new Set(acceptingTriggers(plan, event).flatMap((t) => t.directions.map((d) => d.to)))].sort();
 }

@@ -41,6 +41,8 @@ export interface RunInput {
   /** Params with their values, defaults filled in (see params.ts). */
   readonly params: ReadonlyMap<string, unknown>;
   readonly event?: RunEvent;
+  /** Events that waited together, run as one over the union of their records (all with the same targets: eventTargets). */
+  readonly events?: readonly RunEvent[];
   /** A scheduled trigger's directions: the run writes only into their targets. Left out: every direction. */
   readonly directions?: readonly DirectionPlan[];
   /**
@@ -68,6 +70,8 @@ export interface RunResult {
    * decided nothing (no changes, no failure); read these and run again.
    */
   readonly misses?: readonly SystemReadRequest[];
+  /** Records holding a value this run would carry to the other side and, for its direction, may not. */
+  readonly uncarried?: RecordRefSet;
 }
 
 export function runPlan(input: RunInput): RunResult {
@@ -97,8 +101,9 @@ export function runPlan(input: RunInput): RunResult {
     const into = new Set(input.directions.map((d) => d.to));
     scope = { canWrite: (system) => into.has(system), includes: () => true };
   }
-  if (input.event) {
-    const scoped = eventScope(plan, systems, input.event, workspace, outcomes);
+  const events = input.events ?? (input.event ? [input.event] : []);
+  if (events.length > 0) {
+    const scoped = eventScope(plan, systems, events, workspace, outcomes);
     if (!scoped) return unchanged(outcomes.list(), before);
     scope = scoped.scope;
     // The records the event's record refers to are synced as fully as if it had named them.
@@ -164,6 +169,7 @@ export function runPlan(input: RunInput): RunResult {
   return {
     changes,
     outcomes: list,
+    ...(ctx.uncarried.size > 0 ? { uncarried: ctx.uncarried } : {}),
     get patches(): Record<string, Operation[]> {
       return (patches ??= renderPatches([plan.systems.left, plan.systems.right], changes, systems));
     },

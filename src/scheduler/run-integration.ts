@@ -11,11 +11,13 @@ import type { Problem } from "../diagnostics/problem.js";
 import { RecordRefSet, type RecordRef } from "../input/record-ref.js";
 import { withoutRemovals, type RecordChange } from "../engine/changes.js";
 import type { DirectionPlan, Plan } from "../plan/types.js";
-import { acceptingTriggers } from "../engine/events.js";
+import { acceptingTriggers, eventTargets } from "../engine/events.js";
 import type { RunEvent } from "../input/event.js";
 import type { Outcome } from "../engine/outcomes.js";
 import { RecordTable } from "../input/record-table.js";
-import { runPlan } from "../engine/run.js";
+import { runPlan, type RunResult } from "../engine/run.js";
+import { runReading } from "../engine/read-loop.js";
+import type { SystemReadRequest } from "../input/read-request.js";
 import type { Snapshot } from "../input/snapshots.js";
 import { counterparts, holdBack } from "../state/hold-back.js";
 import { StateStoreError, type RunStatus, type ServiceStore } from "../stores/service-store.js";
@@ -46,6 +48,11 @@ export interface RunServices {
    * it as it enters the run, before the run is kept or told: a system may echo the token.
    */
   readonly redact?: Redact;
+  /**
+   * "connection.collection" -> how many records it held when last read whole: a run reading
+   * in part asks for a collection whole where that is cheaper, and measures limits against it.
+   */
+  readonly totals?: Map<string, number>;
 }
 
 export interface SystemFailure extends WriteFailure {
@@ -72,12 +79,22 @@ export interface RunSummary {
    */
   readonly code?: Code;
   readonly seconds: number;
+  /** For a run that read in part: the requests it made, in how many rounds, and what it read whole. */
+  readonly reads?: RunReads;
+}
+
+export interface RunReads {
+  readonly requests: number;
+  readonly rounds: number;
+  /** "system.collection" read whole. */
+  readonly whole: readonly string[];
 }
 
 /** What one run covers. */
 export interface RunKind {
   readonly label: string;
-  readonly event?: RunEvent;
+  /** Events that waited together: one run over the union of their records. */
+  readonly events?: readonly RunEvent[];
   /** Left out: every direction. */
   readonly directions?: readonly DirectionPlan[];
 }
@@ -85,16 +102,13 @@ export interface RunKind {
 /** Where no credentials are given, texts are kept as they are. */
 const AS_IS: Redact = (text) => text;
 
-/** Events that wait together beyond this many make one run over their directions instead of one run each. */
-export const MAX_EVENT_RUNS = 5;
-
 /**
  * The runs that answer the triggers that waited together (coalesced while the integration
  * ran). A manual trigger is a full run, which covers everything. Schedules make one run over
- * their directions; each event then gets its own run, scoped as the spec says, unless its
- * directions were all covered already. A burst of events past MAX_EVENT_RUNS becomes one run
- * over their directions: a reconciliation, which is what those events would have done, and
- * more, without a read per event.
+ * their directions; the events then make one run over the union of their records, scoped as
+ * the spec says, unless their directions were all covered already. Events that write into
+ * different systems (a donor's edit, a contact's) make one run per set of systems, so that no
+ * event's records are written in a direction its trigger does not allow.
  */
 export function runKinds(plan: Plan, triggers: readonly Trigger[]): RunKind[] {
   if (triggers.length === 0 || triggers.some((t) => t.kind === "manual")) return [{ label: "full run" }];
@@ -103,13 +117,25 @@ export function runKinds(plan: Plan, triggers: readonly Trigger[]): RunKind[] {
   const covered = new Map<string, DirectionPlan>(schedules.flatMap((s) => s.directions.map((d) => [key(d), d] as const)));
   const runs: RunKind[] = schedules.length > 0 ? [{ label: [...new Set(schedules.map((s) => s.label))].join(" + "), directions: [...covered.values()] }] : [];
   const events = triggers.flatMap((t) => (t.kind === "event" ? [t.event] : [])).filter((e) => acceptingTriggers(plan, e).some((t) => t.directions.some((d) => !covered.has(key(d)))));
-  if (events.length > MAX_EVENT_RUNS) {
-    const directions = new Map(events.flatMap((e) => acceptingTriggers(plan, e).flatMap((t) => t.directions.map((d) => [key(d), d] as const))));
-    runs.push({ label: `${events.length} events`, directions: [...directions.values()] });
-  } else {
-    for (const e of events) runs.push({ label: `${e.system} ${e.type} ${e.recordId}${e.actor ? ` by ${e.actor}` : ""}`, event: e });
+  const byTargets = new Map<string, RunEvent[]>();
+  for (const e of events) {
+    const targets = eventTargets(plan, e).join(",");
+    const group = byTargets.get(targets);
+    if (group) group.push(e);
+    else byTargets.set(targets, [e]);
   }
+  for (const group of byTargets.values()) runs.push({ label: eventsLabel(group), events: group });
   return runs;
+}
+
+/** "raisedonors donor.updated 1001 by donor", or for several "3 events: raisedonors donor.updated (2), virtuous contact.updated". */
+function eventsLabel(events: readonly RunEvent[]): string {
+  if (events.length === 1) {
+    const e = events[0]!;
+    return `${e.system} ${e.type} ${e.recordId}${e.actor ? ` by ${e.actor}` : ""}`;
+  }
+  const kinds = countBy(events.map((e) => `${e.system} ${e.type}`));
+  return `${events.length} events: ${Object.entries(kinds).map(([kind, n]) => (n === 1 ? kind : `${kind} (${n})`)).join(", ")}`;
 }
 
 export async function runIntegration(integration: LoadedIntegration, kind: RunKind, services: RunServices): Promise<RunSummary> {
@@ -166,33 +192,51 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
   const planSystems = [plan.systems.left, plan.systems.right];
   const connectorOf = (system: string): Connector => services.connectors.get(integration.connections.get(system) ?? system)!;
 
-  // Read both systems at once; a collection not read whole is left out, so it is unknown.
-  let documents: Document[];
-  const incomplete: string[] = [];
-  try {
-    const reads = await Promise.all(planSystems.map((system) => connectorOf(system).read(Object.keys(plan.collections[system] ?? {}))));
-    documents = reads.map((r) => r.document);
-    reads.forEach((r, i) => {
-      for (const [collection, why] of r.incomplete) incomplete.push(redact(`${planSystems[i]}.${collection}: ${why}`));
-    });
-  } catch (error) {
-    return fail(say("RUN003", "readFailed", { reason: (error as Error).message }));
-  }
-  const snapshots = new Map<string, Snapshot>();
-  planSystems.forEach((system, i) => snapshots.set(system, snapshotOf(documents[i]!)));
-
   const before = store.loadState(integration.name);
   const now = started.toISOString();
-  const result = runPlan({
-    plan,
-    systems,
-    snapshots,
-    state: before,
-    now,
-    params: integration.params,
-    ...(kind.event ? { event: kind.event } : {}),
-    ...(kind.directions ? { directions: kind.directions } : {}),
-  });
+  const run = { plan, systems, state: before, now, params: integration.params, ...(kind.directions ? { directions: kind.directions } : {}) };
+  let result: RunResult;
+  const incomplete: string[] = [];
+  let reads: RunReads | undefined;
+  try {
+    if (kind.events && planSystems.every((system) => connectorOf(system).readRequests)) {
+      // Events read what they reach: their records, what those refer to, their counterparts.
+      const totals = services.totals ?? new Map<string, number>();
+      const connectionOf = (system: string): string => integration.connections.get(system) ?? system;
+      const reading = await runReading({
+        ...run,
+        events: kind.events,
+        first: eventRequests(systems, kind.events),
+        totals: new Map(planSystems.flatMap((system) => Object.keys(plan.collections[system] ?? {}).flatMap((c) => {
+          const total = totals.get(`${connectionOf(system)}.${c}`);
+          return total === undefined ? [] : [[`${system}.${c}`, total] as const];
+        }))),
+        read: async (system, requests) => {
+          const hints = new Map([...totals].flatMap(([id, n]) => (id.startsWith(`${connectionOf(system)}.`) ? [[id.slice(connectionOf(system).length + 1), n] as const] : [])));
+          const answer = await connectorOf(system).readRequests!(requests, { totals: hints }).catch(readFailed);
+          for (const [collection, n] of answer.totals) totals.set(`${connectionOf(system)}.${collection}`, n);
+          return answer;
+        },
+      });
+      result = reading.result;
+      for (const why of reading.incomplete) incomplete.push(redact(why));
+      reads = { requests: reading.asked.length, rounds: reading.rounds, whole: reading.whole };
+    } else {
+      // Read both systems at once; a collection not read whole is left out, so it is unknown.
+      const read = await Promise.all(planSystems.map((system) => connectorOf(system).read(Object.keys(plan.collections[system] ?? {})).catch(readFailed)));
+      read.forEach((r, i) => {
+        for (const [collection, why] of r.incomplete) incomplete.push(redact(`${planSystems[i]}.${collection}: ${why}`));
+        for (const [collection, records] of Object.entries(r.document)) services.totals?.set(`${integration.connections.get(planSystems[i]!) ?? planSystems[i]}.${collection}`, Object.keys(records).length);
+      });
+      const snapshots = new Map<string, Snapshot>();
+      planSystems.forEach((system, i) => snapshots.set(system, snapshotOf(read[i]!.document)));
+      result = runPlan({ ...run, snapshots, ...(kind.events ? { events: kind.events } : {}) });
+    }
+  } catch (error) {
+    // Reading failed (RUN003); anything else is the engine's, and a defect (RUN005, above).
+    if (error instanceof ReadFailed) return fail(say("RUN003", "readFailed", { reason: error.message }));
+    throw error;
+  }
   const planned = countBy(result.outcomes.map((o) => o.action));
   if (result.failure) return fail(result.failure, { planned, outcomes: result.outcomes });
 
@@ -222,7 +266,10 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
       const counts: Record<string, number> = (applied[system] ??= {});
       // Noted before they are sent: a system may send a write's event before it answers. Each
       // with the record as it will stand, whole: its echo holds that, an edit since does not.
-      store.noteWrites(integration.name, connection, writes.map((w) => ({ collection: w.collection, key: w.key, record: w.action === "delete" ? null : w.after })), services.now().toISOString());
+      // Not a record holding an edit the run saw and, for its direction, could not carry back
+      // (a donor's event writes Virtuous only): that record's next event is no echo, and runs.
+      const noted = result.uncarried ? writes.filter((w) => !result.uncarried!.has(w)) : writes;
+      store.noteWrites(integration.name, connection, noted.map((w) => ({ collection: w.collection, key: w.key, record: w.action === "delete" ? null : w.after })), services.now().toISOString());
       try {
         const written = await connectorOf(system).write(writes, (w: RecordWrite) => {
           // Journaled as each lands: what a killed process had done.
@@ -240,7 +287,7 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
   }
 
   const refused = [...failures.map((f) => refOf(f.system, f.write)), ...waiting];
-  const coversAll = !kind.event && (!kind.directions || coversEveryDirection(plan, kind.directions));
+  const coversAll = !kind.events && (!kind.directions || coversEveryDirection(plan, kind.directions));
   const status: RunStatus = incomplete.length > 0 ? "incomplete" : failures.length > 0 ? "partial" : "ok";
   // The last successful run is one that saw and did everything: "since the last run" rules count from it.
   const lastRun = status === "ok" && coversAll ? result.state.lastRun : before.lastRun;
@@ -249,7 +296,7 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
   const stillFailing = new RecordRefSet(refused);
   // A full, complete run re-decides every record: an old failure it did not hit again is gone.
   const cleared = status !== "incomplete" && coversAll ? open.filter((f) => !stillFailing.has(f)) : appliedRefs;
-  const counts = { ...planned, ...Object.fromEntries(Object.entries(appliedByAction(applied)).map(([a, n]) => [`applied_${a}`, n])), failed: failures.length };
+  const counts = { ...planned, ...Object.fromEntries(Object.entries(appliedByAction(applied)).map(([a, n]) => [`applied_${a}`, n])), failed: failures.length, ...(reads ? { read_requests: reads.requests } : {}) };
   const message =
     incomplete.length > 0
       ? `read incompletely, so nothing was deleted or removed and the state was kept: ${incomplete.join("; ")}`
@@ -265,7 +312,28 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
     failures: failures.map((f) => ({ system: f.system, collection: f.write.collection, key: f.write.key, action: f.write.action, status: f.status ?? null, reason: f.reason })),
     cleared,
   });
-  return summary(status, { planned, applied, failures, outcomes, ...(message ? { message } : {}) });
+  return summary(status, { planned, applied, failures, outcomes, ...(message ? { message } : {}), ...(reads ? { reads } : {}) });
+}
+
+/** A connector's read that threw: told apart from a defect of the engine, which plans between reads. */
+class ReadFailed extends Error {}
+
+function readFailed(error: unknown): never {
+  throw new ReadFailed((error as Error).message);
+}
+
+/** The first reads of an event run: each event's record, by key, one request per collection. */
+function eventRequests(systems: SystemCatalog, events: readonly RunEvent[]): SystemReadRequest[] {
+  const keys = new Map<string, { system: string; collection: string; keys: Set<string> }>();
+  for (const e of events) {
+    const collection = systems.get(e.system)?.events.get(e.type);
+    if (collection === undefined) continue;
+    const id = `${e.system}.${collection}`;
+    let entry = keys.get(id);
+    if (!entry) keys.set(id, (entry = { system: e.system, collection, keys: new Set() }));
+    entry.keys.add(e.recordId);
+  }
+  return [...keys.values()].map(({ system, collection, keys: k }) => ({ system, request: { collection, keys: [...k] } }));
 }
 
 function snapshotOf(document: Document): Snapshot {

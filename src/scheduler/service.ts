@@ -68,6 +68,7 @@ export class Service {
       store: options.store,
       now: this.now,
       ...(options.redact ? { redact: options.redact } : {}),
+      totals: new Map(),
     };
     this.queue = options.queue ?? new InProcessQueue({ onError: (integration, error) => this.report({ kind: "error", integration, ...failureOf(error) }) });
     this.timers = new ScheduleTimers((integration, trigger, at) => this.enqueue(integration, { kind: "schedule", at: at.toISOString(), label: trigger.label, directions: trigger.directions }), this.now);

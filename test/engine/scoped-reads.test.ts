@@ -121,4 +121,21 @@ describe("an event run that reads what it needs", () => {
     expect(reading.result.changes.map((c) => [c.system, c.collection, c.key, c.action, c.changedFields])).toEqual([["virtuous", "contacts", "c1", "update", ["phone"]]]);
     expect(decided(reading.result)).toEqual(decided(run("raisedonors-virtuous", docs, { event })));
   });
+
+  it("notes a record that holds an edit the run saw and, for its direction, could not carry back", async () => {
+    const docs: Docs = {
+      raisedonors: { donors: { "1001": { id: "1001", firstName: "Ann", lastName: "Lee", email: "ann@example.org", isOrganization: false, isArchived: false, modifiedDate: "2026-10-01T10:00:00Z" } }, gifts: {} },
+      virtuous: { contacts: {}, gifts: {} },
+    };
+    const first = run("raisedonors-virtuous", docs);
+    const after = applyAll(docs, first.patches);
+    // Someone renames the household in Virtuous; then the donor's phone changes in RaiseDonors.
+    const contact = Object.values(after["virtuous"]!["contacts"]!)[0]!;
+    contact["lastName"] = "Lee-Park";
+    after["raisedonors"]!["donors"]!["1001"]!["phone"] = "555-0100";
+    const event: RunEvent = { system: "raisedonors", type: "donor.updated", recordId: "1001", actor: "admin" };
+    const reading = await readingRun("raisedonors-virtuous", after, event, first.state, LATER);
+    expect(reading.result.changes.map((c) => [c.system, c.key, c.changedFields])).toEqual([["virtuous", contact["id"], ["phone"]]]);
+    expect([...(reading.result.uncarried ?? [])]).toEqual([{ system: "virtuous", collection: "contacts", key: contact["id"] }]);
+  });
 });

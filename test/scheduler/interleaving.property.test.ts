@@ -100,9 +100,14 @@ describe("edits, runs and webhooks interleaved over HTTP", () => {
         expect(new Set(gifts).size, "gifts booked once").toBe(gifts.length);
       }),
       {
-        numRuns: 12,
+        numRuns: Number(process.env.RUNS ?? 12),
         // The burst that lost 632 of 720 edits: an API client's edit moments after the engine wrote another field of the record.
-        examples: [[[{ kind: "phone", donor: "1001", actor: "admin" }, { kind: "settle" }, { kind: "lastName", donor: "1001", actor: "api" }]]],
+        examples: [
+          [[{ kind: "phone", donor: "1001", actor: "admin" }, { kind: "settle" }, { kind: "lastName", donor: "1001", actor: "api" }]],
+          // A donor's event run that read the contact after an API client's edit, and could
+          // not carry it back (it writes Virtuous only): that edit's event is no echo of its write.
+          [[{ kind: "phone", donor: "1001", actor: "admin" }, { kind: "phone", donor: "1001", actor: "admin" }, { kind: "lastName", donor: "1001", actor: "api" }, { kind: "lastName", donor: "1001", actor: "admin" }]],
+        ],
       },
     );
   }, 120_000);

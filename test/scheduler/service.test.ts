@@ -177,6 +177,30 @@ describe("webhooks", () => {
     expect(world.metrics.render()).toMatch(/syncspec_webhooks_total\{connection="raisedonors",result="duplicate"\} 1/);
   });
 
+  it("an event's run reads the records it reaches, not the collections: the donor by key, its contact by referenceId", async () => {
+    world = await contactSync({ server: true });
+    await world.service.runAll();
+    await world.sandbox.settled();
+    await world.service.idle();
+    world.progress.length = 0;
+    for (const system of ["raisedonors", "virtuous"]) world.sandbox.stats(system).reset();
+
+    const answer = await world.sandbox.change("raisedonors", "donors", "1001", { phone: "+1 202 555 0177" }, "admin");
+    expect(answer!.status).toBe(202);
+    await world.service.idle();
+    const [run] = world.progress.flatMap((p) => (p.kind === "run" ? [p.summary] : []));
+    expect(run).toMatchObject({ trigger: "raisedonors donor.updated 1001 by admin", status: "ok", reads: { requests: 2, rounds: 2, whole: [] } });
+    expect(run!.applied).toEqual({ virtuous: { update: 1 } });
+    // No page of a whole list: one GET of the donor, one query page of contacts.
+    const rd = world.sandbox.stats("raisedonors");
+    const v = world.sandbox.stats("virtuous");
+    expect([rd.reads("list"), rd.reads("get"), rd.reads("query")]).toEqual([0, 1, 0]);
+    expect([v.reads("list"), v.reads("query")]).toEqual([0, 1]);
+    const contact = Object.values(world.sandbox.document("virtuous")["contacts"]!).find((c) => c["referenceId"] === "1001");
+    expect(contact?.["phone"]).toBe("+1 202 555 0177");
+    expect(world.store.runs().find((r) => r.id === run!.runId)!.counts["read_requests"]).toBe(2);
+  });
+
   it("a change by another API client right after the engine's write is no echo: it syncs", async () => {
     world = await contactSync({ server: true });
     await world.service.runAll();

@@ -83,6 +83,12 @@ export class LinkContext {
     return this.scope.canWrite(this.side(side).system);
   }
 
+  /** Notes that a record of `side` holds a value that would flow to the other side, which this run may not write. */
+  uncarried(side: Side, key: string): void {
+    const s = this.side(side);
+    this.ctx.uncarried.add({ system: s.system, collection: s.collection, key });
+  }
+
   /** Reports a record as skipped, once a run, when it is in the run's scope. */
   skip(side: Side, record: unknown, reason: string): void {
     const s = this.side(side);

@@ -36,11 +36,14 @@ export class OneWayMapping {
    */
   flow(frame: Frame, lk: string, l: Rec, rk: string, r: Rec, writesAll: boolean): void {
     const into = this.into;
-    if (!writesAll && !this.link.canWrite(into)) return;
     const value = this.value(frame);
     // A value the target holds already (or the same through the mapping's `as` function) is not written.
     const held = readPath(frame[into === "left" ? 0 : 1], this.target);
     if (this.normalize ? sameThrough(this.normalize, held, value) : equal(held, value)) return;
+    if (!writesAll && !this.link.canWrite(into)) {
+      this.link.uncarried(into === "left" ? "right" : "left", into === "left" ? rk : lk);
+      return;
+    }
     if (this.link.write(into, into === "left" ? lk : rk, this.target, value)) this.link.refresh(frame, lk, l, rk, r);
   }
 

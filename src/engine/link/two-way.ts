@@ -75,7 +75,10 @@ export class TwoWayMapping {
       conflict = true;
     }
     const loser: Side = winner === "left" ? "right" : "left";
-    if (!link.canWrite(loser)) return undefined;
+    if (!link.canWrite(loser)) {
+      link.uncarried(winner, winner === "left" ? link.keyOf("left", l) : link.keyOf("right", r));
+      return undefined;
+    }
     const value = winner === "left" ? lv : rv;
     this.writeTo(loser, loser === "left" ? link.keyOf("left", l) : link.keyOf("right", r), value);
     if (conflict) this.conflicts.report(m.left.join("."), winner, tie, hasLast, l, r, lv, rv);

@@ -25,9 +25,10 @@ export class WriteBack {
   /** Writes the target of the pair `frame` holds when it differs. `writesAll`: the pair was made this run. */
   flow(frame: Frame, lk: string, rk: string, writesAll: boolean): void {
     const into = this.into;
-    if (!writesAll && !this.link.canWrite(into)) return;
     const value = this.value(frame);
-    if (!equal(readPath(frame[into === "left" ? 0 : 1], this.target), value)) this.link.write(into, into === "left" ? lk : rk, this.target, value);
+    if (equal(readPath(frame[into === "left" ? 0 : 1], this.target), value)) return;
+    if (!writesAll && !this.link.canWrite(into)) this.link.uncarried(into === "left" ? "right" : "left", into === "left" ? rk : lk);
+    else this.link.write(into, into === "left" ? lk : rk, this.target, value);
   }
 
   /** Fills the target in a record being created on this write back's side. */
