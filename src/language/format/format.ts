@@ -5,7 +5,7 @@ import type * as A from "../ast/nodes.js";
 import type { Span } from "../../source/source-file.js";
 
 const INDENT = "  ";
-/** Past this width an `if` breaks before `else`, and a condition before `or`. */
+/** Past this width an `if` breaks before each `else`, and a condition before `or`. */
 const WIDTH = 100;
 
 /** Binding strength of each expression form; a child weaker than its place needs parentheses. */
@@ -101,7 +101,14 @@ function formatWide(e: A.Expr, firstLineWidth: number, indent: string): string {
   if (firstLineWidth + flat.length <= WIDTH) return flat;
   const more = indent + INDENT;
   if (e.kind === "if") {
-    return `if ${formatExpr(e.condition)} then ${formatExpr(e.then)}\n${more}else ${formatExpr(e.otherwise)}`;
+    // An else-if chain breaks before each `else`, one choice a line.
+    let out = `if ${formatExpr(e.condition)} then ${formatExpr(e.then)}`;
+    let rest = e.otherwise;
+    while (rest.kind === "if") {
+      out += `\n${more}else if ${formatExpr(rest.condition)} then ${formatExpr(rest.then)}`;
+      rest = rest.otherwise;
+    }
+    return `${out}\n${more}else ${formatExpr(rest)}`;
   }
   if (e.kind === "binary" && (e.operators[0] === "or" || e.operators[0] === "and")) {
     const operator = e.operators[0];

@@ -76,6 +76,17 @@ describe("syncspec fmt", () => {
     expect(parseSpec(out, "x.sync").ast?.statements[2]).not.toHaveProperty("floor");
   });
 
+  it("breaks a long else-if chain before each else, one choice a line", () => {
+    const text =
+      'sync raisedonors <-> virtuous\nlink donor in raisedonors.donors <-> contact in virtuous.contacts {\n  match contact.referenceId == donor.id\n  create contact key "rd-" + donor.id {\n    name = if donor.isOrganization then donor.organizationName else if donor.firstName == null then donor.lastName else donor.firstName + " " + donor.lastName\n  }\n}\n';
+    const out = format(text);
+    expect(out).toContain(
+      '    name = if donor.isOrganization then donor.organizationName\n      else if donor.firstName == null then donor.lastName\n      else donor.firstName + " " + donor.lastName\n',
+    );
+    expect(shape(parseSpec(out, "x.sync").ast)).toBe(shape(parseSpec(text, "x.sync").ast));
+    expect(format(out)).toBe(out);
+  });
+
   it("writes strings and numbers so that they read back the same", () => {
     const text = 'sync raisedonors <-> virtuous\nparam p: str = "tab\\there \\"quoted\\" back\\\\slash \\u0001"\nparam n: num = 100000000000000000000000\nparam m: num = 0.000001\n';
     const out = format(text);
