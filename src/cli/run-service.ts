@@ -146,7 +146,8 @@ export async function runService(options: ServiceCommandOptions, print: (t: stri
     if (options.watch && !stop.stopping()) {
       service.watch();
       out(`\nwatching: webhooks at ${serverUrl}/webhooks/CONNECTION, health at ${serverUrl}/healthz, metrics at ${serverUrl}/metrics\n`);
-      for (const next of service.upcoming().slice(0, 8)) out(`  next     ${next.integration} (${next.label}) at ${next.at.toISOString()}\n`);
+      // Each integration's next run of each schedule, its nightly reconciliation among them.
+      for (const next of service.upcoming()) out(`  next     ${next.integration} (${next.label}) at ${next.at.toISOString()}\n`);
       out("stop with Ctrl-C\n");
       await stop.requested;
     }

@@ -4,7 +4,7 @@
 import type { Side, Source } from "../plan/types.js";
 import type { Compiled, EvalContext, Frame } from "./expressions.js";
 import { SkipRow } from "./expressions.js";
-import type { Workspace } from "./workspace.js";
+import type { CollectionState, Workspace } from "./workspace.js";
 import { field, isEmpty, setKey, type Rec } from "../json/values.js";
 import { RecordRefSet } from "../input/record-ref.js";
 
@@ -13,6 +13,8 @@ export interface ViewRows {
   readonly rows: readonly unknown[];
   readonly byKey?: ReadonlyMap<string, unknown>;
   readonly version: number;
+  /** Set when the rows are the records read of a collection read in part (rules.ts, viewOfRecords). */
+  readonly over?: CollectionState;
 }
 
 /** A link's pairs in one round; a record with two counterparts maps to the reason it is skipped. */
@@ -48,7 +50,12 @@ export class RunContext implements EvalContext {
   }
 
   rows(source: Source): readonly unknown[] {
-    if ("view" in source) return this.view(source.view).rows;
+    if ("view" in source) {
+      const view = this.view(source.view);
+      // All of a view's rows are needed: all of the records they are some of.
+      view.over?.requireWhole();
+      return view.rows;
+    }
     return this.workspace.collection(source.system, source.collection).rows();
   }
 
@@ -62,26 +69,37 @@ export class RunContext implements EvalContext {
     return this.workspace.collection(source.system, source.collection).readRows();
   }
 
+  /** The keys a lookup into `source` finds among what was read: a view's row keys, a collection's records read. */
+  readKeys(source: Source): Iterable<string> {
+    if ("view" in source) return this.view(source.view).byKey?.keys() ?? [];
+    const state = this.workspace.collection(source.system, source.collection);
+    return state.partial ? state.readRows().map((r) => String(field(r, state.key))) : [];
+  }
+
   byKey(source: Source, key: string): unknown {
-    if ("view" in source) return this.view(source.view).byKey?.get(key) ?? null;
+    if ("view" in source) {
+      const view = this.view(source.view);
+      const found = view.byKey?.get(key);
+      if (found !== undefined) return found;
+      // Not among the rows: not a record read, or one the view leaves out (asking notes a miss only for the first).
+      view.over?.get(key);
+      return null;
+    }
     const record = this.workspace.collection(source.system, source.collection).get(key);
     if (record && this.discovered) this.discovered.add({ system: source.system, collection: source.collection, key });
     return record;
   }
 
   find(source: Source, id: string, fields: readonly Compiled[], values: readonly unknown[], paths: readonly (string | undefined)[]): readonly unknown[] {
-    let version: number;
-    if ("view" in source) version = this.view(source.view).version;
-    else {
-      const state = this.workspace.collection(source.system, source.collection);
-      version = state.version;
-      // Read in part, the rows with these values are known when one plain field's value was asked for.
-      // (An empty value finds nothing, read or not.)
-      if (state.partial && values.every((v) => !isEmpty(v))) {
-        const at = paths.findIndex((path) => path !== undefined);
-        if (at >= 0) state.require(paths[at]!, values[at]);
-        else state.requireWhole();
-      }
+    const view = "view" in source ? this.view(source.view) : undefined;
+    const state = "view" in source ? view!.over : this.workspace.collection(source.system, source.collection);
+    const version = view ? view.version : state!.version;
+    // Read in part, the rows with these values are known when one plain field's value was
+    // asked for (a view of records: the same field of its records). An empty value finds nothing.
+    if (state?.partial && values.every((v) => !isEmpty(v))) {
+      const at = paths.findIndex((path) => path !== undefined);
+      if (at >= 0) state.require(paths[at]!, values[at]);
+      else state.requireWhole();
     }
     let entry = this.indexes.get(id);
     if (!entry || entry.version !== version) {

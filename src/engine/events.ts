@@ -47,6 +47,7 @@ export function eventScope(plan: Plan, systems: SystemCatalog, events: readonly 
   return {
     roots,
     scope: {
+      some: true,
       canWrite: (s) => into.has(s),
       includes: (system, collection, key) => roots.has({ system, collection, key }),
     },

@@ -12,6 +12,7 @@ import { describeRequest, type ReadRequest, type RequestedRead, type SystemReadR
 import type { Snapshot } from "../input/snapshot.js";
 import { Coverage } from "./coverage.js";
 import { runPlan, type RunInput, type RunResult } from "./run.js";
+import type { Plan, Source } from "../plan/types.js";
 
 /** Rounds of reading misses before what is still missing is read whole. */
 export const MAX_READ_ROUNDS = 6;
@@ -131,6 +132,33 @@ async function readInto(known: Map<string, Known>, requests: readonly SystemRead
 
 function inKeyOrder(records: ReadonlyMap<string, Rec>): Map<string, Rec> {
   return new Map([...records].sort(([a], [b]) => byCodeUnits(a, b)));
+}
+
+/**
+ * The collections a run passes over record by record: each link's sides, each rule's and
+ * view's first `from` (through views to their collections). An incremental run reads what
+ * changed in these; what they look up is read as it is needed.
+ */
+export function passedOver(plan: Plan): { system: string; collection: string }[] {
+  const found = new Map<string, { system: string; collection: string }>();
+  const add = (source: Source, hops = 0): void => {
+    if ("view" in source) {
+      const view = plan.views.find((v) => v.name === source.view);
+      const first = view?.clauses[0];
+      if (first?.kind === "from" && first.source.op === "rows" && hops <= plan.views.length) add(first.source.source, hops + 1);
+      return;
+    }
+    found.set(`${source.system}.${source.collection}`, { system: source.system, collection: source.collection });
+  };
+  for (const link of plan.links) {
+    add(link.left.source);
+    add(link.right.source);
+  }
+  for (const item of [...plan.rules, ...plan.views]) {
+    const first = item.clauses[0];
+    if (first?.kind === "from" && first.source.op === "rows") add(first.source.source);
+  }
+  return [...found.values()];
 }
 
 /** A read's requests in words, for a run's log: "raisedonors donors 1001; virtuous contacts whose referenceId is "1001"". */

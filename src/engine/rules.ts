@@ -5,11 +5,12 @@ import type { Assignment, RulePlan, ViewPlan } from "../plan/types.js";
 import { compileClauses } from "./clauses.js";
 import type { RunContext, ViewRows } from "./context.js";
 import { compileExpr, plainField, SkipRow, type Compiled, type Frame } from "./expressions.js";
-import { some } from "../plan/walk.js";
+import { some, walk } from "../plan/walk.js";
 import type { RunScope } from "./links.js";
 import type { Outcomes } from "./outcomes.js";
 import { field, isEmpty, setKey, type Rec } from "../json/values.js";
 import type { Writer } from "./writer.js";
+import type { CollectionState } from "./workspace.js";
 
 /** The collection whose records a row's root is, when it is one: where skips are reported. */
 export interface Origin {
@@ -29,8 +30,10 @@ export class ViewRun {
     private readonly outcomes: Outcomes,
     private readonly origin: Origin | undefined,
     private readonly scope: RunScope,
+    /** The collection whose records the rows are, one each, when the view is such (viewOfRecords). */
+    private readonly records?: CollectionState,
   ) {
-    this.clauses = compileClauses(plan.clauses, ctx);
+    this.clauses = compileClauses(plan.clauses, ctx, records !== undefined);
     this.select = compileExpr(plan.select, this.clauses.slots, ctx);
   }
 
@@ -45,7 +48,8 @@ export class ViewRun {
       byKey = new Map();
       for (const row of rows) byKey.set(String(field(row, this.origin.key)), row);
     }
-    this.ctx.views.set(this.plan.name, { rows, ...(byKey ? { byKey } : {}), version: ++this.version } satisfies ViewRows);
+    const over = this.records?.partial ? this.records : undefined;
+    this.ctx.views.set(this.plan.name, { rows, ...(byKey ? { byKey } : {}), ...(over ? { over } : {}), version: ++this.version } satisfies ViewRows);
   }
 }
 
@@ -64,10 +68,25 @@ export function reportSkip(outcomes: Outcomes, origin: Origin | undefined, scope
  * collection in part runs it over the records read. Any other rule may add up a group
  * across records: it needs its collection whole.
  */
-export function decidesAlone(plan: RulePlan, origin: Origin | undefined): boolean {
+export function decidesAlone(plan: RulePlan, origin: Origin | undefined, views: readonly ViewPlan[]): boolean {
   const first = plan.clauses[0];
-  if (!origin || first?.kind !== "from" || first.source.op !== "rows" || "view" in first.source.source) return false;
+  if (!origin || first?.kind !== "from" || first.source.op !== "rows") return false;
+  const source = first.source.source;
+  if ("view" in source && !viewOfRecords(views.find((v) => v.name === source.view))) return false;
   return some(plan.action.key, (e) => plainField(e, first.alias) === origin.key);
+}
+
+/**
+ * The collection a view selects records of, one row per record and each decided from that
+ * record and what it looks up (one `from`, selecting its item): such a view, over a
+ * collection read in part, is computed over the records read. Any other view needs its
+ * collections whole.
+ */
+export function viewOfRecords(view: ViewPlan | undefined): { readonly system: string; readonly collection: string } | undefined {
+  if (!view?.keyAlias || view.clauses.filter((c) => c.kind === "from").length !== 1) return undefined;
+  const first = view.clauses[0];
+  if (first?.kind !== "from" || first.source.op !== "rows" || "view" in first.source.source) return undefined;
+  return first.source.source;
 }
 
 interface CompiledAssignment {
@@ -91,8 +110,10 @@ export class RuleRun {
     private readonly outcomes: Outcomes,
     private readonly origin: Origin | undefined,
     private readonly scope: RunScope,
+    /** Whether each record of its first `from` decides alone (decidesAlone): then it runs over the records read. */
+    alone = false,
   ) {
-    this.clauses = compileClauses(plan.clauses, ctx, decidesAlone(plan, origin));
+    this.clauses = compileClauses(plan.clauses, ctx, alone);
     this.key = compileExpr(plan.action.key, this.clauses.slots, ctx);
     this.assignments =
       plan.action.kind === "write"
@@ -114,6 +135,7 @@ export class RuleRun {
   run(): void {
     const action = this.plan.action;
     if (!this.scope.canWrite(action.system)) return;
+    this.askForLookedUp();
     const groups = new Map<string, { frames: Frame[]; roots: unknown[]; inScope: boolean }>();
     this.clauses.run(
       (frame, root) => {
@@ -140,6 +162,30 @@ export class RuleRun {
       } catch (error) {
         if (!(error instanceof SkipRow)) throw error;
         for (const root of group.roots) reportSkip(this.outcomes, this.origin, this.scope, root, error.reason);
+      }
+    }
+  }
+
+  /**
+   * Read in part, a rule that looks a record up by a field of its own (`changed_users[
+   * registration.UserUid]`) needs every record of its own whose field names one read there:
+   * over everything, each of those would find its record and go on.
+   */
+  private askForLookedUp(): void {
+    const first = this.plan.clauses[0];
+    // A run scoped to some records writes none it would find this way.
+    if (!this.origin || first?.kind !== "from" || this.scope.some) return;
+    const own = this.ctx.workspace.collection(this.origin.system, this.origin.collection);
+    if (!own.partial) return;
+    for (const clause of this.plan.clauses) {
+      const exprs = clause.kind === "from" ? [clause.source] : clause.kind === "let" ? [clause.value] : clause.kind === "where" ? [clause.condition] : [clause.reason, clause.condition];
+      for (const expr of exprs) {
+        walk(expr, (e) => {
+          if (e.op !== "byKey") return;
+          const field = plainField(e.key, first.alias);
+          if (field === undefined) return;
+          for (const key of this.ctx.readKeys(e.source)) own.require(field, key);
+        });
       }
     }
   }

@@ -14,7 +14,7 @@ import { LinkRun, type RunScope } from "./links.js";
 import { Outcomes, type Outcome } from "./outcomes.js";
 import { changesOf, type RecordChange } from "./changes.js";
 import { renderPatches, type Operation } from "./patch.js";
-import { RuleRun, ViewRun, type Origin } from "./rules.js";
+import { decidesAlone, RuleRun, ViewRun, viewOfRecords, type Origin } from "./rules.js";
 import type { Snapshot } from "../input/snapshots.js";
 import { CollectionState, Workspace } from "./workspace.js";
 import { Writer } from "./writer.js";
@@ -125,14 +125,17 @@ export function runPlan(input: RunInput): RunResult {
   for (const view of plan.views) {
     // A view that cannot be computed leaves nothing to read: the parts that read it do not run either.
     if (disabled("the view", view.span, readsOf(plan, { view }))) ctx.views.set(view.name, { rows: [], version: 0 });
-    else views.push(new ViewRun(view, ctx, outcomes, originOf(plan, view.clauses[0]!), scope));
+    else {
+      const records = viewOfRecords(view);
+      views.push(new ViewRun(view, ctx, outcomes, originOf(plan, view.clauses[0]!), scope, records && workspace.collection(records.system, records.collection)));
+    }
   }
   const links: (LinkRun | undefined)[] = plan.links.map((link) =>
     disabled("the link", link.span, readsOf(plan, { link })) ? undefined : new LinkRun(link, ctx, writer, outcomes, synced, scope),
   );
   for (const link of links) ctx.links.push(link ?? { leftKey: "", rightKey: "", leftToRight: () => null, rightToLeft: () => null });
   const rules: RuleRun[] = plan.rules.flatMap((rule) =>
-    disabled("the rule", rule.span, readsOf(plan, { rule })) ? [] : [new RuleRun(rule, ctx, writer, outcomes, originOf(plan, rule.clauses[0]!), scope)],
+    disabled("the rule", rule.span, readsOf(plan, { rule })) ? [] : [ruleRun(plan, rule, ctx, writer, outcomes, scope)],
   );
 
   // After the first round, a view or rule runs again only when something it reads changed.
@@ -184,12 +187,20 @@ function nothingChanged(plan: Plan, outcomes: Outcome[], state: SyncState, failu
   return { changes: [], patches: { [plan.systems.left]: [], [plan.systems.right]: [] }, outcomes, state, ...(failure ? { failure } : {}) };
 }
 
+function ruleRun(plan: Plan, rule: RulePlan, ctx: RunContext, writer: Writer, outcomes: Outcomes, scope: RunScope): RuleRun {
+  const origin = originOf(plan, rule.clauses[0]!);
+  return new RuleRun(rule, ctx, writer, outcomes, origin, scope, decidesAlone(rule, origin, plan.views));
+}
+
 /** Runs the clauses of the rules rooted at the event's records, noting every record they look up by key. */
 function discover(plan: Plan, ctx: RunContext, roots: RecordRefSet): void {
   ctx.discovered = new RecordRefSet();
   const noop = new Outcomes();
   const all: RunScope = { canWrite: () => false, includes: () => true };
-  for (const view of plan.views) new ViewRun(view, ctx, noop, originOf(plan, view.clauses[0]!), all).compute();
+  for (const view of plan.views) {
+    const records = viewOfRecords(view);
+    new ViewRun(view, ctx, noop, originOf(plan, view.clauses[0]!), all, records && ctx.workspace.collection(records.system, records.collection)).compute();
+  }
   for (const rule of plan.rules) {
     const origin = originOf(plan, rule.clauses[0]!);
     if (!origin) continue;

@@ -18,7 +18,7 @@ import { webhookSecretProblem } from "../connectors/webhook-signature.js";
 import type { SystemCatalog } from "../language/systems/load.js";
 import { credential, type Deployment } from "./deployment.js";
 import type { LoadedIntegration } from "./run-integration.js";
-import { scheduledTriggers } from "./schedules.js";
+import { reconciliation, scheduledTriggers } from "./schedules.js";
 
 export interface ServiceConnection {
   readonly connector: Connector;
@@ -117,7 +117,8 @@ export function assemble(deployment: Deployment, options: AssembleOptions): Asse
       at(["integrations", config.name, "params"], schedules.problem);
       continue;
     }
-    integrations.push({ name: config.name, plan, params, connections: routes, schedules: schedules.triggers });
+    const reconcile = config.reconcile ? [reconciliation(plan, config.reconcile)] : [];
+    integrations.push({ name: config.name, plan, params, connections: routes, schedules: [...schedules.triggers, ...reconcile] });
   }
 
   const connections = new Map<string, ServiceConnection>();

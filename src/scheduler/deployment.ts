@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { Ajv } from "ajv";
 import { parseDocument } from "yaml";
+import { parseSchedule, type Schedule } from "../language/schedule/schedule.js";
 import { message, type Message } from "../diagnostics/catalog.js";
 import { problem, type Place, type Problem } from "../diagnostics/problem.js";
 import { READ_LIMITS_SCHEMA, type ReadLimits } from "../connectors/settings.js";
@@ -44,6 +45,8 @@ export interface IntegrationConfig {
   readonly params: readonly (readonly [string, string])[];
   /** System -> the connection it is reached through (by default, the connection named as the system). */
   readonly connections: ReadonlyMap<string, string>;
+  /** When a run reads everything, to catch what runs that read what changed cannot see (deletes, missed edits); null: never. */
+  readonly reconcile: Schedule | null;
 }
 
 export interface Deployment {
@@ -70,6 +73,7 @@ const SCHEMA = {
   additionalProperties: false,
   properties: {
     state: { type: "string", minLength: 1 },
+    reconcile: { type: "string", minLength: 1 },
     server: {
       type: "object",
       additionalProperties: false,
@@ -107,6 +111,7 @@ const SCHEMA = {
           spec: { type: "string", minLength: 1 },
           params: { type: "object" },
           connections: { type: "object", additionalProperties: { type: "string", pattern: NAME } },
+          reconcile: { type: "string", minLength: 1 },
         },
       },
     },
@@ -129,9 +134,10 @@ interface RawConnection {
 
 interface RawDeployment {
   state?: string;
+  reconcile?: string;
   server?: { host?: string; port?: number };
   connections: Record<string, RawConnection>;
-  integrations: Record<string, { spec: string; params?: Record<string, unknown>; connections?: Record<string, string> }>;
+  integrations: Record<string, { spec: string; params?: Record<string, unknown>; connections?: Record<string, string>; reconcile?: string }>;
 }
 
 export function loadDeployment(file: string): Deployment | { problems: Problem[] } {
@@ -151,6 +157,20 @@ export function loadDeployment(file: string): Deployment | { problems: Problem[]
     return { problems: [problem({ file }, why)] };
   }
   return parseDeployment(text, file);
+}
+
+/** A reconciliation every night unless the deployment says otherwise: drift is caught within a day. */
+export const DEFAULT_RECONCILE = "nightly at 03:00";
+
+/** A `reconcile:` setting read as a schedule ("never": none); a problem at `path` when it is not one. */
+function reconcileSchedule(text: string, path: readonly string[], at: (path: readonly string[], why: Message) => void): Schedule | undefined {
+  if (text.trim() === "never") return undefined;
+  const parsed = parseSchedule(text);
+  if ("error" in parsed) {
+    at(path, message("DEP001", "badReconcile", { reason: parsed.error }));
+    return undefined;
+  }
+  return parsed.schedule;
 }
 
 export function parseDeployment(text: string, file: string): Deployment | { problems: Problem[] } {
@@ -233,7 +253,8 @@ export function parseDeployment(text: string, file: string): Deployment | { prob
       if (!connections.has(connection)) at(["integrations", name, "connections", system], message("DEP003", "noConnection", { name: JSON.stringify(connection), connections: [...connections.keys()].join(", ") }));
     }
     const params = Object.entries(i.params ?? {}).map(([param, value]) => [param, typeof value === "string" ? value : JSON.stringify(value)] as const);
-    integrations.set(name, { name, spec: resolve(dir, i.spec), params, connections: routes });
+    const reconcile = reconcileSchedule(i.reconcile ?? raw.reconcile ?? DEFAULT_RECONCILE, i.reconcile !== undefined ? ["integrations", name, "reconcile"] : ["reconcile"], at);
+    integrations.set(name, { name, spec: resolve(dir, i.spec), params, connections: routes, reconcile: reconcile ?? null });
   }
   if (problems.length > 0) return { problems };
 

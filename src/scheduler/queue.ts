@@ -6,8 +6,11 @@ import type { DirectionPlan } from "../plan/types.js";
 import type { RunEvent } from "../input/event.js";
 
 export type Trigger =
-  /** at: when it was due (ISO 8601); label: the schedule in the spec's words; directions: the ones it runs. */
-  | { readonly kind: "schedule"; readonly at: string; readonly label: string; readonly directions: readonly DirectionPlan[] }
+  /**
+   * at: when it was due (ISO 8601); label: the schedule in the spec's words; directions: the
+   * ones it runs; full: a reconciliation, which reads everything (else a run reads what changed).
+   */
+  | { readonly kind: "schedule"; readonly at: string; readonly label: string; readonly directions: readonly DirectionPlan[]; readonly full?: boolean }
   | { readonly kind: "event"; readonly event: RunEvent; readonly connection: string }
   | { readonly kind: "manual" };
 

@@ -16,7 +16,7 @@ import type { RunEvent } from "../input/event.js";
 import type { Outcome } from "../engine/outcomes.js";
 import { RecordTable } from "../input/record-table.js";
 import { runPlan, type RunResult } from "../engine/run.js";
-import { runReading } from "../engine/read-loop.js";
+import { passedOver, runReading } from "../engine/read-loop.js";
 import type { SystemReadRequest } from "../input/read-request.js";
 import type { Snapshot } from "../input/snapshots.js";
 import { counterparts, holdBack } from "../state/hold-back.js";
@@ -112,6 +112,9 @@ const AS_IS: Redact = (text) => text;
  */
 export function runKinds(plan: Plan, triggers: readonly Trigger[]): RunKind[] {
   if (triggers.length === 0 || triggers.some((t) => t.kind === "manual")) return [{ label: "full run" }];
+  // A reconciliation reads everything and runs every direction: it covers whatever else waited.
+  const reconcile = triggers.find((t) => t.kind === "schedule" && t.full);
+  if (reconcile?.kind === "schedule") return [{ label: reconcile.label }];
   const key = (d: DirectionPlan): string => `${d.from}>${d.to}`;
   const schedules = triggers.flatMap((t) => (t.kind === "schedule" ? [t] : []));
   const covered = new Map<string, DirectionPlan>(schedules.flatMap((s) => s.directions.map((d) => [key(d), d] as const)));
@@ -199,14 +202,19 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
   const incomplete: string[] = [];
   let reads: RunReads | undefined;
   try {
-    if (kind.events && planSystems.every((system) => connectorOf(system).readRequests)) {
+    const inPart = planSystems.every((system) => connectorOf(system).readRequests);
+    // A scheduled run after a first one reads what changed since the last (each system's
+    // lookback added); a reconciliation or a manual run reads everything.
+    const since = kind.directions && !kind.events && before.lastRun !== null ? before.lastRun : undefined;
+    if (inPart && (kind.events || since !== undefined)) {
       // Events read what they reach: their records, what those refer to, their counterparts.
+      // An incremental run reads the records changed since, and what they reach.
       const totals = services.totals ?? new Map<string, number>();
       const connectionOf = (system: string): string => integration.connections.get(system) ?? system;
       const reading = await runReading({
         ...run,
-        events: kind.events,
-        first: eventRequests(systems, kind.events),
+        ...(kind.events ? { events: kind.events } : {}),
+        first: kind.events ? eventRequests(systems, kind.events) : changedSince(plan, since!, store.failures(integration.name)),
         totals: new Map(planSystems.flatMap((system) => Object.keys(plan.collections[system] ?? {}).flatMap((c) => {
           const total = totals.get(`${connectionOf(system)}.${c}`);
           return total === undefined ? [] : [[`${system}.${c}`, total] as const];
@@ -288,6 +296,8 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
 
   const refused = [...failures.map((f) => refOf(f.system, f.write)), ...waiting];
   const coversAll = !kind.events && (!kind.directions || coversEveryDirection(plan, kind.directions));
+  // Only a run that read everything re-decided every record: it alone clears old failures it did not hit.
+  const decidedAll = coversAll && reads === undefined;
   const status: RunStatus = incomplete.length > 0 ? "incomplete" : failures.length > 0 ? "partial" : "ok";
   // The last successful run is one that saw and did everything: "since the last run" rules count from it.
   const lastRun = status === "ok" && coversAll ? result.state.lastRun : before.lastRun;
@@ -295,7 +305,7 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
   const open = store.failures(integration.name);
   const stillFailing = new RecordRefSet(refused);
   // A full, complete run re-decides every record: an old failure it did not hit again is gone.
-  const cleared = status !== "incomplete" && coversAll ? open.filter((f) => !stillFailing.has(f)) : appliedRefs;
+  const cleared = status !== "incomplete" && decidedAll ? open.filter((f) => !stillFailing.has(f)) : appliedRefs;
   const counts = { ...planned, ...Object.fromEntries(Object.entries(appliedByAction(applied)).map(([a, n]) => [`applied_${a}`, n])), failed: failures.length, ...(reads ? { read_requests: reads.requests } : {}) };
   const message =
     incomplete.length > 0
@@ -320,6 +330,24 @@ class ReadFailed extends Error {}
 
 function readFailed(error: unknown): never {
   throw new ReadFailed((error as Error).message);
+}
+
+/**
+ * The first reads of an incremental run: what changed since the last run in each collection
+ * the run passes over, and the records systems refused before, so that they are tried again.
+ */
+function changedSince(plan: Plan, since: string, refused: readonly RecordRef[]): SystemReadRequest[] {
+  const requests: SystemReadRequest[] = passedOver(plan).map(({ system, collection }) => ({ system, request: { collection, modifiedSince: since } }));
+  const keys = new Map<string, { system: string; collection: string; keys: string[] }>();
+  for (const ref of refused) {
+    if (!plan.collections[ref.system]?.[ref.collection]) continue;
+    const id = JSON.stringify([ref.system, ref.collection]);
+    const entry = keys.get(id) ?? { system: ref.system, collection: ref.collection, keys: [] };
+    keys.set(id, entry);
+    entry.keys.push(ref.key);
+  }
+  for (const { system, collection, keys: k } of keys.values()) requests.push({ system, request: { collection, keys: k } });
+  return requests;
 }
 
 /** The first reads of an event run: each event's record, by key, one request per collection. */

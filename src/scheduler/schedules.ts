@@ -13,6 +13,21 @@ export interface ScheduledTrigger {
   readonly directions: readonly DirectionPlan[];
   /** The schedule in the spec's words, for progress and history: "every 10 minutes". */
   readonly label: string;
+  /** A reconciliation (the deployment's `reconcile:`): a run that reads everything, so that drift is caught. */
+  readonly full?: boolean;
+}
+
+/**
+ * The reconciliation of an integration: on the deployment's `reconcile:` schedule, a run over
+ * every direction that reads both systems whole. Between them, scheduled runs read what
+ * changed since the last run, and events what they reach.
+ */
+export function reconciliation(plan: Plan, schedule: Schedule): ScheduledTrigger {
+  const { left, right, direction } = plan.systems;
+  const directions: DirectionPlan[] = [];
+  if (direction !== "<-") directions.push({ from: left, to: right });
+  if (direction !== "->") directions.push({ from: right, to: left });
+  return { schedule, directions, label: `reconciliation ${describeSchedule(schedule)}`, full: true };
 }
 
 /** The scheduled triggers of a plan, params resolved (a param holds a schedule's text). */

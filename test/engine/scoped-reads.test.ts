@@ -6,11 +6,11 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { RunEvent } from "../../src/input/event.js";
 import { answerFrom, type ReadRequest } from "../../src/input/read-request.js";
-import { runReading, type ReadingRunResult } from "../../src/engine/read-loop.js";
+import { passedOver, runReading, type ReadingRunResult } from "../../src/engine/read-loop.js";
 import type { RunResult } from "../../src/engine/run.js";
 import type { SyncState } from "../../src/state/state.js";
 import { SYSTEMS } from "../helpers.js";
-import { rdWorld, vomoWorld } from "./generators.js";
+import { anyKey, rdWorld, volunteerHubWorld, vomoWorld } from "./generators.js";
 import { applyAll, NOW, paramsFor, run, seedPlan, type Docs } from "./support.js";
 
 const LATER = "2026-11-02T09:00:00Z";
@@ -137,5 +137,67 @@ describe("an event run that reads what it needs", () => {
     const reading = await readingRun("raisedonors-virtuous", after, event, first.state, LATER);
     expect(reading.result.changes.map((c) => [c.system, c.key, c.changedFields])).toEqual([["virtuous", contact["id"], ["phone"]]]);
     expect([...(reading.result.uncarried ?? [])]).toEqual([{ system: "virtuous", collection: "contacts", key: contact["id"] }]);
+  });
+});
+
+describe("a scheduled run that reads what changed since the last run", () => {
+  const EDITED = "2026-11-01T15:00:00Z";
+  const STAMPS: Record<string, string> = { users: "LastUpdate", registrations: "LastUpdate" };
+  type Edit = { kind: "user" | "registration"; pick: number; change: "name" | "groups" | "deleted" | "new" };
+  const edits = fc.array(
+    fc.record({ kind: fc.constantFrom("user" as const, "registration" as const), pick: fc.nat(), change: fc.constantFrom("name" as const, "groups" as const, "deleted" as const, "new" as const) }),
+    { maxLength: 4 },
+  );
+
+  /** Edits made in VolunteerHub after the first run, each stamped as VolunteerHub stamps it. */
+  function edit(docs: Docs, list: readonly Edit[], newKey: string): Docs {
+    const out = JSON.parse(JSON.stringify(docs)) as Docs;
+    const vh = out["volunteerhub"]!;
+    for (const [i, e] of list.entries()) {
+      const collection = e.kind === "user" ? vh["users"]! : vh["registrations"]!;
+      const keys = Object.keys(collection);
+      if (e.change === "new" || keys.length === 0) {
+        const users = Object.keys(vh["users"]!);
+        if (e.kind === "user") Object.defineProperty(vh["users"], `${newKey}${i}`, { value: { UserUid: `${newKey}${i}`, Username: "new", FirstName: "New", EmailAllowed: true, UserGroupUids: [], LastUpdate: EDITED }, enumerable: true, writable: true, configurable: true });
+        else if (users.length > 0) {
+          const event = Object.keys(vh["events"]!)[0]!;
+          Object.defineProperty(vh["registrations"], `${newKey}r${i}`, { value: { RegistrationUid: `${newKey}r${i}`, EventUid: event, UserUid: users[e.pick % users.length], Hours: 2, Deleted: false, LastUpdate: EDITED }, enumerable: true, writable: true, configurable: true });
+        }
+        continue;
+      }
+      const record = collection[keys[e.pick % keys.length]!]!;
+      record["LastUpdate"] = EDITED;
+      if (e.kind === "user") {
+        if (e.change === "name") record["LastName"] = "Renamed";
+        else if (e.change === "groups") record["UserGroupUids"] = [];
+        else record["EmailAllowed"] = !record["EmailAllowed"];
+      } else if (e.change === "deleted") record["Deleted"] = !record["Deleted"];
+      else record["Hours"] = 7;
+    }
+    return out;
+  }
+
+  it("volunteerhub-altru: decides as a run over everything, after edits VolunteerHub stamps", async () => {
+    const plan = seedPlan("volunteerhub-altru");
+    await fc.assert(
+      fc.asyncProperty(volunteerHubWorld, edits, anyKey, async (docs, list, newKey) => {
+        const first = run(plan, docs);
+        if (first.failure) return;
+        const edited = edit(applyAll(docs, first.patches), list, `n-${newKey}`);
+        const whole = run(plan, edited, { state: first.state, now: LATER });
+        const reading = await runReading({
+          plan,
+          systems: SYSTEMS,
+          now: LATER,
+          params: paramsFor(plan),
+          state: first.state,
+          first: passedOver(plan).map(({ system, collection }) => ({ system, request: { collection, modifiedSince: first.state.lastRun! } })),
+          read: async (system: string, requests: readonly ReadRequest[]) => answerFrom(edited[system] ?? {}, requests, (c) => (system === "volunteerhub" ? STAMPS[c] : undefined)),
+        });
+        expect(reading.result.misses).toBeUndefined();
+        expect(decided(reading.result)).toEqual(decided(whole));
+      }),
+      { numRuns: Number(process.env.RUNS ?? 150) },
+    );
   });
 });

@@ -59,6 +59,20 @@ describe("deployment files", () => {
     expect(problems("connections:\n  crm: {url: https://x.org, token: {env: T}, readLimits: {seconds: 0}}\nintegrations: {a: {spec: a.sync}}\n")[0]).toContain("/connections/crm/readLimits/seconds");
   });
 
+  it("reconciles every integration nightly unless told otherwise: a schedule for all, one for an integration, or never", () => {
+    const parsed = parseDeployment(
+      "reconcile: nightly at 01:30 in America/New_York\nconnections: {crm: {file: crm.json}}\nintegrations:\n  a: {spec: a.sync}\n  b: {spec: b.sync, reconcile: every 6 hours}\n  c: {spec: c.sync, reconcile: never}\n",
+      "deploy.yaml",
+    );
+    if ("problems" in parsed) throw new Error(parsed.problems.map(renderProblem).join("\n"));
+    expect(parsed.integrations.get("a")!.reconcile).toMatchObject({ kind: "daily", at: "01:30", zone: "America/New_York" });
+    expect(parsed.integrations.get("b")!.reconcile).toMatchObject({ kind: "every", minutes: 360 });
+    expect(parsed.integrations.get("c")!.reconcile).toBeNull();
+    const byDefault = parseDeployment("connections: {crm: {file: crm.json}}\nintegrations: {a: {spec: a.sync}}\n", "deploy.yaml");
+    expect("problems" in byDefault ? byDefault.problems : byDefault.integrations.get("a")!.reconcile).toMatchObject({ kind: "daily", at: "03:00" });
+    expect(problems("connections: {crm: {file: crm.json}}\nintegrations:\n  a: {spec: a.sync, reconcile: sometimes}\n")[0]).toMatch(/^deploy\.yaml:3:\d+: error DEP001 at \/integrations\/a\/reconcile: is not a schedule: .*; write one as a spec does \(nightly at 03:00, every 6 hours\) or never$/);
+  });
+
   it("wants a url or a file, not both", () => {
     expect(problems("connections:\n  crm: {url: https://x.org, file: crm.json}\nintegrations: {a: {spec: a.sync}}\n")[0]).toContain("either a url (an HTTP API) or a file");
   });

@@ -143,6 +143,41 @@ describe("scheduled runs", () => {
   });
 });
 
+describe("incremental runs", () => {
+  it("a scheduled run after the first reads what changed since, a reconciliation reads everything", async () => {
+    world = await startWorld({ integrations: { "volunteerhub-altru": { spec: "volunteerhub-altru" } }, connections: { volunteerhub: {}, altru: {} } });
+    const [first] = await world.service.runAll();
+    expect(first!.status).toBe("ok");
+    expect(first!.reads).toBeUndefined();
+    const vh = world.sandbox.stats("volunteerhub");
+    vh.reset();
+    // One volunteer changes their last name in VolunteerHub.
+    const [uid, user] = Object.entries(world.sandbox.document("volunteerhub")["users"]!)[0]!;
+    await world.sandbox.change("volunteerhub", "users", uid, { LastName: "Okafor-Lee", LastUpdate: new Date(Date.now() + 1000).toISOString() });
+    world.service.enqueue("volunteerhub-altru", { kind: "schedule", at: new Date().toISOString(), label: "every hour", directions: [{ from: "volunteerhub", to: "altru" }] });
+    await world.service.idle();
+    const runs = () => world!.progress.flatMap((p) => (p.kind === "run" ? [p.summary] : []));
+    const hourly = runs().at(-1)!;
+    expect(hourly).toMatchObject({ trigger: "every hour", status: "ok" });
+    expect(hourly.reads!.requests).toBeGreaterThan(0);
+    // VolunteerHub's users and registrations are asked what changed, never listed whole (a
+    // small collection looked up by key may be, where one page costs less than a GET per key).
+    expect(hourly.reads!.whole).not.toContain("volunteerhub.users");
+    expect(hourly.reads!.whole).not.toContain("volunteerhub.registrations");
+    expect(vh.reads("modified")).toBeGreaterThan(0);
+    const constituent = Object.values(world.sandbox.document("altru")["constituents"]!).find((c) => c["volunteerhub_uid"] === user["UserUid"]);
+    expect(constituent?.["last_name"]).toBe("Okafor-Lee");
+
+    vh.reset();
+    world.service.enqueue("volunteerhub-altru", { kind: "schedule", at: new Date().toISOString(), label: "reconciliation nightly at 03:00", directions: [{ from: "volunteerhub", to: "altru" }], full: true });
+    await world.service.idle();
+    const nightly = runs().at(-1)!;
+    expect(nightly).toMatchObject({ trigger: "reconciliation nightly at 03:00", status: "ok" });
+    expect(nightly.reads).toBeUndefined();
+    expect(vh.reads("list")).toBeGreaterThan(0);
+  });
+});
+
 describe("webhooks", () => {
   it("a person's edit runs the event's sync once; the engine's own write coming back is an echo; a replay runs nothing", async () => {
     world = await contactSync({ server: true });

@@ -15,6 +15,8 @@ export interface RunScope {
   canWrite(system: string): boolean;
   /** Whether a record is in an event's scope (always, for a full run). */
   includes(system: string, collection: string, key: string): boolean;
+  /** Set when the scope is some records (an event's): what a rule reaches beyond them is not its to write. */
+  readonly some?: boolean;
 }
 
 /**

@@ -121,8 +121,11 @@ export class Pairing {
     // the other side, and the records that could claim each candidate, are asked for below.
     const left = link.ctx.scan(plan.left.source) as Rec[];
     const right = link.ctx.scan(plan.right.source) as Rec[];
-    const askLeft = !("view" in plan.left.source) && link.leftState.partial !== undefined;
-    const askRight = !("view" in plan.right.source) && link.rightState.partial !== undefined;
+    // A side over a view is asked through its collection when the view's rows are its records read.
+    const asks = (source: typeof plan.left.source, state: CollectionState): boolean =>
+      state.partial !== undefined && (!("view" in source) || link.ctx.views.get(source.view)?.over === state);
+    const askLeft = asks(plan.left.source, link.leftState);
+    const askRight = asks(plan.right.source, link.rightState);
     const frame: Frame = [undefined, undefined];
     const skips = this.skips;
     const rightOk = skips.on("right") ? skips.kept("right", right, frame) : right;
