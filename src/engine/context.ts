@@ -69,11 +69,10 @@ export class RunContext implements EvalContext {
     return this.workspace.collection(source.system, source.collection).readRows();
   }
 
-  /** The keys a lookup into `source` finds among what was read: a view's row keys, a collection's records read. */
-  readKeys(source: Source): Iterable<string> {
-    if ("view" in source) return this.view(source.view).byKey?.keys() ?? [];
-    const state = this.workspace.collection(source.system, source.collection);
-    return state.partial ? state.readRows().map((r) => String(field(r, state.key))) : [];
+  /** The keys of a keyed view's rows, when they are records read in part (none otherwise: all of them were read). */
+  viewKeys(view: string): Iterable<string> {
+    const rows = this.view(view);
+    return rows.over ? (rows.byKey?.keys() ?? []) : [];
   }
 
   byKey(source: Source, key: string): unknown {

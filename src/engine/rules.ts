@@ -167,9 +167,9 @@ export class RuleRun {
   }
 
   /**
-   * Read in part, a rule that looks a record up by a field of its own (`changed_users[
-   * registration.UserUid]`) needs every record of its own whose field names one read there:
-   * over everything, each of those would find its record and go on.
+   * Read in part, a rule that looks a row of a view up by a field of its own (`changed_users[
+   * registration.UserUid]`) needs every record of its own whose field names a row there:
+   * over everything, each of those would find its row and go on.
    */
   private askForLookedUp(): void {
     const first = this.plan.clauses[0];
@@ -181,10 +181,12 @@ export class RuleRun {
       const exprs = clause.kind === "from" ? [clause.source] : clause.kind === "let" ? [clause.value] : clause.kind === "where" ? [clause.condition] : [clause.reason, clause.condition];
       for (const expr of exprs) {
         walk(expr, (e) => {
-          if (e.op !== "byKey") return;
+          // Into a view of records read in part (the users changed since the last run): a
+          // record merely looked up (an event by its key) is not known to have changed.
+          if (e.op !== "byKey" || !("view" in e.source)) return;
           const field = plainField(e.key, first.alias);
           if (field === undefined) return;
-          for (const key of this.ctx.readKeys(e.source)) own.require(field, key);
+          for (const key of this.ctx.viewKeys(e.source.view)) own.require(field, key);
         });
       }
     }

@@ -37,6 +37,8 @@ export interface SandboxOptions {
   readonly systems: SystemCatalog;
   /** The service's base URL; events are POSTed to {webhookTarget}/webhooks/{connection}. */
   readonly webhookTarget?: string;
+  /** The systems' clock, for the modified stamps they keep; the machine's by default. */
+  readonly now?: () => Date;
 }
 
 export interface ChangeOptions {
@@ -109,6 +111,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         token: connection.token,
         document: connection.document ?? sampleDocument(system, connection.sample),
         onWrite: (collection, key, action) => echo(connection.name, system, settings, collection, key, action),
+        ...(options.now ? { now: options.now } : {}),
       });
       servers.set(connection.name, { server, connection });
     }
@@ -146,7 +149,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       const record: Record<string, unknown> = existing ?? { [collection.key]: key };
       for (const [field, value] of Object.entries(fields)) setMember(record, field, value);
       const modified = modifiedField(collection.schema);
-      if (modified !== undefined && !Object.prototype.hasOwnProperty.call(fields, modified)) record[modified] = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+      if (modified !== undefined && !Object.prototype.hasOwnProperty.call(fields, modified)) record[modified] = (options.now?.() ?? new Date()).toISOString().replace(/\.\d{3}Z$/, "Z");
       const problem = recordProblem(collection, record);
       if (problem !== undefined) throw new Error(`sandbox change of ${system.name}.${collectionName} ${key}: ${problem}`);
       server.store(collectionName, key, record);

@@ -26,6 +26,8 @@ export interface SystemServerOptions {
   readonly document: Document;
   /** Called after each write the server accepted: the sandbox sends the system's event for it. */
   readonly onWrite?: (collection: string, key: string, action: RecordWrite["action"]) => void;
+  /** The system's clock, for the modified stamps it keeps; the machine's by default. */
+  readonly now?: () => Date;
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -60,6 +62,7 @@ export class SystemServer {
    * the record (SKY's date_modified, Virtuous gifts): the server's start at load, then each store.
    */
   private readonly stamps = new Map<string, Map<string, string>>();
+  private readonly now: () => Date;
   private readonly server: Server;
   private origin = "";
 
@@ -69,7 +72,8 @@ export class SystemServer {
     this.settings = options.settings;
     this.token = options.token;
     this.onWrite = options.onWrite;
-    const loaded = new Date().toISOString();
+    this.now = options.now ?? (() => new Date());
+    const loaded = this.now().toISOString();
     for (const name of options.system.collections.keys()) {
       const given = Object.prototype.hasOwnProperty.call(options.document, name) ? options.document[name]! : {};
       this.records.set(name, new Map(Object.entries(given).map(([key, record]) => [key, structuredClone(record)])));
@@ -114,7 +118,7 @@ export class SystemServer {
     const before = records.get(key);
     const after = structuredClone(record);
     records.set(key, after);
-    this.stamps.get(collection)?.set(key, new Date().toISOString());
+    this.stamps.get(collection)?.set(key, this.now().toISOString());
     this.changed(collection, key, before, after);
   }
 

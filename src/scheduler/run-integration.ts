@@ -17,7 +17,7 @@ import type { Outcome } from "../engine/outcomes.js";
 import { RecordTable } from "../input/record-table.js";
 import { runPlan, type RunResult } from "../engine/run.js";
 import { passedOver, runReading } from "../engine/read-loop.js";
-import type { SystemReadRequest } from "../input/read-request.js";
+import { describeRequest, type SystemReadRequest } from "../input/read-request.js";
 import type { Snapshot } from "../input/snapshots.js";
 import { counterparts, holdBack } from "../state/hold-back.js";
 import { StateStoreError, type RunStatus, type ServiceStore } from "../stores/service-store.js";
@@ -88,6 +88,8 @@ export interface RunReads {
   readonly rounds: number;
   /** "system.collection" read whole. */
   readonly whole: readonly string[];
+  /** The first 50 requests, in words ("raisedonors donors 1001"), in the order asked. */
+  readonly asked: readonly string[];
 }
 
 /** What one run covers. */
@@ -228,7 +230,7 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
       });
       result = reading.result;
       for (const why of reading.incomplete) incomplete.push(redact(why));
-      reads = { requests: reading.asked.length, rounds: reading.rounds, whole: reading.whole };
+      reads = { requests: reading.asked.length, rounds: reading.rounds, whole: reading.whole, asked: reading.asked.slice(0, 50).map((a) => `${a.system} ${describeRequest(a.request)}`) };
     } else {
       // Read both systems at once; a collection not read whole is left out, so it is unknown.
       const read = await Promise.all(planSystems.map((system) => connectorOf(system).read(Object.keys(plan.collections[system] ?? {})).catch(readFailed)));

@@ -1,0 +1,214 @@
+// `npm run bench -- reads`: what a run reads over HTTP, in one process, against the sandbox
+// on loopback (bundled by bench/run.js, run with a large heap).
+//
+//   event        RaiseDonors <-> Virtuous over 200,000 donors and 1,000,000 contacts: one
+//                donor.updated webhook, from the edit to the service idle again, against a
+//                full run (a reconciliation) of the same deployment: its requests, its time.
+//   incremental  VolunteerHub -> Altru over 10,000 volunteers: the hourly run after 1% of
+//                them changed, against a full read of the same deployment: requests.
+//
+// Requests are the sandbox's own counts (every request it answered, reads and writes); times
+// are wall clock, so only their ratio, measured in the same run, is reported.
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { Document } from "../src/connectors/connector.js";
+import { loadSystems } from "../src/language/systems/load.js";
+import { startSandbox, type Sandbox } from "../src/sandbox/sandbox.js";
+import { assemble } from "../src/scheduler/assemble.js";
+import { parseDeployment } from "../src/scheduler/deployment.js";
+import { Metrics } from "../src/scheduler/metrics.js";
+import type { RunSummary } from "../src/scheduler/run-integration.js";
+import { Service } from "../src/scheduler/service.js";
+import { createServiceServer, type ServiceServer } from "../src/server/http-server.js";
+import type { WebhookConnection } from "../src/server/webhook-route.js";
+import { SqliteServiceStore } from "../src/stores/sqlite-store.js";
+
+const ROOT = process.cwd();
+const SYSTEMS = loadSystems(join(ROOT, "integrations")).systems;
+const HOUR = 3_600_000;
+
+/** The clock the service and the sandbox share: an hour passes when the bench says so. */
+let offset = 0;
+const now = (): Date => new Date(Date.now() + offset);
+
+interface World {
+  readonly sandbox: Sandbox;
+  readonly service: Service;
+  readonly runs: RunSummary[];
+  /** Requests the sandbox answered, over every connection, since the last call. */
+  requests(): number;
+  close(): Promise<void>;
+}
+
+/** The sandbox playing each system from the documents given, the service over it as `syncspec run` makes it, its state in a SQLite file. */
+async function world(spec: string, systems: Record<string, { document: Document; webhooks?: boolean }>): Promise<World> {
+  const env: Record<string, string> = {};
+  const yaml = ["connections:"];
+  const connections = Object.entries(systems).map(([name, s]) => {
+    const token = randomBytes(8).toString("hex");
+    const secret = `whsec_${randomBytes(24).toString("base64")}`;
+    env[`${name.toUpperCase()}_TOKEN`] = token;
+    // A million contacts is past the default bounds of one read (readLimits): this deployment raises them.
+    yaml.push(`  ${name}:`, `    url: http://placeholder.invalid`, `    token: {env: ${name.toUpperCase()}_TOKEN}`, `    readLimits: {records: 2000000, pages: 100000, seconds: 1800}`);
+    if (s.webhooks) {
+      env[`${name.toUpperCase()}_SECRET`] = secret;
+      yaml.push(`    webhookSecret: {env: ${name.toUpperCase()}_SECRET}`);
+    }
+    return { name, system: name, token, document: s.document, ...(s.webhooks ? { webhookSecret: secret } : {}) };
+  });
+  yaml.push("integrations:", `  ${spec}:`, `    spec: ${join(ROOT, "specs", `${spec}.sync`)}`);
+  const deployment = parseDeployment(`${yaml.join("\n")}\n`, join(ROOT, "specs", "bench.deploy.yaml"));
+  if ("problems" in deployment) throw new Error(JSON.stringify(deployment.problems));
+
+  const metrics = new Metrics();
+  const webhooks = new Map<string, WebhookConnection>();
+  let service: Service | undefined;
+  const server: ServiceServer = createServiceServer({ connections: webhooks, onEvent: (c, e, id) => service!.onEvent(c, e, id), health: () => ({ ok: true, detail: {} }), metrics });
+  const url = (await server.listen(0, "127.0.0.1")).url;
+  const sandbox = await startSandbox({ connections, systems: SYSTEMS, webhookTarget: url, now });
+  const assembled = assemble(deployment, { systems: SYSTEMS, env, http: { retry: { baseDelayMs: 1, maxDelayMs: 5 } }, urls: new Map(sandbox.connections().map((n) => [n, sandbox.url(n)])) });
+  if ("problems" in assembled) throw new Error(assembled.report.join("\n"));
+  for (const [name, w] of assembled.webhooks) webhooks.set(name, w);
+  const store = new SqliteServiceStore(join(mkdtempSync(join(tmpdir(), "syncspec-bench-reads-")), "state.db"));
+  const runs: RunSummary[] = [];
+  service = new Service({ integrations: assembled.integrations, systems: SYSTEMS, connections: assembled.connections, store, metrics, now, progress: (p) => p.kind === "run" && runs.push(p.summary) });
+  const running = service;
+  const counted = (): number => sandbox.connections().reduce((n, c) => n + sandbox.stats(c).requests, 0);
+  let last = 0;
+  return {
+    sandbox,
+    service: running,
+    runs,
+    requests() {
+      const total = counted();
+      const made = total - last;
+      last = total;
+      return made;
+    },
+    async close() {
+      await running.stop();
+      await sandbox.close();
+      await server.close();
+      for (const c of assembled.connections.values()) await c.connector.close();
+      store.close();
+    },
+  };
+}
+
+async function settle(w: World): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    await w.service.idle();
+    await w.sandbox.settled();
+  }
+  await w.service.idle();
+}
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+/** One donor.updated against a full run, over the runtime benchmark's data. */
+async function event(rdFile: string, vFile: string): Promise<{ requests: number; full: number; ratio: number; eventMs: number; fullMs: number }> {
+  const w = await world("raisedonors-virtuous", {
+    raisedonors: { document: JSON.parse(readFileSync(rdFile, "utf8")) as Document, webhooks: true },
+    virtuous: { document: JSON.parse(readFileSync(vFile, "utf8")) as Document, webhooks: true },
+  });
+  try {
+    let start = Date.now();
+    await w.service.runAll();
+    await settle(w);
+    process.stderr.write(`reads: first sync of the contacts ${seconds(Date.now() - start)}\n`);
+    w.requests();
+    start = Date.now();
+    const [full] = await w.service.runAll();
+    await settle(w);
+    const fullMs = Date.now() - start;
+    const fullRequests = w.requests();
+    if (full?.status !== "ok") throw new Error(`the full run ended ${full?.status}: ${full?.message}`);
+
+    start = Date.now();
+    const answer = await w.sandbox.change("raisedonors", "donors", "d123457", { phone: "404-555-0199" }, "donor");
+    if (answer?.status !== 202) throw new Error(`the webhook was answered ${answer?.status}`);
+    await settle(w);
+    const eventMs = Date.now() - start;
+    const eventRequests = w.requests();
+    const run = w.runs.at(-1)!;
+    if (!run.trigger.includes("donor.updated") || run.status !== "ok") throw new Error(`the event's run: ${run.trigger} ${run.status} ${run.message ?? ""}`);
+    const contact = w.sandbox.document("virtuous")["contacts"]!["c123457"]!;
+    if (contact["phone"] !== "404-555-0199") throw new Error("the donor's phone did not reach its contact");
+    process.stderr.write(`reads: full run ${fullRequests} requests in ${seconds(fullMs)}; the event ${eventRequests} requests in ${eventMs} ms (${run.reads?.requests} reads in ${run.reads?.rounds} rounds)\n`);
+    return { requests: eventRequests, full: fullRequests, ratio: eventMs / fullMs, eventMs, fullMs };
+  } finally {
+    await w.close();
+  }
+}
+
+const USERS = 10_000;
+const EVENTS = 100;
+const GROUPS = 20;
+
+/** VolunteerHub with 10,000 volunteers, a registration each, in 20 groups (half of them Altru organizations); Altru with its jobs and organizations. */
+function volunteers(at: string): Record<string, Document> {
+  const users: Record<string, Record<string, unknown>> = {};
+  const registrations: Record<string, Record<string, unknown>> = {};
+  for (let i = 0; i < USERS; i++) {
+    const uid = `u${i}`;
+    users[uid] = { UserUid: uid, Username: `volunteer${i}`, FirstName: "Sam", LastName: `Lee${i % 97}`, EmailAddress: `v${i}@example.org`, EmailAllowed: i % 3 !== 0, UserGroupUids: [`g${i % GROUPS}`], LastUpdate: at };
+    registrations[`r${i}`] = { RegistrationUid: `r${i}`, EventUid: `e${i % EVENTS}`, UserUid: uid, Hours: 2, Deleted: false, LastUpdate: at };
+  }
+  const events: Record<string, Record<string, unknown>> = {};
+  for (let i = 0; i < EVENTS; i++) events[`e${i}`] = { EventUid: `e${i}`, Name: `Shift ${i}`, StartTime: "2026-10-01T09:00:00Z", EndTime: "2026-10-01T12:00:00Z", AltruJobId: `job${i % 5}` };
+  const userGroups: Record<string, Record<string, unknown>> = {};
+  for (let i = 0; i < GROUPS; i++) userGroups[`g${i}`] = { UserGroupUid: `g${i}`, Name: `Group ${i}`, AltruOrganizationId: i % 2 === 0 ? `org${i}` : null };
+  const jobs: Record<string, Record<string, unknown>> = {};
+  for (let i = 0; i < 5; i++) jobs[`job${i}`] = { id: `job${i}`, name: `Job ${i}` };
+  const organizations: Record<string, Record<string, unknown>> = {};
+  for (let i = 0; i < GROUPS; i += 2) organizations[`org${i}`] = { id: `org${i}`, name: `Org ${i}` };
+  return {
+    volunteerhub: { users, registrations, events, userGroups },
+    altru: { constituents: {}, timesheets: {}, relationships: {}, jobs, organizations },
+  };
+}
+
+/** The hourly run after 1% of the volunteers changed, against a full read. */
+async function incremental(): Promise<{ requests: number; full: number; ratio: number }> {
+  const docs = volunteers(now().toISOString());
+  const w = await world("volunteerhub-altru", { volunteerhub: { document: docs["volunteerhub"]! }, altru: { document: docs["altru"]! } });
+  const hourly = async (): Promise<RunSummary> => {
+    offset += HOUR;
+    w.service.enqueue("volunteerhub-altru", { kind: "schedule", at: now().toISOString(), label: "every hour", directions: [{ from: "volunteerhub", to: "altru" }] });
+    await w.service.idle();
+    return w.runs.at(-1)!;
+  };
+  try {
+    const start = Date.now();
+    await w.service.runAll();
+    process.stderr.write(`reads: first sync of the volunteers ${seconds(Date.now() - start)}\n`);
+    // An hour on, a quiet hourly run; an hour after it, 1% of the volunteers have changed.
+    const quiet = await hourly();
+    process.stderr.write(`reads: the quiet hourly run wrote ${JSON.stringify(quiet.applied)}\n`);
+    offset += HOUR;
+    for (let i = 0; i < USERS; i += 100) await w.sandbox.change("volunteerhub", "users", `u${i}`, { LastName: `Okafor${i}`, LastUpdate: now().toISOString() });
+    w.requests();
+    offset -= HOUR;
+    const run = await hourly();
+    const requests = w.requests();
+    if (run.status !== "ok" || !run.reads) throw new Error(`the hourly run: ${run.status} ${run.message ?? ""} (${run.reads ? "in part" : "read whole"})`);
+    const constituents = Object.values(w.sandbox.document("altru")["constituents"]!).filter((c) => String(c["last_name"]).startsWith("Okafor"));
+    if (constituents.length !== USERS / 100) throw new Error(`${constituents.length} of ${USERS / 100} changed volunteers reached Altru`);
+    w.service.enqueue("volunteerhub-altru", { kind: "schedule", at: now().toISOString(), label: "reconciliation nightly at 03:00", directions: [{ from: "volunteerhub", to: "altru" }], full: true });
+    await w.service.idle();
+    const full = w.requests();
+    process.stderr.write(`reads: hourly run asked ${run.reads.asked.join("; ")}\n`);
+    process.stderr.write(`reads: hourly run ${requests} requests (${run.reads.rounds} rounds; read whole: ${run.reads.whole.join(", ") || "nothing"}); full read ${full} requests\n`);
+    return { requests, full, ratio: requests / full };
+  } finally {
+    await w.close();
+  }
+}
+
+const [rdFile, vFile] = process.argv.slice(2).map((f) => resolve(f));
+const e = process.env["READS_ONLY"] === "incremental" ? { requests: 0, full: 1, ratio: 1, eventMs: 0, fullMs: 1 } : await event(rdFile!, vFile!);
+const inc = await incremental();
+// One line of figures, for bench/run.js's table and for the eye.
+console.log(JSON.stringify({ event: e, incremental: inc }));
