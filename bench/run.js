@@ -86,7 +86,7 @@ async function reads() {
   const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
   row("one donor.updated event, requests", `${event.requests}`, `a full run makes ${event.full.toLocaleString("en-US")}`, "<= 10", event.requests <= 10);
   row("its time", s(event.eventMs), `1/${Math.round(1 / event.ratio)} of the full run's (${s(event.fullMs)})`, "<= 1/100", event.ratio <= 0.01);
-  row("hourly VolunteerHub run after 1% changed, requests", `${incremental.requests}`, `1/${Math.round(1 / incremental.ratio)} of a full read's (${incremental.full})`, "<= 1/20", incremental.ratio <= 0.05);
+  row("hourly VolunteerHub run after 1% changed, read requests", `${incremental.requests} (and ${incremental.writes} writes)`, `1/${Math.round(1 / incremental.ratio)} of a full read's (${incremental.full})`, "<= 1/20", incremental.ratio <= 0.05);
   readsLine = `reads: event ${event.requests} requests (full ${event.full}), time ratio ${event.ratio.toFixed(4)}; incremental ratio ${incremental.ratio.toFixed(4)}; storm not measured yet`;
 }
 

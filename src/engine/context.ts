@@ -22,7 +22,8 @@ export interface LinkPairs {
   readonly leftKey: string;
   readonly rightKey: string;
   leftToRight(key: string): Rec | null | SkipRow;
-  rightToLeft(key: string): Rec | null | SkipRow;
+  /** Given the record (a rule's lookup), a side read in part is asked for what could claim it. */
+  rightToLeft(key: string, record?: Rec): Rec | null | SkipRow;
 }
 
 export class RunContext implements EvalContext {
@@ -114,7 +115,7 @@ export class RunContext implements EvalContext {
     if (!pairs || isEmpty(record)) return null;
     const key = field(record, from === "left" ? pairs.leftKey : pairs.rightKey);
     if (isEmpty(key)) return null;
-    const found = from === "left" ? pairs.leftToRight(String(key)) : pairs.rightToLeft(String(key));
+    const found = from === "left" ? pairs.leftToRight(String(key)) : pairs.rightToLeft(String(key), record as Rec);
     if (found instanceof SkipRow) throw found;
     return found;
   }

@@ -56,8 +56,8 @@ export class LinkRun implements LinkPairs {
   leftToRight(key: string): Rec | null | SkipRow {
     return this.pairing.leftToRight(key);
   }
-  rightToLeft(key: string): Rec | null | SkipRow {
-    return this.pairing.rightToLeft(key);
+  rightToLeft(key: string, record?: Rec): Rec | null | SkipRow {
+    return this.pairing.rightToLeft(key, record);
   }
 
   /**

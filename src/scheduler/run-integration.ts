@@ -286,6 +286,10 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
           store.journalWrite(runId, system, w);
           counts[w.action] = (counts[w.action] ?? 0) + 1;
           appliedRefs.push({ system, collection: w.collection, key: w.key });
+          // The collection's size as a whole read would find it now: a first run that fills an
+          // empty collection leaves the next run's hints (a whole read or queries?) true.
+          const total = services.totals?.get(`${connection}.${w.collection}`);
+          if (total !== undefined && w.action !== "update") services.totals!.set(`${connection}.${w.collection}`, Math.max(0, total + (w.action === "create" ? 1 : -1)));
         });
         for (const f of written.failed) failures.push({ ...f, reason: redact(f.reason), system });
       } catch (error) {

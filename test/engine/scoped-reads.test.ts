@@ -180,7 +180,8 @@ describe("a scheduled run that reads what changed since the last run", () => {
   it("volunteerhub-altru: decides as a run over everything, after edits VolunteerHub stamps", async () => {
     const plan = seedPlan("volunteerhub-altru");
     await fc.assert(
-      fc.asyncProperty(volunteerHubWorld, edits, anyKey, async (docs, list, newKey) => {
+      // Altru's API asked by field, or one that cannot ask (SKY's custom fields) and reads whole.
+      fc.asyncProperty(volunteerHubWorld, edits, anyKey, fc.boolean(), async (docs, list, newKey, altruWhole) => {
         const first = run(plan, docs);
         if (first.failure) return;
         const edited = edit(applyAll(docs, first.patches), list, `n-${newKey}`);
@@ -192,10 +193,26 @@ describe("a scheduled run that reads what changed since the last run", () => {
           params: paramsFor(plan),
           state: first.state,
           first: passedOver(plan).map(({ system, collection }) => ({ system, request: { collection, modifiedSince: first.state.lastRun! } })),
-          read: async (system: string, requests: readonly ReadRequest[]) => answerFrom(edited[system] ?? {}, requests, (c) => (system === "volunteerhub" ? STAMPS[c] : undefined)),
+          read: async (system: string, requests: readonly ReadRequest[]) => {
+            const asked = altruWhole && system === "altru" ? requests.map((r) => ({ collection: r.collection, whole: true as const })) : requests;
+            return answerFrom(edited[system] ?? {}, asked, (c) => (system === "volunteerhub" ? STAMPS[c] : undefined));
+          },
         });
         expect(reading.result.misses).toBeUndefined();
         expect(decided(reading.result)).toEqual(decided(whole));
+        // Constituents read whole are not each a reason to ask for their user: VolunteerHub is
+        // asked only for the users of what changed, and of constituents a relationship names.
+        const before = applyAll(docs, first.patches);
+        const reached = new Set<string>();
+        for (const name of ["users", "registrations"]) {
+          for (const [key, record] of Object.entries(edited["volunteerhub"]![name]!)) {
+            if (JSON.stringify(record) !== JSON.stringify(before["volunteerhub"]![name]![key])) reached.add(String(record["UserUid"]));
+          }
+        }
+        const constituents = edited["altru"]!["constituents"]!;
+        for (const r of Object.values(edited["altru"]!["relationships"]!)) reached.add(String(constituents[String(r["constituent_id"])]?.["volunteerhub_uid"]));
+        const usersAsked = reading.asked.flatMap((a) => (a.system === "volunteerhub" && a.request.collection === "users" && "field" in a.request ? a.request.values : []));
+        expect(usersAsked.filter((uid) => !reached.has(uid))).toEqual([]);
       }),
       { numRuns: Number(process.env.RUNS ?? 150) },
     );

@@ -83,7 +83,13 @@ export class Pairing {
       askRight: ask(m.keys, "right"),
     }));
     this.skips = new Skips(link);
+    this.rightDecides = plan.direction !== "->" || plan.creates.some((c) => c.into === "left") || plan.mappings.some((m) => m.kind !== "oneWay" || m.into === "left");
   }
+
+  /** Whether a right record decides anything of its own: a field flows from it, or it makes a left record. */
+  private readonly rightDecides: boolean;
+  /** The right records whose claimants this pairing asked for, when not every one's were (see pair). */
+  private claimantsAsked: Set<Rec> | undefined;
 
   /** A side's pairs by record key. The map stands until the next pairing; a create adds to it. */
   pairsOf(side: Side): ReadonlyMap<string, Counterpart | SkipRow> {
@@ -95,7 +101,9 @@ export class Pairing {
     return found === undefined ? null : found instanceof SkipRow ? found : this.link.rightState.current(found.key, found.seen);
   }
 
-  rightToLeft(key: string): Rec | null | SkipRow {
+  /** The left record paired with the right record `key`; given the record, a lookup from a rule, its claimants are asked for when they may not all have been read. */
+  rightToLeft(key: string, record?: Rec): Rec | null | SkipRow {
+    if (record && this.claimantsAsked) this.askClaimants(record, this.claimantsAsked);
     const found = this.rightPairs.get(key);
     return found === undefined ? null : found instanceof SkipRow ? found : this.link.leftState.current(found.key, found.seen);
   }
@@ -126,6 +134,12 @@ export class Pairing {
       state.partial !== undefined && (!("view" in source) || link.ctx.views.get(source.view)?.over === state);
     const askLeft = asks(plan.left.source, link.leftState);
     const askRight = asks(plan.right.source, link.rightState);
+    // The claimants of every right record read, when a right record decides things of its own
+    // (its fields flow left, it makes a left record); else only of the right records a left
+    // record read found, for whether another claims them too. A right side read whole because
+    // its API cannot ask (SKY's custom fields) then costs no lookup per record.
+    const claimantsOfAll = askLeft && this.rightDecides;
+    const found = (this.claimantsAsked = askLeft && !claimantsOfAll ? new Set<Rec>() : undefined);
     const frame: Frame = [undefined, undefined];
     const skips = this.skips;
     const rightOk = skips.on("right") ? skips.kept("right", right, frame) : right;
@@ -141,7 +155,7 @@ export class Pairing {
         const key = rowKey(m.right, frame);
         if (key === undefined) continue;
         // Every left record that could claim this one.
-        if (askLeft) this.ask(link.leftState, m.askLeft, m.right, frame);
+        if (claimantsOfAll) this.ask(link.leftState, m.askLeft, m.right, frame);
         const found = index.get(key);
         if (found === undefined) index.set(key, r);
         else if (found instanceof Several) found.rows.push(r);
@@ -168,6 +182,10 @@ export class Pairing {
         if (askRight) this.ask(link.rightState, m.askRight, m.left, frame);
         const candidates = indexes[i]!.get(key);
         if (!candidates) continue;
+        if (found) {
+          if (candidates instanceof Several) for (const r of candidates.rows) this.askClaimants(r, found);
+          else this.askClaimants(candidates, found);
+        }
         const lk = link.keyOf("left", l);
         if (candidates instanceof Several) {
           const s = plan.right;
@@ -208,6 +226,17 @@ export class Pairing {
       }
     }
     this.byPlace = link.overViews ? undefined : { shape: link.leftState.shape, pairs: byPlace };
+  }
+
+  /** Asks the left side, read in part, for every record that could claim the right record `r`, by any match, once a pairing. */
+  private askClaimants(r: Rec, asked: Set<Rec>): void {
+    if (asked.has(r)) return;
+    asked.add(r);
+    const frame: Frame = [undefined, r];
+    for (const m of this.matches) {
+      if (m.rightCondition && m.rightCondition(frame) !== true) continue;
+      if (rowKey(m.right, frame) !== undefined) this.ask(this.link.leftState, m.askLeft, m.right, frame);
+    }
   }
 
   /** Asks a side read in part for the records whose `ask` field holds the value the other side's record gives. */
