@@ -6,8 +6,8 @@
 import type { DirectionPlan, Expr, LinkPlan, Plan, RulePlan, Source, ViewPlan } from "../plan/types.js";
 import { walk } from "../plan/walk.js";
 import type { SystemCatalog } from "../language/systems/load.js";
-import { StateDraft } from "../state/draft.js";
-import { emptyState, type SyncState } from "../state/state.js";
+import { isByKey, StateDraft } from "../state/draft.js";
+import { emptyState, type PairsByKey, type SyncState } from "../state/state.js";
 import { compileClauses } from "./clauses.js";
 import { RunContext } from "./context.js";
 import { LinkRun, type RunScope } from "./links.js";
@@ -35,7 +35,8 @@ export interface RunInput {
   readonly systems: SystemCatalog;
   /** One snapshot per system of the plan. */
   readonly snapshots: ReadonlyMap<string, Snapshot>;
-  readonly state?: SyncState;
+  /** The last run's state: whole, or read a pair at a time from a store (its result then holds the changes alone). */
+  readonly state?: SyncState | PairsByKey;
   /** The run's time, ISO-8601. */
   readonly now: string;
   /** Params with their values, defaults filled in (see params.ts). */
@@ -78,7 +79,9 @@ export function runPlan(input: RunInput): RunResult {
   const { plan, systems } = input;
   const outcomes = new Outcomes();
   const before = input.state ?? emptyState();
-  const synced = new StateDraft(before.synced);
+  const synced = new StateDraft(isByKey(before) ? before : before.synced);
+  // What a run that changes nothing keeps: the state as it was (read by key: no change to it).
+  const kept: SyncState = isByKey(before) ? { lastRun: before.lastRun, synced: new Map(), changedOnly: true } : before;
 
   const workspace = new Workspace();
   const misses = new Misses();
@@ -104,7 +107,7 @@ export function runPlan(input: RunInput): RunResult {
   const events = input.events ?? (input.event ? [input.event] : []);
   if (events.length > 0) {
     const scoped = eventScope(plan, systems, events, workspace, outcomes);
-    if (!scoped) return unchanged(outcomes.list(), before);
+    if (!scoped) return unchanged(outcomes.list(), kept);
     scope = scoped.scope;
     // The records the event's record refers to are synced as fully as if it had named them.
     discover(plan, ctx, scoped.roots);
@@ -155,12 +158,12 @@ export function runPlan(input: RunInput): RunResult {
     }
   }
   if (!settled) {
-    return unchanged(outcomes.list(), before, problem({ file: plan.source }, message("RUN001", "neverSettles", { rounds: MAX_ROUNDS, causes: [...writer.causesThisRound].join(" and ") })));
+    return unchanged(outcomes.list(), kept, problem({ file: plan.source }, message("RUN001", "neverSettles", { rounds: MAX_ROUNDS, causes: [...writer.causesThisRound].join(" and ") })));
   }
   writer.report();
 
   const failure = checkLimits(plan, workspace, rules);
-  if (failure || !misses.empty) return unchanged(outcomes.list(), before, failure);
+  if (failure || !misses.empty) return unchanged(outcomes.list(), kept, failure);
 
   const list = outcomes.list();
   const changes = changesOf(workspace, systems, list);
@@ -177,7 +180,7 @@ export function runPlan(input: RunInput): RunResult {
       return (patches ??= renderPatches([plan.systems.left, plan.systems.right], changes, systems));
     },
     get state(): SyncState {
-      return (state ??= { lastRun: input.now, synced: synced.result() });
+      return (state ??= synced.result(input.now));
     },
   };
 }

@@ -197,18 +197,22 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
   const planSystems = [plan.systems.left, plan.systems.right];
   const connectorOf = (system: string): Connector => services.connectors.get(integration.connections.get(system) ?? system)!;
 
-  const before = store.loadState(integration.name);
   const now = started.toISOString();
+  // A run that reads in part reads the state a pair at a time too: an event among 200,000
+  // linked donors would otherwise spend its time loading and writing back every pair.
+  const byKey = store.pairsByKey(integration.name);
+  const inPart = planSystems.every((system) => connectorOf(system).readRequests);
+  // A scheduled run after a first one reads what changed since the last (each system's
+  // lookback added); a reconciliation or a manual run reads everything.
+  const since = kind.directions && !kind.events && byKey.lastRun !== null ? byKey.lastRun : undefined;
+  const readsInPart = inPart && (kind.events !== undefined || since !== undefined);
+  const before = readsInPart ? byKey : store.loadState(integration.name);
   const run = { plan, systems, state: before, now, params: integration.params, ...(kind.directions ? { directions: kind.directions } : {}) };
   let result: RunResult;
   const incomplete: string[] = [];
   let reads: RunReads | undefined;
   try {
-    const inPart = planSystems.every((system) => connectorOf(system).readRequests);
-    // A scheduled run after a first one reads what changed since the last (each system's
-    // lookback added); a reconciliation or a manual run reads everything.
-    const since = kind.directions && !kind.events && before.lastRun !== null ? before.lastRun : undefined;
-    if (inPart && (kind.events || since !== undefined)) {
+    if (readsInPart) {
       // Events read what they reach: their records, what those refer to, their counterparts.
       // An incremental run reads the records changed since, and what they reach.
       const totals = services.totals ?? new Map<string, number>();

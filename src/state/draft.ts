@@ -1,6 +1,6 @@
 // The state a run is writing: the last run's values, copied only where this run changes
 // them. A run over 200,000 linked pairs that changes a few thousand copies a few thousand.
-import type { SyncedPair, SyncedValues } from "./state.js";
+import type { PairLookup, PairsByKey, SyncedPair, SyncedValues, SyncState } from "./state.js";
 
 /** A pair this run has synced: its values copied from the last run's, to change. */
 interface ChangedPair {
@@ -12,7 +12,7 @@ interface ChangedPair {
 export class LinkDraft {
   readonly changed = new Map<string, ChangedPair>();
 
-  constructor(readonly before: ReadonlyMap<string, SyncedPair> | undefined) {}
+  constructor(readonly before: PairLookup | undefined) {}
 
   /** The pair's last synced values; none when the left record was last paired with another. */
   pair(left: string, right: string): SyncedPair | undefined {
@@ -34,23 +34,33 @@ export class LinkDraft {
 export class StateDraft {
   private readonly links = new Map<string, LinkDraft>();
 
-  constructor(private readonly before: SyncedValues) {}
+  constructor(private readonly before: SyncedValues | PairsByKey) {}
 
   /** A link's pairs, found once for a run rather than once for each pair. */
   link(id: string): LinkDraft {
     let draft = this.links.get(id);
-    if (!draft) this.links.set(id, (draft = new LinkDraft(this.before.get(id))));
+    if (!draft) this.links.set(id, (draft = new LinkDraft(isByKey(this.before) ? this.before.link(id) : this.before.get(id))));
     return draft;
   }
 
-  /** The state to keep: the last run's values with this run's changes over them. */
-  result(): SyncedValues {
+  /** The state to keep: the last run's values with this run's changes over them; over a state read by key, the changes alone. */
+  result(lastRun: string): SyncState {
+    const before = this.before;
+    if (isByKey(before)) {
+      const changed: SyncedValues = new Map();
+      for (const [id, link] of this.links) if (link.changed.size > 0) changed.set(id, new Map(link.changed));
+      return { lastRun, synced: changed, changedOnly: true };
+    }
     const out: SyncedValues = new Map();
-    for (const link of new Set([...this.before.keys(), ...this.links.keys()])) {
-      const merged = new Map<string, SyncedPair>(this.before.get(link) ?? []);
+    for (const link of new Set([...before.keys(), ...this.links.keys()])) {
+      const merged = new Map<string, SyncedPair>(before.get(link) ?? []);
       for (const [left, pair] of this.links.get(link)?.changed ?? []) merged.set(left, pair);
       out.set(link, merged);
     }
-    return out;
+    return { lastRun, synced: out };
   }
+}
+
+export function isByKey(state: SyncedValues | PairsByKey | SyncState): state is PairsByKey {
+  return "byKey" in state;
 }

@@ -3,10 +3,11 @@
 // run sees the same difference and makes the same write again, while the rest advance.
 import type { Plan } from "../plan/types.js";
 import type { RecordRef } from "../input/record-ref.js";
-import type { SyncedPair, SyncState } from "./state.js";
+import { isByKey } from "./draft.js";
+import type { PairsByKey, SyncedPair, SyncState } from "./state.js";
 
 
-export function holdBack(plan: Plan, before: SyncState, after: SyncState, refused: readonly RecordRef[]): SyncState {
+export function holdBack(plan: Plan, before: SyncState | PairsByKey, after: SyncState, refused: readonly RecordRef[]): SyncState {
   if (refused.length === 0) return after;
   const synced = new Map(after.synced);
   const isRefused = (system: string, collection: string) => {
@@ -17,22 +18,28 @@ export function holdBack(plan: Plan, before: SyncState, after: SyncState, refuse
     const lefts = isRefused(link.left.system, link.left.collection);
     const rights = isRefused(link.right.system, link.right.collection);
     if (!lefts && !rights) continue;
-    const old = before.synced.get(link.id);
+    const old = isByKey(before) ? before.link(link.id) : before.synced.get(link.id);
     // The inner maps may be shared with `before` (the draft copies on write): this one is new.
     const pairs = new Map<string, SyncedPair>(after.synced.get(link.id) ?? []);
     const restore = (left: string): void => {
-      const was = old?.get(left);
+      // Of a state that holds the run's changes alone, the stored pair stands by itself.
+      const was = after.changedOnly ? undefined : old?.get(left);
       if (was) pairs.set(left, was);
       else pairs.delete(left);
     };
     for (const left of lefts ?? []) restore(left);
     if (rights) {
-      for (const [left, pair] of pairs) if (rights.has(pair.right)) restore(left);
-      for (const [left, pair] of old ?? []) if (rights.has(pair.right)) restore(left);
+      // A pair is held back when its right record, now or before the run, was refused. Every
+      // pair before the run is in `after` too, or was not changed (changedOnly).
+      const held = [...pairs].filter(([left, pair]) => {
+        const was = old?.get(left);
+        return rights.has(pair.right) || (was !== undefined && rights.has(was.right));
+      });
+      for (const [left] of held) restore(left);
     }
     synced.set(link.id, pairs);
   }
-  return { lastRun: after.lastRun, synced };
+  return { ...after, synced };
 }
 
 /**

@@ -49,6 +49,26 @@ export interface SyncState {
   /** When the last successful run was (its `--now`); null before the first. */
   readonly lastRun: string | null;
   readonly synced: SyncedValues;
+  /**
+   * Set on the state a run over a state read by key (PairsByKey) keeps: `synced` holds only
+   * the pairs it changed, and every other pair stands as stored.
+   */
+  readonly changedOnly?: true;
+}
+
+/** One link's pairs as a run looks them up: by left key. */
+export type PairLookup = Pick<ReadonlyMap<string, SyncedPair>, "get">;
+
+/**
+ * A state a run reads a pair at a time, for a run that reads a few records of many (an event
+ * among 200,000 linked donors): loading every pair would cost more than the run. Its new
+ * state is the pairs it changed (SyncState.changedOnly).
+ */
+export interface PairsByKey {
+  readonly lastRun: string | null;
+  readonly byKey: true;
+  /** A link's pairs, looked up as they are asked for. */
+  link(id: string): PairLookup;
 }
 
 export function emptyState(): SyncState {
@@ -204,6 +224,9 @@ export class JsonFileStateStore implements StateStore {
   }
 
   save(integration: string, state: SyncState): void {
+    // A file holds the whole state: changes alone would drop every other pair. No command
+    // reads a file's state by key, so this is a defect, not an input.
+    if (state.changedOnly) throw new Error(`a state that holds a run's changes alone cannot replace ${this.file}`);
     writeFileAtomic(this.file, serializeState(integration, state));
   }
 }

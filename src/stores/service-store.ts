@@ -6,7 +6,7 @@ import type { Code, Message } from "../diagnostics/catalog.js";
 import { problem, ProblemError } from "../diagnostics/problem.js";
 import type { RecordRef, RecordWrite } from "../engine/changes.js";
 export type { RecordRef };
-import type { SyncState } from "../state/state.js";
+import type { PairsByKey, SyncState } from "../state/state.js";
 
 export type RunStatus = "running" | "ok" | "partial" | "incomplete" | "failed" | "interrupted";
 
@@ -80,6 +80,8 @@ export interface StateWriteSummary {
 export interface ServiceStore {
   /** The state after the last successful run; empty before the first. */
   loadState(integration: string): SyncState;
+  /** The same state read a pair at a time, as a run that reads a few records asks for them; its changes alone are then kept (SyncState.changedOnly). */
+  pairsByKey(integration: string): PairsByKey;
   /** A read position kept by finishRun, or undefined before the first. */
   cursor(integration: string, name: string): string | undefined;
   /** Records a run as started (status running) and returns its id. */

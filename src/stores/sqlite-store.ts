@@ -6,7 +6,7 @@ import { CATALOG, message, type Code, type Message } from "../diagnostics/catalo
 import type { RecordWrite } from "../engine/changes.js";
 import { openStoreFile, storeError } from "./sqlite-schema.js";
 import { StateStoreError, type EngineWrite, type JournaledWrite, type RecordFailure, type RunEnd, type RunRecord, type RunStatus, type ServiceStore, type StateWriteSummary } from "./service-store.js";
-import type { PairValues, SyncedPair, SyncedValues, SyncState } from "../state/state.js";
+import type { PairsByKey, PairValues, SyncedPair, SyncedValues, SyncState } from "../state/state.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const WEBHOOK_IDS_KEPT_MS = 7 * DAY_MS;
@@ -43,6 +43,24 @@ export class SqliteServiceStore implements ServiceStore {
       }
       return { lastRun, synced };
     });
+  }
+
+  pairsByKey(integration: string): PairsByKey {
+    const lastRun = this.guard(() => (this.sql.lastRun.get(integration) as string | undefined) ?? null);
+    return {
+      lastRun,
+      byKey: true,
+      link: (link) => ({
+        get: (left) =>
+          this.guard(() => {
+            const row = this.sql.pairOf.get(integration, link, left) as [right: string, values: string] | undefined;
+            if (!row) return undefined;
+            const values = this.parseJson(row[1], message("SVC003", "valuesNotJson", { integration, link, key: JSON.stringify(left) }));
+            if (!values || typeof values !== "object" || Array.isArray(values)) throw this.changedOutside(message("SVC003", "valuesNotObject", { integration, link, key: JSON.stringify(left) }));
+            return { right: row[0], values: values as PairValues };
+          }),
+      }),
+    };
   }
 
   cursor(integration: string, name: string): string | undefined {
@@ -93,13 +111,24 @@ export class SqliteServiceStore implements ServiceStore {
         if (!end.state) return { pairsWritten: 0, pairsRemoved: 0 };
         this.sql.setLastRun.run(run.integration, end.state.lastRun);
         for (const [name, value] of Object.entries(end.cursors ?? {})) this.sql.setCursor.run(run.integration, name, value);
-        return this.writeSynced(run.integration, end.state.synced);
+        return this.writeSynced(run.integration, end.state.synced, end.state.changedOnly === true);
       }).immediate(),
     );
   }
 
   /** Writes the pairs whose right key or values differ from the stored ones, and removes the pairs no longer there. */
-  private writeSynced(integration: string, synced: SyncedValues): StateWriteSummary {
+  private writeSynced(integration: string, synced: SyncedValues, changedOnly: boolean): StateWriteSummary {
+    if (changedOnly) {
+      // A run that read in part changed these pairs; every other one stands as stored.
+      let pairsWritten = 0;
+      for (const [link, pairs] of synced) {
+        for (const [left, pair] of pairs) {
+          this.sql.writePair.run(integration, link, left, pair.right, JSON.stringify(pair.values));
+          pairsWritten++;
+        }
+      }
+      return { pairsWritten, pairsRemoved: 0 };
+    }
     const stored = new Map<string, Map<string, [right: string, values: string]>>();
     for (const [link, count, text] of this.sql.storedPairsByLink.all(integration) as [string, number, string][]) {
       const flat = this.parsePairs(text, count, integration, link) as string[];
@@ -271,6 +300,7 @@ function prepareStatements(db: Database.Database) {
       "SELECT link, count(*), '[' || group_concat(json_quote(left_key) || ',' || json_quote(right_key) || ',' || json_quote(vals), ',') || ']' FROM synced_pairs WHERE integration = ? GROUP BY link",
     ).raw(),
     pairValues: db.prepare("SELECT left_key, vals FROM synced_pairs WHERE integration = ? AND link = ?").raw(),
+    pairOf: db.prepare("SELECT right_key, vals FROM synced_pairs WHERE integration = ? AND link = ? AND left_key = ?").raw(),
     writePair: db.prepare(
       "INSERT INTO synced_pairs (integration, link, left_key, right_key, vals) VALUES (?, ?, ?, ?, ?) ON CONFLICT (integration, link, left_key) DO UPDATE SET right_key = excluded.right_key, vals = excluded.vals",
     ),

@@ -8,7 +8,7 @@ import type { RunEvent } from "../../src/input/event.js";
 import { answerFrom, type ReadRequest } from "../../src/input/read-request.js";
 import { passedOver, runReading, type ReadingRunResult } from "../../src/engine/read-loop.js";
 import type { RunResult } from "../../src/engine/run.js";
-import type { SyncState } from "../../src/state/state.js";
+import type { PairsByKey, SyncedValues, SyncState } from "../../src/state/state.js";
 import { SYSTEMS } from "../helpers.js";
 import { anyKey, rdWorld, volunteerHubWorld, vomoWorld } from "./generators.js";
 import { applyAll, NOW, paramsFor, run, seedPlan, type Docs } from "./support.js";
@@ -38,7 +38,7 @@ function eventsOf(spec: string, docs: Docs): fc.Arbitrary<RunEvent> {
 }
 
 /** The event run with reads: it starts from the event's record and reads the rest from `docs` as asked. */
-async function readingRun(spec: string, docs: Docs, event: RunEvent, state: SyncState | undefined, now: string): Promise<ReadingRunResult> {
+async function readingRun(spec: string, docs: Docs, event: RunEvent, state: SyncState | PairsByKey | undefined, now: string): Promise<ReadingRunResult> {
   const plan = seedPlan(spec);
   const collection = SYSTEMS.get(event.system)!.events.get(event.type)!;
   return runReading({
@@ -51,6 +51,24 @@ async function readingRun(spec: string, docs: Docs, event: RunEvent, state: Sync
     first: [{ system: event.system, request: { collection, keys: [event.recordId] } }],
     read: async (system: string, requests: readonly ReadRequest[]) => answerFrom(docs[system] ?? {}, requests),
   });
+}
+
+/** A state read a pair at a time, as a store gives it to a run that reads in part. */
+function byKey(state: SyncState): PairsByKey {
+  return { lastRun: state.lastRun, byKey: true, link: (id) => state.synced.get(id) ?? new Map() };
+}
+
+/** The state a store holds after a run that kept its changes alone: the changed pairs over the stored ones. */
+function stored(before: SyncState | undefined, after: SyncState): SyncedValues {
+  expect(after.changedOnly).toBe(true);
+  const out: SyncedValues = new Map([...(before?.synced ?? [])].map(([id, pairs]) => [id, new Map(pairs)]));
+  for (const [id, pairs] of after.synced) for (const [left, pair] of pairs) (out.get(id) ?? out.set(id, new Map()).get(id)!).set(left, pair);
+  return out;
+}
+
+/** A state's pairs as plain values, links with no pairs left out. */
+function pairsOf(synced: SyncedValues): unknown {
+  return [...synced].filter(([, pairs]) => pairs.size > 0).map(([id, pairs]) => [id, [...pairs].map(([left, p]) => [left, p.right, { ...p.values }]).sort()]).sort();
 }
 
 /** What a run decided, in an order that does not depend on the order records were read in. */
@@ -85,6 +103,11 @@ describe("an event run that reads what it needs", () => {
           const reading = await readingRun(spec, current, event, state, LATER);
           expect(reading.result.misses).toBeUndefined();
           expect(decided(reading.result)).toEqual(decided(whole));
+          // Read a pair at a time, the state decides the same, and its changes over the stored
+          // pairs are the state the run over a whole state keeps.
+          const keyed = await readingRun(spec, current, event, byKey(state ?? { lastRun: null, synced: new Map() }), LATER);
+          expect(decided(keyed.result)).toEqual(decided(whole));
+          expect(pairsOf(stored(state, keyed.result.state))).toEqual(pairsOf(reading.result.state.synced));
           // Whatever it read, it asked for at most a few rounds before reading whole.
           expect(reading.rounds).toBeLessThanOrEqual(8);
         }),

@@ -78,6 +78,37 @@ describe("state", () => {
     expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
   });
 
+  it("reads the state a pair at a time, and keeps a run's changes alone over the stored pairs", () => {
+    const store = open();
+    const pairs: [string, string, Record<string, unknown>][] = [];
+    for (let i = 0; i < 100; i++) pairs.push([`L${i}`, `R${i}`, { email: `p${i}@example.org` }]);
+    save(store, { lastRun: "2025-03-01T00:00:00.000Z", synced: synced({ people: [...pairs, ["__proto__", "R-proto", JSON.parse('{"__proto__": 1}') as Record<string, unknown>]] }) });
+
+    const byKey = store.pairsByKey("donors");
+    expect(byKey.lastRun).toBe("2025-03-01T00:00:00.000Z");
+    expect(byKey.link("people").get("L7")).toEqual({ right: "R7", values: { email: "p7@example.org" } });
+    expect(byKey.link("people").get("L100")).toBeUndefined();
+    expect(byKey.link("other").get("L7")).toBeUndefined();
+    expect(Object.hasOwn(byKey.link("people").get("__proto__")!.values, "__proto__")).toBe(true);
+
+    // A run over it changes two pairs and makes one; the other 98 stand as they were.
+    const draft = new StateDraft(byKey);
+    const people = draft.link("people");
+    people.writable("L1", "R1").values["email"] = "new1@example.org";
+    people.writable("L2", "R-other");
+    people.writable("L-new", "R-new").values["email"] = "new@example.org";
+    const next = draft.result("2025-03-02T00:00:00.000Z");
+    expect(next.changedOnly).toBe(true);
+    expect(save(store, next)).toEqual({ pairsWritten: 3, pairsRemoved: 0 });
+    const after = store.loadState("donors").synced.get("people")!;
+    expect(after.size).toBe(102);
+    expect(after.get("L1")).toEqual({ right: "R1", values: { email: "new1@example.org" } });
+    expect(after.get("L2")).toEqual({ right: "R-other", values: {} }); // paired anew: nothing synced yet
+    expect(after.get("L3")).toEqual({ right: "R3", values: { email: "p3@example.org" } });
+    expect(after.get("L-new")).toEqual({ right: "R-new", values: { email: "new@example.org" } });
+    expect(store.loadState("donors").lastRun).toBe("2025-03-02T00:00:00.000Z");
+  });
+
   it("keeps each integration's state apart", () => {
     const store = open();
     save(store, { lastRun: "2025-03-01T00:00:00.000Z", synced: synced({ people: [["a", "1", { v: 1 }]] }) }, "donors");
@@ -99,7 +130,7 @@ describe("state", () => {
     people.writable("L10", "R10").values["n"] = 10; // written again with the same value: no change
     people.writable("L11", "other"); // paired with another record now
     people.writable("L-new", "R-new").values["n"] = -1;
-    const next = draft.result();
+    const next = draft.result("2025-03-02T00:00:00.000Z").synced;
     next.get("people")!.delete("L998");
     next.get("people")!.delete("L999");
 
