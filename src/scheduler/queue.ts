@@ -11,7 +11,12 @@ export type Trigger =
    * ones it runs; full: a reconciliation, which reads everything (else a run reads what changed).
    */
   | { readonly kind: "schedule"; readonly at: string; readonly label: string; readonly directions: readonly DirectionPlan[]; readonly full?: boolean }
-  | { readonly kind: "event"; readonly event: RunEvent; readonly connection: string }
+  /**
+   * stored: the store's numbers for the event kept (ServiceStore.takeWebhook), one for each
+   * time it came: forgotten once a run has taken it. maybeEcho: the engine wrote the record
+   * lately, so the run first reads it to tell whether the event is the write's echo.
+   */
+  | { readonly kind: "event"; readonly event: RunEvent; readonly connection: string; readonly stored?: readonly number[]; readonly maybeEcho?: boolean }
   | { readonly kind: "manual" };
 
 export interface Job {
@@ -88,7 +93,15 @@ export class InProcessQueue implements WorkQueue {
       if (!this.running.has(job.integration)) this.ready.push(job.integration);
     }
     const key = coalesceKey(job.trigger);
-    if (!triggers.has(key)) triggers.set(key, job.trigger);
+    const waiting = triggers.get(key);
+    if (!waiting) triggers.set(key, job.trigger);
+    else if (waiting.kind === "event" && job.trigger.kind === "event") {
+      // The same event again: one run takes both, and both are forgotten after it. Only an
+      // event that may be an echo both times is checked as one.
+      const stored = [...(waiting.stored ?? []), ...(job.trigger.stored ?? [])];
+      const { kind, event, connection } = waiting;
+      triggers.set(key, { kind, event, connection, ...(stored.length > 0 ? { stored } : {}), ...(waiting.maybeEcho && job.trigger.maybeEcho ? { maybeEcho: true } : {}) });
+    }
     this.pump();
     return true;
   }

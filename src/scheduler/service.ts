@@ -73,6 +73,13 @@ export class Service {
     this.queue = options.queue ?? new InProcessQueue({ onError: (integration, error) => this.report({ kind: "error", integration, ...failureOf(error) }) });
     this.timers = new ScheduleTimers((integration, trigger, at) => this.enqueue(integration, { kind: "schedule", at: at.toISOString(), label: trigger.label, directions: trigger.directions, ...(trigger.full ? { full: true } : {}) }), this.now);
     this.queue.start((integration, triggers) => this.run(integration, triggers));
+    // Events a process answered and did not run before it stopped: they run now. Those of an
+    // integration this deployment does not hold wait for one that does.
+    const at = this.now();
+    for (const { seq, integration, connection, event } of options.store.pendingEvents()) {
+      const loaded = this.byName.get(integration);
+      if (loaded) this.enqueue(integration, { kind: "event", event, connection, stored: [seq], ...(this.mayBeEcho(loaded, connection, event, at) ? { maybeEcho: true } : {}) });
+    }
   }
 
   /** Every integration once, as a full run; resolves with the runs that ended meanwhile. */
@@ -118,16 +125,20 @@ export class Service {
     const candidates = this.options.integrations.filter((i) => [...i.connections].some(([system, name]) => system === event.system && name === connection) && acceptingTriggers(i.plan, event).length > 0);
     if (candidates.length === 0) return decide({ ignored: `no integration has a trigger for ${event.system} ${event.type}${event.actor ? ` by ${event.actor}` : ""}` });
     const at = this.now();
-    if (!this.options.store.rememberWebhook(connection, id, at.toISOString())) return decide("duplicate");
+    // Kept with its id in one transaction before it is answered: an event answered is run,
+    // even by the next start when this process stops first.
+    const kept = this.options.store.takeWebhook(connection, id, at.toISOString(), event, candidates.map((i) => i.name));
+    if (!kept) return decide("duplicate");
     const started: string[] = [];
-    const echoes: string[] = [];
-    for (const integration of candidates) {
-      if (await this.isEcho(integration, connection, event, at)) echoes.push(integration.name);
-      else if (this.enqueue(integration.name, { kind: "event", event, connection })) started.push(integration.name);
+    for (const { seq, integration } of kept) {
+      // Whether it may be an echo is a lookup in the store; the record is read by the run,
+      // with the others of its batch, rather than a request per webhook before answering.
+      const maybeEcho = this.mayBeEcho(this.byName.get(integration)!, connection, event, at);
+      if (this.enqueue(integration, { kind: "event", event, connection, stored: [seq], ...(maybeEcho ? { maybeEcho } : {}) }) && !maybeEcho) started.push(integration);
     }
-    if (started.length > 0) return decide("accepted", started);
-    if (echoes.length > 0) return decide({ ignored: `${echoes.join(" and ")} wrote ${event.system} ${event.recordId} less than ${ECHO_WINDOW_MS / 60_000} minutes ago and the record still holds what was written, in every field the spec reads: this event is its echo` });
-    return decide({ retryLater: "the service is stopping" });
+    // An event that may be an echo is told of once its run has read the record.
+    if (started.length > 0) decide("accepted", started);
+    return "accepted";
   }
 
   /** Resolves when nothing is queued or running. */
@@ -153,13 +164,11 @@ export class Service {
   }
 
   /**
-   * Whether an event is the echo of the integration's own write: by the engine's actor (or
-   * by none named), about a record the integration wrote in the last few minutes, that the
-   * system now holds as it was written in every field the spec reads. Anything else is an
-   * edit made since, or may be: no echo. An edit of a field the spec never reads is nothing
-   * to sync, so it does not keep an echo from being one.
+   * Whether an event may be the echo of the integration's own write: by the engine's actor
+   * (or by none named), about a record the integration wrote in the last few minutes.
+   * Anything else is an edit made since: no echo.
    */
-  private async isEcho(integration: LoadedIntegration, connection: string, event: RunEvent, at: Date): Promise<boolean> {
+  private mayBeEcho(integration: LoadedIntegration, connection: string, event: RunEvent, at: Date): boolean {
     const reached = this.options.connections.get(connection);
     const collection = this.options.systems.get(event.system)?.events.get(event.type);
     if (!reached || !collection) return false;
@@ -167,19 +176,56 @@ export class Service {
     // an event by anyone else is theirs, whatever the record holds. A connection that declares
     // no writesAs (a snapshot file) has no echo that names an actor.
     if (event.actor !== undefined && event.actor !== reached.writesAs) return false;
-    const wrote = this.options.store.recentWrite(integration.name, connection, collection, event.recordId, new Date(at.getTime() - ECHO_WINDOW_MS).toISOString());
-    if (!wrote) return false;
-    // A record that cannot be read leaves the question open, and so the event runs.
-    const now = await reached.connector.readRecord(collection, event.recordId).catch(() => undefined);
-    if (now === undefined) return false;
-    if (wrote.record === null || now === null) return wrote.record === now;
-    return sameWhereRead(wrote.record, now, fieldsReadOf(integration.plan, event.system, collection));
+    return this.options.store.recentWrite(integration.name, connection, collection, event.recordId, new Date(at.getTime() - ECHO_WINDOW_MS).toISOString()) !== undefined;
+  }
+
+  /**
+   * The triggers less the events that are echoes of the integration's own writes: the system
+   * holds the record as the integration wrote it, in every field the spec reads. Their records
+   * are read together, a request for many. When a record cannot be read, its event runs: an
+   * echo's run finds nothing to do, a dropped change would be lost.
+   */
+  private async withoutEchoes(integration: LoadedIntegration, triggers: readonly Trigger[]): Promise<Trigger[]> {
+    const maybe = triggers.filter((t): t is Extract<Trigger, { kind: "event" }> => t.kind === "event" && t.maybeEcho === true);
+    if (maybe.length === 0) return [...triggers];
+    const at = this.now();
+    const groups = new Map<string, (typeof maybe)[number][]>();
+    for (const t of maybe) {
+      const id = JSON.stringify([t.connection, t.event.system, t.event.type]);
+      const group = groups.get(id);
+      if (group) group.push(t);
+      else groups.set(id, [t]);
+    }
+    const echoes = new Set<Trigger>();
+    for (const group of groups.values()) {
+      const { connection, event } = group[0]!;
+      const reached = this.options.connections.get(connection);
+      const collection = this.options.systems.get(event.system)?.events.get(event.type);
+      if (!reached || !collection) continue;
+      const records = await recordsNow(reached.connector, collection, [...new Set(group.map((t) => t.event.recordId))]);
+      const read = fieldsReadOf(integration.plan, event.system, collection);
+      for (const t of group) {
+        const wrote = this.options.store.recentWrite(integration.name, connection, collection, t.event.recordId, new Date(at.getTime() - ECHO_WINDOW_MS).toISOString());
+        const now = records.get(t.event.recordId);
+        const echo = wrote !== undefined && now !== undefined && (wrote.record === null || now === null ? wrote.record === now : sameWhereRead(wrote.record, now, read));
+        if (echo) echoes.add(t);
+        this.report({
+          kind: "event",
+          connection,
+          event: t.event,
+          decision: echo ? { ignored: `${integration.name} wrote ${t.event.system} ${t.event.recordId} less than ${ECHO_WINDOW_MS / 60_000} minutes ago and the record still holds what was written, in every field the spec reads: this event is its echo` } : "accepted",
+          integrations: echo ? [] : [integration.name],
+        });
+      }
+    }
+    return triggers.filter((t) => !echoes.has(t));
   }
 
   private async run(name: string, triggers: readonly Trigger[]): Promise<void> {
     const integration = this.byName.get(name);
     if (!integration) return;
-    for (const kind of runKinds(integration.plan, triggers)) {
+    const runs = await this.withoutEchoes(integration, triggers);
+    for (const kind of runs.length > 0 ? runKinds(integration.plan, runs) : []) {
       const { metrics } = this.options;
       metrics.runStarted(name);
       const summary = await runIntegration(integration, kind, this.services);
@@ -190,6 +236,9 @@ export class Service {
       for (const collector of this.collectors) collector.push(summary);
       this.report({ kind: "run", summary });
     }
+    // Taken once their runs have ended (whatever their status, which the runs' history keeps):
+    // a process stopped before this runs them again at its next start.
+    this.options.store.eventsTaken(triggers.flatMap((t) => (t.kind === "event" ? (t.stored ?? []) : [])));
   }
 
   private report(event: ServiceProgress): void {
@@ -197,6 +246,30 @@ export class Service {
     const redact = this.options.redact;
     this.options.progress?.(event.kind === "error" && redact ? { ...event, message: redact(event.message) } : event);
   }
+}
+
+/** Records as the system holds them now, by key: null when it holds none, absent when that cannot be told. A request for many where the connector can ask. */
+async function recordsNow(connector: Connector, collection: string, keys: readonly string[]): Promise<Map<string, Rec | null>> {
+  const found = new Map<string, Rec | null>();
+  if (connector.readRequests) {
+    const read = await connector.readRequests([{ collection, keys }]).catch(() => undefined);
+    const answer = read?.answers[0];
+    if (read && answer && !("problem" in answer)) {
+      const records = Object.hasOwn(read.document, collection) ? read.document[collection]! : {};
+      const absent = new Set(answer.absent);
+      for (const key of keys) {
+        if (Object.hasOwn(records, key)) found.set(key, records[key]!);
+        // Proven absent, or not among a whole read's records: not there.
+        else if (answer.as === "whole" || absent.has(key)) found.set(key, null);
+      }
+    }
+    return found;
+  }
+  for (const key of keys) {
+    const record = await connector.readRecord(collection, key).catch(() => undefined);
+    if (record !== undefined) found.set(key, record);
+  }
+  return found;
 }
 
 /** Whether two records agree in the fields given, or in every field either has when which are read is not known. */

@@ -7,6 +7,7 @@ import { problem, ProblemError } from "../diagnostics/problem.js";
 import type { RecordRef, RecordWrite } from "../engine/changes.js";
 export type { RecordRef };
 import type { PairsByKey, SyncState } from "../state/state.js";
+import type { RunEvent } from "../input/event.js";
 
 export type RunStatus = "running" | "ok" | "partial" | "incomplete" | "failed" | "interrupted";
 
@@ -47,6 +48,14 @@ export interface EngineWrite {
   collection: string;
   key: string;
   record: Record<string, unknown> | null;
+}
+
+/** A webhook's event kept for one integration until a run takes it. */
+export interface PendingEvent {
+  readonly seq: number;
+  readonly integration: string;
+  readonly connection: string;
+  readonly event: RunEvent;
 }
 
 /** A write the system accepted during a run, in the order it was applied. */
@@ -98,6 +107,16 @@ export interface ServiceStore {
   failures(integration?: string): RecordFailure[];
   /** true when the id is new (and now remembered), false for a replay. Ids older than 7 days may be forgotten. */
   rememberWebhook(connection: string, id: string, at: string): boolean;
+  /**
+   * One transaction: remembers a webhook's id and keeps its event for each integration it
+   * starts, until a run takes it (eventsTaken). The events kept; undefined for a replayed id,
+   * which keeps nothing.
+   */
+  takeWebhook(connection: string, id: string, at: string, event: RunEvent, integrations: readonly string[]): PendingEvent[] | undefined;
+  /** The events kept and not yet taken, oldest first: what a process that stopped left to run. */
+  pendingEvents(): PendingEvent[];
+  /** Forgets events a run has taken. */
+  eventsTaken(seqs: readonly number[]): void;
   /**
    * The engine's own writes, for echo detection, kept a day: noted before each is sent (its
    * event may arrive before its answer), with the record as it will stand (null for a delete).

@@ -103,6 +103,18 @@ const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX engine_writes_by_age ON engine_writes (written_at);
   `,
+  // Version 3: a webhook's event is kept, for each integration it starts, in the transaction
+  // that remembers its id, and removed once a run has taken it: an event answered 202 is run
+  // even when the process dies before its run.
+  `
+  CREATE TABLE pending_events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    integration TEXT NOT NULL,
+    connection TEXT NOT NULL,
+    event TEXT NOT NULL, -- the RunEvent, as JSON
+    received_at TEXT NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

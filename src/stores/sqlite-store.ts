@@ -4,8 +4,9 @@
 import type Database from "better-sqlite3";
 import { CATALOG, message, type Code, type Message } from "../diagnostics/catalog.js";
 import type { RecordWrite } from "../engine/changes.js";
+import type { RunEvent } from "../input/event.js";
 import { openStoreFile, storeError } from "./sqlite-schema.js";
-import { StateStoreError, type EngineWrite, type JournaledWrite, type RecordFailure, type RunEnd, type RunRecord, type RunStatus, type ServiceStore, type StateWriteSummary } from "./service-store.js";
+import { StateStoreError, type EngineWrite, type JournaledWrite, type PendingEvent, type RecordFailure, type RunEnd, type RunRecord, type RunStatus, type ServiceStore, type StateWriteSummary } from "./service-store.js";
 import type { PairsByKey, PairValues, SyncedPair, SyncedValues, SyncState } from "../state/state.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -202,11 +203,37 @@ export class SqliteServiceStore implements ServiceStore {
   }
 
   rememberWebhook(connection: string, id: string, at: string): boolean {
+    return this.takeWebhook(connection, id, at, { system: "", type: "", recordId: "" }, []) !== undefined;
+  }
+
+  takeWebhook(connection: string, id: string, at: string, event: RunEvent, integrations: readonly string[]): PendingEvent[] | undefined {
     const received = instant(at);
     return this.guard(() =>
       this.db.transaction(() => {
         this.sql.pruneWebhooks.run(new Date(Date.parse(received) - WEBHOOK_IDS_KEPT_MS).toISOString());
-        return this.sql.rememberWebhook.run(connection, id, received).changes === 1;
+        if (this.sql.rememberWebhook.run(connection, id, received).changes !== 1) return undefined;
+        const text = JSON.stringify(event);
+        return integrations.map((integration) => ({ seq: Number(this.sql.keepEvent.run(integration, connection, text, received).lastInsertRowid), integration, connection, event }));
+      }).immediate(),
+    );
+  }
+
+  pendingEvents(): PendingEvent[] {
+    return this.guard(() =>
+      (this.sql.pendingEvents.all() as { seq: number; integration: string; connection: string; event: string }[]).map((row) => ({
+        seq: row.seq,
+        integration: row.integration,
+        connection: row.connection,
+        event: this.parseJson(row.event, message("SVC003", "eventNotJson", { seq: row.seq })) as RunEvent,
+      })),
+    );
+  }
+
+  eventsTaken(seqs: readonly number[]): void {
+    if (seqs.length === 0) return;
+    this.guard(() =>
+      this.db.transaction(() => {
+        for (const seq of seqs) this.sql.takeEvent.run(seq);
       }).immediate(),
     );
   }
@@ -330,6 +357,9 @@ function prepareStatements(db: Database.Database) {
     failuresOf: db.prepare("SELECT * FROM record_failures WHERE integration = ? ORDER BY system, collection, record_key"),
     pruneWebhooks: db.prepare("DELETE FROM webhook_ids WHERE received_at < ?"),
     rememberWebhook: db.prepare("INSERT INTO webhook_ids (connection, id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"),
+    keepEvent: db.prepare("INSERT INTO pending_events (integration, connection, event, received_at) VALUES (?, ?, ?, ?)"),
+    pendingEvents: db.prepare("SELECT seq, integration, connection, event FROM pending_events ORDER BY seq"),
+    takeEvent: db.prepare("DELETE FROM pending_events WHERE seq = ?"),
     pruneEngineWrites: db.prepare("DELETE FROM engine_writes WHERE written_at < ?"),
     noteWrite: db.prepare(
       "INSERT INTO engine_writes (integration, connection, collection, record_key, written_at, record) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET written_at = excluded.written_at, record = excluded.record",

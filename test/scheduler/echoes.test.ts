@@ -16,7 +16,7 @@ import { Service, type ServiceProgress } from "../../src/scheduler/service.js";
 import { createServiceServer, type ServiceServer } from "../../src/server/http-server.js";
 import { SqliteServiceStore } from "../../src/stores/sqlite-store.js";
 import { ROOT, SYSTEMS } from "../helpers.js";
-import { contactSync, type World } from "./support.js";
+import { contactSync, tempFile, type World } from "./support.js";
 
 type Records = Record<string, Record<string, Record<string, unknown>>>;
 
@@ -209,9 +209,64 @@ describe("connections with writesAs (HTTP)", () => {
     await world.service.idle();
     world.progress.length = 0;
     // What the engine wrote to contact rd-1003 comes back as the engine's actor.
+    // Answered once it is kept (202), as every event is; its run reads the record first, and
+    // finds the echo: nothing runs.
+    const reads = world.sandbox.stats("virtuous").reads("get") + world.sandbox.stats("virtuous").reads("query");
     const echo = await world.sandbox.emit("virtuous", { type: "contact.updated", actor: "api", recordId: "rd-1003" });
-    expect(echo.status).toBe(200);
+    expect(echo.status).toBe(202);
     await world.service.idle();
     expect(decisions(world.progress)).toEqual([expect.stringMatching(/^ignored: .*echo/)]);
+    expect(world.progress.filter((p) => p.kind === "run")).toEqual([]);
+    expect(world.sandbox.stats("virtuous").reads("get") + world.sandbox.stats("virtuous").reads("query")).toBe(reads + 1);
+  });
+});
+
+describe("echoes in a burst", () => {
+  it("reads the records of the events that may be echoes together: a request for the batch, not one a webhook", async () => {
+    world = await contactSync({ server: true, connections: { raisedonors: { webhooks: true }, virtuous: { webhooks: true } } });
+    await world.service.runAll();
+    // An admin adds eight donors: the engine makes each one's contact.
+    const sample = world.sandbox.document("raisedonors")["donors"]!["1001"]!;
+    for (let i = 1; i <= 8; i++) await world.sandbox.change("raisedonors", "donors", `200${i}`, { ...sample, id: `200${i}`, email: `new${i}@example.org`, lastName: `New${i}` }, "admin");
+    for (let i = 0; i < 3; i++) {
+      await world.service.idle();
+      await world.sandbox.settled();
+    }
+    await world.service.idle();
+    const summaries = world.progress.flatMap((p) => (p.kind === "run" ? [p.summary] : []));
+    const written = [...new Set(summaries.flatMap((s) => s.outcomes.filter((o) => o.system === "virtuous" && o.collection === "contacts" && (o.action === "create" || o.action === "update")).map((o) => o.key!)))];
+    expect(written.length).toBeGreaterThanOrEqual(8);
+    world.progress.length = 0;
+    const stats = world.sandbox.stats("virtuous");
+    const before = stats.reads("get") + stats.reads("query") + stats.reads("list");
+    // Each written contact's echo, as the engine's actor, all at once: the first starts a run,
+    // the rest wait together for the next.
+    const answers = await Promise.all(written.map((key, i) => world!.service.onEvent("virtuous", { system: "virtuous", type: "contact.updated", actor: "api", recordId: key }, `msg_burst_${i}`)));
+    expect(answers.every((a) => a === "accepted")).toBe(true);
+    await world.service.idle();
+    expect(decisions(world.progress)).toEqual(written.map(() => expect.stringMatching(/^ignored: .*echo/)));
+    expect(world.progress.filter((p) => p.kind === "run")).toEqual([]);
+    // Two batches: the first event's (one GET), then the others' in one query.
+    expect(stats.reads("get") + stats.reads("query") + stats.reads("list") - before).toBe(2);
+    expect(world.store.pendingEvents()).toEqual([]);
+  });
+});
+
+describe("an event answered before the process stopped", () => {
+  it("is kept with its id, and run by the next start", async () => {
+    const stateFile = tempFile("state.db");
+    // What onEvent does before it answers: the id and the event, in one transaction. The
+    // process then stops before the event's run.
+    const store = new SqliteServiceStore(stateFile);
+    const event = { system: "raisedonors", type: "donor.updated", recordId: "1001", actor: "admin" };
+    expect(store.takeWebhook("raisedonors", "msg_before_crash", new Date().toISOString(), event, ["raisedonors-virtuous"])).toHaveLength(1);
+    expect(store.takeWebhook("raisedonors", "msg_before_crash", new Date().toISOString(), event, ["raisedonors-virtuous"])).toBeUndefined();
+    store.close();
+
+    world = await contactSync({ server: true, stateFile });
+    await world.service.idle();
+    const runs = world.progress.flatMap((p) => (p.kind === "run" ? [p.summary] : []));
+    expect(runs.map((r) => r.trigger)).toEqual(["raisedonors donor.updated 1001 by admin"]);
+    expect(world.store.pendingEvents()).toEqual([]);
   });
 });

@@ -277,6 +277,7 @@ describe("a store written by the previous syncspec (schema version 1)", () => {
     const db = new Database(file);
     db.exec(`
       DROP TABLE engine_writes;
+      DROP TABLE pending_events;
       CREATE TABLE engine_writes (
         integration TEXT NOT NULL,
         connection TEXT NOT NULL,

@@ -119,6 +119,7 @@ export const SERVICE = {
     valuesNotJson: "the synced values of {integration}'s link {link}, left key {key}, are not valid JSON",
     pairsUnreadable: "the synced pairs of {integration}'s link {link} cannot be read",
     journalNotJson: "the journal of run {run} is not valid JSON",
+    eventNotJson: "the webhook event kept as number {seq} is not valid JSON",
     countsNotJson: "the counts of run {run} are not valid JSON",
   }),
   SVC004: error("state store in use", "Another syncspec service holds the store (its lock file names the process), or held it too long. One service runs a state file at a time.", {
