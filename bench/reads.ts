@@ -7,10 +7,17 @@
 //   incremental  VolunteerHub -> Altru over 10,000 volunteers: the hourly run after 1% of
 //                them changed, against a full read of the same deployment: read requests
 //                (its writes, one per changed volunteer whatever was read, are told apart).
+//   storm        over the event's world: 200,000 contact.updated webhooks by ncoa (READS_STORM
+//                sets how many), each a new address, at READS_STORM_RATE a second (2,000) by a
+//                client that keeps 32 unanswered: runs, requests, acknowledgement times beside
+//                /healthz's when idle, and every address found in RaiseDonors at the end.
+//
+// READS_ONLY=event|storm|incremental measures one part (storm: with the event it follows).
 //
 // Requests are the sandbox's own counts (every request it answered, reads and writes); times
 // are wall clock, so only their ratio, measured in the same run, is reported.
 import { randomBytes } from "node:crypto";
+import { get } from "node:http";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -37,6 +44,8 @@ const now = (): Date => new Date(Date.now() + offset);
 interface World {
   readonly sandbox: Sandbox;
   readonly service: Service;
+  /** The service's server: webhooks and /healthz. */
+  readonly url: string;
   readonly runs: RunSummary[];
   /** Requests the sandbox answered, over every connection, since the last call: all of them, and the reads among them. */
   requests(): { all: number; reads: number };
@@ -84,6 +93,7 @@ async function world(spec: string, systems: Record<string, { document: Document;
   return {
     sandbox,
     service: running,
+    url,
     runs,
     requests() {
       const total = counted();
@@ -127,13 +137,30 @@ async function profiler(): Promise<(() => Promise<void>) | undefined> {
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
-/** One donor.updated against a full run, over the runtime benchmark's data. */
-async function event(rdFile: string, vFile: string): Promise<{ requests: number; full: number; ratio: number; eventMs: number; fullMs: number }> {
+/** One donor.updated against a full run, over the runtime benchmark's data; then the storm over the same world. */
+async function eventAndStorm(rdFile: string, vFile: string): Promise<{ event: EventFigures; storm: StormFigures | undefined }> {
   const w = await world("raisedonors-virtuous", {
     raisedonors: { document: JSON.parse(readFileSync(rdFile, "utf8")) as Document, webhooks: true },
     virtuous: { document: JSON.parse(readFileSync(vFile, "utf8")) as Document, webhooks: true },
   });
   try {
+    const e = await event(w);
+    return { event: e, storm: process.env["READS_ONLY"] === "event" ? undefined : await storm(w) };
+  } finally {
+    await w.close();
+  }
+}
+
+interface EventFigures {
+  requests: number;
+  full: number;
+  ratio: number;
+  eventMs: number;
+  fullMs: number;
+}
+
+async function event(w: World): Promise<EventFigures> {
+  {
     let start = Date.now();
     await w.service.runAll();
     await settle(w);
@@ -166,9 +193,96 @@ async function event(rdFile: string, vFile: string): Promise<{ requests: number;
     if (contact["phone"] !== "404-555-0199") throw new Error("the donor's phone did not reach its contact");
     process.stderr.write(`reads: full run ${fullRequests} requests in ${seconds(fullMs)}; the event ${eventRequests} requests in ${eventMs} ms (${run.reads?.requests} reads in ${run.reads?.rounds} rounds)\n`);
     return { requests: eventRequests, full: fullRequests, ratio: eventMs / fullMs, eventMs, fullMs };
-  } finally {
-    await w.close();
   }
+}
+
+interface StormFigures {
+  events: number;
+  runs: number;
+  requests: number;
+  ackP99: number;
+  ackMax: number;
+  idleP99: number;
+  healthMax: number;
+  lost: number;
+  refused: number;
+}
+
+/** The STORM_RATE events a second the client keeps to, at most STORM_IN_FLIGHT waiting for their answer. */
+const STORM_RATE = Number(process.env["READS_STORM_RATE"] ?? 2000);
+const STORM_IN_FLIGHT = 32;
+
+/** The largest of many numbers (a spread of 200,000 arguments is past the stack). */
+const largest = (ms: readonly number[]): number => ms.reduce((a, b) => Math.max(a, b), 0);
+
+/** Milliseconds at the 99th percentile of `ms`. */
+function p99(ms: number[]): number {
+  const sorted = [...ms].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)] ?? 0;
+}
+
+/** The time /healthz takes to answer, on a connection of its own, as a probe that keeps the service up asks it. */
+function healthz(url: string): Promise<number> {
+  const start = performance.now();
+  return new Promise((resolve, reject) => {
+    get(`${url}/healthz`, { agent: false }, (res) => {
+      res.resume();
+      res.on("end", () => (res.statusCode === 200 ? resolve(performance.now() - start) : reject(new Error(`/healthz answered ${res.statusCode}`))));
+    }).on("error", reject);
+  });
+}
+
+/**
+ * An NCOA update: a contact.updated by ncoa for each of the first STORM contacts (linked to
+ * donors), each with a new address, sent at a steady rate by a client that keeps at most
+ * STORM_IN_FLIGHT unanswered. Every acknowledgement is timed; /healthz is asked every 100 ms
+ * meanwhile; at the end every donor must hold its contact's new address.
+ */
+async function storm(w: World): Promise<StormFigures> {
+  const events = Number(process.env["READS_STORM"] ?? 200_000);
+  const idle: number[] = [];
+  for (let i = 0; i < 200; i++) idle.push(await healthz(w.url));
+  w.requests();
+  const runsBefore = w.runs.length;
+  const acks: number[] = [];
+  let refused = 0;
+  const health: number[] = [];
+  let storming = true;
+  const prober = (async () => {
+    while (storming) {
+      health.push(await healthz(w.url));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  const start = performance.now();
+  let next = 0;
+  const send = async (): Promise<void> => {
+    while (next < events) {
+      const i = next++;
+      // The steady rate: event i is sent no sooner than i / rate seconds in.
+      const due = start + (i * 1000) / STORM_RATE;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const sent = performance.now();
+      const answer = await w.sandbox.change("virtuous", "contacts", `c${i}`, { address: { address1: `${i} NCOA Ave`, address2: null, city: "Denver", state: "CO", postal: "80202", country: "US" } }, "ncoa");
+      acks.push(performance.now() - sent);
+      if (answer?.status !== 202) refused++;
+    }
+  };
+  await Promise.all(Array.from({ length: STORM_IN_FLIGHT }, () => send()));
+  const sentIn = performance.now() - start;
+  await settle(w);
+  storming = false;
+  await prober;
+  const requests = w.requests().all;
+  const donors = w.sandbox.document("raisedonors")["donors"]!;
+  let lost = 0;
+  for (let i = 0; i < events; i++) if ((donors[`d${i}`]?.["address"] as Record<string, unknown> | undefined)?.["line1"] !== `${i} NCOA Ave`) lost++;
+  const runs = w.runs.length - runsBefore;
+  process.stderr.write(
+    `reads: storm of ${events} events sent in ${seconds(sentIn)} (${Math.round((events * 1000) / sentIn)}/s), all written in ${seconds(performance.now() - start)}: ${runs} runs, ${requests} requests; ack p99 ${p99(acks).toFixed(1)} ms, max ${largest(acks).toFixed(0)} ms; /healthz idle p99 ${p99(idle).toFixed(1)} ms, during the storm max ${largest(health).toFixed(0)} ms; ${refused} not acknowledged, ${lost} addresses missing\n`,
+  );
+  return { events, runs, requests, ackP99: p99(acks), ackMax: largest(acks), idleP99: p99(idle), healthMax: largest(health), lost, refused };
 }
 
 const USERS = 10_000;
@@ -238,7 +352,7 @@ async function incremental(): Promise<{ requests: number; writes: number; full: 
 }
 
 const [rdFile, vFile] = process.argv.slice(2).map((f) => resolve(f));
-const e = process.env["READS_ONLY"] === "incremental" ? { requests: 0, full: 1, ratio: 1, eventMs: 0, fullMs: 1 } : await event(rdFile!, vFile!);
-const inc = process.env["READS_ONLY"] === "event" ? { requests: 0, writes: 0, full: 1, ratio: 1 } : await incremental();
+const { event: e, storm: st } = process.env["READS_ONLY"] === "incremental" ? { event: { requests: 0, full: 1, ratio: 1, eventMs: 0, fullMs: 1 }, storm: undefined } : await eventAndStorm(rdFile!, vFile!);
+const inc = process.env["READS_ONLY"] === "event" || process.env["READS_ONLY"] === "storm" ? { requests: 0, writes: 0, full: 1, ratio: 1 } : await incremental();
 // One line of figures, for bench/run.js's table and for the eye.
-console.log(JSON.stringify({ event: e, incremental: inc }));
+console.log(JSON.stringify({ event: e, incremental: inc, storm: st ?? null }));

@@ -12,7 +12,7 @@ import { CheckContext, Scope, type LinkHeader } from "./context.js";
 import { checkParams, checkSync } from "./declarations.js";
 import { checkLinkBody, registerLink } from "./links.js";
 import { checkRule, checkView } from "./rules.js";
-import { checkEventTrigger, checkLimit, checkScheduleTrigger, warnUnlimitedDeletes } from "./triggers.js";
+import { checkEventTrigger, checkLimit, checkScheduleTrigger, warnUnlimitedDeletes, warnUnreachedEvents } from "./triggers.js";
 
 export function check(spec: A.Spec, source: SourceFile, systems: SystemCatalog, integration: string): Result<P.Plan> {
   const ctx = new CheckContext(source, systems);
@@ -40,6 +40,7 @@ export function check(spec: A.Spec, source: SourceFile, systems: SystemCatalog, 
   const rules: P.RulePlan[] = [];
   const ruleOf = new Map<A.RuleStatement, P.RulePlan>();
   const triggers: P.TriggerPlan[] = [];
+  const eventTriggers = new Map<A.EventTrigger, P.TriggerPlan>();
   for (const statement of spec.statements) {
     if (statement.kind === "link") {
       const header = headers.get(statement);
@@ -52,7 +53,10 @@ export function check(spec: A.Spec, source: SourceFile, systems: SystemCatalog, 
       }
     } else if (statement.kind === "eventTrigger") {
       const trigger = checkEventTrigger(statement, ctx);
-      if (trigger) triggers.push(trigger);
+      if (trigger) {
+        triggers.push(trigger);
+        eventTriggers.set(statement, trigger);
+      }
     } else if (statement.kind === "scheduleTrigger") {
       const trigger = checkScheduleTrigger(statement, ctx, scope);
       if (trigger) triggers.push(trigger);
@@ -67,6 +71,7 @@ export function check(spec: A.Spec, source: SourceFile, systems: SystemCatalog, 
 
   if (hasErrors(ctx.diagnostics)) return { value: undefined, diagnostics: ctx.diagnostics };
   warnUnlimitedDeletes(ruleOf, limits, ctx);
+  warnUnreachedEvents(eventTriggers, { links, rules, views }, ctx);
 
   const collections: Record<string, Record<string, { key: string }>> = {};
   const used = [...ctx.collectionsUsed].map(([collection, system]) => ({ qualified: `${system}.${collection.name}`, system, collection }));

@@ -200,3 +200,43 @@ export function warnUnlimitedDeletes(rules: ReadonlyMap<A.RuleStatement, P.RuleP
     ctx.warn(span, message("SEM015", "noLimit", { collection }));
   }
 }
+
+/**
+ * An event trigger whose events name records no link or rule passes over gets a warning: the
+ * run such an event starts reaches its record and nothing else, and changes nothing. An event
+ * reaches what passes over its record's collection: a link with it on a side, a rule or a
+ * view that starts from it (and what those look up). For `any event`, only when none of the
+ * system's events reaches anything. Given only for a spec without errors.
+ */
+export function warnUnreachedEvents(triggers: ReadonlyMap<A.EventTrigger, P.TriggerPlan>, plan: Pick<P.Plan, "links" | "rules" | "views">, ctx: CheckContext): void {
+  const passed = new Set<string>();
+  const origin = (source: P.Source, hops = 0): void => {
+    if ("view" in source) {
+      const first = plan.views.find((v) => v.name === source.view)?.clauses[0];
+      if (first?.kind === "from" && first.source.op === "rows" && hops <= plan.views.length) origin(first.source.source, hops + 1);
+      return;
+    }
+    passed.add(`${source.system}.${source.collection}`);
+  };
+  for (const link of plan.links) {
+    passed.add(`${link.left.system}.${link.left.collection}`);
+    passed.add(`${link.right.system}.${link.right.collection}`);
+  }
+  for (const rule of plan.rules) {
+    const first = rule.clauses[0];
+    if (first?.kind === "from" && first.source.op === "rows") origin(first.source.source);
+  }
+  for (const [statement, trigger] of triggers) {
+    if (trigger.kind !== "event") continue;
+    const system = ctx.systems.get(trigger.system)!;
+    const reaches = (event: string): boolean => passed.has(`${trigger.system}.${system.events.get(event)}`);
+    if (statement.events === undefined) {
+      if (![...system.events.keys()].some(reaches)) ctx.warn(statement.system.span, message("SEM016", "anyReachesNothing", { system: trigger.system }));
+      continue;
+    }
+    for (const event of statement.events) {
+      if (reaches(event.name)) continue;
+      ctx.warn(event.span, message("SEM016", "reachesNothing", { system: trigger.system, event: event.name, collection: `${trigger.system}.${system.events.get(event.name)}` }));
+    }
+  }
+}
