@@ -8,6 +8,8 @@ import type { Outcomes } from "./outcomes.js";
 import type { Workspace } from "./workspace.js";
 import { RecordRefSet } from "../input/record-ref.js";
 import type { RunEvent } from "../input/event.js";
+import { compileExpr, type Compiled, type EvalContext } from "./expressions.js";
+import { field, isEmpty } from "../json/values.js";
 
 /** The triggers of a plan that accept an event: its system, one of its types, one of its actors. */
 export function acceptingTriggers(plan: Plan, event: RunEvent): Extract<TriggerPlan, { kind: "event" }>[] {
@@ -35,6 +37,11 @@ export function eventScope(plan: Plan, systems: SystemCatalog, events: readonly 
       outcomes.add(event.system, collection, event.recordId, "skip", `no trigger of ${plan.integration} accepts ${event.system} ${event.type}${actor}, so the event started no run`);
       continue;
     }
+    // A collection the plan never reads (check warns, SEM016): the event reaches nothing.
+    if (collection && plan.collections[event.system]?.[collection] === undefined) {
+      outcomes.add(event.system, collection, event.recordId, "skip", `${event.system}.${collection} is passed over by no link or rule of ${plan.integration}, so the event reached nothing`);
+      continue;
+    }
     const record = collection && workspace.collection(event.system, collection).known ? workspace.collection(event.system, collection).get(event.recordId) : null;
     if (!record) {
       outcomes.add(event.system, collection, event.recordId, "skip", `the event names ${event.system}.${collection} ${event.recordId}, which is not in the snapshot`);
@@ -57,4 +64,36 @@ export function eventScope(plan: Plan, systems: SystemCatalog, events: readonly 
 /** The systems the runs an event starts write into: events that agree on these can share a run. */
 export function eventTargets(plan: Plan, event: RunEvent): string[] {
   return [...new Set(acceptingTriggers(plan, event).flatMap((t) => t.directions.map((d) => d.to)))].sort();
+}
+
+/**
+ * The records a trigger's `resyncs` finds from each event's record: by key or by a field,
+ * added to the run's roots, so that they are synced as fully as the event's own record (a
+ * gift's event re-syncs its donor's pair, whose total is mapped on the link).
+ */
+export function addResynced(plan: Plan, systems: SystemCatalog, events: readonly RunEvent[], workspace: Workspace, ctx: EvalContext, roots: RecordRefSet): void {
+  const compiled = new Map<TriggerPlan, { system: string; collection: string; key: string; find: Compiled }[]>();
+  for (const event of events) {
+    const collection = systems.get(event.system)?.events.get(event.type);
+    if (!collection || !roots.has({ system: event.system, collection, key: event.recordId })) continue;
+    const record = workspace.collection(event.system, collection).get(event.recordId);
+    if (!record) continue;
+    for (const trigger of acceptingTriggers(plan, event)) {
+      const resyncs = trigger.resyncs;
+      if (!resyncs) continue;
+      let lookups = compiled.get(trigger);
+      if (!lookups) {
+        const slots = new Map([[resyncs.alias, 0]]);
+        lookups = resyncs.records.map((r) => ({ system: r.system, collection: r.collection, key: plan.collections[r.system]![r.collection]!.key, find: compileExpr(r.expr, slots, ctx) }));
+        compiled.set(trigger, lookups);
+      }
+      for (const lookup of lookups) {
+        const found = lookup.find([record]);
+        for (const r of Array.isArray(found) ? found : [found]) {
+          const key = field(r, lookup.key);
+          if (!isEmpty(key)) roots.add({ system: lookup.system, collection: lookup.collection, key: String(key) });
+        }
+      }
+    }
+  }
 }

@@ -19,7 +19,7 @@ import type { Snapshot } from "../input/snapshots.js";
 import { CollectionState, Workspace } from "./workspace.js";
 import { Writer } from "./writer.js";
 import { field, isEmpty } from "../json/values.js";
-import { eventScope } from "./events.js";
+import { addResynced, eventScope } from "./events.js";
 import type { RunEvent } from "../input/event.js";
 import { RecordRefSet } from "../input/record-ref.js";
 import { message } from "../diagnostics/catalog.js";
@@ -109,7 +109,9 @@ export function runPlan(input: RunInput): RunResult {
     const scoped = eventScope(plan, systems, events, workspace, outcomes);
     if (!scoped) return unchanged(outcomes.list(), kept);
     scope = scoped.scope;
-    // The records the event's record refers to are synced as fully as if it had named them.
+    // What the triggers say the events re-sync, and the records the events' records refer
+    // to, are synced as fully as if the events had named them.
+    addResynced(plan, systems, events, workspace, ctx, scoped.roots);
     discover(plan, ctx, scoped.roots);
   }
 

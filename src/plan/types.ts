@@ -221,9 +221,16 @@ export type TriggerPlan =
       /** Null: any actor. */
       readonly actors: readonly string[] | null;
       readonly directions: readonly DirectionPlan[];
+      readonly resyncs?: EventResyncs;
       readonly span: PlanSpan;
     }
   | { readonly kind: "schedule"; readonly schedule: ScheduleOrParam; readonly directions: readonly DirectionPlan[]; readonly span: PlanSpan };
+
+/** `as ALIAS resyncs ...`: records an event's run covers besides its own, each a lookup (byKey or find) over the event's record, named alias. */
+export interface EventResyncs {
+  readonly alias: string;
+  readonly records: readonly { readonly system: string; readonly collection: string; readonly expr: Expr }[];
+}
 
 export interface Plan {
   readonly syncspec: "plan";

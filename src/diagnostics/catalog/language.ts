@@ -395,6 +395,12 @@ export const LANGUAGE = {
   SEM015: warning("deletes without a limit", "A rule deletes from a collection that no `limit deletes of` covers: a read that comes back thin (a collection empty by mistake) could delete every record the spec owns there. Add `limit deletes of SYSTEM.COLLECTION to N% when more than COUNT`, so that a run deleting more than N% and more than COUNT records fails and changes nothing.", {
     noLimit: "nothing limits the deletes from {collection}; add `limit deletes of {collection} to N% when more than M`",
   }),
+  SEM017: error("resyncs that cannot be evaluated", "`resyncs` names records an event's run covers besides its own, each found from the event's record: `on SYSTEM EVENT as NAME resyncs SYSTEM.COLLECTION[NAME.FIELD]` (by key) or `SYSTEM.COLLECTION[FIELD == NAME.FIELD]` (by a field). The record needs its name (`as NAME`), and the trigger's events must all name records of one collection.", {
+    noRecordName: "`resyncs` needs the event's record named: write `as NAME` after the events of {system}",
+    anyEvent: "`any event` of {system} names records of many collections; name the events that `resyncs` follows",
+    severalCollections: "`{name}` would be a record of {collections}; give `resyncs` events of one collection",
+    notLookup: "`resyncs` takes a lookup of a collection, SYSTEM.COLLECTION[KEY] or SYSTEM.COLLECTION[FIELD == VALUE]",
+  }),
   SEM016: warning("event that reaches nothing", "An event starts a run over the record it names and what that record reaches: a link with its collection on a side, a rule that starts from its collection (directly or through a view), and the records those look up. An event whose collection none of them passes over starts a run that changes nothing. Link that collection or start a rule from it, or leave the event out of the trigger.", {
     reachesNothing: "{system} {event} names a record of {collection}, which no link or rule of this spec passes over: its run would change nothing",
     anyReachesNothing: "no event of {system} names a record of a collection a link or rule of this spec passes over: their runs would change nothing",

@@ -400,12 +400,16 @@ export function buildAst(cst: CstNode, lexed: Tokens, textLength: number): Resul
     const events = anyWord
       ? undefined
       : nodes(n, "eventName").map((e) => ({ name: tokens(e, "Word").map((t) => t.image).join("."), span: nodeSpan(e) }));
+    const record = maybeToken(n, "record");
+    const resyncs = nodes(n, "resync").map(expression);
     return {
       kind: "eventTrigger",
       system: name(token(n, "system")),
       ...(events ? { events } : {}),
       actors: tokens(n, "actor").map(name),
+      ...(record ? { record: name(record) } : {}),
       ...directionRef(maybeNode(n, "directionSuffix")),
+      ...(resyncs.length > 0 ? { resyncs } : {}),
       span: nodeSpan(n),
     };
   }

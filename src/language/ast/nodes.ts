@@ -223,7 +223,11 @@ export interface EventTrigger {
   /** Undefined for `any event`. */
   readonly events?: readonly Name[];
   readonly actors: readonly Name[];
+  /** `as NAME`: the event's record, as `resyncs` names it. */
+  readonly record?: Name;
   readonly direction?: DirectionRef;
+  /** `resyncs LOOKUP, ...`: records the event's run covers besides its own. */
+  readonly resyncs?: readonly Expr[];
   readonly span: Span;
 }
 

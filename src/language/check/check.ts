@@ -52,7 +52,7 @@ export function check(spec: A.Spec, source: SourceFile, systems: SystemCatalog, 
         ruleOf.set(statement, rule);
       }
     } else if (statement.kind === "eventTrigger") {
-      const trigger = checkEventTrigger(statement, ctx);
+      const trigger = checkEventTrigger(statement, ctx, scope);
       if (trigger) {
         triggers.push(trigger);
         eventTriggers.set(statement, trigger);

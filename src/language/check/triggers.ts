@@ -5,7 +5,9 @@ import { didYouMean } from "../../diagnostics/did-you-mean.js";
 import type * as P from "../../plan/types.js";
 import { DEFAULT_NIGHTLY_TIME, DEFAULT_ZONE, cronProblem, isTimeZone, nearZone, timeProblem } from "../schedule/schedule.js";
 import type { CheckContext, Scope } from "./context.js";
-import { checkValue } from "./expressions.js";
+import { checkExpr, checkValue } from "./expressions.js";
+import { define } from "./rules.js";
+import type { SystemDefinition } from "../systems/load.js";
 
 const UNITS: Record<string, number> = { minute: 1, minutes: 1, hour: 60, hours: 60 };
 
@@ -49,7 +51,46 @@ function checkZone(zone: A.Literal<string> | undefined, ctx: CheckContext): stri
   return zone.value;
 }
 
-export function checkEventTrigger(trigger: A.EventTrigger, ctx: CheckContext): P.TriggerPlan | undefined {
+/**
+ * `as NAME resyncs LOOKUP, ...`: each lookup, over the event's record, a collection's records
+ * by key (`raisedonors.donors[gift.donorId]`) or by a field (`virtuous.contacts[referenceId ==
+ * gift.donorId]`). The events must all name records of one collection.
+ */
+function checkResyncs(trigger: A.EventTrigger, system: SystemDefinition, ctx: CheckContext, scope: Scope): P.EventResyncs | undefined | false {
+  const lookups = trigger.resyncs ?? [];
+  if (lookups.length === 0) return undefined;
+  if (!trigger.record) {
+    ctx.error(lookups[0]!.span, message("SEM017", "noRecordName", { system: system.name }));
+    return false;
+  }
+  if (!trigger.events) {
+    ctx.error(trigger.record.span, message("SEM017", "anyEvent", { system: system.name }));
+    return false;
+  }
+  const collections = [...new Set(trigger.events.flatMap((e) => system.events.get(e.name) ?? []))];
+  if (collections.length !== 1) {
+    ctx.error(trigger.record.span, message("SEM017", "severalCollections", { name: trigger.record.name, collections: collections.map((c) => `${system.name}.${c}`).join(", ") }));
+    return false;
+  }
+  const inner = scope.child();
+  const collection = system.collections.get(collections[0]!)!;
+  // The run reads the event's record to find what it re-syncs, whatever else reads it.
+  ctx.useCollection(system.name, collection);
+  define(ctx, inner, trigger.record, collection.type);
+  const records: P.EventResyncs["records"][number][] = [];
+  let ok = true;
+  for (const lookup of lookups) {
+    const ir = checkExpr(lookup, { ctx, scope: inner }).ir;
+    if ((ir.op === "byKey" || ir.op === "find") && !("view" in ir.source)) records.push({ system: ir.source.system, collection: ir.source.collection, expr: ir });
+    else {
+      ctx.error(lookup.span, message("SEM017", "notLookup"));
+      ok = false;
+    }
+  }
+  return ok && { alias: trigger.record.name, records };
+}
+
+export function checkEventTrigger(trigger: A.EventTrigger, ctx: CheckContext, scope: Scope): P.TriggerPlan | undefined {
   const system = ctx.systems.get(trigger.system.name);
   if (!system || !ctx.syncSystems.includes(trigger.system.name)) {
     ctx.error(trigger.system.span, message("NAM009", "notInSync", { name: trigger.system.name, ...ctx.syncPair() }), {
@@ -83,12 +124,15 @@ export function checkEventTrigger(trigger: A.EventTrigger, ctx: CheckContext): P
   }
   const dirs = directions(trigger.direction, ctx);
   if (!ok || !dirs) return undefined;
+  const resyncs = checkResyncs(trigger, system, ctx, scope);
+  if (resyncs === false) return undefined;
   return {
     kind: "event",
     system: system.name,
     events: trigger.events ? trigger.events.map((e) => e.name) : null,
     actors: trigger.actors.length > 0 ? trigger.actors.map((a) => a.name) : null,
     directions: dirs,
+    ...(resyncs ? { resyncs } : {}),
     span: ctx.planSpan(trigger.span),
   };
 }
@@ -229,7 +273,9 @@ export function warnUnreachedEvents(triggers: ReadonlyMap<A.EventTrigger, P.Trig
   for (const [statement, trigger] of triggers) {
     if (trigger.kind !== "event") continue;
     const system = ctx.systems.get(trigger.system)!;
-    const reaches = (event: string): boolean => passed.has(`${trigger.system}.${system.events.get(event)}`);
+    // What it re-syncs counts as well: a gift's event may reach only its donor's link.
+    const resynced = trigger.resyncs?.records.some((r) => passed.has(`${r.system}.${r.collection}`)) ?? false;
+    const reaches = (event: string): boolean => resynced || passed.has(`${trigger.system}.${system.events.get(event)}`);
     if (statement.events === undefined) {
       if (![...system.events.keys()].some(reaches)) ctx.warn(statement.system.span, message("SEM016", "anyReachesNothing", { system: trigger.system }));
       continue;

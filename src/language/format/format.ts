@@ -246,7 +246,9 @@ function printStatement(p: Printer, s: A.Statement): void {
     case "eventTrigger": {
       const events = s.events ? s.events.map((e) => e.name).join(", ") : "any event";
       const actors = s.actors.length > 0 ? ` by ${s.actors.map((a) => a.name).join(", ")}` : "";
-      return p.item(s.span, "", `on ${s.system.name} ${events}${actors}${directionText(s.direction)}`);
+      const record = s.record ? ` as ${s.record.name}` : "";
+      const resyncs = s.resyncs ? `\n${INDENT}resyncs ${s.resyncs.map(formatExpr).join(", ")}` : "";
+      return p.item(s.span, "", `on ${s.system.name} ${events}${actors}${record}${directionText(s.direction)}${resyncs}`);
     }
     case "scheduleTrigger": {
       const sc = s.schedule;

@@ -61,6 +61,7 @@ export const Limit = keyword("limit");
 export const Of = keyword("of");
 export const On = keyword("on");
 export const Any = keyword("any");
+export const Resyncs = keyword("resyncs");
 export const Every = keyword("every");
 export const Nightly = keyword("nightly");
 export const At = keyword("at");

@@ -406,6 +406,7 @@ export class SpecParser extends LeanCstParser {
   });
 
   // on raisedonors donor.updated, gift.created by admin, donor: raisedonors -> virtuous
+  // on raisedonors gift.created as gift: raisedonors -> virtuous resyncs raisedonors.donors[gift.donorId]
   // on vomo any event
   eventTrigger = this.RULE("eventTrigger", () => {
     this.CONSUME(T.On);
@@ -427,7 +428,17 @@ export class SpecParser extends LeanCstParser {
       this.CONSUME(T.By);
       this.AT_LEAST_ONE_SEP2({ SEP: T.Comma, DEF: () => this.CONSUME3(T.Identifier, { LABEL: "actor" }) });
     });
+    // as gift: the event's record, named for `resyncs`
+    this.OPTION3(() => {
+      this.CONSUME(T.As);
+      this.CONSUME4(T.Identifier, { LABEL: "record" });
+    });
     this.OPTION2(() => this.SUBRULE(this.directionSuffix));
+    // resyncs raisedonors.donors[gift.donorId], virtuous.contacts[referenceId == gift.donorId]
+    this.OPTION4(() => {
+      this.CONSUME(T.Resyncs);
+      this.AT_LEAST_ONE_SEP3({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: "resync" }) });
+    });
   });
 
   eventName = this.RULE("eventName", () => {
