@@ -178,7 +178,7 @@ function jsonResult(integration: string, result: RunResult) {
 }
 
 /** What `plan` and `apply` print without --json: counts, then a line per outcome. */
-export function summary(integration: string, result: Pick<RunResult, "patches" | "outcomes">, written: boolean): string {
+export function summary(integration: string, result: Pick<RunResult, "patches" | "outcomes" | "reached">, written: boolean): string {
   const counts = new Map<string, number>();
   for (const o of result.outcomes) counts.set(o.action, (counts.get(o.action) ?? 0) + 1);
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -188,6 +188,13 @@ export function summary(integration: string, result: Pick<RunResult, "patches" |
   let width = 0;
   for (const o of result.outcomes) width = Math.max(width, `${o.system}.${o.collection} ${o.key ?? ""}`.length);
   for (const o of result.outcomes) lines.push(`  ${o.action.padEnd(8)} ${`${o.system}.${o.collection} ${o.key ?? "(all)"}`.padEnd(width)}  ${o.reason}`);
+  // An event's run: which records it reached, and why (`plan --json` keeps to its contract: patches and outcomes).
+  if (result.reached) {
+    let reachedWidth = 0;
+    for (const r of result.reached) reachedWidth = Math.max(reachedWidth, `${r.system}.${r.collection} ${r.key}`.length);
+    lines.push(`the event reached ${plural(result.reached.length, "record")}:`);
+    for (const r of result.reached) lines.push(`  reached  ${`${r.system}.${r.collection} ${r.key}`.padEnd(reachedWidth)}  ${r.why}`);
+  }
   const ops = Object.entries(result.patches).map(([system, list]) => plural(list.length, `${system} operation`));
   lines.push(`${written ? "applied" : "patches"}: ${ops.join(", ")}${written ? "" : " (--json prints them)"}`);
   return `${lines.join("\n")}\n`;

@@ -6,7 +6,7 @@ import type { SystemCatalog } from "../language/systems/load.js";
 import type { RunScope } from "./links.js";
 import type { Outcomes } from "./outcomes.js";
 import type { Workspace } from "./workspace.js";
-import { RecordRefSet } from "../input/record-ref.js";
+import { RecordRefSet, type RecordRef } from "../input/record-ref.js";
 import type { RunEvent } from "../input/event.js";
 import { compileExpr, type Compiled, type EvalContext } from "./expressions.js";
 import { field, isEmpty } from "../json/values.js";
@@ -71,7 +71,7 @@ export function eventTargets(plan: Plan, event: RunEvent): string[] {
  * added to the run's roots, so that they are synced as fully as the event's own record (a
  * gift's event re-syncs its donor's pair, whose total is mapped on the link).
  */
-export function addResynced(plan: Plan, systems: SystemCatalog, events: readonly RunEvent[], workspace: Workspace, ctx: EvalContext, roots: RecordRefSet): void {
+export function addResynced(plan: Plan, systems: SystemCatalog, events: readonly RunEvent[], workspace: Workspace, ctx: EvalContext, roots: RecordRefSet, reached: Reached): void {
   const compiled = new Map<TriggerPlan, { system: string; collection: string; key: string; find: Compiled }[]>();
   for (const event of events) {
     const collection = systems.get(event.system)?.events.get(event.type);
@@ -91,9 +91,29 @@ export function addResynced(plan: Plan, systems: SystemCatalog, events: readonly
         const found = lookup.find([record]);
         for (const r of Array.isArray(found) ? found : [found]) {
           const key = field(r, lookup.key);
-          if (!isEmpty(key)) roots.add({ system: lookup.system, collection: lookup.collection, key: String(key) });
+          if (isEmpty(key)) continue;
+          const ref = { system: lookup.system, collection: lookup.collection, key: String(key) };
+          roots.add(ref);
+          reached.note(ref, `re-synced by the trigger at line ${trigger.span[0]} for ${event.system}.${collection} ${event.recordId}`);
         }
       }
     }
+  }
+}
+
+/** A record an event run reached, and why: what `plan --event` tells. */
+export interface ReachedRecord extends RecordRef {
+  readonly why: string;
+}
+
+/** The records an event run reached, each with the first reason found, in the order found. */
+export class Reached {
+  private readonly seen = new RecordRefSet();
+  readonly records: ReachedRecord[] = [];
+
+  note(ref: RecordRef, why: string): void {
+    if (this.seen.has(ref)) return;
+    this.seen.add(ref);
+    this.records.push({ ...ref, why });
   }
 }

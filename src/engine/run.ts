@@ -19,7 +19,8 @@ import type { Snapshot } from "../input/snapshots.js";
 import { CollectionState, Workspace } from "./workspace.js";
 import { Writer } from "./writer.js";
 import { field, isEmpty } from "../json/values.js";
-import { addResynced, eventScope } from "./events.js";
+import { SkipRow } from "./expressions.js";
+import { addResynced, eventScope, Reached, type ReachedRecord } from "./events.js";
 import type { RunEvent } from "../input/event.js";
 import { RecordRefSet } from "../input/record-ref.js";
 import { message } from "../diagnostics/catalog.js";
@@ -73,6 +74,8 @@ export interface RunResult {
   readonly misses?: readonly SystemReadRequest[];
   /** Records holding a value this run would carry to the other side and, for its direction, may not. */
   readonly uncarried?: RecordRefSet;
+  /** Of an event run: the records its events reached, and why (`plan --event` tells them). */
+  readonly reached?: readonly ReachedRecord[];
 }
 
 export function runPlan(input: RunInput): RunResult {
@@ -105,14 +108,16 @@ export function runPlan(input: RunInput): RunResult {
     scope = { canWrite: (system) => into.has(system), includes: () => true };
   }
   const events = input.events ?? (input.event ? [input.event] : []);
+  const reached = new Reached();
   if (events.length > 0) {
     const scoped = eventScope(plan, systems, events, workspace, outcomes);
     if (!scoped) return unchanged(outcomes.list(), kept);
     scope = scoped.scope;
+    for (const root of scoped.roots) reached.note(root, "the event names it");
     // What the triggers say the events re-sync, and the records the events' records refer
     // to, are synced as fully as if the events had named them.
-    addResynced(plan, systems, events, workspace, ctx, scoped.roots);
-    discover(plan, ctx, scoped.roots);
+    addResynced(plan, systems, events, workspace, ctx, scoped.roots, reached);
+    discover(plan, ctx, scoped.roots, reached);
   }
 
   const unknown = unknownReads(plan, workspace);
@@ -178,6 +183,7 @@ export function runPlan(input: RunInput): RunResult {
     changes,
     outcomes: list,
     ...(ctx.uncarried.size > 0 ? { uncarried: ctx.uncarried } : {}),
+    ...(events.length > 0 ? { reached: withCounterparts(plan, reached, ctx) } : {}),
     get patches(): Record<string, Operation[]> {
       return (patches ??= renderPatches([plan.systems.left, plan.systems.right], changes, systems));
     },
@@ -197,14 +203,40 @@ function ruleRun(plan: Plan, rule: RulePlan, ctx: RunContext, writer: Writer, ou
   return new RuleRun(rule, ctx, writer, outcomes, origin, scope, decidesAlone(rule, origin, plan.views));
 }
 
+/** The records reached, with each one's linked counterparts: what the run synced them with. */
+function withCounterparts(plan: Plan, reached: Reached, ctx: RunContext): readonly ReachedRecord[] {
+  for (const record of [...reached.records]) {
+    plan.links.forEach((link, i) => {
+      const pairs = ctx.links[i];
+      if (!pairs) return;
+      for (const [side, other] of [
+        [link.left, link.right],
+        [link.right, link.left],
+      ] as const) {
+        if (record.system !== side.system || record.collection !== side.collection) continue;
+        const found = side === link.left ? pairs.leftToRight(record.key) : pairs.rightToLeft(record.key);
+        if (found === null || found instanceof SkipRow) continue;
+        const key = field(found, side === link.left ? pairs.rightKey : pairs.leftKey);
+        if (!isEmpty(key)) reached.note({ system: other.system, collection: other.collection, key: String(key) }, `paired with ${record.system}.${record.collection} ${record.key} by the link at line ${link.span[0]}`);
+      }
+    });
+  }
+  return reached.records;
+}
+
 /** Runs the clauses of the rules rooted at the event's records, noting every record they look up by key. */
-function discover(plan: Plan, ctx: RunContext, roots: RecordRefSet): void {
-  ctx.discovered = new RecordRefSet();
+function discover(plan: Plan, ctx: RunContext, roots: RecordRefSet, reached: Reached): void {
+  const discovered = new RecordRefSet();
   const noop = new Outcomes();
   const all: RunScope = { canWrite: () => false, includes: () => true };
   for (const view of plan.views) {
     const records = viewOfRecords(view);
+    ctx.discovered = new RecordRefSet();
     new ViewRun(view, ctx, noop, originOf(plan, view.clauses[0]!), all, records && ctx.workspace.collection(records.system, records.collection)).compute();
+    for (const found of ctx.discovered) {
+      discovered.add(found);
+      reached.note(found, `looked up by the view ${view.name} (line ${view.span[0]})`);
+    }
   }
   for (const rule of plan.rules) {
     const origin = originOf(plan, rule.clauses[0]!);
@@ -212,9 +244,14 @@ function discover(plan: Plan, ctx: RunContext, roots: RecordRefSet): void {
     const isRoot = (root: unknown): boolean => roots.has({ system: origin.system, collection: origin.collection, key: String(field(root, origin.key)) });
     // A lookup that fails here (an ambiguous one) fails in the run too, and is reported there.
     // The roots are among the records read: a pass over those finds what they look up.
+    ctx.discovered = new RecordRefSet();
     compileClauses(rule.clauses, ctx, true).run(() => undefined, () => undefined, isRoot);
+    for (const found of ctx.discovered) {
+      discovered.add(found);
+      reached.note(found, `looked up by the rule at line ${rule.span[0]} from the event's ${origin.system}.${origin.collection}`);
+    }
   }
-  for (const found of ctx.discovered) roots.add(found);
+  for (const found of discovered) roots.add(found);
   ctx.discovered = undefined;
   ctx.views.clear();
 }

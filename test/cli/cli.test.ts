@@ -95,3 +95,25 @@ describe("syncspec fmt", () => {
     expect(readFileSync(file, "utf8")).toBe(original);
   });
 });
+
+describe("syncspec plan --event", () => {
+  it("says which records the event reached and why; --json keeps to patches and outcomes", () => {
+    const dir = workspace();
+    writeFileSync(join(dir, "gift.json"), JSON.stringify({ system: "raisedonors", type: "gift.created", recordId: "g1" }));
+    const args = ["plan", "specs/raisedonors-virtuous.sync", "--snapshot", "raisedonors=integrations/raisedonors/sample.json", "--snapshot", "virtuous=integrations/virtuous/sample.json", "--event", "gift.json"];
+    const r = syncspec(args, dir);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(
+      [
+        "the event reached 3 records:",
+        "  reached  raisedonors.gifts g1     the event names it",
+        "  reached  raisedonors.donors 1001  looked up by the rule at line 40 from the event's raisedonors.gifts",
+        "  reached  virtuous.contacts c1     paired with raisedonors.donors 1001 by the link at line 6",
+      ].join("\n"),
+    );
+    const json = JSON.parse(syncspec([...args, "--json"], dir).stdout) as Record<string, unknown>;
+    expect(Object.keys(json)).toEqual(["integration", "patches", "outcomes"]);
+    // A run without an event reaches everything: no such list.
+    expect(syncspec(args.slice(0, -2), dir).stdout).not.toContain("reached");
+  });
+});
