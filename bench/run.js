@@ -82,6 +82,8 @@ async function reads() {
   // Beside node_modules, where the bundle finds better-sqlite3 (which it cannot hold).
   const outfile = join("node_modules", ".cache", "syncspec-bench", "reads.mjs");
   await bundle("bench/reads.ts", outfile);
+  // The thread the service plans on, beside the bundle as beside dist/syncspec.js.
+  copyFileSync("dist/plan-worker.js", join("node_modules", ".cache", "syncspec-bench", "plan-worker.js"));
   const r = spawnSync(process.execPath, ["--max-old-space-size=12288", outfile, data.raisedonors, data.virtuous], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`bench/reads.ts failed (exit ${r.status})`);
   const { event, incremental, storm } = JSON.parse(r.stdout.trim().split("\n").at(-1));

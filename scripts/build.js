@@ -11,3 +11,5 @@ rmSync("dist", { recursive: true, force: true });
 await bundle("src/cli/main.ts", "dist/syncspec.js", { split: true });
 // The worker that reads and outlines a large JSON snapshot (src/input/outlined-snapshot.ts).
 await bundle("src/input/snapshot-outline-worker.ts", "dist/snapshot-outline-worker.js");
+// The thread the service plans its runs on (src/engine/plan-thread.ts).
+await bundle("src/engine/plan-worker.ts", "dist/plan-worker.js");

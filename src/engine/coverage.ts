@@ -33,6 +33,11 @@ export class Coverage {
     }
   }
 
+  /** What it was told, as data: to rebuild it where it is sent (plan-wire.ts). */
+  told(): { keys: string[]; values: [field: string, values: string[]][] } {
+    return { keys: [...this.keys], values: [...this.values].map(([field, values]) => [field, [...values]]) };
+  }
+
   coversKey(key: string): boolean {
     return this.keys.has(key);
   }

@@ -11,7 +11,8 @@ import { byCodeUnits, type Rec } from "../json/values.js";
 import { describeRequest, type ReadRequest, type RequestedRead, type SystemReadRequest } from "../input/read-request.js";
 import type { Snapshot } from "../input/snapshot.js";
 import { Coverage } from "./coverage.js";
-import { runPlan, type RunInput, type RunResult } from "./run.js";
+import { planHere, type Planner } from "./plan-thread.js";
+import type { RunInput, RunResult } from "./run.js";
 import type { Plan, Source } from "../plan/types.js";
 
 /** Rounds of reading misses before what is still missing is read whole. */
@@ -26,6 +27,8 @@ export interface ReadingRunInput extends Omit<RunInput, "snapshots" | "partial">
   readonly read: ReadPart;
   /** "system.collection" -> its number of records when last read whole: what safety limits measure against. */
   readonly totals?: ReadonlyMap<string, number>;
+  /** Where each round plans: here, unless given a planning thread. */
+  readonly planner?: Planner;
 }
 
 export interface ReadingRunResult {
@@ -86,8 +89,8 @@ export async function runReading(input: ReadingRunInput): Promise<ReadingRunResu
       snapshot.set(collection.name, collection.coverage ? inKeyOrder(collection.records) : collection.records);
       if (collection.coverage) partial.set(id, collection.coverage);
     }
-    const { first: _first, read: _read, totals: _totals, ...run } = input;
-    const result = runPlan({ ...run, snapshots, partial });
+    const { first: _first, read: _read, totals: _totals, planner = planHere, ...run } = input;
+    const result = await planner({ ...run, snapshots, partial });
     if (!result.misses) {
       const whole = [...known].filter(([, c]) => c.coverage === undefined && c.unknown === undefined).map(([id]) => id);
       return { result, rounds: round, asked, whole, incomplete };

@@ -15,7 +15,8 @@ import { acceptingTriggers, eventTargets } from "../engine/events.js";
 import type { RunEvent } from "../input/event.js";
 import type { Outcome } from "../engine/outcomes.js";
 import { RecordTable } from "../input/record-table.js";
-import { runPlan, type RunResult } from "../engine/run.js";
+import type { RunResult } from "../engine/run.js";
+import { planHere, type Planner } from "../engine/plan-thread.js";
 import { passedOver, runReading } from "../engine/read-loop.js";
 import { describeRequest, type SystemReadRequest } from "../input/read-request.js";
 import type { Snapshot } from "../input/snapshots.js";
@@ -53,6 +54,8 @@ export interface RunServices {
    * in part asks for a collection whole where that is cheaper, and measures limits against it.
    */
   readonly totals?: Map<string, number>;
+  /** Where runs plan: on a thread of their own in the service (plan-thread.ts), else here. */
+  readonly planner?: Planner;
 }
 
 export interface SystemFailure extends WriteFailure {
@@ -219,6 +222,7 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
       const connectionOf = (system: string): string => integration.connections.get(system) ?? system;
       const reading = await runReading({
         ...run,
+        ...(services.planner ? { planner: services.planner } : {}),
         ...(kind.events ? { events: kind.events } : {}),
         first: kind.events ? eventRequests(systems, kind.events) : changedSince(plan, since!, store.failures(integration.name)),
         totals: new Map(planSystems.flatMap((system) => Object.keys(plan.collections[system] ?? {}).flatMap((c) => {
@@ -244,7 +248,7 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
       });
       const snapshots = new Map<string, Snapshot>();
       planSystems.forEach((system, i) => snapshots.set(system, snapshotOf(read[i]!.document)));
-      result = runPlan({ ...run, snapshots, ...(kind.events ? { events: kind.events } : {}) });
+      result = await (services.planner ?? planHere)({ ...run, snapshots, ...(kind.events ? { events: kind.events } : {}) });
     }
   } catch (error) {
     // Reading failed (RUN003); anything else is the engine's, and a defect (RUN005, above).

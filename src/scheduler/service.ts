@@ -10,6 +10,7 @@ import { message, type Code } from "../diagnostics/catalog.js";
 import { ProblemError } from "../diagnostics/problem.js";
 import type { RunEvent } from "../input/event.js";
 import { acceptingTriggers } from "../engine/events.js";
+import { PlanThread, type Planner } from "../engine/plan-thread.js";
 import { equal, field, type Rec } from "../json/values.js";
 import { fieldsReadOf } from "../plan/fields-read.js";
 import type { Metrics } from "./metrics.js";
@@ -39,6 +40,12 @@ export interface ServiceOptions {
    * and the errors'): assemble() gives it. Without it, messages are kept as they are.
    */
   readonly redact?: Redact;
+  /**
+   * Where runs plan. Left out: on a thread of the service's own where its script is built
+   * (dist/plan-worker.js), so that webhooks and /healthz are answered while a run plans;
+   * otherwise on this thread.
+   */
+  readonly planner?: Planner;
 }
 
 export type ServiceProgress =
@@ -57,11 +64,15 @@ export class Service {
   /** Lists that gather the runs ending while a runAll waits. */
   private readonly collectors = new Set<RunSummary[]>();
   private readonly services: RunServices;
+  /** The planning thread the service started, ended when it stops. */
+  private readonly planThread: PlanThread | undefined;
   private stopping = false;
 
   constructor(private readonly options: ServiceOptions) {
     this.now = options.now ?? (() => new Date());
     this.byName = new Map(options.integrations.map((i) => [i.name, i]));
+    this.planThread = options.planner ? undefined : PlanThread.start();
+    const planner = options.planner ?? this.planThread?.plan;
     this.services = {
       systems: options.systems,
       connectors: new Map([...options.connections].map(([n, c]) => [n, c.connector])),
@@ -69,6 +80,7 @@ export class Service {
       now: this.now,
       ...(options.redact ? { redact: options.redact } : {}),
       totals: new Map(),
+      ...(planner ? { planner } : {}),
     };
     this.queue = options.queue ?? new InProcessQueue({ onError: (integration, error) => this.report({ kind: "error", integration, ...failureOf(error) }) });
     this.timers = new ScheduleTimers((integration, trigger, at) => this.enqueue(integration, { kind: "schedule", at: at.toISOString(), label: trigger.label, directions: trigger.directions, ...(trigger.full ? { full: true } : {}) }), this.now);
@@ -156,6 +168,7 @@ export class Service {
     this.stopping = true;
     this.timers.stop();
     const left = await this.queue.stop();
+    await this.planThread?.close();
     for (const job of left) this.report({ kind: "error", integration: job.integration, message: `a ${job.trigger.kind} trigger was still waiting when the service stopped; the next start's full run covers it` });
   }
 

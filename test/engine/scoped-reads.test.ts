@@ -3,11 +3,12 @@
 // and reads what its plans miss makes the same changes, with the same outcomes, as the same
 // event run over whole snapshots; and it reads less than everything when it can.
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { RunEvent } from "../../src/input/event.js";
 import { answerFrom, type ReadRequest } from "../../src/input/read-request.js";
 import { passedOver, runReading, type ReadingRunResult } from "../../src/engine/read-loop.js";
 import type { RunResult } from "../../src/engine/run.js";
+import { PlanThread, type Planner } from "../../src/engine/plan-thread.js";
 import type { PairsByKey, SyncedValues, SyncState } from "../../src/state/state.js";
 import { SYSTEMS } from "../helpers.js";
 import { anyKey, rdWorld, volunteerHubWorld, vomoWorld } from "./generators.js";
@@ -38,7 +39,7 @@ function eventsOf(spec: string, docs: Docs): fc.Arbitrary<RunEvent> {
 }
 
 /** The event run with reads: it starts from the event's record and reads the rest from `docs` as asked. */
-async function readingRun(spec: string, docs: Docs, event: RunEvent, state: SyncState | PairsByKey | undefined, now: string): Promise<ReadingRunResult> {
+async function readingRun(spec: string, docs: Docs, event: RunEvent, state: SyncState | PairsByKey | undefined, now: string, planner?: Planner): Promise<ReadingRunResult> {
   const plan = seedPlan(spec);
   const collection = SYSTEMS.get(event.system)!.events.get(event.type)!;
   return runReading({
@@ -50,8 +51,14 @@ async function readingRun(spec: string, docs: Docs, event: RunEvent, state: Sync
     ...(state ? { state } : {}),
     first: [{ system: event.system, request: { collection, keys: [event.recordId] } }],
     read: async (system: string, requests: readonly ReadRequest[]) => answerFrom(docs[system] ?? {}, requests),
+    ...(planner ? { planner } : {}),
   });
 }
+
+/** The service's planning thread, as `npm install` builds it (scripts/build.js). */
+const thread = PlanThread.start(new URL("../../dist/plan-worker.js", import.meta.url));
+if (!thread) throw new Error("dist/plan-worker.js is not built: run npm run build");
+afterAll(() => thread.close());
 
 /** A state read a pair at a time, as a store gives it to a run that reads in part. */
 function byKey(state: SyncState): PairsByKey {
@@ -108,6 +115,11 @@ describe("an event run that reads what it needs", () => {
           const keyed = await readingRun(spec, current, event, byKey(state ?? { lastRun: null, synced: new Map() }), LATER);
           expect(decided(keyed.result)).toEqual(decided(whole));
           expect(pairsOf(stored(state, keyed.result.state))).toEqual(pairsOf(reading.result.state.synced));
+          // Planned on the service's planning thread, with the pairs fetched for it, the same.
+          const threaded = await readingRun(spec, current, event, byKey(state ?? { lastRun: null, synced: new Map() }), LATER, thread.plan);
+          expect(decided(threaded.result)).toEqual(decided(whole));
+          expect(pairsOf(stored(state, threaded.result.state))).toEqual(pairsOf(reading.result.state.synced));
+          expect(threaded.rounds).toBe(keyed.rounds);
           // Whatever it read, it asked for at most a few rounds before reading whole.
           expect(reading.rounds).toBeLessThanOrEqual(8);
         }),
