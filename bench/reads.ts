@@ -13,6 +13,7 @@
 //                /healthz's when idle, and every address found in RaiseDonors at the end.
 //
 // READS_ONLY=event|storm|incremental measures one part (storm: with the event it follows).
+// READS_PLAN_HERE=1 plans on the service's own thread, as from its sources (to compare).
 //
 // Requests are the sandbox's own counts (every request it answered, reads and writes); times
 // are wall clock, so only their ratio, measured in the same run, is reported.
@@ -23,6 +24,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Document } from "../src/connectors/connector.js";
 import { loadSystems } from "../src/language/systems/load.js";
+import { planHere } from "../src/engine/plan-thread.js";
 import { startSandbox, type Sandbox } from "../src/sandbox/sandbox.js";
 import { assemble } from "../src/scheduler/assemble.js";
 import { parseDeployment } from "../src/scheduler/deployment.js";
@@ -83,7 +85,7 @@ async function world(spec: string, systems: Record<string, { document: Document;
   for (const [name, w] of assembled.webhooks) webhooks.set(name, w);
   const store = new SqliteServiceStore(join(mkdtempSync(join(tmpdir(), "syncspec-bench-reads-")), "state.db"));
   const runs: RunSummary[] = [];
-  service = new Service({ integrations: assembled.integrations, systems: SYSTEMS, connections: assembled.connections, store, metrics, now, progress: (p) => p.kind === "run" && runs.push(p.summary) });
+  service = new Service({ ...(process.env["READS_PLAN_HERE"] ? { planner: planHere } : {}), integrations: assembled.integrations, systems: SYSTEMS, connections: assembled.connections, store, metrics, now, progress: (p) => p.kind === "run" && runs.push(p.summary) });
   const running = service;
   const counted = (): { all: number; reads: number } => {
     const stats = sandbox.connections().map((c) => sandbox.stats(c));
@@ -157,6 +159,8 @@ interface EventFigures {
   ratio: number;
   eventMs: number;
   fullMs: number;
+  /** The slowest /healthz while the full run ran. */
+  fullHealthMax: number;
 }
 
 async function event(w: World): Promise<EventFigures> {
@@ -167,9 +171,21 @@ async function event(w: World): Promise<EventFigures> {
     process.stderr.write(`reads: first sync of the contacts ${seconds(Date.now() - start)}\n`);
     w.requests();
     start = Date.now();
+    // /healthz is asked every 100 ms through the full run: what a run of a million records leaves the service's thread.
+    const health: number[] = [];
+    let probing = true;
+    const prober = (async () => {
+      while (probing) {
+        health.push(await healthz(w.url));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
     const [full] = await w.service.runAll();
     await settle(w);
     const fullMs = Date.now() - start;
+    probing = false;
+    await prober;
+    process.stderr.write(`reads: /healthz during the full run: slowest ${largest(health).toFixed(0)} ms, p99 ${p99(health).toFixed(1)} ms of ${health.length}\n`);
     const fullRequests = w.requests().all;
     if (full?.status !== "ok") throw new Error(`the full run ended ${full?.status}: ${full?.message}`);
 
@@ -192,7 +208,7 @@ async function event(w: World): Promise<EventFigures> {
     const contact = w.sandbox.document("virtuous")["contacts"]!["c123457"]!;
     if (contact["phone"] !== "404-555-0199") throw new Error("the donor's phone did not reach its contact");
     process.stderr.write(`reads: full run ${fullRequests} requests in ${seconds(fullMs)}; the event ${eventRequests} requests in ${eventMs} ms (${run.reads?.requests} reads in ${run.reads?.rounds} rounds)\n`);
-    return { requests: eventRequests, full: fullRequests, ratio: eventMs / fullMs, eventMs, fullMs };
+    return { requests: eventRequests, full: fullRequests, ratio: eventMs / fullMs, eventMs, fullMs, fullHealthMax: largest(health) };
   }
 }
 
@@ -352,7 +368,7 @@ async function incremental(): Promise<{ requests: number; writes: number; full: 
 }
 
 const [rdFile, vFile] = process.argv.slice(2).map((f) => resolve(f));
-const { event: e, storm: st } = process.env["READS_ONLY"] === "incremental" ? { event: { requests: 0, full: 1, ratio: 1, eventMs: 0, fullMs: 1 }, storm: undefined } : await eventAndStorm(rdFile!, vFile!);
+const { event: e, storm: st } = process.env["READS_ONLY"] === "incremental" ? { event: { requests: 0, full: 1, ratio: 1, eventMs: 0, fullMs: 1, fullHealthMax: 0 }, storm: undefined } : await eventAndStorm(rdFile!, vFile!);
 const inc = process.env["READS_ONLY"] === "event" || process.env["READS_ONLY"] === "storm" ? { requests: 0, writes: 0, full: 1, ratio: 1 } : await incremental();
 // One line of figures, for bench/run.js's table and for the eye.
 console.log(JSON.stringify({ event: e, incremental: inc, storm: st ?? null }));

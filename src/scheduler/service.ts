@@ -41,9 +41,9 @@ export interface ServiceOptions {
    */
   readonly redact?: Redact;
   /**
-   * Where runs plan. Left out: on a thread of the service's own where its script is built
-   * (dist/plan-worker.js), so that webhooks and /healthz are answered while a run plans;
-   * otherwise on this thread.
+   * Where runs that read in part plan. Left out: on a thread of the service's own where its
+   * script is built (dist/plan-worker.js), so that webhooks and /healthz are answered while a
+   * batch of events plans; otherwise on this thread.
    */
   readonly planner?: Planner;
 }
