@@ -121,9 +121,9 @@ async function settle(w: World): Promise<void> {
   await w.service.idle();
 }
 
-/** With READS_PROFILE=FILE, a CPU profile of the event's run from the edit to idle (a debugging aid). */
-async function profiler(): Promise<(() => Promise<void>) | undefined> {
-  const file = process.env["READS_PROFILE"];
+/** With READS_PROFILE=FILE (the event's run, from the edit to idle) or READS_STORM_PROFILE=FILE (the storm), a CPU profile: a debugging aid. */
+async function profiler(variable = "READS_PROFILE"): Promise<(() => Promise<void>) | undefined> {
+  const file = process.env[variable];
   if (!file) return undefined;
   const { Session } = await import("node:inspector/promises");
   const session = new Session();
@@ -260,6 +260,7 @@ async function storm(w: World): Promise<StormFigures> {
   for (let i = 0; i < 200; i++) idle.push(await healthz(w.url));
   w.requests();
   const runsBefore = w.runs.length;
+  const profile = await profiler("READS_STORM_PROFILE");
   const acks: number[] = [];
   let refused = 0;
   const health: number[] = [];
@@ -290,6 +291,7 @@ async function storm(w: World): Promise<StormFigures> {
   await settle(w);
   storming = false;
   await prober;
+  await profile?.();
   const requests = w.requests().all;
   const donors = w.sandbox.document("raisedonors")["donors"]!;
   let lost = 0;

@@ -112,3 +112,137 @@ function notFiltered(system: SystemDefinition, collection: CollectionDefinition,
 function instant(text: string): string | undefined {
   return isDatetimeText(text) ? text : undefined;
 }
+
+/** A SOQL query as the sandbox takes it: the collection it reads, and what it selects. */
+export interface SoqlQuery {
+  readonly collection: CollectionDefinition;
+  readonly selection: Selection;
+}
+
+/**
+ * Salesforce's `GET /query?q=SELECT ... FROM ... WHERE ... ORDER BY ...`, in the subset a
+ * connector sends (query-styles.ts): named fields of the object, one condition (`=`, `IN`, or
+ * the modified field's `>=` with a date-time literal) and an order by the key. Salesforce
+ * answers the fields selected; the connector selects every field of the schema, so the sandbox
+ * answers records whole. Anything else is a 400 that says what, as MALFORMED_QUERY would.
+ */
+export function soqlSelection(system: SystemDefinition, settings: ConnectorSettings, q: string | null): Parsed<SoqlQuery> {
+  if (q === null) return { error: "a query needs its SOQL in the q parameter" };
+  const tokens = soqlTokens(q);
+  if ("error" in tokens) return tokens;
+  const list = tokens.value;
+  let at = 0;
+  const peek = (): SoqlToken | undefined => list[at];
+  const keyword = (word: string): boolean => {
+    const token = peek();
+    if (token?.kind !== "name" || token.text.toUpperCase() !== word) return false;
+    at++;
+    return true;
+  };
+  const expected = (what: string): { error: string } => ({ error: `SOQL: expected ${what} at ${peek() === undefined ? "the end" : JSON.stringify(peek()!.text)}` });
+  if (!keyword("SELECT")) return expected("SELECT");
+  const fields: string[] = [];
+  do {
+    const token = list[at++];
+    if (token?.kind !== "name" || peek()?.text === "(") return { error: "SOQL: name the fields to select (this API takes no FIELDS(ALL) or other function in a paged query)" };
+    fields.push(token.text);
+  } while (peek()?.text === "," && at++);
+  if (!keyword("FROM")) return expected("FROM");
+  const from = list[at++];
+  const collection = from?.kind === "name" ? system.collections.get(from.text) : undefined;
+  if (collection === undefined) return { error: `SOQL: sObject type ${JSON.stringify(from?.text ?? "")} is not supported; this organization's are ${listed([...system.collections.keys()])}` };
+  const properties = (collection.schema["properties"] ?? {}) as Record<string, unknown>;
+  const unknown = fields.find((field) => field !== collection.key && !Object.prototype.hasOwnProperty.call(properties, field));
+  if (unknown !== undefined) return { error: `SOQL: no such column ${JSON.stringify(unknown)} on entity ${collection.name}` };
+  if (!keyword("WHERE")) return expected("WHERE (this API pages whole objects with GET /" + collection.name + ")");
+  const param = list[at++];
+  if (param?.kind !== "name") return expected("a field to compare");
+  const declared = settings.reads?.collections.get(collection.name);
+  const operator = list[at++];
+  let request: ReadRequest;
+  if (declared?.modifiedSince?.param === param.text) {
+    const value = list[at++];
+    if (operator?.text !== ">=" || value?.kind !== "datetime") return { error: `SOQL: ${param.text} is compared with >= and a date-time such as 2026-11-01T14:05:00Z` };
+    request = { collection: collection.name, modifiedSince: value.text };
+  } else {
+    const field = declared ? fieldOf(declared, param.text) : undefined;
+    if (field === undefined) return { error: notFiltered(system, collection, param.text, declared) };
+    const values: string[] = [];
+    if (operator?.text === "=") {
+      const value = list[at++];
+      if (value?.kind !== "string") return expected(`a quoted value of ${param.text}`);
+      values.push(value.text);
+    } else if (operator?.kind === "name" && operator.text.toUpperCase() === "IN") {
+      if (list[at++]?.text !== "(") return expected("(");
+      do {
+        const value = list[at++];
+        if (value?.kind !== "string") return expected(`a quoted value of ${param.text}`);
+        values.push(value.text);
+      } while (peek()?.text === "," && at++);
+      if (list[at++]?.text !== ")") return expected(")");
+    } else return { error: `SOQL: ${param.text} is compared with = or IN` };
+    const maxValues = settings.reads?.maxValues ?? 1;
+    if (values.length > maxValues) return { error: `SOQL: at most ${maxValues} values of ${param.text} in one query, not ${values.length}` };
+    request = { collection: collection.name, field, values };
+  }
+  // The sandbox answers in key order, the order a list's pages come in.
+  if (keyword("ORDER")) {
+    if (!keyword("BY") || list[at++]?.text !== collection.key) return { error: `SOQL: this API orders query answers by ${collection.key} only` };
+    keyword("ASC");
+  }
+  if (at < list.length) return expected("the end of the query");
+  return { value: { collection, selection: [[request]] } };
+}
+
+type SoqlToken = { readonly kind: "name" | "string" | "datetime" | "symbol"; readonly text: string };
+
+const SOQL_ESCAPES: Record<string, string> = { "\\": "\\", "'": "'", '"': '"', n: "\n", r: "\r", t: "\t", b: "\b", f: "\f" };
+
+/** The tokens of a SOQL query: names, quoted strings (their escapes undone), date-time literals and symbols. */
+function soqlTokens(q: string): Parsed<SoqlToken[]> {
+  const tokens: SoqlToken[] = [];
+  let i = 0;
+  while (i < q.length) {
+    const rest = q.slice(i);
+    const space = /^\s+/.exec(rest);
+    if (space) {
+      i += space[0].length;
+      continue;
+    }
+    const datetime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})/.exec(rest);
+    if (datetime) {
+      if (!isDatetimeText(datetime[0])) return { error: `SOQL: ${datetime[0]} is not a date-time` };
+      tokens.push({ kind: "datetime", text: datetime[0] });
+      i += datetime[0].length;
+      continue;
+    }
+    const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(rest);
+    if (name) {
+      tokens.push({ kind: "name", text: name[0] });
+      i += name[0].length;
+      continue;
+    }
+    const symbol = /^(>=|<=|!=|[=,()<>])/.exec(rest);
+    if (symbol) {
+      tokens.push({ kind: "symbol", text: symbol[0] });
+      i += symbol[0].length;
+      continue;
+    }
+    if (q[i] !== "'") return { error: `SOQL: unexpected ${JSON.stringify(q[i])} at character ${i + 1}` };
+    let text = "";
+    let j = i + 1;
+    for (; j < q.length && q[j] !== "'"; j++) {
+      if (q[j] !== "\\") {
+        text += q[j];
+        continue;
+      }
+      const escaped = SOQL_ESCAPES[q[++j] ?? ""];
+      if (escaped === undefined) return { error: `SOQL: invalid escape sequence at character ${j}` };
+      text += escaped;
+    }
+    if (j >= q.length) return { error: `SOQL: a string opened at character ${i + 1} is not closed` };
+    tokens.push({ kind: "string", text });
+    i = j + 1;
+  }
+  return { value: tokens };
+}

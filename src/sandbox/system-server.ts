@@ -11,7 +11,7 @@ import { filterText, selectKeys, selects } from "../input/read-request.js";
 import { recordProblem } from "../input/record-checks.js";
 import type { CollectionDefinition, SystemDefinition } from "../language/systems/load.js";
 import { SandboxFaults } from "./faults.js";
-import { paramsSelection, virtuousSelection, type Selection } from "./queries.js";
+import { paramsSelection, soqlSelection, virtuousSelection, type Selection } from "./queries.js";
 import { SandboxStats } from "./stats.js";
 import { ownMember, setMember } from "../json/own.js";
 import { byCodeUnits } from "../json/values.js";
@@ -277,6 +277,13 @@ export class SystemServer {
     } catch {
       return new Answer(400, { error: "the path is not well encoded" });
     }
+    if (segments.length === 1 && segments[0] === "query" && this.settings.reads?.query === "soql") {
+      if (req.method !== "GET") return new Answer(405, { error: `${req.method} is not allowed on /query; use GET` }, { allow: "GET" });
+      const query = soqlSelection(this.system, this.settings, url.searchParams.get("q"));
+      if ("error" in query) return new Answer(400, { error: query.error });
+      this.stats.countRead(kindOf(query.value.selection));
+      return this.list(query.value.collection, url, res, query.value.selection);
+    }
     const collection = this.system.collections.get(segments[0] ?? "");
     if (!collection || segments.length > 2) return new Answer(404, { error: `${this.system.title} has no ${JSON.stringify(url.pathname)}; its collections are ${[...this.system.collections.keys()].join(", ")}` });
     if (segments.length === 1) {
@@ -386,8 +393,9 @@ export class SystemServer {
     const total = keys.length;
     const more = start + size < total;
     const origin = this.faults.nextOrigin(collection.name);
-    const path = `/${encodeURIComponent(collection.name)}`;
-    // A next link keeps the query's filters (those of a params query; a Virtuous query's are in its body).
+    // The path asked: a collection's, or /query for a SOQL query.
+    const path = url.pathname;
+    // A next link keeps the query's filters (those of a params query or SOQL's q; a Virtuous query's are in its body).
     const filters = new URLSearchParams([...params].filter(([name]) => !PAGING_PARAMS[style].includes(name))).toString();
     const query = filters === "" ? "" : `${filters}&`;
     let body: Rec;

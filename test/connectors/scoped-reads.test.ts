@@ -1,7 +1,7 @@
 // Reads of part of a collection over real loopback HTTP (issue 14, design 1.4): records by
 // key (one GET each, or batched queries on the key), by a field's values in batches of
 // maxValues, and modified since a time with the lookback, in each query style the sandbox
-// plays (params with commas or repeated parameters, Virtuous's POST Query). What a request
+// plays (params with commas or repeated parameters, Virtuous's POST Query, Salesforce's SOQL). What a request
 // answers equals selectKeys over what the sandbox holds; one request that fails leaves the
 // others standing; a 401 ends the call; a storm of 429s is ridden out.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -37,7 +37,12 @@ function world(): Record<string, Document> {
   virtuous["contacts"]!["c-comma"] = { ...contact, id: "c-comma", referenceId: "r,9" };
   // Were "d,2" sent among other values with commas, it would ask for "d" and "2" as well.
   for (const [id, donorId] of [["gc1", "d,2"], ["gc2", "d"], ["gc3", "2"]]) raisedonors["gifts"]![id!] = { ...gift, id, donorId };
-  return { raisedonors, virtuous, volunteerhub };
+  // Owners whose ids need SOQL's escapes: a quote, a backslash, a newline.
+  const salesforce = sample("salesforce");
+  const sfContact = Object.values(salesforce["Contact"]!)[0]!;
+  const owners = ["005-a", "005-b", "005-o'brien", "005-back\\slash", "005-line\nbreak"];
+  for (let n = 1; n <= 15; n++) salesforce["Contact"]![`003-${two(n)}`] = { ...sfContact, Id: `003-${two(n)}`, OwnerId: owners[n % owners.length], AccountId: n % 3 === 0 ? null : `001-${n % 3}` };
+  return { raisedonors, virtuous, volunteerhub, salesforce };
 }
 
 let sandbox: Sandbox;
@@ -193,6 +198,50 @@ describe("records modified since a time", () => {
     const { read } = await readWith("virtuous", [request]);
     expect(read.answers).toEqual([{ request, as: "asked" }]);
     expect(read.document["contacts"]).toEqual(selected("virtuous", request));
+  });
+});
+
+describe("Salesforce's SOQL", () => {
+  it("asks keys, a field's values (quotes, backslashes and newlines escaped) and IN lists, paged by nextRecordsUrl", async () => {
+    const byKey: ReadRequest = { collection: "Contact", keys: ["003-01", "003-02", "003-03", "003-04", "003-99"] };
+    const byOwner: ReadRequest = { collection: "Contact", field: "OwnerId", values: ["005-o'brien", "005-back\\slash", "005-line\nbreak"] };
+    const byAccount: ReadRequest = { collection: "Contact", field: "AccountId", values: ["001-1"] };
+    const { read, requests } = await readWith("salesforce", [byKey, byOwner, byAccount]);
+    expect(read.answers).toEqual([
+      { request: byKey, as: "asked", absent: ["003-99"] },
+      { request: byOwner, as: "asked" },
+      { request: byAccount, as: "asked" },
+    ]);
+    for (const request of [byKey, byOwner, byAccount]) expect(read.document["Contact"]).toMatchObject(selected("salesforce", request));
+    expect(Object.keys(read.document["Contact"]!).length).toBe(new Set([...Object.keys(selected("salesforce", byKey)), ...Object.keys(selected("salesforce", byOwner)), ...Object.keys(selected("salesforce", byAccount))]).size);
+    expect(Object.keys(selected("salesforce", byOwner))).toHaveLength(9);
+    const reads = sandbox.stats("salesforce");
+    expect(requests).toBeLessThan(overlappingPages(Object.keys(sandbox.document("salesforce")["Contact"]!).length, PAGE_SIZE));
+    expect(reads.requests).toBe(requests);
+  });
+
+  it("asks what changed by SystemModstamp, the time Salesforce keeps itself", async () => {
+    const before = new Date(Date.now() - 1000).toISOString();
+    await sandbox.change("salesforce", "Contact", "003-07", { Phone: "303-555-0107" });
+    const request: ReadRequest = { collection: "Contact", modifiedSince: before };
+    const { read } = await readWith("salesforce", [request], { connector: {} });
+    expect(read.answers).toEqual([{ request, as: "asked" }]);
+    expect(read.document["Contact"]?.["003-07"]?.["Phone"]).toBe("303-555-0107");
+  });
+
+  it("refuses what the API would: an undeclared filter, an unknown column, FIELDS(ALL), an unclosed string", async () => {
+    const url = sandbox.url("salesforce");
+    const ask = async (q: string) => {
+      const answer = await fetch(`${url}/query?q=${encodeURIComponent(q)}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      return { status: answer.status, body: (await answer.json()) as Rec };
+    };
+    expect(await ask("SELECT Id FROM Contact WHERE Phone = '1'")).toEqual({ status: 400, body: { error: 'Salesforce does not filter Contact by "Phone"; its filters of Contact are "Id", "AccountId", "OwnerId", "Email" and "SystemModstamp"' } });
+    expect(await ask("SELECT Id, Nope FROM Contact WHERE Id = '1'")).toEqual({ status: 400, body: { error: 'SOQL: no such column "Nope" on entity Contact' } });
+    expect((await ask("SELECT FIELDS(ALL) FROM Contact WHERE Id = '1'")).body["error"]).toMatch(/name the fields to select/);
+    expect((await ask("SELECT Id FROM Contact WHERE Id = 'abc")).body["error"]).toMatch(/a string opened at character 35 is not closed/);
+    expect((await ask("SELECT Id FROM Opportunity WHERE Id = '1'")).body["error"]).toMatch(/sObject type "Opportunity" is not supported/);
+    expect((await ask("SELECT Id FROM Contact WHERE SystemModstamp = 2026-01-01T00:00:00Z")).body["error"]).toMatch(/compared with >=/);
+    expect(await ask("SELECT Id FROM Contact WHERE Id = '003-01' ORDER BY Id")).toMatchObject({ status: 200, body: { totalSize: 1, done: true } });
   });
 });
 

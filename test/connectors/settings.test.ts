@@ -63,10 +63,12 @@ describe("connector.yaml", () => {
     const altru = SYSTEMS.get("altru")!;
     const reads = (body: string, pagination = "skip-take") => `pagination: ${pagination}\nreads:\n${body}`;
 
-    it("every system but salesforce declares reads, each collection with get, its filters and its modified stamp", () => {
+    it("every system declares reads, each collection with get, its filters and its modified stamp", () => {
       const loaded = loadConnectorSettings(SYSTEMS);
       const without = [...loaded.settings].filter(([, s]) => s.reads === undefined).map(([name]) => name);
-      expect(without).toEqual(["salesforce"]);
+      expect(without).toEqual([]);
+      expect(loaded.settings.get("salesforce")!.reads).toMatchObject({ query: "soql", maxValues: 200 });
+      expect(loaded.settings.get("salesforce")!.reads!.collections.get("Contact")!.modifiedSince).toEqual({ param: "SystemModstamp", lookbackSeconds: 300 });
       const virtuousReads = loaded.settings.get("virtuous")!.reads!;
       expect(virtuousReads.query).toBe("virtuous");
       expect(virtuousReads.collections.get("contacts")).toEqual({

@@ -216,4 +216,31 @@ describe("InProcessQueue", () => {
     expect(h.calls).toHaveLength(1);
     await queue.idle();
   });
+
+  it("gives a run maxBatch triggers at the most, the oldest first, and the rest to the runs after it, behind other integrations", async () => {
+    const h = harness();
+    const queue = new InProcessQueue({ concurrency: 1, maxBatch: 3 });
+    for (const id of ["1", "2", "3", "4", "5", "6", "7"]) queue.push({ integration: "donors", trigger: event(id) });
+    queue.push({ integration: "volunteers", trigger: manual });
+    queue.start(h.handler);
+    const first = await h.next();
+    expect(first.triggers).toEqual([event("1"), event("2"), event("3")]);
+    // An event that comes during the run queues behind those that waited, once.
+    queue.push({ integration: "donors", trigger: event("8") });
+    queue.push({ integration: "donors", trigger: event("4") });
+    first.finish();
+    const second = await h.next();
+    expect(second.integration).toBe("volunteers");
+    second.finish();
+    const third = await h.next();
+    expect(third.triggers).toEqual([event("4"), event("5"), event("6")]);
+    third.finish();
+    const fourth = await h.next();
+    expect(fourth.triggers).toEqual([event("7"), event("8")]);
+    fourth.finish();
+    await queue.idle();
+    expect(h.calls).toHaveLength(4);
+    expect(h.mostOfOneAtOnce).toBe(1);
+    expect(() => new InProcessQueue({ maxBatch: 0 })).toThrow("maxBatch must be a whole number of 1 or more, not 0");
+  });
 });
