@@ -92,7 +92,7 @@ async function reads() {
   row("its time", s(event.eventMs), `1/${Math.round(1 / event.ratio)} of the full run's (${s(event.fullMs)})`, "<= 1/100", event.ratio <= 0.01);
   row("hourly VolunteerHub run after 1% changed, read requests", `${incremental.requests} (and ${incremental.writes} writes)`, `1/${Math.round(1 / incremental.ratio)} of a full read's (${incremental.full})`, "<= 1/20", incremental.ratio <= 0.05);
   const ms = (n) => `${n.toFixed(1)} ms`;
-  row("/healthz during the full run, slowest", ms(event.fullHealthMax), "asked every 100 ms; runs plan on a thread of their own", "answers", event.fullHealthMax < 1000);
+  row("/healthz during the full run, slowest", ms(event.fullHealthMax), "asked every 100 ms; a full run plans where it read", "answers", event.fullHealthMax < 1000);
   // READS_ONLY measures a part: the rest has no figures.
   if (!storm) return;
   row("storm of contact.updated by ncoa: runs", `${storm.runs}`, `${storm.events.toLocaleString("en-US")} events`, "< 1% of events", storm.runs < storm.events / 100);

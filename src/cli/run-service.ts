@@ -121,7 +121,7 @@ export async function runService(options: ServiceCommandOptions, print: (t: stri
     closers.push(() => lock.release());
     const store: ServiceStore = new SqliteServiceStore(state);
     closers.push(() => store.close());
-    for (const run of store.recoverInterrupted(new Date().toISOString())) {
+    for (const run of await store.recoverInterrupted(new Date().toISOString())) {
       out(`  interrupted ${run.integration} (run ${run.id}, started ${run.startedAt}): the process stopped part-way; this start runs it again\n`);
     }
 

@@ -19,7 +19,7 @@ export interface RunsOptions {
   readonly sandbox: boolean;
 }
 
-export function showRuns(options: RunsOptions, out: (t: string) => void, err: (t: string) => void): number {
+export async function showRuns(options: RunsOptions, out: (t: string) => void, err: (t: string) => void): Promise<number> {
   const deployment = loadDeployment(options.deployment);
   if ("problems" in deployment) {
     for (const p of deployment.problems) err(`${renderProblem({ ...p, file: displayPath(p.file) })}\n`);
@@ -31,7 +31,7 @@ export function showRuns(options: RunsOptions, out: (t: string) => void, err: (t
   return showHistory(deployment, options, (text) => out(redact(text)), (text) => err(redact(text)));
 }
 
-function showHistory(deployment: Deployment, options: RunsOptions, out: (t: string) => void, err: (t: string) => void): number {
+async function showHistory(deployment: Deployment, options: RunsOptions, out: (t: string) => void, err: (t: string) => void): Promise<number> {
   if (options.integration !== undefined && !deployment.integrations.has(options.integration)) {
     const why = message("DEP003", "noIntegration", { name: JSON.stringify(options.integration), integrations: [...deployment.integrations.keys()].join(", ") });
     err(`${renderProblem(problem({ ...deployment.place(["integrations"]), file: displayPath(deployment.file) }, why))}\n`);
@@ -46,8 +46,8 @@ function showHistory(deployment: Deployment, options: RunsOptions, out: (t: stri
   try {
     store = new SqliteServiceStore(state);
     const filter = options.integration !== undefined ? { integration: options.integration } : {};
-    const runs = store.runs({ ...filter, limit: options.limit });
-    const failures = store.failures(options.integration);
+    const runs = await store.runs({ ...filter, limit: options.limit });
+    const failures = await store.failures(options.integration);
     if (options.json) {
       out(`${JSON.stringify({ runs, failures }, null, 2)}\n`);
       return 0;
@@ -75,7 +75,7 @@ function showHistory(deployment: Deployment, options: RunsOptions, out: (t: stri
     }
     throw error;
   } finally {
-    store?.close();
+    await store?.close();
   }
 }
 

@@ -41,8 +41,8 @@ export interface Connector {
   /** Reads what the requests select, where the system can answer them; absent when it reads whole only (files). */
   readRequests?(requests: readonly ReadRequest[], hints?: ReadHints): Promise<RequestedRead>;
   /** Applies writes in order, one request each; a record the system refuses is a failure, the rest go on.
-   *  onApplied is called after each write the system accepted (the runner journals it). */
-  write(writes: readonly RecordWrite[], onApplied?: (w: RecordWrite) => void): Promise<WriteResult>;
+   *  onApplied is called after each write the system accepted, and awaited before the next (the runner journals it). */
+  write(writes: readonly RecordWrite[], onApplied?: (w: RecordWrite) => void | Promise<void>): Promise<WriteResult>;
   /** One record as the system has it now: null when it is not there, undefined when that cannot be told. */
   readRecord(collection: string, key: string): Promise<Record<string, unknown> | null | undefined>;
   close(): Promise<void>;

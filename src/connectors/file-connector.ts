@@ -60,7 +60,7 @@ export class FileConnector implements Connector {
     return records ? (records.get(key) ?? null) : undefined;
   }
 
-  async write(writes: readonly RecordWrite[], onApplied?: (w: RecordWrite) => void): Promise<WriteResult> {
+  async write(writes: readonly RecordWrite[], onApplied?: (w: RecordWrite) => void | Promise<void>): Promise<WriteResult> {
     const applied: RecordWrite[] = [];
     const failed: WriteFailure[] = [];
     if (writes.length === 0) return { applied, failed };
@@ -79,7 +79,7 @@ export class FileConnector implements Connector {
       writeFileAtomic(this.file, loaded.format === "yaml" ? toYaml(document) : `${JSON.stringify(document, null, 2)}\n`);
     }
     // Only once the file is replaced are the writes applied: a crash before then wrote nothing.
-    for (const write of applied) onApplied?.(write);
+    for (const write of applied) await onApplied?.(write);
     return { applied, failed };
   }
 

@@ -206,7 +206,7 @@ export class HttpConnector implements Connector {
     return result;
   }
 
-  async write(writes: readonly RecordWrite[], onApplied?: (w: RecordWrite) => void): Promise<WriteResult> {
+  async write(writes: readonly RecordWrite[], onApplied?: (w: RecordWrite) => void | Promise<void>): Promise<WriteResult> {
     const applied: RecordWrite[] = [];
     const failed: WriteFailure[] = [];
     const budget = this.client.budget();
@@ -222,7 +222,7 @@ export class HttpConnector implements Connector {
       const failure = refused && { ...refused, reason: this.client.redact(refused.reason) };
       if (failure === undefined) {
         applied.push(write);
-        onApplied?.(write);
+        await onApplied?.(write);
         continue;
       }
       failed.push(failure);

@@ -9,15 +9,29 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { isByKey } from "../state/draft.js";
-import type { PairsByKey, SyncedPair } from "../state/state.js";
+import { FetchedPairs } from "../state/fetched-pairs.js";
 import { inputToWire, resultFromWire, type PlanAnswer, type PlanRequest, type WireRunInput } from "./plan-wire.js";
 import { runPlan, type RunInput, type RunResult } from "./run.js";
 
 /** Plans a run: on this thread, or on another. */
 export type Planner = (input: RunInput) => Promise<RunResult>;
 
-export const planHere: Planner = async (input) => runPlan(input);
+/**
+ * Plans on this thread. Over pairs a store fetches (FetchedPairs), those of the records the
+ * run holds are fetched first, and the run is planned again while it asks for more.
+ */
+export const planHere: Planner = async (input) => {
+  const fetched = input.state instanceof FetchedPairs ? input.state : undefined;
+  if (!fetched) return runPlan(input);
+  await fetched.fetch(heldLeftKeys(input));
+  for (;;) {
+    const result = runPlan(input);
+    const missed = fetched.takeMissed();
+    // Each round asks for pairs not yet fetched: the fetched grow, and the asking ends.
+    if (missed.length === 0) return result;
+    await fetched.fetch(missed);
+  }
+};
 
 /** The worker's script, built beside the service's code (scripts/build.js). */
 export const PLAN_WORKER = new URL("./plan-worker.js", import.meta.url);
@@ -36,16 +50,16 @@ export class PlanThread {
 
   /** Plans a run on the thread: the same result runPlan gives on this one. */
   readonly plan: Planner = async (input) => {
-    const pairs = new Map<string, Map<string, SyncedPair | null>>();
-    const byKey = input.state !== undefined && isByKey(input.state) ? input.state : undefined;
-    if (byKey) fetchPairs(byKey, pairs, heldLeftKeys(input));
+    const fetched = input.state instanceof FetchedPairs ? input.state : undefined;
+    if (input.state !== undefined && "byKey" in input.state && !fetched) throw new Error("the planning thread plans over a state read by key only as FetchedPairs");
+    await fetched?.fetch(heldLeftKeys(input));
     for (;;) {
-      const answer = await this.ask(inputToWire(input, pairs));
+      const answer = await this.ask(inputToWire(input, fetched?.fetched ?? new Map()));
       if ("result" in answer) return resultFromWire(answer.result, input.plan, input.systems);
       if ("error" in answer) throw new Error(answer.error);
       // Each answer asks for pairs not yet fetched: the fetched grow, and the asking ends.
-      if (!byKey || answer.unfetched.length === 0) throw new Error("the planning thread asked for pairs of a state that is not read by key");
-      fetchPairs(byKey, pairs, answer.unfetched);
+      if (!fetched || answer.unfetched.length === 0) throw new Error("the planning thread asked for pairs of a state that is not read by key");
+      await fetched.fetch(answer.unfetched);
     }
   };
 
@@ -99,13 +113,4 @@ function heldLeftKeys(input: RunInput): [link: string, lefts: Iterable<string>][
     if (held) keys.push([link.id, held.keys()]);
   }
   return keys;
-}
-
-function fetchPairs(state: PairsByKey, into: Map<string, Map<string, SyncedPair | null>>, wanted: Iterable<[link: string, lefts: Iterable<string>]>): void {
-  for (const [link, lefts] of wanted) {
-    let pairs = into.get(link);
-    if (!pairs) into.set(link, (pairs = new Map()));
-    const lookup = state.link(link);
-    for (const left of lefts) if (!pairs.has(left)) pairs.set(left, lookup.get(left) ?? null);
-  }
 }

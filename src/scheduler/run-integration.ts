@@ -17,6 +17,7 @@ import type { Outcome } from "../engine/outcomes.js";
 import { RecordTable } from "../input/record-table.js";
 import { runPlan, type RunResult } from "../engine/run.js";
 import type { Planner } from "../engine/plan-thread.js";
+import { FetchedPairs } from "../state/fetched-pairs.js";
 import { passedOver, runReading } from "../engine/read-loop.js";
 import { describeRequest, type SystemReadRequest } from "../input/read-request.js";
 import type { Snapshot } from "../input/snapshots.js";
@@ -150,7 +151,7 @@ export async function runIntegration(integration: LoadedIntegration, kind: RunKi
   const { store } = services;
   const redact = services.redact ?? AS_IS;
   const started = services.now();
-  const runId = store.startRun(integration.name, kind.label, started.toISOString());
+  const runId = await store.startRun(integration.name, kind.label, started.toISOString());
   const summary = (status: RunStatus, rest: Partial<RunSummary>): RunSummary => ({
     integration: integration.name,
     runId,
@@ -164,12 +165,12 @@ export async function runIntegration(integration: LoadedIntegration, kind: RunKi
     ...rest,
   });
   // Why a run failed: a catalog message, or a problem already made from one (the engine's, the store's).
-  const fail = (why: Message | Problem, rest: Partial<RunSummary> = {}): RunSummary => {
+  const fail = async (why: Message | Problem, rest: Partial<RunSummary> = {}): Promise<RunSummary> => {
     // A failure without a code (which the types rule out, but a defect could make) is taken for a defect.
     const [code, said] = "text" in why ? [why.code, why.text] : [(why.code as Code | undefined) ?? "RUN005", why.message];
     // Its reason may be a connector's error, which may quote what a system said.
     const message = redact(said);
-    store.finishRun(runId, { status: "failed", at: services.now().toISOString(), counts: {}, message, code, failures: [], cleared: [] });
+    await store.finishRun(runId, { status: "failed", at: services.now().toISOString(), counts: {}, message, code, failures: [], cleared: [] });
     return summary("failed", { message, code, ...rest });
   };
 
@@ -190,7 +191,7 @@ interface RunUnderWay {
   readonly runId: number;
   readonly started: Date;
   readonly summary: (status: RunStatus, rest: Partial<RunSummary>) => RunSummary;
-  readonly fail: (why: Message | Problem, rest?: Partial<RunSummary>) => RunSummary;
+  readonly fail: (why: Message | Problem, rest?: Partial<RunSummary>) => Promise<RunSummary>;
 }
 
 async function carryOut({ integration, services, kind, runId, started, summary, fail }: RunUnderWay): Promise<RunSummary> {
@@ -203,13 +204,13 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
   const now = started.toISOString();
   // A run that reads in part reads the state a pair at a time too: an event among 200,000
   // linked donors would otherwise spend its time loading and writing back every pair.
-  const byKey = store.pairsByKey(integration.name);
+  const byKey = new FetchedPairs(await store.pairsByKey(integration.name));
   const inPart = planSystems.every((system) => connectorOf(system).readRequests);
   // A scheduled run after a first one reads what changed since the last (each system's
   // lookback added); a reconciliation or a manual run reads everything.
   const since = kind.directions && !kind.events && byKey.lastRun !== null ? byKey.lastRun : undefined;
   const readsInPart = inPart && (kind.events !== undefined || since !== undefined);
-  const before = readsInPart ? byKey : store.loadState(integration.name);
+  const before = readsInPart ? byKey : await store.loadState(integration.name);
   const run = { plan, systems, state: before, now, params: integration.params, ...(kind.directions ? { directions: kind.directions } : {}) };
   let result: RunResult;
   const incomplete: string[] = [];
@@ -224,7 +225,7 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
         ...run,
         ...(services.planner ? { planner: services.planner } : {}),
         ...(kind.events ? { events: kind.events } : {}),
-        first: kind.events ? eventRequests(systems, kind.events) : changedSince(plan, since!, store.failures(integration.name)),
+        first: kind.events ? eventRequests(systems, kind.events) : changedSince(plan, since!, await store.failures(integration.name)),
         totals: new Map(planSystems.flatMap((system) => Object.keys(plan.collections[system] ?? {}).flatMap((c) => {
           const total = totals.get(`${connectionOf(system)}.${c}`);
           return total === undefined ? [] : [[`${system}.${c}`, total] as const];
@@ -290,11 +291,11 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
       // Not a record holding an edit the run saw and, for its direction, could not carry back
       // (a donor's event writes Virtuous only): that record's next event is no echo, and runs.
       const noted = result.uncarried ? writes.filter((w) => !result.uncarried!.has(w)) : writes;
-      store.noteWrites(integration.name, connection, noted.map((w) => ({ collection: w.collection, key: w.key, record: w.action === "delete" ? null : w.after })), services.now().toISOString());
+      await store.noteWrites(integration.name, connection, noted.map((w) => ({ collection: w.collection, key: w.key, record: w.action === "delete" ? null : w.after })), services.now().toISOString());
       try {
-        const written = await connectorOf(system).write(writes, (w: RecordWrite) => {
+        const written = await connectorOf(system).write(writes, async (w: RecordWrite) => {
           // Journaled as each lands: what a killed process had done.
-          store.journalWrite(runId, system, w);
+          await store.journalWrite(runId, system, w);
           counts[w.action] = (counts[w.action] ?? 0) + 1;
           appliedRefs.push({ system, collection: w.collection, key: w.key });
           // The collection's size as a whole read would find it now: a first run that fills an
@@ -319,7 +320,7 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
   // The last successful run is one that saw and did everything: "since the last run" rules count from it.
   const lastRun = status === "ok" && coversAll ? result.state.lastRun : before.lastRun;
   const state = status === "incomplete" ? undefined : { ...holdBack(plan, before, result.state, refused), lastRun };
-  const open = store.failures(integration.name);
+  const open = await store.failures(integration.name);
   const stillFailing = new RecordRefSet(refused);
   // A full, complete run re-decides every record: an old failure it did not hit again is gone.
   const cleared = status !== "incomplete" && decidedAll ? open.filter((f) => !stillFailing.has(f)) : appliedRefs;
@@ -330,7 +331,7 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
       : failures.length > 0
         ? `${failures.length} record${failures.length === 1 ? "" : "s"} refused${waiting.size > 0 ? `, and ${waiting.size} paired with ${failures.length === 1 ? "it" : "them"} left to wait` : ""}; the next run tries again`
         : undefined;
-  store.finishRun(runId, {
+  await store.finishRun(runId, {
     status,
     at,
     counts,

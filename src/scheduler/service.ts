@@ -66,6 +66,8 @@ export class Service {
   private readonly services: RunServices;
   /** The planning thread the service started, ended when it stops. */
   private readonly planThread: PlanThread | undefined;
+  /** The events an earlier start kept, queued again (resume). */
+  private readonly resumed: Promise<void>;
   private stopping = false;
 
   constructor(private readonly options: ServiceOptions) {
@@ -85,12 +87,18 @@ export class Service {
     this.queue = options.queue ?? new InProcessQueue({ onError: (integration, error) => this.report({ kind: "error", integration, ...failureOf(error) }) });
     this.timers = new ScheduleTimers((integration, trigger, at) => this.enqueue(integration, { kind: "schedule", at: at.toISOString(), label: trigger.label, directions: trigger.directions, ...(trigger.full ? { full: true } : {}) }), this.now);
     this.queue.start((integration, triggers) => this.run(integration, triggers));
-    // Events a process answered and did not run before it stopped: they run now. Those of an
-    // integration this deployment does not hold wait for one that does.
+    this.resumed = this.resume().catch((error: unknown) => this.report({ kind: "error", integration: "", message: `the events kept by an earlier start could not be read: ${error instanceof Error ? error.message : String(error)}` }));
+  }
+
+  /**
+   * Events a process answered and did not run before it stopped: they run now. Those of an
+   * integration this deployment does not hold wait for one that does.
+   */
+  private async resume(): Promise<void> {
     const at = this.now();
-    for (const { seq, integration, connection, event } of options.store.pendingEvents()) {
+    for (const { seq, integration, connection, event } of await this.options.store.pendingEvents()) {
       const loaded = this.byName.get(integration);
-      if (loaded) this.enqueue(integration, { kind: "event", event, connection, stored: [seq], ...(this.mayBeEcho(loaded, connection, event, at) ? { maybeEcho: true } : {}) });
+      if (loaded) this.enqueue(integration, { kind: "event", event, connection, stored: [seq], ...((await this.mayBeEcho(loaded, connection, event, at)) ? { maybeEcho: true } : {}) });
     }
   }
 
@@ -99,6 +107,7 @@ export class Service {
     const ended: RunSummary[] = [];
     this.collectors.add(ended);
     try {
+      await this.resumed;
       for (const integration of this.options.integrations) this.enqueue(integration.name, { kind: "manual" });
       await this.queue.idle();
     } finally {
@@ -139,13 +148,13 @@ export class Service {
     const at = this.now();
     // Kept with its id in one transaction before it is answered: an event answered is run,
     // even by the next start when this process stops first.
-    const kept = this.options.store.takeWebhook(connection, id, at.toISOString(), event, candidates.map((i) => i.name));
+    const kept = await this.options.store.takeWebhook(connection, id, at.toISOString(), event, candidates.map((i) => i.name));
     if (!kept) return decide("duplicate");
     const started: string[] = [];
     for (const { seq, integration } of kept) {
       // Whether it may be an echo is a lookup in the store; the record is read by the run,
       // with the others of its batch, rather than a request per webhook before answering.
-      const maybeEcho = this.mayBeEcho(this.byName.get(integration)!, connection, event, at);
+      const maybeEcho = await this.mayBeEcho(this.byName.get(integration)!, connection, event, at);
       if (this.enqueue(integration, { kind: "event", event, connection, stored: [seq], ...(maybeEcho ? { maybeEcho } : {}) }) && !maybeEcho) started.push(integration);
     }
     // An event that may be an echo is told of once its run has read the record.
@@ -154,7 +163,8 @@ export class Service {
   }
 
   /** Resolves when nothing is queued or running. */
-  idle(): Promise<void> {
+  async idle(): Promise<void> {
+    await this.resumed;
     return this.queue.idle();
   }
 
@@ -181,7 +191,7 @@ export class Service {
    * (or by none named), about a record the integration wrote in the last few minutes.
    * Anything else is an edit made since: no echo.
    */
-  private mayBeEcho(integration: LoadedIntegration, connection: string, event: RunEvent, at: Date): boolean {
+  private async mayBeEcho(integration: LoadedIntegration, connection: string, event: RunEvent, at: Date): Promise<boolean> {
     const reached = this.options.connections.get(connection);
     const collection = this.options.systems.get(event.system)?.events.get(event.type);
     if (!reached || !collection) return false;
@@ -189,7 +199,7 @@ export class Service {
     // an event by anyone else is theirs, whatever the record holds. A connection that declares
     // no writesAs (a snapshot file) has no echo that names an actor.
     if (event.actor !== undefined && event.actor !== reached.writesAs) return false;
-    return this.options.store.recentWrite(integration.name, connection, collection, event.recordId, new Date(at.getTime() - ECHO_WINDOW_MS).toISOString()) !== undefined;
+    return (await this.options.store.recentWrite(integration.name, connection, collection, event.recordId, new Date(at.getTime() - ECHO_WINDOW_MS).toISOString())) !== undefined;
   }
 
   /**
@@ -218,7 +228,7 @@ export class Service {
       const records = await recordsNow(reached.connector, collection, [...new Set(group.map((t) => t.event.recordId))]);
       const read = fieldsReadOf(integration.plan, event.system, collection);
       for (const t of group) {
-        const wrote = this.options.store.recentWrite(integration.name, connection, collection, t.event.recordId, new Date(at.getTime() - ECHO_WINDOW_MS).toISOString());
+        const wrote = await this.options.store.recentWrite(integration.name, connection, collection, t.event.recordId, new Date(at.getTime() - ECHO_WINDOW_MS).toISOString());
         const now = records.get(t.event.recordId);
         const echo = wrote !== undefined && now !== undefined && (wrote.record === null || now === null ? wrote.record === now : sameWhereRead(wrote.record, now, read));
         if (echo) echoes.add(t);
@@ -251,7 +261,7 @@ export class Service {
     }
     // Taken once their runs have ended (whatever their status, which the runs' history keeps):
     // a process stopped before this runs them again at its next start.
-    this.options.store.eventsTaken(triggers.flatMap((t) => (t.kind === "event" ? (t.stored ?? []) : [])));
+    await this.options.store.eventsTaken(triggers.flatMap((t) => (t.kind === "event" ? (t.stored ?? []) : [])));
   }
 
   private report(event: ServiceProgress): void {

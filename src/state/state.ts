@@ -71,6 +71,16 @@ export interface PairsByKey {
   link(id: string): PairLookup;
 }
 
+/**
+ * A store's pairs, read by left key as a run asks for them (SQLite at once, PostgreSQL over
+ * the network): FetchedPairs gives the engine its PairsByKey over them.
+ */
+export interface StoredPairs {
+  readonly lastRun: string | null;
+  /** The pairs of these left keys of a link; a key with no pair is absent. */
+  pairs(link: string, lefts: readonly string[]): Promise<Map<string, SyncedPair>>;
+}
+
 export function emptyState(): SyncState {
   return { lastRun: null, synced: new Map() };
 }

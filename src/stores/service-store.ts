@@ -1,12 +1,13 @@
 // What the service remembers between runs: each integration's synced state, the run
 // history, the records a system refused, and the webhook ids and engine writes that keep
 // events from running twice or echoing. An interface, so that a shared store (PostgreSQL,
-// for several machines) can stand in for the embedded SQLite file without engine changes.
+// for several machines) can stand in for the embedded SQLite file without engine changes;
+// asynchronous for that reason, though SQLite answers at once.
 import type { Code, Message } from "../diagnostics/catalog.js";
 import { problem, ProblemError } from "../diagnostics/problem.js";
 import type { RecordRef, RecordWrite } from "../engine/changes.js";
 export type { RecordRef };
-import type { PairsByKey, SyncState } from "../state/state.js";
+import type { StoredPairs, SyncState } from "../state/state.js";
 import type { RunEvent } from "../input/event.js";
 
 export type RunStatus = "running" | "ok" | "partial" | "incomplete" | "failed" | "interrupted";
@@ -88,43 +89,43 @@ export interface StateWriteSummary {
 
 export interface ServiceStore {
   /** The state after the last successful run; empty before the first. */
-  loadState(integration: string): SyncState;
-  /** The same state read a pair at a time, as a run that reads a few records asks for them; its changes alone are then kept (SyncState.changedOnly). */
-  pairsByKey(integration: string): PairsByKey;
+  loadState(integration: string): Promise<SyncState>;
+  /** The same state read a pair at a time, as a run that reads a few records asks for them (state/fetched-pairs.ts); its changes alone are then kept (SyncState.changedOnly). */
+  pairsByKey(integration: string): Promise<StoredPairs>;
   /** A read position kept by finishRun, or undefined before the first. */
-  cursor(integration: string, name: string): string | undefined;
+  cursor(integration: string, name: string): Promise<string | undefined>;
   /** Records a run as started (status running) and returns its id. */
-  startRun(integration: string, trigger: string, at: string): number;
+  startRun(integration: string, trigger: string, at: string): Promise<number>;
   /** Notes a write the system accepted, at once, so a crash leaves evidence of what was applied. */
-  journalWrite(runId: number, system: string, write: RecordWrite): void;
-  journal(runId: number): JournaledWrite[];
+  journalWrite(runId: number, system: string, write: RecordWrite): Promise<void>;
+  journal(runId: number): Promise<JournaledWrite[]>;
   /** One transaction: the run's end and counts, the new state and cursors (when given), the failures seen (attempts counted), the failures cleared. */
-  finishRun(runId: number, end: RunEnd): StateWriteSummary;
+  finishRun(runId: number, end: RunEnd): Promise<StateWriteSummary>;
   /** Runs left "running" by a process that died: marked interrupted, returned. Called at start. */
-  recoverInterrupted(at: string): RunRecord[];
+  recoverInterrupted(at: string): Promise<RunRecord[]>;
   /** Newest first. */
-  runs(options?: { integration?: string; limit?: number }): RunRecord[];
-  failures(integration?: string): RecordFailure[];
+  runs(options?: { integration?: string; limit?: number }): Promise<RunRecord[]>;
+  failures(integration?: string): Promise<RecordFailure[]>;
   /** true when the id is new (and now remembered), false for a replay. Ids older than 7 days may be forgotten. */
-  rememberWebhook(connection: string, id: string, at: string): boolean;
+  rememberWebhook(connection: string, id: string, at: string): Promise<boolean>;
   /**
    * One transaction: remembers a webhook's id and keeps its event for each integration it
    * starts, until a run takes it (eventsTaken). The events kept; undefined for a replayed id,
    * which keeps nothing.
    */
-  takeWebhook(connection: string, id: string, at: string, event: RunEvent, integrations: readonly string[]): PendingEvent[] | undefined;
+  takeWebhook(connection: string, id: string, at: string, event: RunEvent, integrations: readonly string[]): Promise<PendingEvent[] | undefined>;
   /** The events kept and not yet taken, oldest first: what a process that stopped left to run. */
-  pendingEvents(): PendingEvent[];
+  pendingEvents(): Promise<PendingEvent[]>;
   /** Forgets events a run has taken. */
-  eventsTaken(seqs: readonly number[]): void;
+  eventsTaken(seqs: readonly number[]): Promise<void>;
   /**
    * The engine's own writes, for echo detection, kept a day: noted before each is sent (its
    * event may arrive before its answer), with the record as it will stand (null for a delete).
    */
-  noteWrites(integration: string, connection: string, writes: readonly EngineWrite[], at: string): void;
+  noteWrites(integration: string, connection: string, writes: readonly EngineWrite[], at: string): Promise<void>;
   /** The integration's latest write of a record since a time, or undefined. */
-  recentWrite(integration: string, connection: string, collection: string, key: string, since: string): EngineWrite | undefined;
-  close(): void;
+  recentWrite(integration: string, connection: string, collection: string, key: string, since: string): Promise<EngineWrite | undefined>;
+  close(): Promise<void>;
 }
 
 /**

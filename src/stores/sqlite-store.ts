@@ -2,12 +2,13 @@
 // beside syncspec. Statements are prepared once; a run's end (status, state, failures) is
 // one transaction, so a process killed part-way leaves the previous run's state whole.
 import type Database from "better-sqlite3";
-import { CATALOG, message, type Code, type Message } from "../diagnostics/catalog.js";
+import { message, type Message } from "../diagnostics/catalog.js";
+import { instant, pairsOfFlat, parseRecord, readMessage, storedMessage } from "./stored-values.js";
 import type { RecordWrite } from "../engine/changes.js";
 import type { RunEvent } from "../input/event.js";
 import { openStoreFile, storeError } from "./sqlite-schema.js";
 import { StateStoreError, type EngineWrite, type JournaledWrite, type PendingEvent, type RecordFailure, type RunEnd, type RunRecord, type RunStatus, type ServiceStore, type StateWriteSummary } from "./service-store.js";
-import type { PairsByKey, PairValues, SyncedPair, SyncedValues, SyncState } from "../state/state.js";
+import type { PairValues, StoredPairs, SyncedPair, SyncedValues, SyncState } from "../state/state.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const WEBHOOK_IDS_KEPT_MS = 7 * DAY_MS;
@@ -28,47 +29,42 @@ export class SqliteServiceStore implements ServiceStore {
     this.sql = prepareStatements(this.db);
   }
 
-  loadState(integration: string): SyncState {
+  async loadState(integration: string): Promise<SyncState> {
     return this.guard(() => {
       const lastRun = (this.sql.lastRun.get(integration) as string | undefined) ?? null;
       const synced: SyncedValues = new Map();
       for (const [link, count, text] of this.sql.pairsByLink.all(integration) as [string, number, string][]) {
         const flat = this.parsePairs(text, count, integration, link);
-        const pairs = new Map<string, SyncedPair>();
-        for (let i = 0; i < flat.length; i += 3) {
-          const values = flat[i + 2];
-          if (!values || typeof values !== "object" || Array.isArray(values)) throw this.changedOutside(message("SVC003", "valuesNotObject", { integration, link, key: JSON.stringify(flat[i]) }));
-          pairs.set(flat[i] as string, { right: flat[i + 1] as string, values: values as PairValues });
-        }
-        synced.set(link, pairs);
+        synced.set(link, pairsOfFlat(flat, (key) => this.changedOutside(message("SVC003", "valuesNotObject", { integration, link, key }))));
       }
       return { lastRun, synced };
     });
   }
 
-  pairsByKey(integration: string): PairsByKey {
+  async pairsByKey(integration: string): Promise<StoredPairs> {
     const lastRun = this.guard(() => (this.sql.lastRun.get(integration) as string | undefined) ?? null);
     return {
       lastRun,
-      byKey: true,
-      link: (link) => ({
-        get: (left) =>
-          this.guard(() => {
+      pairs: async (link, lefts) =>
+        this.guard(() => {
+          const found = new Map<string, SyncedPair>();
+          for (const left of lefts) {
             const row = this.sql.pairOf.get(integration, link, left) as [right: string, values: string] | undefined;
-            if (!row) return undefined;
+            if (!row) continue;
             const values = this.parseJson(row[1], message("SVC003", "valuesNotJson", { integration, link, key: JSON.stringify(left) }));
             if (!values || typeof values !== "object" || Array.isArray(values)) throw this.changedOutside(message("SVC003", "valuesNotObject", { integration, link, key: JSON.stringify(left) }));
-            return { right: row[0], values: values as PairValues };
-          }),
-      }),
+            found.set(left, { right: row[0], values: values as PairValues });
+          }
+          return found;
+        }),
     };
   }
 
-  cursor(integration: string, name: string): string | undefined {
+  async cursor(integration: string, name: string): Promise<string | undefined> {
     return this.guard(() => this.sql.cursor.get(integration, name) as string | undefined);
   }
 
-  startRun(integration: string, trigger: string, at: string): number {
+  async startRun(integration: string, trigger: string, at: string): Promise<number> {
     const started = instant(at);
     return this.guard(() =>
       this.db.transaction(() => {
@@ -78,13 +74,13 @@ export class SqliteServiceStore implements ServiceStore {
     );
   }
 
-  journalWrite(runId: number, system: string, write: RecordWrite): void {
+  async journalWrite(runId: number, system: string, write: RecordWrite): Promise<void> {
     this.guard(() => {
       this.sql.journalWrite.run(runId, system, write.collection, write.key, write.action, write.fields === undefined ? null : JSON.stringify(write.fields));
     });
   }
 
-  journal(runId: number): JournaledWrite[] {
+  async journal(runId: number): Promise<JournaledWrite[]> {
     return this.guard(() =>
       (this.sql.journal.all(runId) as JournalRow[]).map((row) => ({
         runId: row.run_id,
@@ -99,7 +95,7 @@ export class SqliteServiceStore implements ServiceStore {
     );
   }
 
-  finishRun(runId: number, end: RunEnd): StateWriteSummary {
+  async finishRun(runId: number, end: RunEnd): Promise<StateWriteSummary> {
     const at = instant(end.at);
     return this.guard(() =>
       this.db.transaction(() => {
@@ -160,7 +156,7 @@ export class SqliteServiceStore implements ServiceStore {
     return summary;
   }
 
-  recoverInterrupted(at: string): RunRecord[] {
+  async recoverInterrupted(at: string): Promise<RunRecord[]> {
     const finished = instant(at);
     return this.guard(() =>
       this.db.transaction(() =>
@@ -176,7 +172,7 @@ export class SqliteServiceStore implements ServiceStore {
     );
   }
 
-  runs(options: { integration?: string; limit?: number } = {}): RunRecord[] {
+  async runs(options: { integration?: string; limit?: number } = {}): Promise<RunRecord[]> {
     const limit = options.limit ?? -1; // -1: no limit, in SQLite's words
     return this.guard(() => {
       const rows = options.integration === undefined ? this.sql.runs.all(limit) : this.sql.runsOf.all(options.integration, limit);
@@ -184,7 +180,7 @@ export class SqliteServiceStore implements ServiceStore {
     });
   }
 
-  failures(integration?: string): RecordFailure[] {
+  async failures(integration?: string): Promise<RecordFailure[]> {
     return this.guard(() => {
       const rows = integration === undefined ? this.sql.failures.all() : this.sql.failuresOf.all(integration);
       return (rows as FailureRow[]).map((r) => ({
@@ -202,11 +198,11 @@ export class SqliteServiceStore implements ServiceStore {
     });
   }
 
-  rememberWebhook(connection: string, id: string, at: string): boolean {
-    return this.takeWebhook(connection, id, at, { system: "", type: "", recordId: "" }, []) !== undefined;
+  async rememberWebhook(connection: string, id: string, at: string): Promise<boolean> {
+    return (await this.takeWebhook(connection, id, at, { system: "", type: "", recordId: "" }, [])) !== undefined;
   }
 
-  takeWebhook(connection: string, id: string, at: string, event: RunEvent, integrations: readonly string[]): PendingEvent[] | undefined {
+  async takeWebhook(connection: string, id: string, at: string, event: RunEvent, integrations: readonly string[]): Promise<PendingEvent[] | undefined> {
     const received = instant(at);
     return this.guard(() =>
       this.db.transaction(() => {
@@ -218,7 +214,7 @@ export class SqliteServiceStore implements ServiceStore {
     );
   }
 
-  pendingEvents(): PendingEvent[] {
+  async pendingEvents(): Promise<PendingEvent[]> {
     return this.guard(() =>
       (this.sql.pendingEvents.all() as { seq: number; integration: string; connection: string; event: string }[]).map((row) => ({
         seq: row.seq,
@@ -229,7 +225,7 @@ export class SqliteServiceStore implements ServiceStore {
     );
   }
 
-  eventsTaken(seqs: readonly number[]): void {
+  async eventsTaken(seqs: readonly number[]): Promise<void> {
     if (seqs.length === 0) return;
     this.guard(() =>
       this.db.transaction(() => {
@@ -238,7 +234,7 @@ export class SqliteServiceStore implements ServiceStore {
     );
   }
 
-  noteWrites(integration: string, connection: string, writes: readonly EngineWrite[], at: string): void {
+  async noteWrites(integration: string, connection: string, writes: readonly EngineWrite[], at: string): Promise<void> {
     const written = instant(at);
     this.guard(() =>
       this.db.transaction(() => {
@@ -248,7 +244,7 @@ export class SqliteServiceStore implements ServiceStore {
     );
   }
 
-  recentWrite(integration: string, connection: string, collection: string, key: string, since: string): EngineWrite | undefined {
+  async recentWrite(integration: string, connection: string, collection: string, key: string, since: string): Promise<EngineWrite | undefined> {
     const from = instant(since);
     const row = this.guard(() => this.sql.writtenSince.get(integration, connection, collection, key, from) as { record: string | null } | undefined);
     if (!row) return undefined;
@@ -259,7 +255,7 @@ export class SqliteServiceStore implements ServiceStore {
     return record && { collection, key, record };
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 
@@ -368,25 +364,6 @@ function prepareStatements(db: Database.Database) {
   };
 }
 
-/**
- * A run's message as the runs table keeps it: a failed run's code first, as `RUN003: reading
- * failed: ...`. The table has no column for the code, and this needs no migration: a store
- * stays readable by the syncspec that wrote it before, which shows the code as part of the text.
- */
-function storedMessage(end: RunEnd): string | null {
-  if (end.code === undefined) return end.message ?? null;
-  return end.message !== undefined ? `${end.code}: ${end.message}` : end.code;
-}
-
-const CODED_MESSAGE = /^([A-Z]{3}\d{3})(?:: ([\s\S]*))?$/;
-
-/** A stored message as its code and text: a prefix that is a catalog code is the code. */
-function readMessage(stored: string | null): { message: string | null; code?: Code } {
-  const coded = stored === null ? null : CODED_MESSAGE.exec(stored);
-  if (!coded || !Object.hasOwn(CATALOG, coded[1]!)) return { message: stored };
-  return { message: coded[2] ?? null, code: coded[1] as Code };
-}
-
 function toRunRecord(row: RunRow, counts: Record<string, number>): RunRecord {
   return {
     id: row.id,
@@ -398,25 +375,4 @@ function toRunRecord(row: RunRow, counts: Record<string, number>): RunRecord {
     counts,
     ...readMessage(row.message),
   };
-}
-
-/** A stored record, or undefined when the text is not a JSON object. */
-function parseRecord(text: string): Record<string, unknown> | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
-
-/**
- * A timestamp in one form (UTC, milliseconds, `Z`), so that the stored ones compare as
- * text: pruning and "since" are index range scans on those strings.
- */
-function instant(at: string): string {
-  const ms = Date.parse(at);
-  if (Number.isNaN(ms)) throw new TypeError(`not a timestamp: ${JSON.stringify(at)} (expected an ISO 8601 datetime)`);
-  return new Date(ms).toISOString();
 }

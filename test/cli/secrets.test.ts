@@ -81,19 +81,19 @@ describe("`syncspec run` against a system that echoes the token", () => {
 });
 
 describe("`syncspec runs` over a history that holds a credential", () => {
-  it("prints it redacted, as text and as --json: a store written before syncspec redacted", () => {
+  it("prints it redacted, as text and as --json: a store written before syncspec redacted", async () => {
     const token = distinctToken();
     const dir = checkout("{url: http://127.0.0.1:1, token: {env: CRM_TOKEN}}");
     const store = new SqliteServiceStore(join(dir, "state.db"));
-    const id = store.startRun("mobilecommons-crm", "full run", "2026-03-01T12:00:00Z");
-    store.finishRun(id, {
+    const id = (await store.startRun("mobilecommons-crm", "full run", "2026-03-01T12:00:00Z"));
+    (await store.finishRun(id, {
       status: "partial",
       at: "2026-03-01T12:00:01Z",
       counts: { failed: 1 },
       message: "1 record refused; the next run tries again",
       failures: [{ system: "crm", collection: "constituents", key: "c2", action: "update", status: 500, reason: `upstream: {"authorization":"Bearer ${token}"}` }],
       cleared: [],
-    });
+    }));
     store.close();
     for (const args of [[], ["--json"]]) {
       const r = spawnSync(process.execPath, [join(ROOT, "bin/syncspec.js"), "runs", "specs/test.deploy.yaml", ...args], { cwd: dir, encoding: "utf8", env: { ...process.env, CRM_TOKEN: token } });

@@ -41,7 +41,7 @@ describe("the file connector", () => {
         { collection: "portfolios", key: "f1-crm-assignments", action: "update", fields: { donor_ids: ["d1"] } },
         { collection: "portfolios", key: "f2-spring-appeal", action: "delete" },
       ],
-      (w) => applied.push(w.key),
+      (w) => void applied.push(w.key),
     );
     expect(result.failed).toEqual([]);
     expect(applied).toEqual(["a/b~c", "__proto__", "f1-crm-assignments", "f2-spring-appeal"]);

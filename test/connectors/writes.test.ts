@@ -18,7 +18,7 @@ describe("writing record by record", () => {
     const connector = connectorFor(sandbox(), "virtuous");
     const journal: string[] = [];
     try {
-      const result = await connector.write(writes, (w) => journal.push(w.key));
+      const result = await connector.write(writes, (w) => void journal.push(w.key));
       expect(result.applied.map((w) => w.key)).toEqual(["rd-gift-w1", "rd-gift-w2", "rd-gift-w4", "rd-gift-w5"]);
       expect(journal).toEqual(result.applied.map((w) => w.key));
       expect(result.failed).toEqual([{ write: writes[2], status: 422, reason: "virtuous refused to create gifts/rd-gift-w3 (422): amount: gifts over the batch limit need approval" }]);

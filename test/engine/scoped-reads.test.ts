@@ -9,7 +9,8 @@ import { answerFrom, type ReadRequest } from "../../src/input/read-request.js";
 import { passedOver, runReading, type ReadingRunResult } from "../../src/engine/read-loop.js";
 import type { RunResult } from "../../src/engine/run.js";
 import { PlanThread, type Planner } from "../../src/engine/plan-thread.js";
-import type { PairsByKey, SyncedValues, SyncState } from "../../src/state/state.js";
+import type { SyncedValues, SyncState } from "../../src/state/state.js";
+import { FetchedPairs } from "../../src/state/fetched-pairs.js";
 import { SYSTEMS } from "../helpers.js";
 import { anyKey, rdWorld, volunteerHubWorld, vomoWorld } from "./generators.js";
 import { applyAll, NOW, paramsFor, run, seedPlan, type Docs } from "./support.js";
@@ -39,7 +40,7 @@ function eventsOf(spec: string, docs: Docs): fc.Arbitrary<RunEvent> {
 }
 
 /** The event run with reads: it starts from the event's record and reads the rest from `docs` as asked. */
-async function readingRun(spec: string, docs: Docs, event: RunEvent, state: SyncState | PairsByKey | undefined, now: string, planner?: Planner): Promise<ReadingRunResult> {
+async function readingRun(spec: string, docs: Docs, event: RunEvent, state: SyncState | FetchedPairs | undefined, now: string, planner?: Planner): Promise<ReadingRunResult> {
   const plan = seedPlan(spec);
   const collection = SYSTEMS.get(event.system)!.events.get(event.type)!;
   return runReading({
@@ -61,8 +62,11 @@ if (!thread) throw new Error("dist/plan-worker.js is not built: run npm run buil
 afterAll(() => thread.close());
 
 /** A state read a pair at a time, as a store gives it to a run that reads in part. */
-function byKey(state: SyncState): PairsByKey {
-  return { lastRun: state.lastRun, byKey: true, link: (id) => state.synced.get(id) ?? new Map() };
+function byKey(state: SyncState): FetchedPairs {
+  return new FetchedPairs({
+    lastRun: state.lastRun,
+    pairs: async (link, lefts) => new Map(lefts.flatMap((left) => (state.synced.get(link)?.has(left) ? [[left, state.synced.get(link)!.get(left)!] as const] : []))),
+  });
 }
 
 /** The state a store holds after a run that kept its changes alone: the changed pairs over the stored ones. */

@@ -248,7 +248,7 @@ describe("echoes in a burst", () => {
     expect(world.progress.filter((p) => p.kind === "run")).toEqual([]);
     // Two batches: the first event's (one GET), then the others' in one query.
     expect(stats.reads("get") + stats.reads("query") + stats.reads("list") - before).toBe(2);
-    expect(world.store.pendingEvents()).toEqual([]);
+    expect((await world.store.pendingEvents())).toEqual([]);
   });
 });
 
@@ -259,14 +259,14 @@ describe("an event answered before the process stopped", () => {
     // process then stops before the event's run.
     const store = new SqliteServiceStore(stateFile);
     const event = { system: "raisedonors", type: "donor.updated", recordId: "1001", actor: "admin" };
-    expect(store.takeWebhook("raisedonors", "msg_before_crash", new Date().toISOString(), event, ["raisedonors-virtuous"])).toHaveLength(1);
-    expect(store.takeWebhook("raisedonors", "msg_before_crash", new Date().toISOString(), event, ["raisedonors-virtuous"])).toBeUndefined();
+    expect((await store.takeWebhook("raisedonors", "msg_before_crash", new Date().toISOString(), event, ["raisedonors-virtuous"]))).toHaveLength(1);
+    expect((await store.takeWebhook("raisedonors", "msg_before_crash", new Date().toISOString(), event, ["raisedonors-virtuous"]))).toBeUndefined();
     store.close();
 
     world = await contactSync({ server: true, stateFile });
     await world.service.idle();
     const runs = world.progress.flatMap((p) => (p.kind === "run" ? [p.summary] : []));
     expect(runs.map((r) => r.trigger)).toEqual(["raisedonors donor.updated 1001 by admin"]);
-    expect(world.store.pendingEvents()).toEqual([]);
+    expect((await world.store.pendingEvents())).toEqual([]);
   });
 });

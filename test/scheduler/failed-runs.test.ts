@@ -65,14 +65,14 @@ describe("a failed run's code", () => {
     const summary = await runIntegration(INTEGRATION, FULL, s);
     expect(summary.status).toBe("ok");
     expect(summary).not.toHaveProperty("code");
-    expect(s.store.runs()[0]).not.toHaveProperty("code");
+    expect((await s.store.runs())[0]).not.toHaveProperty("code");
   });
 
   it("RUN003: reading a system failed; kept with the run, shown on its line", async () => {
     const s = services({ virtuous: { read: () => Promise.reject(new Error("GET /contacts answered 500, still after 3 tries")) } });
     const summary = await runIntegration(INTEGRATION, FULL, s);
     expect(summary).toMatchObject({ status: "failed", code: "RUN003", message: "reading failed: GET /contacts answered 500, still after 3 tries" });
-    expect(s.store.runs()[0]).toMatchObject({ status: "failed", code: "RUN003", message: "reading failed: GET /contacts answered 500, still after 3 tries" });
+    expect((await s.store.runs())[0]).toMatchObject({ status: "failed", code: "RUN003", message: "reading failed: GET /contacts answered 500, still after 3 tries" });
     expect(progressLine({ kind: "run", summary }).split("\n")).toEqual([
       expect.stringMatching(/^ {2}failed +raisedonors-virtuous \(full run, [\d.]+s\): nothing was changed$/),
       "             RUN003: reading failed: GET /contacts answered 500, still after 3 tries",
@@ -84,7 +84,7 @@ describe("a failed run's code", () => {
     const s = services({ virtuous: { write: () => Promise.reject(new Error("the connection was reset")) } });
     const summary = await runIntegration(INTEGRATION, FULL, s);
     expect(summary).toMatchObject({ status: "failed", code: "RUN004", message: "writing to virtuous failed: the connection was reset" });
-    expect(s.store.runs()[0]!.code).toBe("RUN004");
+    expect((await s.store.runs())[0]!.code).toBe("RUN004");
     expectExampleText("RUN004", shown(summary));
   });
 
@@ -94,7 +94,7 @@ describe("a failed run's code", () => {
     vi.mocked(runPlan).mockImplementationOnce((input) => ({ ...real(input), failure: { code: "RUN002", severity: "error", file: "specs/raisedonors-virtuous.sync", message: limit } }));
     const s = services();
     expect(await runIntegration(INTEGRATION, FULL, s)).toMatchObject({ status: "failed", code: "RUN002", message: limit });
-    expect(s.store.runs()[0]).toMatchObject({ code: "RUN002", message: limit });
+    expect((await s.store.runs())[0]).toMatchObject({ code: "RUN002", message: limit });
 
     vi.mocked(runPlan).mockImplementationOnce((input) => ({ ...real(input), failure: { code: "RUN001", severity: "error", file: "specs/raisedonors-virtuous.sync", message: "the spec never settles" } }));
     expect((await runIntegration(INTEGRATION, FULL, s)).code).toBe("RUN001");
@@ -124,7 +124,7 @@ describe("a failed run's code", () => {
         }),
     });
     expect(await runIntegration(INTEGRATION, FULL, s)).toMatchObject({ status: "failed", code: "SVC003", message: "state.db: SQLite says: database disk image is malformed" });
-    expect(s.store.runs()[0]!.code).toBe("SVC003");
+    expect((await s.store.runs())[0]!.code).toBe("SVC003");
   });
 });
 
@@ -133,33 +133,33 @@ describe("syncspec runs", () => {
     const dir = mkdtempSync(join(tmpdir(), "syncspec-runs-"));
     writeFileSync(join(dir, "deploy.yaml"), "state: state.db\nconnections: {}\nintegrations:\n  donors: {spec: donors.sync}\n");
     const store = new SqliteServiceStore(join(dir, "state.db"));
-    const run = store.startRun("donors", "full run", "2026-03-01T12:00:00Z");
-    store.finishRun(run, { status: "failed", at: "2026-03-01T12:00:01Z", counts: {}, code: "RUN003", message: "reading failed: crm answered 500", failures: [], cleared: [] });
+    const run = (await store.startRun("donors", "full run", "2026-03-01T12:00:00Z"));
+    await store.finishRun(run, { status: "failed", at: "2026-03-01T12:00:01Z", counts: {}, code: "RUN003", message: "reading failed: crm answered 500", failures: [], cleared: [] });
     store.close();
 
     const text: string[] = [];
-    expect(showRuns({ deployment: join(dir, "deploy.yaml"), limit: 10, json: false, sandbox: false }, (t) => text.push(t), (t) => text.push(t))).toBe(0);
+    expect(await showRuns({ deployment: join(dir, "deploy.yaml"), limit: 10, json: false, sandbox: false }, (t) => text.push(t), (t) => text.push(t))).toBe(0);
     expect(text.join("")).toContain("failed      donors (full run)\n       RUN003: reading failed: crm answered 500\n");
 
     const json: string[] = [];
-    showRuns({ deployment: join(dir, "deploy.yaml"), limit: 10, json: true, sandbox: false }, (t) => json.push(t), (t) => json.push(t));
+    await showRuns({ deployment: join(dir, "deploy.yaml"), limit: 10, json: true, sandbox: false }, (t) => json.push(t), (t) => json.push(t));
     expect((JSON.parse(json.join("")) as { runs: unknown[] }).runs[0]).toMatchObject({ status: "failed", code: "RUN003", message: "reading failed: crm answered 500" });
   });
 
-  it("names an integration the deployment does not have, at its integrations (DEP003)", () => {
+  it("names an integration the deployment does not have, at its integrations (DEP003)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "syncspec-runs-"));
     writeFileSync(join(dir, "deploy.yaml"), "connections: {}\nintegrations:\n  donors: {spec: donors.sync}\n");
     const err: string[] = [];
-    expect(showRuns({ deployment: join(dir, "deploy.yaml"), integration: "donor", limit: 10, json: false, sandbox: false }, () => undefined, (t) => err.push(t))).toBe(1);
+    expect(await showRuns({ deployment: join(dir, "deploy.yaml"), integration: "donor", limit: 10, json: false, sandbox: false }, () => undefined, (t) => err.push(t))).toBe(1);
     expect(err.join("")).toMatch(/deploy\.yaml:2:1: error DEP003 at \/integrations: there is no integration "donor"; the integrations are donors\n$/);
   });
 
-  it("renders a store it cannot use with its code, not a stack", () => {
+  it("renders a store it cannot use with its code, not a stack", async () => {
     const dir = mkdtempSync(join(tmpdir(), "syncspec-runs-"));
     writeFileSync(join(dir, "deploy.yaml"), "state: state.db\nconnections: {}\nintegrations:\n  donors: {spec: donors.sync}\n");
     writeFileSync(join(dir, "state.db"), '{"syncspec": "state"}\n'.repeat(100));
     const err: string[] = [];
-    expect(showRuns({ deployment: join(dir, "deploy.yaml"), limit: 10, json: false, sandbox: false }, () => undefined, (t) => err.push(t))).toBe(1);
+    expect(await showRuns({ deployment: join(dir, "deploy.yaml"), limit: 10, json: false, sandbox: false }, () => undefined, (t) => err.push(t))).toBe(1);
     expect(err.join("")).toMatch(/state\.db: error SVC002: \S+state\.db is not a SQLite database/);
   });
 });

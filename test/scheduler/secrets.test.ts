@@ -74,13 +74,13 @@ async function runThrough(echo: Echo, token: string, secret: string): Promise<Ou
 }
 
 /** Nowhere: not in the summaries, the progress (and its lines), the stored runs and refused records, the store's bytes. */
-function expectNowhere(outcome: Outcome, credential: string): void {
+async function expectNowhere(outcome: Outcome, credential: string): Promise<void> {
   expectNoCredential("the run summaries", JSON.stringify(outcome.summaries), credential);
   expectNoCredential("the progress", JSON.stringify(outcome.progress), credential);
   expectNoCredential("the progress lines", outcome.lines, credential);
-  expectNoCredential("the stored runs", JSON.stringify(outcome.store.runs()), credential);
-  expectNoCredential("the stored refused records", JSON.stringify(outcome.store.failures()), credential);
-  outcome.store.close();
+  expectNoCredential("the stored runs", JSON.stringify((await outcome.store.runs())), credential);
+  expectNoCredential("the stored refused records", JSON.stringify((await outcome.store.failures())), credential);
+  await outcome.store.close();
   expectNoCredentialInStore(outcome.file, credential);
 }
 
@@ -95,14 +95,14 @@ describe("a system that echoes the token in its error answers", () => {
     ["a read answered 400 whose body is cut in the middle of the token", (req) => ({ status: 400, body: `${"x".repeat(480)} ${req.headers.authorization}` }), /answered 400: x+ Bearer \[redacted\]/],
   ])("%s: the token is nowhere, and the marker where it was", async (_, echo, shown) => {
     const outcome = await runThrough(echo, token, secret);
-    expectNowhere(outcome, token);
+    await expectNowhere(outcome, token);
     expect(outcome.lines).toMatch(shown);
   });
 
   it("a read answered 500 with the request's headers, past its retries: the token is nowhere", async () => {
     const outcome = await runThrough((req) => ({ status: 500, body: echoedHeaders(req) }), token, secret);
     expect(outcome.summaries.map((s) => s.status)).toEqual(["incomplete"]);
-    expectNowhere(outcome, token);
+    await expectNowhere(outcome, token);
   });
 });
 
@@ -150,7 +150,7 @@ describe("a connector's errors and reasons that hold a credential", () => {
     ],
   ])("%s: the %s is nowhere", async (_, which, overrides, shown) => {
     const outcome = await runWith(overrides);
-    expectNowhere(outcome, which === "token" ? token : secret);
+    await expectNowhere(outcome, which === "token" ? token : secret);
     expect(outcome.lines).toMatch(shown);
   });
 

@@ -28,7 +28,7 @@ describe("runs over HTTP", () => {
     const second = await world.service.runAll();
     expect(second[0]!.status).toBe("ok");
     expect(appliedTotal(second)).toBe(0);
-    expect(world.store.runs().map((r) => r.status)).toEqual(["ok", "ok"]);
+    expect((await world.store.runs()).map((r) => r.status)).toEqual(["ok", "ok"]);
   });
 
   it("rides out a storm of 429s with Retry-After and still applies everything", async () => {
@@ -52,27 +52,27 @@ describe("a record the target refuses", () => {
     const contacts = world.sandbox.document("virtuous")["contacts"]!;
     expect(Object.keys(contacts)).toContain("rd-1004");
     expect(Object.keys(contacts)).not.toContain("rd-1003");
-    expect(world.store.failures().map((f) => [f.key, f.status, f.attempts])).toEqual([["rd-1003", 422, 1]]);
+    expect((await world.store.failures()).map((f) => [f.key, f.status, f.attempts])).toEqual([["rd-1003", 422, 1]]);
     // The donor's write-back waits for its contact: it would name a contact that is not there.
     expect(first!.applied["raisedonors"]).toEqual({ update: 2 });
     expect(world.sandbox.document("raisedonors")["donors"]!["1003"]!["crmKey"] ?? null).toBeNull();
     expect(first!.message).toBe("1 record refused, and 1 paired with it left to wait; the next run tries again");
     // The pair of the refused record is not in the state; the others are.
-    const link = [...world.store.loadState("raisedonors-virtuous").synced.values()][0]!;
+    const link = [...(await world.store.loadState("raisedonors-virtuous")).synced.values()][0]!;
     expect(link.has("1004")).toBe(true);
     expect(link.has("1003")).toBe(false);
-    expect(world.store.loadState("raisedonors-virtuous").lastRun).toBeNull();
+    expect((await world.store.loadState("raisedonors-virtuous")).lastRun).toBeNull();
 
     const [second] = await world.service.runAll();
     expect(second!.status).toBe("partial");
-    expect(world.store.failures().map((f) => [f.key, f.attempts])).toEqual([["rd-1003", 2]]);
+    expect((await world.store.failures()).map((f) => [f.key, f.attempts])).toEqual([["rd-1003", 2]]);
 
     world.sandbox.faults("virtuous").clear();
     const [third] = await world.service.runAll();
     expect(third!.status).toBe("ok");
     expect(third!.applied).toEqual({ virtuous: { create: 1 }, raisedonors: { update: 1 } });
     expect(world.sandbox.document("raisedonors")["donors"]!["1003"]!["crmKey"]).toBe("rd-1003");
-    expect(world.store.failures()).toEqual([]);
+    expect((await world.store.failures())).toEqual([]);
     expect(world.sandbox.stats("virtuous").createsOf("contacts", "rd-1003")).toBe(1);
     expect(appliedTotal(await world.service.runAll())).toBe(0);
   });
@@ -95,14 +95,14 @@ describe("a read that fails part-way", () => {
     expect(Object.keys(altru["relationships"]!)).toContain("vh-u-ann-g-old");
     expect(run!.applied["altru"]?.["delete"] ?? 0).toBe(0);
     expect(Object.keys(altru["constituents"]!)).toContain("vh-u-bo");
-    expect(world.store.loadState("volunteerhub-altru").lastRun).toBeNull();
-    expect(world.store.runs()[0]!.status).toBe("incomplete");
+    expect((await world.store.loadState("volunteerhub-altru")).lastRun).toBeNull();
+    expect((await world.store.runs())[0]!.status).toBe("incomplete");
 
     world.sandbox.faults("volunteerhub").clear();
     const [healed] = await world.service.runAll();
     expect(healed!.status).toBe("ok");
     expect(Object.keys(world.sandbox.document("altru")["timesheets"]!)).not.toContain("vh-reg-r2");
-    expect(world.store.loadState("volunteerhub-altru").lastRun).not.toBeNull();
+    expect((await world.store.loadState("volunteerhub-altru")).lastRun).not.toBeNull();
   });
 });
 
@@ -116,7 +116,7 @@ describe("triggers", () => {
     const second = world.service.runAll();
     await Promise.all([first, second]);
     await world.service.idle();
-    const runs = world.store.runs().reverse();
+    const runs = (await world.store.runs()).reverse();
     expect(runs).toHaveLength(2);
     expect(runs[1]!.trigger).toBe("full run");
     expect(runs[0]!.finishedAt! <= runs[1]!.startedAt).toBe(true);
@@ -134,12 +134,12 @@ describe("scheduled runs", () => {
     // crm -> mobilecommons waits for its own (nightly) trigger: the profile for c6 is not made.
     expect(Object.keys(world.sandbox.document("mobilecommons")["profiles"]!)).not.toContain("crm-c6");
     // Not every direction ran, so this is not the last successful run that "since" counts from.
-    expect(world.store.loadState("mobilecommons-crm").lastRun).toBeNull();
+    expect((await world.store.loadState("mobilecommons-crm")).lastRun).toBeNull();
 
     const [full] = await world.service.runAll();
     expect(full!.status).toBe("ok");
     expect(Object.keys(world.sandbox.document("mobilecommons")["profiles"]!)).toContain("crm-c6");
-    expect(world.store.loadState("mobilecommons-crm").lastRun).not.toBeNull();
+    expect((await world.store.loadState("mobilecommons-crm")).lastRun).not.toBeNull();
   });
 });
 
@@ -208,7 +208,7 @@ describe("webhooks", () => {
     expect(replay.status).toBe(200);
     expect(JSON.parse(replay.body)).toEqual({ status: "duplicate" });
     await world.service.idle();
-    expect(world.store.runs()).toHaveLength(2);
+    expect((await world.store.runs())).toHaveLength(2);
     expect(world.metrics.render()).toMatch(/syncspec_webhooks_total\{connection="raisedonors",result="duplicate"\} 1/);
   });
 
@@ -233,7 +233,7 @@ describe("webhooks", () => {
     expect([v.reads("list"), v.reads("query")]).toEqual([0, 1]);
     const contact = Object.values(world.sandbox.document("virtuous")["contacts"]!).find((c) => c["referenceId"] === "1001");
     expect(contact?.["phone"]).toBe("+1 202 555 0177");
-    expect(world.store.runs().find((r) => r.id === run!.runId)!.counts["read_requests"]).toBe(2);
+    expect((await world.store.runs()).find((r) => r.id === run!.runId)!.counts["read_requests"]).toBe(2);
   });
 
   it("a change by another API client right after the engine's write is no echo: it syncs", async () => {
@@ -258,7 +258,7 @@ describe("webhooks", () => {
     await world.service.stop();
     const answer = await world.sandbox.emit("raisedonors", { type: "donor.updated", actor: "admin", recordId: "1001" }, { id: "msg_late" });
     expect(answer.status).toBe(503);
-    expect(world.store.rememberWebhook("raisedonors", "msg_late", new Date().toISOString())).toBe(true);
+    expect((await world.store.rememberWebhook("raisedonors", "msg_late", new Date().toISOString()))).toBe(true);
   });
 
   it("refuses a forged or stale delivery with 401, and starts nothing", async () => {
@@ -272,6 +272,6 @@ describe("webhooks", () => {
     });
     expect(forged.status).toBe(401);
     await world.service.idle();
-    expect(world.store.runs()).toEqual([]);
+    expect((await world.store.runs())).toEqual([]);
   });
 });

@@ -97,23 +97,26 @@ export const SERVICE = {
     testChangesDoNotApply: "the {system} changes do not apply to its snapshot: {reason}",
   }),
 
-  // SVC: the service's state store (SQLite).
+  // SVC: the service's state store (SQLite, or PostgreSQL for several machines).
   SVC001: error("cannot open the state store", "The state file or its folder cannot be created, read or written by this user, or the disk is failing.", {
     noFolder: "cannot create {file}: its folder does not exist. Create the folder, or name a state file in one that does.",
     notWritable: "cannot write {file} (SQLite says: {reason}); check that the file and its folder are writable by this user.",
     diskFailing: "cannot write {file} (SQLite says: {reason}); check the disk has space and is working.",
     sqlite: "{file}: SQLite says: {reason}",
     lockFile: "cannot make the lock file {lock}: {reason}",
+    postgres: "cannot use the PostgreSQL store {file} (PostgreSQL says: {reason}); check that the server is running and that the URL's host, port, database, user and password are right.",
   }),
   SVC002: error("not a syncspec state store", "The file is another program's SQLite database, a JSON state file of `apply`, or a store of a newer syncspec.", {
     newer: "{file} was written by a newer syncspec (state schema version {version}; this syncspec reads up to version {current}). Upgrade syncspec to use it, or name another state file.",
     otherProgram: "{file} is a SQLite database of another program, not a syncspec state store; name another state file (syncspec creates it).",
+    otherSchema: "{file}: the schema {schema} holds tables of another program, not a syncspec store; name another schema (?schema= in the URL) or another database.",
     notSqlite: "{file} is not a SQLite database, so it is not a syncspec state store (a JSON state file of `syncspec apply --state` is not one either). Name another state file, or restore this one from a backup.",
   }),
   SVC003: error("state store damaged", "The store is corrupt or was changed outside syncspec. Restore it from a backup, or move it aside to start again from empty state.", {
     noVersion: "{file} has no valid state schema version (found {found}); it was changed outside syncspec. Restore it from a backup, or name another state file.",
     corrupt: "{file} is corrupt (SQLite says: {reason}). Restore it from a backup, or move it aside to start again from empty state (each integration then runs as for the first time).",
     sqlite: "{file}: SQLite says: {reason}",
+    postgres: "{file}: PostgreSQL says: {reason}; the store's tables were changed outside syncspec.",
     changedOutside: "{file}: {what}; the file was changed outside syncspec. Restore it from a backup, or name another state file.",
     valuesNotObject: "the synced values of {integration}'s link {link}, left key {key}, are not an object",
     valuesNotJson: "the synced values of {integration}'s link {link}, left key {key}, are not valid JSON",

@@ -1,0 +1,428 @@
+// The service's store in PostgreSQL, for several processes on several machines: what the
+// SQLite store keeps (state, runs, refused records, the journal, webhook ids, kept events,
+// the engine's writes), behind the same interface and passing the same tests. A run's end is
+// one transaction, so a worker killed part-way leaves the previous run's state whole.
+import pg from "pg";
+import { message, type Message } from "../diagnostics/catalog.js";
+import type { RecordWrite } from "../engine/changes.js";
+import type { RunEvent } from "../input/event.js";
+import type { PairValues, StoredPairs, SyncedPair, SyncedValues, SyncState } from "../state/state.js";
+import { displayUrl, migratePostgres, postgresError, quoteIdent } from "./postgres-schema.js";
+import { instant, pairsOfFlat, parseRecord, readMessage, storedMessage } from "./stored-values.js";
+import { StateStoreError, type EngineWrite, type JournaledWrite, type PendingEvent, type RecordFailure, type RunEnd, type RunRecord, type RunStatus, type ServiceStore, type StateWriteSummary } from "./service-store.js";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const WEBHOOK_IDS_KEPT_MS = 7 * DAY_MS;
+const ENGINE_WRITES_KEPT_MS = DAY_MS;
+const JOURNAL_KEPT_MS = 30 * DAY_MS;
+/** Rows sent in one statement (as arrays): large enough to cost a round trip per thousands of pairs, small enough for any server's limits. */
+const BATCH = 5000;
+
+type RunRow = { id: string; integration: string; trigger: string; status: RunStatus; started_at: Date; finished_at: Date | null; counts: string; message: string | null };
+type FailureRow = { integration: string; system: string; collection: string; record_key: string; action: string; status: number | null; reason: string; first_seen: Date; last_seen: Date; attempts: number };
+
+export interface PostgresStoreOptions {
+  /** The schema the tables live in; by default the URL's ?schema=, else "syncspec". */
+  readonly schema?: string;
+  /** Connections the store holds at most; 4 by default. */
+  readonly max?: number;
+}
+
+export class PostgresServiceStore implements ServiceStore {
+  /** The store as a person may see it named: its URL without the password, and its schema. */
+  readonly file: string;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    where: string,
+  ) {
+    this.file = where;
+  }
+
+  /** Connects, creates or migrates the schema, and returns the store; every failure is a StateStoreError naming the URL. */
+  static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresServiceStore> {
+    const { connectionString, schema: inUrl } = withoutSchema(url);
+    const schema = options.schema ?? inUrl ?? "syncspec";
+    const where = `${displayUrl(connectionString)} (schema ${schema})`;
+    const pool = new pg.Pool({ connectionString, max: options.max ?? 4, options: `-c search_path=${quoteIdent(schema)}` });
+    // An idle connection the server drops is the pool's to replace, not the process's end.
+    pool.on("error", () => undefined);
+    try {
+      const client = await pool.connect();
+      try {
+        await migratePostgres(client, schema, where);
+      } finally {
+        client.release();
+      }
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      throw postgresError(where, error);
+    }
+    return new PostgresServiceStore(pool, where);
+  }
+
+  async loadState(integration: string): Promise<SyncState> {
+    return this.guard(async () => {
+      const lastRun = await this.lastRun(this.pool, integration);
+      const synced: SyncedValues = new Map();
+      // One text per link, made by the server from the JSON it keeps: for 200,000 pairs far
+      // faster than a row (and three strings) each through the driver.
+      const rows = await this.pool.query<{ link: string; n: string; pairs: string }>(
+        "SELECT link, count(*) AS n, '[' || string_agg(left_key || ',' || right_key || ',' || vals, ',') || ']' AS pairs FROM synced_pairs WHERE integration = $1 GROUP BY link",
+        [integration],
+      );
+      for (const { link, n, pairs: text } of rows.rows) {
+        const flat = this.parseJson(text, message("SVC003", "pairsUnreadable", { integration, link })) as unknown[];
+        if (!Array.isArray(flat) || flat.length !== Number(n) * 3) throw this.changedOutside(message("SVC003", "pairsUnreadable", { integration, link }));
+        synced.set(link, pairsOfFlat(flat, (key) => this.changedOutside(message("SVC003", "valuesNotObject", { integration, link, key }))));
+      }
+      return { lastRun, synced };
+    });
+  }
+
+  async pairsByKey(integration: string): Promise<StoredPairs> {
+    const lastRun = await this.guard(() => this.lastRun(this.pool, integration));
+    return {
+      lastRun,
+      pairs: (link, lefts) =>
+        this.guard(async () => {
+          const found = new Map<string, SyncedPair>();
+          for (let i = 0; i < lefts.length; i += BATCH) {
+            const keys = lefts.slice(i, i + BATCH).map((left) => JSON.stringify(left));
+            const rows = await this.pool.query<{ left_key: string; right_key: string; vals: string }>("SELECT left_key, right_key, vals FROM synced_pairs WHERE integration = $1 AND link = $2 AND left_key = ANY($3::text[])", [integration, link, keys]);
+            for (const row of rows.rows) {
+              const left = this.parseJson(row.left_key, message("SVC003", "pairsUnreadable", { integration, link })) as string;
+              const values = this.parseJson(row.vals, message("SVC003", "valuesNotJson", { integration, link, key: row.left_key }));
+              if (!values || typeof values !== "object" || Array.isArray(values)) throw this.changedOutside(message("SVC003", "valuesNotObject", { integration, link, key: row.left_key }));
+              found.set(left, { right: this.parseJson(row.right_key, message("SVC003", "pairsUnreadable", { integration, link })) as string, values: values as PairValues });
+            }
+          }
+          return found;
+        }),
+    };
+  }
+
+  async cursor(integration: string, name: string): Promise<string | undefined> {
+    return this.guard(async () => (await this.pool.query<{ value: string }>("SELECT value FROM cursors WHERE integration = $1 AND name = $2", [integration, name])).rows[0]?.value);
+  }
+
+  async startRun(integration: string, trigger: string, at: string): Promise<number> {
+    const started = instant(at);
+    return this.transaction(async (client) => {
+      await client.query("DELETE FROM write_journal WHERE run_id IN (SELECT id FROM runs WHERE started_at < $1 AND status <> 'running')", [new Date(Date.parse(started) - JOURNAL_KEPT_MS).toISOString()]);
+      const row = await client.query<{ id: string }>("INSERT INTO runs (integration, trigger, status, started_at) VALUES ($1, $2, 'running', $3) RETURNING id", [integration, trigger, started]);
+      return Number(row.rows[0]!.id);
+    });
+  }
+
+  async journalWrite(runId: number, system: string, write: RecordWrite): Promise<void> {
+    await this.guard(() =>
+      this.pool.query("INSERT INTO write_journal (run_id, system, collection, record_key, action, fields) VALUES ($1, $2, $3, $4, $5, $6)", [
+        runId,
+        system,
+        write.collection,
+        JSON.stringify(write.key),
+        write.action,
+        write.fields === undefined ? null : JSON.stringify(write.fields),
+      ]),
+    );
+  }
+
+  async journal(runId: number): Promise<JournaledWrite[]> {
+    return this.guard(async () => {
+      const rows = await this.pool.query<{ run_id: string; system: string; collection: string; record_key: string; action: RecordWrite["action"]; fields: string | null }>("SELECT * FROM write_journal WHERE run_id = $1 ORDER BY id", [runId]);
+      const what = message("SVC003", "journalNotJson", { run: runId });
+      return rows.rows.map((row) => ({
+        runId: Number(row.run_id),
+        system: row.system,
+        write: {
+          collection: row.collection,
+          key: this.parseJson(row.record_key, what) as string,
+          action: row.action,
+          ...(row.fields === null ? {} : { fields: this.parseJson(row.fields, what) as Record<string, unknown> }),
+        },
+      }));
+    });
+  }
+
+  async finishRun(runId: number, end: RunEnd): Promise<StateWriteSummary> {
+    const at = instant(end.at);
+    return this.transaction(async (client) => {
+      const found = await client.query<RunRow>("SELECT * FROM runs WHERE id = $1 FOR UPDATE", [runId]);
+      const run = found.rows[0];
+      if (!run) throw new Error(`finishRun: there is no run ${runId} in ${this.file}`);
+      if (run.status !== "running") throw new Error(`finishRun: run ${runId} of ${run.integration} already ended as ${run.status}`);
+      await client.query("UPDATE runs SET status = $1, finished_at = $2, counts = $3, message = $4 WHERE id = $5", [end.status, at, JSON.stringify(end.counts), freeText(storedMessage(end)), runId]);
+      const integration = run.integration;
+      // A record refused again keeps when it was first refused and counts the attempt.
+      for (const f of end.failures) {
+        await client.query(
+          `INSERT INTO record_failures (integration, system, collection, record_key, action, status, reason, first_seen, last_seen, attempts)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 1)
+           ON CONFLICT (integration, system, collection, record_key) DO UPDATE SET
+             action = excluded.action, status = excluded.status, reason = excluded.reason, last_seen = excluded.last_seen, attempts = record_failures.attempts + 1`,
+          [integration, f.system, f.collection, JSON.stringify(f.key), f.action, f.status, freeText(f.reason), at],
+        );
+      }
+      for (let i = 0; i < end.cleared.length; i += BATCH) {
+        const batch = end.cleared.slice(i, i + BATCH);
+        await client.query(
+          "DELETE FROM record_failures f USING unnest($2::text[], $3::text[], $4::text[]) AS c(system, collection, record_key) WHERE f.integration = $1 AND f.system = c.system AND f.collection = c.collection AND f.record_key = c.record_key",
+          [integration, batch.map((c) => c.system), batch.map((c) => c.collection), batch.map((c) => JSON.stringify(c.key))],
+        );
+      }
+      if (!end.state) return { pairsWritten: 0, pairsRemoved: 0 };
+      await client.query("INSERT INTO last_runs (integration, last_run) VALUES ($1, $2) ON CONFLICT (integration) DO UPDATE SET last_run = excluded.last_run", [integration, end.state.lastRun]);
+      for (const [name, value] of Object.entries(end.cursors ?? {})) {
+        await client.query("INSERT INTO cursors (integration, name, value) VALUES ($1, $2, $3) ON CONFLICT (integration, name) DO UPDATE SET value = excluded.value", [integration, name, value]);
+      }
+      return this.writeSynced(client, integration, end.state.synced, end.state.changedOnly === true);
+    });
+  }
+
+  /** Writes the pairs whose right key or values differ from the stored ones, and removes the pairs no longer there. */
+  private async writeSynced(client: pg.ClientBase, integration: string, synced: SyncedValues, changedOnly: boolean): Promise<StateWriteSummary> {
+    const changed: [link: string, left: string, right: string, values: string][] = [];
+    const removed: [link: string, left: string][] = [];
+    if (changedOnly) {
+      // A run that read in part changed these pairs; every other one stands as stored.
+      for (const [link, pairs] of synced) for (const [left, pair] of pairs) changed.push([link, JSON.stringify(left), JSON.stringify(pair.right), JSON.stringify(pair.values)]);
+    } else {
+      const stored = new Map<string, Map<string, [right: string, values: string]>>();
+      const rows = await client.query<{ link: string; left_key: string; right_key: string; vals: string }>("SELECT link, left_key, right_key, vals FROM synced_pairs WHERE integration = $1", [integration]);
+      for (const row of rows.rows) {
+        let pairs = stored.get(row.link);
+        if (!pairs) stored.set(row.link, (pairs = new Map()));
+        pairs.set(row.left_key, [row.right_key, row.vals]);
+      }
+      for (const [link, pairs] of synced) {
+        const before = stored.get(link);
+        for (const [left, pair] of pairs) {
+          const key = JSON.stringify(left);
+          const right = JSON.stringify(pair.right);
+          const values = JSON.stringify(pair.values);
+          const old = before?.get(key);
+          before?.delete(key);
+          if (!old || old[0] !== right || old[1] !== values) changed.push([link, key, right, values]);
+        }
+      }
+      for (const [link, pairs] of stored) for (const left of pairs.keys()) removed.push([link, left]);
+    }
+    for (let i = 0; i < removed.length; i += BATCH) {
+      const batch = removed.slice(i, i + BATCH);
+      await client.query("DELETE FROM synced_pairs p USING unnest($2::text[], $3::text[]) AS r(link, left_key) WHERE p.integration = $1 AND p.link = r.link AND p.left_key = r.left_key", [integration, batch.map((r) => r[0]), batch.map((r) => r[1])]);
+    }
+    for (let i = 0; i < changed.length; i += BATCH) {
+      const batch = changed.slice(i, i + BATCH);
+      await client.query(
+        `INSERT INTO synced_pairs (integration, link, left_key, right_key, vals)
+         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[])
+         ON CONFLICT (integration, link, left_key) DO UPDATE SET right_key = excluded.right_key, vals = excluded.vals`,
+        [integration, batch.map((c) => c[0]), batch.map((c) => c[1]), batch.map((c) => c[2]), batch.map((c) => c[3])],
+      );
+    }
+    return { pairsWritten: changed.length, pairsRemoved: removed.length };
+  }
+
+  async recoverInterrupted(at: string): Promise<RunRecord[]> {
+    const finished = instant(at);
+    return this.transaction(async (client) => {
+      const running = await client.query<RunRow>("SELECT * FROM runs WHERE status = 'running' ORDER BY id FOR UPDATE");
+      const recovered: RunRecord[] = [];
+      for (const row of running.rows) {
+        const writes = Number((await client.query<{ n: string }>("SELECT count(*) AS n FROM write_journal WHERE run_id = $1", [row.id])).rows[0]!.n);
+        const said =
+          `syncspec stopped before this run finished (the process was killed or crashed, or the machine restarted), after the systems had accepted ${writes} write${writes === 1 ? "" : "s"} (see its journal). ` +
+          `None of the run's state was saved, so the next run of ${row.integration} reads the systems again and finishes the work; if runs keep being interrupted, look at the service's log from ${row.started_at.toISOString()}.`;
+        await client.query("UPDATE runs SET status = 'interrupted', finished_at = $1, message = $2 WHERE id = $3", [finished, said, row.id]);
+        recovered.push(this.runRecord({ ...row, status: "interrupted", finished_at: new Date(finished), message: said }));
+      }
+      return recovered;
+    });
+  }
+
+  async runs(options: { integration?: string; limit?: number } = {}): Promise<RunRecord[]> {
+    return this.guard(async () => {
+      const limit = options.limit ?? null; // null: no limit, in PostgreSQL's words
+      const rows =
+        options.integration === undefined
+          ? await this.pool.query<RunRow>("SELECT * FROM runs ORDER BY id DESC LIMIT $1", [limit])
+          : await this.pool.query<RunRow>("SELECT * FROM runs WHERE integration = $1 ORDER BY id DESC LIMIT $2", [options.integration, limit]);
+      return rows.rows.map((row) => this.runRecord(row));
+    });
+  }
+
+  async failures(integration?: string): Promise<RecordFailure[]> {
+    return this.guard(async () => {
+      const rows =
+        integration === undefined
+          ? await this.pool.query<FailureRow>("SELECT * FROM record_failures ORDER BY integration, system, collection, record_key")
+          : await this.pool.query<FailureRow>("SELECT * FROM record_failures WHERE integration = $1 ORDER BY system, collection, record_key", [integration]);
+      const failures = rows.rows.map((r) => ({
+        integration: r.integration,
+        system: r.system,
+        collection: r.collection,
+        key: this.parseJson(r.record_key, message("SVC003", "pairsUnreadable", { integration: r.integration, link: `${r.system}.${r.collection}` })) as string,
+        action: r.action,
+        status: r.status,
+        reason: r.reason,
+        firstSeen: r.first_seen.toISOString(),
+        lastSeen: r.last_seen.toISOString(),
+        attempts: r.attempts,
+      }));
+      // In the order of the keys themselves, as the SQLite store gives them (the stored JSON sorts otherwise).
+      return failures.sort((a, b) => cmp(a.integration, b.integration) || cmp(a.system, b.system) || cmp(a.collection, b.collection) || cmp(a.key, b.key));
+    });
+  }
+
+  async rememberWebhook(connection: string, id: string, at: string): Promise<boolean> {
+    return (await this.takeWebhook(connection, id, at, { system: "", type: "", recordId: "" }, [])) !== undefined;
+  }
+
+  async takeWebhook(connection: string, id: string, at: string, event: RunEvent, integrations: readonly string[]): Promise<PendingEvent[] | undefined> {
+    const received = instant(at);
+    return this.transaction(async (client) => {
+      await this.prune(client, received);
+      const remembered = await client.query("INSERT INTO webhook_ids (connection, id, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", [connection, JSON.stringify(id), received]);
+      if (remembered.rowCount !== 1) return undefined;
+      if (integrations.length === 0) return [];
+      const text = JSON.stringify(event);
+      const kept = await client.query<{ seq: string; integration: string }>(
+        "INSERT INTO pending_events (integration, connection, event, received_at) SELECT i, $2, $3, $4 FROM unnest($1::text[]) WITH ORDINALITY AS t(i, n) ORDER BY n RETURNING seq, integration",
+        [integrations, connection, text, received],
+      );
+      const seqOf = new Map(kept.rows.map((row) => [row.integration, Number(row.seq)]));
+      return integrations.map((integration) => ({ seq: seqOf.get(integration)!, integration, connection, event }));
+    });
+  }
+
+  async pendingEvents(): Promise<PendingEvent[]> {
+    return this.guard(async () => {
+      const rows = await this.pool.query<{ seq: string; integration: string; connection: string; event: string }>("SELECT seq, integration, connection, event FROM pending_events ORDER BY seq");
+      return rows.rows.map((row) => ({ seq: Number(row.seq), integration: row.integration, connection: row.connection, event: this.parseJson(row.event, message("SVC003", "eventNotJson", { seq: Number(row.seq) })) as RunEvent }));
+    });
+  }
+
+  async eventsTaken(seqs: readonly number[]): Promise<void> {
+    if (seqs.length === 0) return;
+    await this.guard(() => this.pool.query("DELETE FROM pending_events WHERE seq = ANY($1::bigint[])", [seqs]));
+  }
+
+  async noteWrites(integration: string, connection: string, writes: readonly EngineWrite[], at: string): Promise<void> {
+    const written = instant(at);
+    await this.transaction(async (client) => {
+      await this.prune(client, written);
+      for (let i = 0; i < writes.length; i += BATCH) {
+        const batch = writes.slice(i, i + BATCH);
+        await client.query(
+          `INSERT INTO engine_writes (integration, connection, collection, record_key, written_at, record)
+           SELECT $1, $2, c, k, $3, r FROM unnest($4::text[], $5::text[], $6::text[]) AS w(c, k, r)
+           ON CONFLICT (integration, connection, collection, record_key) DO UPDATE SET written_at = excluded.written_at, record = excluded.record`,
+          [integration, connection, written, batch.map((w) => w.collection), batch.map((w) => JSON.stringify(w.key)), batch.map((w) => (w.record === null ? null : JSON.stringify(w.record)))],
+        );
+      }
+    });
+  }
+
+  async recentWrite(integration: string, connection: string, collection: string, key: string, since: string): Promise<EngineWrite | undefined> {
+    const from = instant(since);
+    const rows = await this.guard(() =>
+      this.pool.query<{ record: string | null }>("SELECT record FROM engine_writes WHERE integration = $1 AND connection = $2 AND collection = $3 AND record_key = $4 AND written_at >= $5", [integration, connection, collection, JSON.stringify(key), from]),
+    );
+    const row = rows.rows[0];
+    if (!row) return undefined;
+    if (row.record === null) return { collection, key, record: null };
+    const record = parseRecord(row.record);
+    // A record that is not one (changed outside syncspec) cannot show an event is an echo:
+    // the event runs, which costs a read, where an error would stop it.
+    return record && { collection, key, record };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end().catch(() => undefined);
+  }
+
+  private async lastRun(client: pg.Pool | pg.ClientBase, integration: string): Promise<string | null> {
+    return (await client.query<{ last_run: string | null }>("SELECT last_run FROM last_runs WHERE integration = $1", [integration])).rows[0]?.last_run ?? null;
+  }
+
+  /** Webhook ids past a week and engine writes past a day, forgotten: a range scan of their time index, which finds none most times. */
+  private async prune(client: pg.ClientBase, at: string): Promise<void> {
+    const now = Date.parse(at);
+    await client.query("DELETE FROM webhook_ids WHERE received_at < $1", [new Date(now - WEBHOOK_IDS_KEPT_MS).toISOString()]);
+    await client.query("DELETE FROM engine_writes WHERE written_at < $1", [new Date(now - ENGINE_WRITES_KEPT_MS).toISOString()]);
+  }
+
+  /** One transaction on one connection: committed when `work` resolves, rolled back when it throws. */
+  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.guard(async () => {
+      const client = await this.pool.connect();
+      try {
+        await client.query("BEGIN");
+        const result = await work(client);
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    });
+  }
+
+  /** PostgreSQL's failures as StateStoreErrors naming the store; the caller's own mistakes pass unchanged. */
+  private async guard<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw postgresError(this.file, error);
+    }
+  }
+
+  private runRecord(row: RunRow): RunRecord {
+    const counts = this.parseJson(row.counts, message("SVC003", "countsNotJson", { run: Number(row.id) })) as Record<string, number>;
+    return {
+      id: Number(row.id),
+      integration: row.integration,
+      trigger: row.trigger,
+      status: row.status,
+      startedAt: row.started_at.toISOString(),
+      finishedAt: row.finished_at === null ? null : row.finished_at.toISOString(),
+      counts,
+      ...readMessage(row.message),
+    };
+  }
+
+  private changedOutside(what: Message<"SVC003">): StateStoreError {
+    return new StateStoreError(this.file, message("SVC003", "changedOutside", { file: this.file, what: what.text }));
+  }
+
+  private parseJson(text: string, what: Message<"SVC003">): unknown {
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw this.changedOutside(what);
+    }
+  }
+}
+
+/** The URL without a ?schema= parameter (which is syncspec's, not the driver's), and that schema. */
+function withoutSchema(url: string): { connectionString: string; schema?: string } {
+  try {
+    const parsed = new URL(url);
+    const schema = parsed.searchParams.get("schema");
+    if (schema === null) return { connectionString: url };
+    parsed.searchParams.delete("schema");
+    return { connectionString: parsed.toString(), schema };
+  } catch {
+    return { connectionString: url };
+  }
+}
+
+/** Text PostgreSQL can keep: a system's reason may hold a NUL, which text cannot. */
+function freeText(text: string | null): string | null {
+  return text === null ? null : text.replace(/\0/g, "\uFFFD");
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
