@@ -4,22 +4,18 @@
 // interrupted. With --sandbox, syncspec plays every system itself on loopback (the main job
 // of `npm start`), from the sample data, with fresh credentials and a fresh state.
 import { randomBytes } from "node:crypto";
-import { mkdirSync, rmSync } from "node:fs";
-import { dirname } from "node:path";
 import { problem, ProblemError } from "../diagnostics/problem.js";
 import { renderProblem, renderText } from "../diagnostics/render.js";
 import { startSandbox, type Sandbox } from "../sandbox/sandbox.js";
 import { credentialsOf, redactor, type Redact } from "../connectors/redact.js";
 import { assemble } from "../scheduler/assemble.js";
-import { loadDeployment, stateFile, type Deployment } from "../scheduler/deployment.js";
+import { loadDeployment, storeLocation, type Deployment } from "../scheduler/deployment.js";
 import { Service } from "../scheduler/service.js";
 import type { RunSummary } from "../scheduler/run-integration.js";
 import { createServiceServer, ListenError, type ServiceServer } from "../server/http-server.js";
 import { Metrics } from "../scheduler/metrics.js";
 import type { EventDecision } from "../server/webhook-route.js";
-import { SqliteServiceStore } from "../stores/sqlite-store.js";
-import { lockStore } from "../stores/store-lock.js";
-import type { ServiceStore } from "../stores/service-store.js";
+import { describeStore, openStore, resetStore } from "../stores/open-store.js";
 import { loadSystems, type SystemCatalog } from "../language/systems/load.js";
 import { displayPath, findIntegrations } from "../source/files.js";
 import { progressLine, summaryTable, unfinishedRuns } from "./run-report.js";
@@ -46,6 +42,11 @@ export async function runService(options: ServiceCommandOptions, print: (t: stri
     return 1;
   }
   const deployment = loaded;
+  const location = storeLocation(deployment, options.sandbox, process.env);
+  if ("problem" in location) {
+    err(`${renderProblem({ ...location.problem, file: displayPath(location.problem.file) })}\nnothing was run\n`);
+    return 1;
+  }
   const credentials = (env: Readonly<Record<string, string | undefined>>): Redact => redactor(credentialsOf(deployment.connections.values(), env));
   redact = credentials(process.env);
   const firstSpec = deployment.integrations.values().next().value!.spec;
@@ -95,7 +96,7 @@ export async function runService(options: ServiceCommandOptions, print: (t: stri
         return 1;
       }
       closers.push(() => sandbox!.close());
-      resetState(stateFile(deployment, true));
+      await resetStore(location);
       // The sandbox made up credentials of its own.
       redact = credentials(env);
     }
@@ -115,12 +116,9 @@ export async function runService(options: ServiceCommandOptions, print: (t: stri
     for (const c of assembled.connections.values()) closers.push(() => c.connector.close());
     for (const [name, w] of assembled.webhooks) webhookConnections.set(name, w);
 
-    const state = stateFile(deployment, options.sandbox);
-    mkdirSync(dirname(state), { recursive: true });
-    const lock = lockStore(state);
-    closers.push(() => lock.release());
-    const store: ServiceStore = new SqliteServiceStore(state);
-    closers.push(() => store.close());
+    const opened = await openStore(location, { exclusive: true });
+    closers.push(() => opened.close());
+    const store = opened.store;
     for (const run of await store.recoverInterrupted(new Date().toISOString())) {
       out(`  interrupted ${run.integration} (run ${run.id}, started ${run.startedAt}): the process stopped part-way; this start runs it again\n`);
     }
@@ -137,7 +135,7 @@ export async function runService(options: ServiceCommandOptions, print: (t: stri
     closers.push(() => service!.stop());
 
     const where = sandbox ? `the sandbox (${sandbox.connections().length} connections on loopback)` : "their systems";
-    out(`syncspec run: ${assembled.integrations.length} integrations against ${where}; state in ${displayPath(state)}\n`);
+    out(`syncspec run: ${assembled.integrations.length} integrations against ${where}; state in ${describeStore(location, displayPath)}\n`);
     const summaries = await firstRun(service, stop);
     const names = assembled.integrations.map((i) => i.name);
     out(`\n${summaryTable(summaries, names)}\n`);
@@ -232,11 +230,6 @@ function sandboxTraffic(sandbox: Sandbox): string {
     limited += sandbox.stats(name).answered(429);
   }
   return `the sandbox answered ${requests} requests; ${limited} were rate-limited (429 with Retry-After) and sent again after the wait`;
-}
-
-/** The sandbox starts from its sample data every time, so its state starts empty too. */
-function resetState(file: string): void {
-  for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(`${file}${suffix}`, { force: true });
 }
 
 /** A request to stop the service, and whether it has come; dispose() stops listening for one. */

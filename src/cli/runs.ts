@@ -5,8 +5,8 @@ import { message } from "../diagnostics/catalog.js";
 import { problem } from "../diagnostics/problem.js";
 import { renderProblem } from "../diagnostics/render.js";
 import { credentialsOf, redactor } from "../connectors/redact.js";
-import { loadDeployment, stateFile, type Deployment } from "../scheduler/deployment.js";
-import { SqliteServiceStore } from "../stores/sqlite-store.js";
+import { loadDeployment, storeLocation, type Deployment } from "../scheduler/deployment.js";
+import { openStore, type OpenedStore } from "../stores/open-store.js";
 import { StateStoreError } from "../stores/service-store.js";
 import { displayPath } from "../source/files.js";
 
@@ -37,14 +37,20 @@ async function showHistory(deployment: Deployment, options: RunsOptions, out: (t
     err(`${renderProblem(problem({ ...deployment.place(["integrations"]), file: displayPath(deployment.file) }, why))}\n`);
     return 1;
   }
-  const state = stateFile(deployment, options.sandbox);
-  if (!existsSync(state)) {
-    out(`no runs yet: ${displayPath(state)} does not exist (\`syncspec run ${displayPath(deployment.file)}${options.sandbox ? " --sandbox" : ""}\` makes it)\n`);
+  const location = storeLocation(deployment, options.sandbox, process.env);
+  if ("problem" in location) {
+    err(`${renderProblem({ ...location.problem, file: displayPath(location.problem.file) })}\n`);
+    return 1;
+  }
+  if ("file" in location && !existsSync(location.file)) {
+    out(`no runs yet: ${displayPath(location.file)} does not exist (\`syncspec run ${displayPath(deployment.file)}${options.sandbox ? " --sandbox" : ""}\` makes it)\n`);
     return 0;
   }
-  let store: SqliteServiceStore | undefined;
+  let opened: OpenedStore | undefined;
   try {
-    store = new SqliteServiceStore(state);
+    // Read only: a running service may hold the file's lock, and PostgreSQL is the cluster's.
+    opened = await openStore(location, { exclusive: false });
+    const store = opened.store;
     const filter = options.integration !== undefined ? { integration: options.integration } : {};
     const runs = await store.runs({ ...filter, limit: options.limit });
     const failures = await store.failures(options.integration);
@@ -75,7 +81,7 @@ async function showHistory(deployment: Deployment, options: RunsOptions, out: (t
     }
     throw error;
   } finally {
-    await store?.close();
+    await opened?.close();
   }
 }
 

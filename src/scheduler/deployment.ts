@@ -4,6 +4,7 @@
 // line and the place (a JSON Pointer), and nothing runs until the file is whole.
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import type { StoreLocation } from "../stores/open-store.js";
 import { Ajv } from "ajv";
 import { parseDocument } from "yaml";
 import { parseSchedule, type Schedule } from "../language/schedule/schedule.js";
@@ -49,10 +50,16 @@ export interface IntegrationConfig {
   readonly reconcile: Schedule | null;
 }
 
+/**
+ * Where the service keeps its state: a SQLite file (resolved against the deployment file's
+ * folder), or a PostgreSQL database for several machines, by URL (no password in the file)
+ * or by the environment variable that holds the URL.
+ */
+export type StateLocation = { readonly file: string } | { readonly postgres: string } | { readonly postgresEnv: string };
+
 export interface Deployment {
   readonly file: string;
-  /** The SQLite file that holds the state, resolved against the deployment file's folder. */
-  readonly state: string;
+  readonly state: StateLocation;
   readonly server: { readonly host: string; readonly port: number };
   readonly connections: ReadonlyMap<string, ConnectionConfig>;
   readonly integrations: ReadonlyMap<string, IntegrationConfig>;
@@ -72,7 +79,7 @@ const SCHEMA = {
   required: ["integrations", "connections"],
   additionalProperties: false,
   properties: {
-    state: { type: "string", minLength: 1 },
+    state: { oneOf: [{ type: "string", minLength: 1 }, ENV_REF] },
     reconcile: { type: "string", minLength: 1 },
     server: {
       type: "object",
@@ -133,7 +140,7 @@ interface RawConnection {
 }
 
 interface RawDeployment {
-  state?: string;
+  state?: string | { env: string };
   reconcile?: string;
   server?: { host?: string; port?: number };
   connections: Record<string, RawConnection>;
@@ -246,6 +253,12 @@ export function parseDeployment(text: string, file: string): Deployment | { prob
     });
   }
 
+  if (typeof raw.state === "string" && POSTGRES_URL.test(raw.state)) {
+    // The file is reviewed and committed: a password belongs in the environment.
+    if (!URL.canParse(raw.state)) at(["state"], message("DEP001", "notPostgresUrl"));
+    else if (new URL(raw.state).password !== "") at(["state"], message("DEP002", "stateUrl"));
+  }
+
   const integrations = new Map<string, IntegrationConfig>();
   for (const [name, i] of Object.entries(raw.integrations)) {
     const routes = new Map<string, string>(Object.entries(i.connections ?? {}));
@@ -260,7 +273,7 @@ export function parseDeployment(text: string, file: string): Deployment | { prob
 
   return {
     file,
-    state: resolve(dir, raw.state ?? ".syncspec/state.db"),
+    state: stateLocation(raw.state, dir),
     server: { host: raw.server?.host ?? "127.0.0.1", port: raw.server?.port ?? 8787 },
     connections,
     integrations,
@@ -268,12 +281,35 @@ export function parseDeployment(text: string, file: string): Deployment | { prob
   };
 }
 
+const POSTGRES_URL = /^postgres(ql)?:\/\//;
+
+function stateLocation(raw: RawDeployment["state"], dir: string): StateLocation {
+  if (typeof raw === "object") return { postgresEnv: raw.env };
+  if (raw !== undefined && POSTGRES_URL.test(raw)) return { postgres: raw };
+  return { file: resolve(dir, raw ?? ".syncspec/state.db") };
+}
+
 /**
- * The state file a run uses: the deployment's own, or beside it for the sandbox (which starts
- * from sample data every time and so from an empty state, and must never touch the real one).
+ * The store a run uses: the deployment's own, or beside it for the sandbox (which starts from
+ * sample data every time and so from an empty state, and must never touch the real one): a
+ * file of its own, or a schema of its own. A URL from the environment is read here; a
+ * variable that is not set, or holds no PostgreSQL URL, is a problem naming the variable.
  */
-export function stateFile(deployment: Deployment, sandbox: boolean): string {
-  return sandbox ? deployment.state.replace(/(\.[^./\\]*)?$/, ".sandbox$1") : deployment.state;
+export function storeLocation(deployment: Deployment, sandbox: boolean, env: Readonly<Record<string, string | undefined>>): StoreLocation | { problem: Problem } {
+  const state = deployment.state;
+  if ("file" in state) return { file: sandbox ? state.file.replace(/(\.[^./\\]*)?$/, ".sandbox$1") : state.file };
+  let url: string;
+  if ("postgres" in state) url = state.postgres;
+  else {
+    const value = env[state.postgresEnv];
+    if (value === undefined || value === "") return { problem: problem(deployment.place(["state"]), message("DEP004", "unset", { what: message("DEP004", "stateOf").text, variable: state.postgresEnv })) };
+    if (!POSTGRES_URL.test(value) || !URL.canParse(value)) return { problem: problem(deployment.place(["state"]), message("DEP004", "notPostgresUrl", { variable: state.postgresEnv })) };
+    url = value;
+  }
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get("schema") ?? "syncspec";
+  parsed.searchParams.delete("schema");
+  return { postgres: parsed.toString(), schema: sandbox ? `${schema}_sandbox` : schema };
 }
 
 /** Reads a credential named by an environment variable; the message names the variable, never a value. */

@@ -144,6 +144,12 @@ export async function migratePostgres(client: pg.ClientBase, schema: string, whe
   }
 }
 
+/** Whether a schema is there and marked as a syncspec store's. */
+export async function isStoreSchema(client: pg.ClientBase, schema: string): Promise<boolean> {
+  const found = await client.query<{ mark: string | null }>("SELECT obj_description(oid, 'pg_namespace') AS mark FROM pg_namespace WHERE nspname = $1", [schema]);
+  return found.rows[0]?.mark === MARK;
+}
+
 /** SQLSTATE classes of a server that cannot be used: connection (08), authorization (28), no such database (3D), resources (53), shut down (57). */
 const UNUSABLE = /^(08|28|3D|53|57)/;
 

@@ -7,7 +7,7 @@ import { message, type Message } from "../diagnostics/catalog.js";
 import type { RecordWrite } from "../engine/changes.js";
 import type { RunEvent } from "../input/event.js";
 import type { PairValues, StoredPairs, SyncedPair, SyncedValues, SyncState } from "../state/state.js";
-import { displayUrl, migratePostgres, postgresError, quoteIdent } from "./postgres-schema.js";
+import { displayUrl, isStoreSchema, migratePostgres, postgresError, quoteIdent } from "./postgres-schema.js";
 import { instant, pairsOfFlat, parseRecord, readMessage, storedMessage } from "./stored-values.js";
 import { StateStoreError, type EngineWrite, type JournaledWrite, type PendingEvent, type RecordFailure, type RunEnd, type RunRecord, type RunStatus, type ServiceStore, type StateWriteSummary } from "./service-store.js";
 
@@ -404,6 +404,20 @@ export class PostgresServiceStore implements ServiceStore {
     } catch {
       throw this.changedOutside(what);
     }
+  }
+}
+
+/** Drops a store's schema, if it is a store's (marked so): the sandbox's, emptied at each start. */
+export async function dropPostgresStore(url: string, schema: string): Promise<void> {
+  const where = `${displayUrl(url)} (schema ${schema})`;
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+    if (await isStoreSchema(client, schema)) await client.query(`DROP SCHEMA ${quoteIdent(schema)} CASCADE`);
+  } catch (error) {
+    throw postgresError(where, error);
+  } finally {
+    await client.end().catch(() => undefined);
   }
 }
 

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "../helpers.js";
+import { dropSchemas, testDatabaseUrl, testSchema } from "../stores/postgres-server.js";
 
 /** A copy of the specs and systems, so the sandbox's state file is the test's own. */
 function checkout(): string {
@@ -84,6 +85,44 @@ describe("syncspec run over snapshot files", () => {
     expect(Object.keys(crm.constituents)).toContain("mc-p-new");
     const second = syncspec(["run", "specs/files.deploy.yaml"], dir);
     expect(second.stdout).toMatch(/^ {2}ok +mobilecommons-crm \(full run, [\d.]+s\): 2 skipped$/m);
+  });
+});
+
+describe("syncspec run with its state in PostgreSQL", () => {
+  it("keeps the state and the runs there, named by a variable: a second run finds nothing to do, and `syncspec runs` reads them", async () => {
+    const dir = checkout();
+    cpSync(join(dir, "integrations/mobilecommons/sample.json"), join(dir, "mc.json"));
+    cpSync(join(dir, "integrations/crm/sample.json"), join(dir, "crm.json"));
+    writeFileSync(
+      join(dir, "specs/pg.deploy.yaml"),
+      "state: {env: SYNCSPEC_STATE}\nconnections:\n  mobilecommons: {file: ../mc.json}\n  crm: {file: ../crm.json}\nintegrations:\n  mobilecommons-crm: {spec: mobilecommons-crm.sync}\n",
+    );
+    const url = await testDatabaseUrl();
+    const schema = testSchema();
+    const env = { ...process.env, SYNCSPEC_STATE: `${url}${url.includes("?") ? "&" : "?"}schema=${schema}` };
+    try {
+      const unset = syncspec(["run", "specs/pg.deploy.yaml"], dir, { ...process.env, SYNCSPEC_STATE: "" });
+      expect(unset.status).toBe(1);
+      expect(unset.stderr).toBe("specs/pg.deploy.yaml:1:1: error DEP004 at /state: the PostgreSQL URL of the state comes from the environment variable SYNCSPEC_STATE, which is not set\nnothing was run\n");
+
+      const first = syncspec(["run", "specs/pg.deploy.yaml"], dir, env);
+      expect(first.stderr).toBe("");
+      expect(first.stdout).toContain(`(schema ${schema})`);
+      expect(first.stdout).toMatch(/^ {2}ok +mobilecommons-crm \(full run, [\d.]+s\): 2 created, 5 updated, 2 skipped$/m);
+      const second = syncspec(["run", "specs/pg.deploy.yaml"], dir, env);
+      expect(second.stdout).toMatch(/^ {2}ok +mobilecommons-crm \(full run, [\d.]+s\): 2 skipped$/m);
+      expect(existsSync(join(dir, "specs/.syncspec"))).toBe(false);
+
+      const runs = syncspec(["runs", "specs/pg.deploy.yaml", "--json"], dir, env);
+      expect(runs.stderr).toBe("");
+      const history = JSON.parse(runs.stdout) as { runs: { status: string; counts: Record<string, number> }[] };
+      expect(history.runs.map((run) => [run.status, run.counts["applied_create"] ?? 0])).toEqual([
+        ["ok", 0],
+        ["ok", 2],
+      ]);
+    } finally {
+      await dropSchemas(url, [schema]);
+    }
   });
 });
 

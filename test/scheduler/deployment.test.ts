@@ -2,7 +2,7 @@
 // and the place, with credentials refused when they are written into the file.
 import { describe, expect, it } from "vitest";
 import { renderProblem } from "../../src/diagnostics/render.js";
-import { credential, loadDeployment, parseDeployment, stateFile } from "../../src/scheduler/deployment.js";
+import { credential, loadDeployment, parseDeployment, storeLocation } from "../../src/scheduler/deployment.js";
 
 const problems = (text: string): string[] => {
   const parsed = parseDeployment(text, "deploy.yaml");
@@ -18,10 +18,10 @@ describe("deployment files", () => {
     expect(d.connections.get("momentum-virtuous")!.system).toBe("momentum");
     expect(d.connections.get("raisedonors")!.tokenEnv).toBe("RAISEDONORS_TOKEN");
     expect(d.integrations.get("vomo-virtuous")!.spec).toMatch(/specs[\\/]vomo-virtuous\.sync$/);
-    expect(d.state).toMatch(/\.syncspec[\\/]state\.db$/);
+    expect(d.state).toEqual({ file: expect.stringMatching(/\.syncspec[\\/]state\.db$/) });
     // The sandbox's state is kept apart: it starts empty each time, and the real one must not.
-    expect(stateFile(d, true)).toMatch(/\.syncspec[\\/]state\.sandbox\.db$/);
-    expect(stateFile(d, false)).toBe(d.state);
+    expect(storeLocation(d, true, {})).toEqual({ file: expect.stringMatching(/\.syncspec[\\/]state\.sandbox\.db$/) });
+    expect(storeLocation(d, false, {})).toEqual(d.state);
   });
 
   it("keeps params as the command line gives them", () => {
@@ -115,5 +115,25 @@ describe("deployment files", () => {
   it("reads credentials from the environment and names the variable, never the value, when one is missing", () => {
     expect(credential({ CRM_TOKEN: "abc" }, "CRM_TOKEN", "the token of crm")).toEqual({ value: "abc" });
     expect(credential({}, "CRM_TOKEN", "the token of crm")).toEqual({ problem: "the token of crm comes from the environment variable CRM_TOKEN, which is not set" });
+  });
+
+  it("keeps the state in PostgreSQL by URL or by a variable, the sandbox in a schema of its own, and never a password in the file", () => {
+    const byUrl = parseDeployment("state: postgres://syncspec@db.example.org:5432/nonprofit?schema=acme\nconnections: {}\nintegrations: {a: {spec: a.sync}}\n", "deploy.yaml");
+    if ("problems" in byUrl) throw new Error(byUrl.problems.map(renderProblem).join("\n"));
+    expect(byUrl.state).toEqual({ postgres: "postgres://syncspec@db.example.org:5432/nonprofit?schema=acme" });
+    expect(storeLocation(byUrl, false, {})).toEqual({ postgres: "postgres://syncspec@db.example.org:5432/nonprofit", schema: "acme" });
+    expect(storeLocation(byUrl, true, {})).toEqual({ postgres: "postgres://syncspec@db.example.org:5432/nonprofit", schema: "acme_sandbox" });
+
+    const byEnv = parseDeployment("state: {env: SYNCSPEC_STATE}\nconnections: {}\nintegrations: {a: {spec: a.sync}}\n", "deploy.yaml");
+    if ("problems" in byEnv) throw new Error(byEnv.problems.map(renderProblem).join("\n"));
+    expect(storeLocation(byEnv, false, { SYNCSPEC_STATE: "postgresql://u:pw@10.0.0.5/sync" })).toEqual({ postgres: "postgresql://u:pw@10.0.0.5/sync", schema: "syncspec" });
+    const unset = storeLocation(byEnv, false, {});
+    expect("problem" in unset && renderProblem(unset.problem)).toBe("deploy.yaml:1:1: error DEP004 at /state: the PostgreSQL URL of the state comes from the environment variable SYNCSPEC_STATE, which is not set");
+    const notUrl = storeLocation(byEnv, false, { SYNCSPEC_STATE: "/var/lib/state.db" });
+    expect("problem" in notUrl && renderProblem(notUrl.problem)).toMatch(/DEP004 at \/state: the variable SYNCSPEC_STATE holds the state's location, which must be a postgres:\/\/ or postgresql:\/\/ URL$/);
+
+    expect(problems("state: postgres://syncspec:hunter2@db.example.org/nonprofit\nconnections: {}\nintegrations: {a: {spec: a.sync}}\n")).toEqual([
+      "deploy.yaml:1:1: error DEP002 at /state: a PostgreSQL URL in the deployment file carries no password: write state: {env: VARIABLE} and put the URL in that variable",
+    ]);
   });
 });

@@ -10,6 +10,7 @@ export const SERVICE = {
     badName: "names are lower case letters, digits, - and _ (such as raisedonors-virtuous)",
     invalid: "{reason}",
     notUrl: "is not a URL; write it like https://api.example.org/v1",
+    notPostgresUrl: "is not a URL; write it like postgres://syncspec@db.example.org:5432/syncspec",
     urlOrFile: "a connection has either a url (an HTTP API) or a file (a snapshot), and not both",
     noToken: "an HTTP connection needs a token: {env: VARIABLE}",
     deploymentHas: "a deployment has state, server, reconcile, connections and integrations",
@@ -22,6 +23,7 @@ export const SERVICE = {
   DEP002: error("credential in the deployment file", "Tokens and webhook secrets come from the environment (`token: {env: VARIABLE}`), never from the file, so that the file can be reviewed and committed.", {
     inFile: "credentials come from the environment, not the deployment file: write {setting}: {env: {variable}} and set that variable",
     inUrl: "a base URL carries no user, password or query string: credentials come from the environment, through token: {env: VARIABLE}",
+    stateUrl: "a PostgreSQL URL in the deployment file carries no password: write state: {env: VARIABLE} and put the URL in that variable",
   }),
   DEP003: error("name that does not resolve", "The deployment names a connection, system or spec that is not there.", {
     specIsFolder: "{spec} is a folder, not a spec or a plan file",
@@ -33,6 +35,8 @@ export const SERVICE = {
   }),
   DEP004: error("environment variable missing or malformed", "A variable the deployment names for a credential is not set, or does not hold a value of the right form.", {
     unset: "{what} comes from the environment variable {variable}, which is not set",
+    stateOf: "the PostgreSQL URL of the state",
+    notPostgresUrl: "the variable {variable} holds the state's location, which must be a postgres:// or postgresql:// URL",
     tokenOf: "the token of {connection}",
     webhookSecretOf: "the webhook secret of {connection}",
     asIs: "{reason}",
