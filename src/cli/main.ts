@@ -28,6 +28,8 @@ commands:
             [--sandbox]      against syncspec's own loopback servers with the sample data
   runs DEPLOYMENT            the run history and the records systems refused [--integration NAME]
             [--limit N] [--json] [--sandbox]
+  worker DEPLOYMENT ...      take runs from the cluster's queue and make them, until stopped
+            [--concurrency N] (the deployments' state: a PostgreSQL database; start any number)
 
 --systems DIR names the folder of system definitions; by default it is the nearest
 integrations/ above the specs.
@@ -107,6 +109,14 @@ export async function main(argv: string[]): Promise<number> {
         if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit takes a whole number of runs, not ${values.limit}`);
         const { showRuns } = await import("./runs.js");
         return showRuns({ deployment: positionals[0]!, limit, json: values.json ?? false, sandbox: values.sandbox ?? false, ...(values.integration ? { integration: values.integration } : {}) }, out, err);
+      }
+      case "worker": {
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { concurrency: { type: "string" }, systems: { type: "string" } } });
+        if (positionals.length === 0) throw new UsageError("worker takes one or more deployment files");
+        const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
+        if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) throw new UsageError(`--concurrency takes a whole number of runs at once, not ${values.concurrency}`);
+        const { runWorker } = await import("./worker.js");
+        return await runWorker({ deployments: positionals, ...(concurrency ? { concurrency } : {}), ...(values.systems ? { systems: values.systems } : {}) }, out, err);
       }
       default:
         throw new UsageError(`unknown command \`${command}\``);

@@ -19,6 +19,7 @@ import { describeStore, openStore, resetStore } from "../stores/open-store.js";
 import { loadSystems, type SystemCatalog } from "../language/systems/load.js";
 import { displayPath, findIntegrations } from "../source/files.js";
 import { progressLine, summaryTable, unfinishedRuns } from "./run-report.js";
+import { stopOnSignal, stopWhen, type StopRequest } from "./stop-request.js";
 
 export interface ServiceCommandOptions {
   readonly deployment: string;
@@ -230,43 +231,4 @@ function sandboxTraffic(sandbox: Sandbox): string {
     limited += sandbox.stats(name).answered(429);
   }
   return `the sandbox answered ${requests} requests; ${limited} were rate-limited (429 with Retry-After) and sent again after the wait`;
-}
-
-/** A request to stop the service, and whether it has come; dispose() stops listening for one. */
-interface StopRequest {
-  readonly requested: Promise<void>;
-  stopping(): boolean;
-  dispose(): void;
-}
-
-function stopWhen(until: Promise<void>): StopRequest {
-  let stopping = false;
-  const requested = until.then(() => {
-    stopping = true;
-  });
-  return { requested, stopping: () => stopping, dispose: () => undefined };
-}
-
-/** SIGINT and SIGTERM alike: the first asks the service to stop; a second stops the process at once, as if there were no handler. */
-function stopOnSignal(): StopRequest {
-  let stopping = false;
-  let resolve: () => void = () => undefined;
-  const requested = new Promise<void>((r) => (resolve = r));
-  const dispose = (): void => {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  };
-  function onSignal(signal: NodeJS.Signals): void {
-    if (stopping) {
-      // A run that hangs (a system that never answers) must not make the process unstoppable.
-      dispose();
-      process.kill(process.pid, signal);
-      return;
-    }
-    stopping = true;
-    resolve();
-  }
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  return { requested, stopping: () => stopping, dispose };
 }

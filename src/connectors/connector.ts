@@ -5,7 +5,7 @@
 // record does not stop the rest. A connector may also answer requests for part of a
 // collection (records by key, by a field's values, modified since a time), where the system's
 // API can. Here: the interface, files, HTTP (undici), and webhook bodies.
-import type { RecordWrite } from "../engine/changes.js";
+import type { RecordWrite, WriteFence } from "../engine/changes.js";
 import type { ReadHints, ReadRequest, RequestedRead } from "../input/read-request.js";
 
 /** A system's records: collection -> key -> record. */
@@ -35,14 +35,22 @@ export interface WriteResult {
   readonly failed: WriteFailure[];
 }
 
+/** Writes stopped by the fence: those before it landed and were journaled, none after. */
+export class WriteFenced extends Error {
+  override readonly name = "WriteFenced";
+}
+
+export type { WriteFence };
+
 export interface Connector {
   readonly system: string;
   read(collections: readonly string[]): Promise<ReadResult>;
   /** Reads what the requests select, where the system can answer them; absent when it reads whole only (files). */
   readRequests?(requests: readonly ReadRequest[], hints?: ReadHints): Promise<RequestedRead>;
   /** Applies writes in order, one request each; a record the system refuses is a failure, the rest go on.
-   *  onApplied is called after each write the system accepted, and awaited before the next (the runner journals it). */
-  write(writes: readonly RecordWrite[], onApplied?: (w: RecordWrite) => void | Promise<void>): Promise<WriteResult>;
+   *  onApplied is called after each write the system accepted, and awaited before the next (the runner journals it);
+   *  the fence is asked before each write. */
+  write(writes: readonly RecordWrite[], onApplied?: (w: RecordWrite) => void | Promise<void>, fence?: WriteFence): Promise<WriteResult>;
   /** One record as the system has it now: null when it is not there, undefined when that cannot be told. */
   readRecord(collection: string, key: string): Promise<Record<string, unknown> | null | undefined>;
   close(): Promise<void>;

@@ -9,7 +9,7 @@ import { escapePointer, unescapePointer } from "../json/pointer.js";
 import { recordProblem } from "../input/record-checks.js";
 import { readSnapshotFile } from "../input/snapshots.js";
 import type { SystemDefinition } from "../language/systems/load.js";
-import { type Connector, type Document, type ReadResult, type RecordWrite, type WriteFailure, type WriteResult } from "./connector.js";
+import { type Connector, type Document, type ReadResult, type RecordWrite, type WriteFailure, type WriteResult, type WriteFence, WriteFenced } from "./connector.js";
 import { ownMember, setMember } from "../json/own.js";
 
 export interface FileConnectorOptions {
@@ -60,10 +60,13 @@ export class FileConnector implements Connector {
     return records ? (records.get(key) ?? null) : undefined;
   }
 
-  async write(writes: readonly RecordWrite[], onApplied?: (w: RecordWrite) => void | Promise<void>): Promise<WriteResult> {
+  async write(writes: readonly RecordWrite[], onApplied?: (w: RecordWrite) => void | Promise<void>, fence?: WriteFence): Promise<WriteResult> {
     const applied: RecordWrite[] = [];
     const failed: WriteFailure[] = [];
     if (writes.length === 0) return { applied, failed };
+    // The file is replaced once, with every write: the fence is asked before it.
+    const stopped = fence?.stopped();
+    if (stopped !== undefined) throw new WriteFenced(stopped);
     const loaded = readSnapshotFile(this.file, this.definition);
     if (!loaded.snapshot || loaded.document === undefined) {
       const reason = loaded.problems.length > 0 ? renderProblem(loaded.problems[0]!) : `${this.file} cannot be read`;

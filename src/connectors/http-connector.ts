@@ -10,7 +10,7 @@ import { escapePointer } from "../json/pointer.js";
 import { recordProblem, validatorFor } from "../input/record-checks.js";
 import { describeRequest, type ReadRequest } from "../input/read-request.js";
 import type { CollectionDefinition, SystemDefinition } from "../language/systems/load.js";
-import { type Connector, type Document, type ReadHints, type ReadResult, type RecordWrite, type RequestAnswer, type RequestedRead, type WriteFailure, type WriteResult } from "./connector.js";
+import { type Connector, type Document, type ReadHints, type ReadResult, type RecordWrite, type RequestAnswer, type RequestedRead, type WriteFailure, type WriteResult, type WriteFence, WriteFenced } from "./connector.js";
 import { duration, HttpClient, HttpFailure, shown, type Deadline, type HttpAnswer, type HttpClientOptions, type RetryBudget } from "./http-client.js";
 import { firstPageUrl, proofOfWholeness, readPage, type Page } from "./pagination.js";
 import { firstQueryPage, lowerRequest, scopedCost, wholeReadCost, type Lowered, type PageRequest, type Query } from "./query-styles.js";
@@ -206,7 +206,7 @@ export class HttpConnector implements Connector {
     return result;
   }
 
-  async write(writes: readonly RecordWrite[], onApplied?: (w: RecordWrite) => void | Promise<void>): Promise<WriteResult> {
+  async write(writes: readonly RecordWrite[], onApplied?: (w: RecordWrite) => void | Promise<void>, fence?: WriteFence): Promise<WriteResult> {
     const applied: RecordWrite[] = [];
     const failed: WriteFailure[] = [];
     const budget = this.client.budget();
@@ -217,6 +217,8 @@ export class HttpConnector implements Connector {
         failed.push({ write, ...(refusedToken.status !== undefined ? { status: refusedToken.status } : {}), reason: `not sent: ${refusedToken.reason}` });
         continue;
       }
+      const stopped = fence?.stopped();
+      if (stopped !== undefined) throw new WriteFenced(stopped);
       const refused = await this.writeRecord(write, budget);
       // What the system said is kept with the refused record: never with the token in it.
       const failure = refused && { ...refused, reason: this.client.redact(refused.reason) };

@@ -194,3 +194,12 @@ function withFields(change: RecordChange, values: Rec): RecordChange | undefined
   const update = updated(before, change.changedFields.filter((name) => !equal(field(before, name), field(values, name))), (name) => field(values, name));
   return update && { ...change, ...update };
 }
+
+/**
+ * Whether a run may still write: asked before each write. A reason means another worker has
+ * taken the run over (its lease lapsed: a pause, a long GC, a lost network), and nothing more
+ * may be sent.
+ */
+export interface WriteFence {
+  stopped(): string | undefined;
+}

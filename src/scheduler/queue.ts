@@ -10,14 +10,15 @@ export type Trigger =
    * at: when it was due (ISO 8601); label: the schedule in the spec's words; directions: the
    * ones it runs; full: a reconciliation, which reads everything (else a run reads what changed).
    */
-  | { readonly kind: "schedule"; readonly at: string; readonly label: string; readonly directions: readonly DirectionPlan[]; readonly full?: boolean }
+  | { readonly kind: "schedule"; readonly at: string; readonly label: string; readonly directions: readonly DirectionPlan[]; readonly full?: boolean; readonly stored?: readonly number[] }
   /**
    * stored: the store's numbers for the event kept (ServiceStore.takeWebhook), one for each
    * time it came: forgotten once a run has taken it. maybeEcho: the engine wrote the record
    * lately, so the run first reads it to tell whether the event is the write's echo.
    */
   | { readonly kind: "event"; readonly event: RunEvent; readonly connection: string; readonly stored?: readonly number[]; readonly maybeEcho?: boolean }
-  | { readonly kind: "manual" };
+  /** stored: as for an event, where a cluster keeps the trigger (ClusterStore.keepTrigger). */
+  | { readonly kind: "manual"; readonly stored?: readonly number[] };
 
 export interface Job {
   readonly integration: string;

@@ -5,7 +5,7 @@
 // failure and retried by the next run while the rest applies, and a crash part-way leaves the
 // old state, so the next run reads again and redoes only what is missing (creates are upserts
 // by deterministic key); the journal of applied writes is the evidence of what was done.
-import type { Connector, Document, RecordWrite, WriteFailure } from "../connectors/connector.js";
+import { WriteFenced, type Connector, type Document, type RecordWrite, type WriteFailure } from "../connectors/connector.js";
 import { message as say, type Code, type Message } from "../diagnostics/catalog.js";
 import type { Problem } from "../diagnostics/problem.js";
 import { RecordRefSet, type RecordRef } from "../input/record-ref.js";
@@ -103,6 +103,8 @@ export interface RunKind {
   readonly events?: readonly RunEvent[];
   /** Left out: every direction. */
   readonly directions?: readonly DirectionPlan[];
+  /** Kept events the run answers (ServiceStore.takeWebhook), forgotten when it ends, in the transaction that ends it. */
+  readonly taken?: readonly number[];
 }
 
 /** Where no credentials are given, texts are kept as they are. */
@@ -170,13 +172,18 @@ export async function runIntegration(integration: LoadedIntegration, kind: RunKi
     const [code, said] = "text" in why ? [why.code, why.text] : [(why.code as Code | undefined) ?? "RUN005", why.message];
     // Its reason may be a connector's error, which may quote what a system said.
     const message = redact(said);
-    await store.finishRun(runId, { status: "failed", at: services.now().toISOString(), counts: {}, message, code, failures: [], cleared: [] });
+    await store.finishRun(runId, { status: "failed", at: services.now().toISOString(), counts: {}, message, code, failures: [], cleared: [], ...(kind.taken ? { taken: kind.taken } : {}) });
     return summary("failed", { message, code, ...rest });
   };
 
   try {
     return await carryOut({ integration, services, kind, runId, started, summary, fail });
   } catch (error) {
+    // A run another worker took over keeps nothing: the worker that took it marked it
+    // interrupted, and runs it again.
+    if (error instanceof WriteFenced || (error instanceof StateStoreError && error.code === "SVC004")) {
+      return summary("interrupted", { message: redact(error.message), ...(error instanceof StateStoreError ? { code: error.code } : {}) });
+    }
     // The store's own problem says what to do; anything else is a defect in syncspec. Either
     // way the run is recorded as failed, not left running.
     if (error instanceof StateStoreError) return fail(error.problem);
@@ -302,11 +309,12 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
           // empty collection leaves the next run's hints (a whole read or queries?) true.
           const total = services.totals?.get(`${connection}.${w.collection}`);
           if (total !== undefined && w.action !== "update") services.totals!.set(`${connection}.${w.collection}`, Math.max(0, total + (w.action === "create" ? 1 : -1)));
-        });
+        }, store.fence(runId));
         for (const f of written.failed) failures.push({ ...f, reason: redact(f.reason), system });
       } catch (error) {
         // A write that throws (not a refused record: the connection itself) stops the run;
         // what landed is journaled, and the state does not advance.
+        if (error instanceof WriteFenced) throw error;
         return fail(say("RUN004", "writeFailed", { system, reason: (error as Error).message }), { planned, applied, outcomes });
       }
     }
@@ -339,6 +347,7 @@ async function carryOut({ integration, services, kind, runId, started, summary, 
     ...(state ? { state } : {}),
     failures: failures.map((f) => ({ system: f.system, collection: f.write.collection, key: f.write.key, action: f.write.action, status: f.status ?? null, reason: f.reason })),
     cleared,
+    ...(kind.taken ? { taken: kind.taken } : {}),
   });
   return summary(status, { planned, applied, failures, outcomes, ...(message ? { message } : {}), ...(reads ? { reads } : {}) });
 }

@@ -248,7 +248,12 @@ export class Service {
     const integration = this.byName.get(name);
     if (!integration) return;
     const runs = await this.withoutEchoes(integration, triggers);
-    for (const kind of runs.length > 0 ? runKinds(integration.plan, runs) : []) {
+    const taken = triggers.flatMap((t) => t.stored ?? []);
+    const kinds = runs.length > 0 ? runKinds(integration.plan, runs) : [];
+    // The last run forgets the kept events in the transaction that ends it: whatever its
+    // status (the runs' history keeps that), none is run twice, and none is lost.
+    if (kinds.length > 0 && taken.length > 0) kinds[kinds.length - 1] = { ...kinds.at(-1)!, taken };
+    for (const kind of kinds) {
       const { metrics } = this.options;
       metrics.runStarted(name);
       const summary = await runIntegration(integration, kind, this.services);
@@ -259,9 +264,8 @@ export class Service {
       for (const collector of this.collectors) collector.push(summary);
       this.report({ kind: "run", summary });
     }
-    // Taken once their runs have ended (whatever their status, which the runs' history keeps):
-    // a process stopped before this runs them again at its next start.
-    await this.options.store.eventsTaken(triggers.flatMap((t) => (t.kind === "event" ? (t.stored ?? []) : [])));
+    // Events that started no run (echoes, all of them) are forgotten here.
+    if (kinds.length === 0) await this.options.store.eventsTaken(taken);
   }
 
   private report(event: ServiceProgress): void {

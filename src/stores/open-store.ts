@@ -3,7 +3,7 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { dropPostgresStore, PostgresServiceStore } from "./postgres-store.js";
-import type { ServiceStore } from "./service-store.js";
+import type { ClusterStore, ServiceStore } from "./service-store.js";
 import { SqliteServiceStore } from "./sqlite-store.js";
 import { lockStore } from "./store-lock.js";
 
@@ -12,18 +12,27 @@ export type StoreLocation = { readonly file: string } | { readonly postgres: str
 
 export interface OpenedStore {
   readonly store: ServiceStore;
+  /** The same store as a cluster's (its triggers and queue), when opened with `cluster`. */
+  readonly cluster?: ClusterStore;
   /** Closes the store and gives up what this process held of it (a SQLite file's lock). */
   close(): Promise<void>;
 }
 
 /**
  * Opens the store; `exclusive` takes a SQLite file's lock first, for a service that writes it
- * (`syncspec runs` only reads). Every failure is a StateStoreError that names the store.
+ * (`syncspec runs` only reads); `cluster` starts a PostgreSQL store's queue, for `serve` and
+ * `worker`. Every failure is a StateStoreError that names the store. SYNCSPEC_LEASE_SECONDS
+ * sets a run's lease on PostgreSQL (30 s by default): how soon a dead worker's run is taken over.
  */
-export async function openStore(location: StoreLocation, options: { exclusive: boolean }): Promise<OpenedStore> {
+export async function openStore(location: StoreLocation, options: { exclusive: boolean; cluster?: boolean; env?: Readonly<Record<string, string | undefined>> }): Promise<OpenedStore> {
   if ("postgres" in location) {
-    const store = await PostgresServiceStore.open(location.postgres, { schema: location.schema });
-    return { store, close: () => store.close() };
+    const lease = Number(options.env?.["SYNCSPEC_LEASE_SECONDS"] ?? "");
+    const store = await PostgresServiceStore.open(location.postgres, {
+      schema: location.schema,
+      ...(Number.isFinite(lease) && lease > 0 ? { leaseSeconds: lease } : {}),
+      ...(options.cluster ? { queue: {} } : {}),
+    });
+    return { store, ...(options.cluster ? { cluster: store } : {}), close: () => store.close() };
   }
   if (options.exclusive) mkdirSync(dirname(location.file), { recursive: true });
   const lock = options.exclusive ? lockStore(location.file) : undefined;

@@ -98,6 +98,32 @@ const MIGRATIONS: readonly string[] = [
     received_at timestamptz NOT NULL
   );
   `,
+  // Version 2: runs of one integration never overlap, across every worker. A run holds its
+  // integration's lease (renewed while it runs) with a fencing epoch, taken at its start and
+  // checked at its commit: a worker paused past its lease cannot commit, and its writes stop.
+  `
+  ALTER TABLE runs ADD COLUMN epoch bigint;
+  CREATE TABLE leases (
+    integration text PRIMARY KEY,
+    epoch bigint NOT NULL, -- raised each time the lease is taken, or taken back from a holder that lapsed
+    holder text, -- the worker holding it, null when free
+    run_id bigint,
+    lease_until timestamptz
+  );
+  -- A run still running stands until infinity; one that ended before it began (a skewed clock) is empty.
+  ALTER TABLE runs ADD CONSTRAINT runs_never_overlap EXCLUDE USING gist (
+    integration WITH =,
+    tstzrange(started_at, CASE WHEN finished_at IS NULL THEN NULL ELSE greatest(started_at, finished_at) END) WITH &&
+  );
+  `,
+  // Version 3: a worker's triggers other than webhooks wait here too, a run of one
+  // integration asked by hand or by a schedule, until the run that answers them ends.
+  `
+  ALTER TABLE pending_events ADD COLUMN kind text NOT NULL DEFAULT 'event'; -- event, manual or schedule
+  ALTER TABLE pending_events ADD COLUMN label text; -- a schedule's, in the spec's words
+  ALTER TABLE pending_events ADD COLUMN full_run boolean NOT NULL DEFAULT false; -- a schedule that reconciles
+  CREATE INDEX pending_events_by_integration ON pending_events (integration, seq);
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;
@@ -135,6 +161,12 @@ export async function migratePostgres(client: pg.ClientBase, schema: string, whe
     }
     if (version > PG_SCHEMA_VERSION) throw new StateStoreError(where, message("SVC002", "newer", { file: where, version, current: PG_SCHEMA_VERSION }));
     await client.query(`SET LOCAL search_path TO ${q}`);
+    // The exclusion constraint on runs compares text in a GiST index: btree_gist's, wherever it
+    // is; where it is not yet, in a schema of its own, which dropping a store leaves alone.
+    if (version < 2) {
+      await client.query("CREATE SCHEMA IF NOT EXISTS syncspec_extensions");
+      await client.query("CREATE EXTENSION IF NOT EXISTS btree_gist SCHEMA syncspec_extensions");
+    }
     for (let v = version; v < PG_SCHEMA_VERSION; v++) await client.query(MIGRATIONS[v]!);
     if (version < PG_SCHEMA_VERSION) await client.query(`UPDATE ${q}.schema_version SET version = $1`, [PG_SCHEMA_VERSION]);
     await client.query("COMMIT");

@@ -2,14 +2,18 @@
 // SQLite store keeps (state, runs, refused records, the journal, webhook ids, kept events,
 // the engine's writes), behind the same interface and passing the same tests. A run's end is
 // one transaction, so a worker killed part-way leaves the previous run's state whole.
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { message, type Message } from "../diagnostics/catalog.js";
-import type { RecordWrite } from "../engine/changes.js";
+import type { RecordWrite, WriteFence } from "../engine/changes.js";
 import type { RunEvent } from "../input/event.js";
 import type { PairValues, StoredPairs, SyncedPair, SyncedValues, SyncState } from "../state/state.js";
 import { displayUrl, isStoreSchema, migratePostgres, postgresError, quoteIdent } from "./postgres-schema.js";
-import { instant, pairsOfFlat, parseRecord, readMessage, storedMessage } from "./stored-values.js";
-import { StateStoreError, type EngineWrite, type JournaledWrite, type PendingEvent, type RecordFailure, type RunEnd, type RunRecord, type RunStatus, type ServiceStore, type StateWriteSummary } from "./service-store.js";
+import { inTransaction, RunQueue, type RunQueueOptions } from "./run-queue.js";
+import { instant, interruptedMessage, pairsOfFlat, parseRecord, readMessage, storedMessage } from "./stored-values.js";
+import { StateStoreError, type ClusterJob, type ClusterStore, type EngineWrite, type JournaledWrite, type KeptTrigger, type PendingEvent, type PendingTrigger, type RecordFailure, type RunEnd, type RunRecord, type RunStatus, type StateWriteSummary } from "./service-store.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const WEBHOOK_IDS_KEPT_MS = 7 * DAY_MS;
@@ -18,7 +22,22 @@ const JOURNAL_KEPT_MS = 30 * DAY_MS;
 /** Rows sent in one statement (as arrays): large enough to cost a round trip per thousands of pairs, small enough for any server's limits. */
 const BATCH = 5000;
 
-type RunRow = { id: string; integration: string; trigger: string; status: RunStatus; started_at: Date; finished_at: Date | null; counts: string; message: string | null };
+type RunRow = { id: string; integration: string; trigger: string; status: RunStatus; started_at: Date; finished_at: Date | null; counts: string; message: string | null; epoch: string | null };
+type LeaseRow = { integration: string; epoch: string; holder: string | null; run_id: string | null; lease_until: Date | null };
+
+/** How long a run's lease lasts unless renewed; it is renewed at a third of that. */
+const LEASE_SECONDS = 30;
+
+/** A run this process holds the lease of, and until when it may write. */
+interface HeldLease {
+  readonly integration: string;
+  readonly epoch: number;
+  /** performance.now() past which the lease may have lapsed: no renewal was seen in time. */
+  validUntil: number;
+  /** Why this process no longer holds it, once a renewal found another epoch. */
+  lost?: string;
+  readonly timer: NodeJS.Timeout;
+}
 type FailureRow = { integration: string; system: string; collection: string; record_key: string; action: string; status: number | null; reason: string; first_seen: Date; last_seen: Date; attempts: number };
 
 export interface PostgresStoreOptions {
@@ -26,15 +45,26 @@ export interface PostgresStoreOptions {
   readonly schema?: string;
   /** Connections the store holds at most; 4 by default. */
   readonly max?: number;
+  /** A run's lease, in seconds (LEASE_SECONDS by default): a worker that has not renewed it for that long is taken over. */
+  readonly leaseSeconds?: number;
+  /** The cluster's queue of runs (pg-boss, in the schema NAME_queue beside the store's): for `serve`, `worker` and `run --watch`. */
+  readonly queue?: Omit<RunQueueOptions, "schema">;
 }
 
-export class PostgresServiceStore implements ServiceStore {
+export class PostgresServiceStore implements ClusterStore {
   /** The store as a person may see it named: its URL without the password, and its schema. */
   readonly file: string;
+  /** This process, as a lease names its holder. */
+  private readonly holder = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
+  private readonly held = new Map<number, HeldLease>();
+  /** The job this worker holds for each integration it runs: completed by the transaction that ends the run. */
+  private readonly jobs = new Map<string, string>();
 
   private constructor(
     private readonly pool: pg.Pool,
     where: string,
+    private readonly leaseSeconds: number,
+    private readonly queue: RunQueue | undefined,
   ) {
     this.file = where;
   }
@@ -58,7 +88,14 @@ export class PostgresServiceStore implements ServiceStore {
       await pool.end().catch(() => undefined);
       throw postgresError(where, error);
     }
-    return new PostgresServiceStore(pool, where);
+    let queue: RunQueue | undefined;
+    try {
+      if (options.queue) queue = await RunQueue.start(connectionString, { ...options.queue, schema: `${schema}_queue` });
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      throw postgresError(where, error);
+    }
+    return new PostgresServiceStore(pool, where, options.leaseSeconds ?? LEASE_SECONDS, queue);
   }
 
   async loadState(integration: string): Promise<SyncState> {
@@ -106,13 +143,68 @@ export class PostgresServiceStore implements ServiceStore {
     return this.guard(async () => (await this.pool.query<{ value: string }>("SELECT value FROM cursors WHERE integration = $1 AND name = $2", [integration, name])).rows[0]?.value);
   }
 
+  /**
+   * Takes the integration's lease, with a new epoch, and records the run as started. A lease
+   * another worker holds and renews refuses the run (SVC004); one that lapsed (its worker was
+   * killed or paused) is taken over, and that worker's run is marked interrupted.
+   */
   async startRun(integration: string, trigger: string, at: string): Promise<number> {
     const started = instant(at);
-    return this.transaction(async (client) => {
+    const asked = performance.now();
+    const { runId, epoch } = await this.transaction(async (client) => {
       await client.query("DELETE FROM write_journal WHERE run_id IN (SELECT id FROM runs WHERE started_at < $1 AND status <> 'running')", [new Date(Date.parse(started) - JOURNAL_KEPT_MS).toISOString()]);
-      const row = await client.query<{ id: string }>("INSERT INTO runs (integration, trigger, status, started_at) VALUES ($1, $2, 'running', $3) RETURNING id", [integration, trigger, started]);
-      return Number(row.rows[0]!.id);
+      await client.query("INSERT INTO leases (integration, epoch) VALUES ($1, 0) ON CONFLICT DO NOTHING", [integration]);
+      const lease = (await client.query<LeaseRow & { lapsed: boolean }>("SELECT *, lease_until < now() AS lapsed FROM leases WHERE integration = $1 FOR UPDATE", [integration])).rows[0]!;
+      if (lease.holder !== null && !lease.lapsed) {
+        throw new StateStoreError(this.file, message("SVC004", "runElsewhere", { integration, holder: lease.holder, until: lease.lease_until!.toISOString() }));
+      }
+      if (lease.run_id !== null) await this.interrupt(client, lease.run_id, integration, started);
+      const epoch = Number(lease.epoch) + 1;
+      const row = await client.query<{ id: string }>("INSERT INTO runs (integration, trigger, status, started_at, epoch) VALUES ($1, $2, 'running', $3, $4) RETURNING id", [integration, trigger, started, epoch]);
+      const runId = Number(row.rows[0]!.id);
+      await client.query(`UPDATE leases SET epoch = $2, holder = $3, run_id = $4, lease_until = now() + make_interval(secs => $5) WHERE integration = $1`, [integration, epoch, this.holder, runId, this.leaseSeconds]);
+      return { runId, epoch };
     });
+    const ms = this.leaseSeconds * 1000;
+    const timer = setInterval(() => void this.renew(runId), ms / 3);
+    timer.unref();
+    this.held.set(runId, { integration, epoch, validUntil: asked + ms, timer });
+    return runId;
+  }
+
+  /** Whether the run may still write: not once its lease lapsed or another worker took it. */
+  fence(runId: number): WriteFence {
+    return {
+      stopped: () => {
+        const lease = this.held.get(runId);
+        if (!lease) return undefined;
+        if (lease.lost !== undefined) return lease.lost;
+        // Asked of the clock, not left to a timer: a process resumed after a pause may send
+        // its next write before any timer fires.
+        if (performance.now() > lease.validUntil) return `the lease of ${lease.integration} was not renewed within ${this.leaseSeconds} s (the process was paused, or the database out of reach), so another worker may have taken the run over`;
+        return undefined;
+      },
+    };
+  }
+
+  /** Extends a run's lease; a lease found with another epoch is lost, and the run writes no more. */
+  private async renew(runId: number): Promise<void> {
+    const lease = this.held.get(runId);
+    if (!lease || lease.lost !== undefined) return;
+    const asked = performance.now();
+    try {
+      const renewed = await this.pool.query("UPDATE leases SET lease_until = now() + make_interval(secs => $4) WHERE integration = $1 AND epoch = $2 AND holder = $3", [lease.integration, lease.epoch, this.holder, this.leaseSeconds]);
+      if (renewed.rowCount === 1) lease.validUntil = asked + this.leaseSeconds * 1000;
+      else lease.lost = `another worker took ${lease.integration} over (the lease's epoch is no longer ${lease.epoch})`;
+    } catch {
+      // Out of reach for now: the lease lapses on its own clock unless a later renewal lands.
+    }
+  }
+
+  /** Marks a run whose worker lost its lease as interrupted, ended when the next began (or when it began, on a skewed clock). */
+  private async interrupt(client: pg.ClientBase, runId: string, integration: string, at: string): Promise<void> {
+    const writes = Number((await client.query<{ n: string }>("SELECT count(*) AS n FROM write_journal WHERE run_id = $1", [runId])).rows[0]!.n);
+    await client.query("UPDATE runs SET status = 'interrupted', finished_at = greatest(started_at, $2::timestamptz), message = $3 WHERE id = $1 AND status = 'running'", [runId, at, interruptedMessage(integration, writes)]);
   }
 
   async journalWrite(runId: number, system: string, write: RecordWrite): Promise<void> {
@@ -147,11 +239,18 @@ export class PostgresServiceStore implements ServiceStore {
 
   async finishRun(runId: number, end: RunEnd): Promise<StateWriteSummary> {
     const at = instant(end.at);
+    const lease = this.held.get(runId);
+    if (lease) clearInterval(lease.timer);
+    this.held.delete(runId);
     return this.transaction(async (client) => {
       const found = await client.query<RunRow>("SELECT * FROM runs WHERE id = $1 FOR UPDATE", [runId]);
       const run = found.rows[0];
       if (!run) throw new Error(`finishRun: there is no run ${runId} in ${this.file}`);
+      // The fencing check: the run commits only while its epoch is the lease's.
+      const lease = run.epoch === null ? undefined : (await client.query<LeaseRow>("SELECT * FROM leases WHERE integration = $1 FOR UPDATE", [run.integration])).rows[0];
+      if (lease && lease.epoch !== run.epoch) throw new StateStoreError(this.file, message("SVC004", "fenced", { run: runId, integration: run.integration, epoch: Number(run.epoch), now: Number(lease.epoch) }));
       if (run.status !== "running") throw new Error(`finishRun: run ${runId} of ${run.integration} already ended as ${run.status}`);
+      if (lease) await client.query("UPDATE leases SET holder = NULL, run_id = NULL, lease_until = NULL WHERE integration = $1", [run.integration]);
       await client.query("UPDATE runs SET status = $1, finished_at = $2, counts = $3, message = $4 WHERE id = $5", [end.status, at, JSON.stringify(end.counts), freeText(storedMessage(end)), runId]);
       const integration = run.integration;
       // A record refused again keeps when it was first refused and counts the attempt.
@@ -170,6 +269,11 @@ export class PostgresServiceStore implements ServiceStore {
           "DELETE FROM record_failures f USING unnest($2::text[], $3::text[], $4::text[]) AS c(system, collection, record_key) WHERE f.integration = $1 AND f.system = c.system AND f.collection = c.collection AND f.record_key = c.record_key",
           [integration, batch.map((c) => c.system), batch.map((c) => c.collection), batch.map((c) => JSON.stringify(c.key))],
         );
+      }
+      if (end.taken && end.taken.length > 0) {
+        await client.query("DELETE FROM pending_events WHERE seq = ANY($1::bigint[])", [end.taken]);
+        // The job ends with the run that answers its triggers, and another is queued for those that came meanwhile.
+        await this.endJob(client, integration);
       }
       if (!end.state) return { pairsWritten: 0, pairsRemoved: 0 };
       await client.query("INSERT INTO last_runs (integration, last_run) VALUES ($1, $2) ON CONFLICT (integration) DO UPDATE SET last_run = excluded.last_run", [integration, end.state.lastRun]);
@@ -224,18 +328,23 @@ export class PostgresServiceStore implements ServiceStore {
     return { pairsWritten: changed.length, pairsRemoved: removed.length };
   }
 
+  /**
+   * Runs left running by a worker that is gone: those whose lease lapsed (or that hold none).
+   * A run whose worker still renews its lease is under way, on this machine or another.
+   * Each lapsed lease is taken back with a new epoch, so its worker, if only paused, cannot commit.
+   */
   async recoverInterrupted(at: string): Promise<RunRecord[]> {
     const finished = instant(at);
     return this.transaction(async (client) => {
-      const running = await client.query<RunRow>("SELECT * FROM runs WHERE status = 'running' ORDER BY id FOR UPDATE");
+      const running = await client.query<RunRow>(
+        `SELECT r.* FROM runs r LEFT JOIN leases l ON l.integration = r.integration AND l.run_id = r.id
+         WHERE r.status = 'running' AND (l.integration IS NULL OR l.lease_until < now()) ORDER BY r.id FOR UPDATE OF r`,
+      );
       const recovered: RunRecord[] = [];
       for (const row of running.rows) {
-        const writes = Number((await client.query<{ n: string }>("SELECT count(*) AS n FROM write_journal WHERE run_id = $1", [row.id])).rows[0]!.n);
-        const said =
-          `syncspec stopped before this run finished (the process was killed or crashed, or the machine restarted), after the systems had accepted ${writes} write${writes === 1 ? "" : "s"} (see its journal). ` +
-          `None of the run's state was saved, so the next run of ${row.integration} reads the systems again and finishes the work; if runs keep being interrupted, look at the service's log from ${row.started_at.toISOString()}.`;
-        await client.query("UPDATE runs SET status = 'interrupted', finished_at = $1, message = $2 WHERE id = $3", [finished, said, row.id]);
-        recovered.push(this.runRecord({ ...row, status: "interrupted", finished_at: new Date(finished), message: said }));
+        await this.interrupt(client, row.id, row.integration, finished);
+        await client.query("UPDATE leases SET epoch = epoch + 1, holder = NULL, run_id = NULL, lease_until = NULL WHERE integration = $1 AND run_id = $2", [row.integration, row.id]);
+        recovered.push(this.runRecord((await client.query<RunRow>("SELECT * FROM runs WHERE id = $1", [row.id])).rows[0]!));
       }
       return recovered;
     });
@@ -291,6 +400,7 @@ export class PostgresServiceStore implements ServiceStore {
         "INSERT INTO pending_events (integration, connection, event, received_at) SELECT i, $2, $3, $4 FROM unnest($1::text[]) WITH ORDINALITY AS t(i, n) ORDER BY n RETURNING seq, integration",
         [integrations, connection, text, received],
       );
+      if (this.queue) for (const integration of integrations) await this.queue.send(inTransaction(client), integration);
       const seqOf = new Map(kept.rows.map((row) => [row.integration, Number(row.seq)]));
       return integrations.map((integration) => ({ seq: seqOf.get(integration)!, integration, connection, event }));
     });
@@ -298,7 +408,7 @@ export class PostgresServiceStore implements ServiceStore {
 
   async pendingEvents(): Promise<PendingEvent[]> {
     return this.guard(async () => {
-      const rows = await this.pool.query<{ seq: string; integration: string; connection: string; event: string }>("SELECT seq, integration, connection, event FROM pending_events ORDER BY seq");
+      const rows = await this.pool.query<{ seq: string; integration: string; connection: string; event: string }>("SELECT seq, integration, connection, event FROM pending_events WHERE kind = 'event' ORDER BY seq");
       return rows.rows.map((row) => ({ seq: Number(row.seq), integration: row.integration, connection: row.connection, event: this.parseJson(row.event, message("SVC003", "eventNotJson", { seq: Number(row.seq) })) as RunEvent }));
     });
   }
@@ -338,7 +448,89 @@ export class PostgresServiceStore implements ServiceStore {
     return record && { collection, key, record };
   }
 
+  async keepTrigger(integration: string, trigger: KeptTrigger, at: string): Promise<number> {
+    const queue = this.clustered();
+    const kept = instant(at);
+    return this.transaction(async (client) => {
+      const row = await client.query<{ seq: string }>(
+        "INSERT INTO pending_events (integration, connection, event, received_at, kind, label, full_run) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq",
+        [integration, trigger.kind === "event" ? trigger.connection : "", trigger.kind === "event" ? JSON.stringify(trigger.event) : "null", kept, trigger.kind, trigger.kind === "schedule" ? trigger.label : null, trigger.kind === "schedule" && trigger.full === true],
+      );
+      await queue.send(inTransaction(client), integration);
+      return Number(row.rows[0]!.seq);
+    });
+  }
+
+  async nextJob(): Promise<ClusterJob | undefined> {
+    const job = await this.guard(() => this.clustered().next());
+    if (job) this.jobs.set(job.integration, job.id);
+    return job;
+  }
+
+  async triggersFor(job: ClusterJob, limit: number): Promise<PendingTrigger[] | undefined> {
+    return this.guard(async () => {
+      const busy = await this.pool.query("SELECT 1 FROM leases WHERE integration = $1 AND holder IS NOT NULL AND lease_until > now()", [job.integration]);
+      if (busy.rowCount! > 0) return undefined;
+      const rows = await this.pool.query<{ seq: string; integration: string; connection: string; event: string; received_at: Date; kind: string; label: string | null; full_run: boolean }>(
+        "SELECT * FROM pending_events WHERE integration = $1 ORDER BY seq LIMIT $2",
+        [job.integration, limit],
+      );
+      return rows.rows.map((row) => {
+        const seq = Number(row.seq);
+        const trigger: KeptTrigger =
+          row.kind === "manual"
+            ? { kind: "manual" }
+            : row.kind === "schedule"
+              ? { kind: "schedule", label: row.label ?? "", at: row.received_at.toISOString(), ...(row.full_run ? { full: true } : {}) }
+              : { kind: "event", connection: row.connection, event: this.parseJson(row.event, message("SVC003", "eventNotJson", { seq })) as RunEvent };
+        return { seq, integration: row.integration, trigger };
+      });
+    });
+  }
+
+  async settleJob(job: ClusterJob): Promise<void> {
+    if (this.jobs.get(job.integration) !== job.id) return;
+    await this.transaction((client) => this.endJob(client, job.integration));
+  }
+
+  async retryJob(job: ClusterJob, why: string): Promise<void> {
+    if (this.jobs.get(job.integration) === job.id) this.jobs.delete(job.integration);
+    await this.guard(() => this.clustered().retry(job.id, why));
+  }
+
+  async requeueOrphans(): Promise<number> {
+    const queue = this.clustered();
+    return this.transaction(async (client) => {
+      const orphans = await client.query<{ integration: string }>(
+        `SELECT DISTINCT p.integration FROM pending_events p LEFT JOIN leases l ON l.integration = p.integration
+         WHERE p.received_at < now() - make_interval(secs => $1) AND (l.holder IS NULL OR l.lease_until < now())`,
+        [this.leaseSeconds],
+      );
+      for (const { integration } of orphans.rows) await queue.send(inTransaction(client), integration);
+      return orphans.rowCount ?? 0;
+    });
+  }
+
+  /** Completes this worker's job for the integration, and queues another when triggers still wait: in the caller's transaction. */
+  private async endJob(client: pg.ClientBase, integration: string): Promise<void> {
+    const queue = this.queue;
+    const job = this.jobs.get(integration);
+    if (!queue || job === undefined) return;
+    this.jobs.delete(integration);
+    await queue.complete(inTransaction(client), job);
+    const waiting = await client.query("SELECT 1 FROM pending_events WHERE integration = $1 LIMIT 1", [integration]);
+    if (waiting.rowCount! > 0) await queue.send(inTransaction(client), integration);
+  }
+
+  private clustered(): RunQueue {
+    if (!this.queue) throw new Error(`${this.file} was opened without its queue; open it with the queue option to run as a cluster`);
+    return this.queue;
+  }
+
   async close(): Promise<void> {
+    await this.queue?.stop().catch(() => undefined);
+    for (const lease of this.held.values()) clearInterval(lease.timer);
+    this.held.clear();
     await this.pool.end().catch(() => undefined);
   }
 

@@ -5,7 +5,7 @@
 // asynchronous for that reason, though SQLite answers at once.
 import type { Code, Message } from "../diagnostics/catalog.js";
 import { problem, ProblemError } from "../diagnostics/problem.js";
-import type { RecordRef, RecordWrite } from "../engine/changes.js";
+import type { RecordRef, RecordWrite, WriteFence } from "../engine/changes.js";
 export type { RecordRef };
 import type { StoredPairs, SyncState } from "../state/state.js";
 import type { RunEvent } from "../input/event.js";
@@ -59,6 +59,47 @@ export interface PendingEvent {
   readonly event: RunEvent;
 }
 
+/** A trigger a cluster keeps until the run that answers it ends: a webhook's event, a run asked by hand, a schedule that fired. */
+export type KeptTrigger =
+  | { readonly kind: "event"; readonly connection: string; readonly event: RunEvent }
+  | { readonly kind: "manual" }
+  | { readonly kind: "schedule"; readonly label: string; readonly at: string; readonly full?: boolean };
+
+export interface PendingTrigger {
+  readonly seq: number;
+  readonly integration: string;
+  readonly trigger: KeptTrigger;
+}
+
+/** A job of the cluster's queue: the integration to run, its triggers waiting in the store. */
+export interface ClusterJob {
+  readonly id: string;
+  readonly integration: string;
+}
+
+/**
+ * A store several processes share (PostgreSQL): its triggers wait in it, and a queue in the
+ * same database says which integration to run next. A job is sent in the transaction that
+ * keeps its trigger, and completed in the one that ends its run.
+ */
+export interface ClusterStore extends ServiceStore {
+  /** Keeps a run asked by hand or by a schedule, and queues it, in one transaction. */
+  keepTrigger(integration: string, trigger: KeptTrigger, at: string): Promise<number>;
+  /** The next job for this worker, held until its run ends; undefined when none waits. */
+  nextJob(): Promise<ClusterJob | undefined>;
+  /**
+   * The triggers kept for the job's integration, oldest first, at most `limit`; undefined
+   * when another worker is running it now (the job is then given back, to be taken later).
+   */
+  triggersFor(job: ClusterJob, limit: number): Promise<PendingTrigger[] | undefined>;
+  /** Ends a job whose run did not complete it (no run was needed, or it failed early), queueing another when triggers still wait. */
+  settleJob(job: ClusterJob): Promise<void>;
+  /** Gives a job back, to be taken again shortly. */
+  retryJob(job: ClusterJob, why: string): Promise<void>;
+  /** Queues runs for triggers left waiting by a worker that died: those older than a lease, with no run under way. */
+  requeueOrphans(): Promise<number>;
+}
+
 /** A write the system accepted during a run, in the order it was applied. */
 export interface JournaledWrite {
   runId: number;
@@ -79,6 +120,8 @@ export interface RunEnd {
   cursors?: Record<string, string>;
   failures: Omit<RecordFailure, "firstSeen" | "lastSeen" | "attempts" | "integration">[];
   cleared: RecordRef[];
+  /** Kept events this run answers (PendingEvent.seq): forgotten in the same transaction, so a crash before it runs them again and one after never does. */
+  taken?: readonly number[];
 }
 
 /** What finishRun wrote of the state: the pairs that differ from what was stored. */
@@ -96,10 +139,20 @@ export interface ServiceStore {
   cursor(integration: string, name: string): Promise<string | undefined>;
   /** Records a run as started (status running) and returns its id. */
   startRun(integration: string, trigger: string, at: string): Promise<number>;
+  /**
+   * Whether the run may still write. SQLite's file is one process's (its lock), so always;
+   * on PostgreSQL, while the run holds its integration's lease: a worker paused past it is
+   * taken over, and must send nothing more.
+   */
+  fence(runId: number): WriteFence;
   /** Notes a write the system accepted, at once, so a crash leaves evidence of what was applied. */
   journalWrite(runId: number, system: string, write: RecordWrite): Promise<void>;
   journal(runId: number): Promise<JournaledWrite[]>;
-  /** One transaction: the run's end and counts, the new state and cursors (when given), the failures seen (attempts counted), the failures cleared. */
+  /**
+   * One transaction: the run's end and counts, the new state and cursors (when given), the
+   * failures seen (attempts counted), the failures cleared. A run another worker took over is
+   * refused (SVC004, fenced) and nothing of it is kept.
+   */
   finishRun(runId: number, end: RunEnd): Promise<StateWriteSummary>;
   /** Runs left "running" by a process that died: marked interrupted, returned. Called at start. */
   recoverInterrupted(at: string): Promise<RunRecord[]>;

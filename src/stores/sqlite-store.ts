@@ -3,8 +3,8 @@
 // one transaction, so a process killed part-way leaves the previous run's state whole.
 import type Database from "better-sqlite3";
 import { message, type Message } from "../diagnostics/catalog.js";
-import { instant, pairsOfFlat, parseRecord, readMessage, storedMessage } from "./stored-values.js";
-import type { RecordWrite } from "../engine/changes.js";
+import { instant, interruptedMessage, pairsOfFlat, parseRecord, readMessage, storedMessage } from "./stored-values.js";
+import type { RecordWrite, WriteFence } from "../engine/changes.js";
 import type { RunEvent } from "../input/event.js";
 import { openStoreFile, storeError } from "./sqlite-schema.js";
 import { StateStoreError, type EngineWrite, type JournaledWrite, type PendingEvent, type RecordFailure, type RunEnd, type RunRecord, type RunStatus, type ServiceStore, type StateWriteSummary } from "./service-store.js";
@@ -74,6 +74,11 @@ export class SqliteServiceStore implements ServiceStore {
     );
   }
 
+  /** One process holds the file (its lock), so a run here is never taken over. */
+  fence(): WriteFence {
+    return { stopped: () => undefined };
+  }
+
   async journalWrite(runId: number, system: string, write: RecordWrite): Promise<void> {
     this.guard(() => {
       this.sql.journalWrite.run(runId, system, write.collection, write.key, write.action, write.fields === undefined ? null : JSON.stringify(write.fields));
@@ -105,6 +110,7 @@ export class SqliteServiceStore implements ServiceStore {
         this.sql.finishRun.run(end.status, at, JSON.stringify(end.counts), storedMessage(end), runId);
         for (const f of end.failures) this.sql.recordFailure.run({ integration: run.integration, system: f.system, collection: f.collection, key: f.key, action: f.action, status: f.status, reason: f.reason, at });
         for (const c of end.cleared) this.sql.clearFailure.run(run.integration, c.system, c.collection, c.key);
+        for (const seq of end.taken ?? []) this.sql.takeEvent.run(seq);
         if (!end.state) return { pairsWritten: 0, pairsRemoved: 0 };
         this.sql.setLastRun.run(run.integration, end.state.lastRun);
         for (const [name, value] of Object.entries(end.cursors ?? {})) this.sql.setCursor.run(run.integration, name, value);
@@ -161,10 +167,7 @@ export class SqliteServiceStore implements ServiceStore {
     return this.guard(() =>
       this.db.transaction(() =>
         (this.sql.running.all() as RunRow[]).map((row) => {
-          const writes = this.sql.journalCount.get(row.id) as number;
-          const message =
-            `syncspec stopped before this run finished (the process was killed or crashed, or the machine restarted), after the systems had accepted ${writes} write${writes === 1 ? "" : "s"} (see its journal). ` +
-            `None of the run's state was saved, so the next run of ${row.integration} reads the systems again and finishes the work; if runs keep being interrupted, look at the service's log from ${row.started_at}.`;
+          const message = interruptedMessage(row.integration, this.sql.journalCount.get(row.id) as number);
           this.sql.interrupt.run(finished, message, row.id);
           return this.runRecord({ ...row, status: "interrupted", finished_at: finished, message });
         }),

@@ -53,3 +53,11 @@ export function instant(at: string): string {
   if (Number.isNaN(ms)) throw new TypeError(`not a timestamp: ${JSON.stringify(at)} (expected an ISO 8601 datetime)`);
   return new Date(ms).toISOString();
 }
+
+/** What a run that never finished says: how far it got, and that the next run finishes the work. */
+export function interruptedMessage(integration: string, writes: number): string {
+  return (
+    `syncspec stopped before this run finished (the process was killed or crashed, the machine restarted, or another worker took the run over), after the systems had accepted ${writes} write${writes === 1 ? "" : "s"} (see its journal). ` +
+    `None of the run's state was saved, so the next run of ${integration} reads the systems again and finishes the work; if runs keep being interrupted, look at the service's log from when it started.`
+  );
+}

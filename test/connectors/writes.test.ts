@@ -3,7 +3,7 @@
 // one record; a delete of what is gone is applied; overload is retried; a refused token
 // stops the sending.
 import { describe, expect, it } from "vitest";
-import type { RecordWrite } from "../../src/connectors/connector.js";
+import { WriteFenced, type RecordWrite } from "../../src/connectors/connector.js";
 import { connectorFor, countingSleep, sample, useSandbox } from "./support.js";
 
 const sandbox = useSandbox(["virtuous", "momentum"], 2);
@@ -129,6 +129,24 @@ describe("writing record by record", () => {
       const donors = sandbox().document("momentum")["donors"]!;
       for (const key of keys) expect(Object.getOwnPropertyDescriptor(donors, key)?.value).toEqual({ id: key, crm_id: `x-${key}`, name: "Key" });
       expect(Object.keys(donors)).toHaveLength(Object.keys(sample("momentum")["donors"]!).length + keys.length);
+    } finally {
+      await connector.close();
+    }
+  });
+});
+
+describe("a run taken over by another worker", () => {
+  it("asks the fence before each write, and sends nothing once it says the run was taken over", async () => {
+    const writes = [11, 12, 13, 14].map(create);
+    const connector = connectorFor(sandbox(), "virtuous");
+    const journal: string[] = [];
+    let asked = 0;
+    const fence = { stopped: () => (++asked > 2 ? "another worker took raisedonors-virtuous over" : undefined) };
+    try {
+      await expect(connector.write(writes, (w) => void journal.push(w.key), fence)).rejects.toThrow(new WriteFenced("another worker took raisedonors-virtuous over"));
+      expect(journal).toEqual(["rd-gift-w11", "rd-gift-w12"]);
+      const gifts = sandbox().document("virtuous")["gifts"]!;
+      expect(Object.keys(gifts).filter((key) => /w1[1-4]$/.test(key)).sort()).toEqual(["rd-gift-w11", "rd-gift-w12"]);
     } finally {
       await connector.close();
     }

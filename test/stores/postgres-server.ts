@@ -24,6 +24,21 @@ export function testSchema(): string {
   return `syncspec_test_${randomBytes(6).toString("hex")}`;
 }
 
+/** Every lease in a store's schema lapses, as when its workers died. */
+export async function lapseLeases(url: string, schema: string): Promise<void> {
+  await withClient(url, (client) => client.query(`UPDATE "${schema}".leases SET lease_until = now() - interval '1 second' WHERE holder IS NOT NULL`));
+}
+
+async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Drops schemas the tests made. */
 export async function dropSchemas(url: string, schemas: readonly string[]): Promise<void> {
   if (schemas.length === 0) return;

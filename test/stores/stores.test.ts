@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeEach, describe } from "vitest";
 import type { ServiceStore } from "../../src/stores/service-store.js";
 import { PostgresServiceStore } from "../../src/stores/postgres-store.js";
 import { SqliteServiceStore } from "../../src/stores/sqlite-store.js";
-import { dropSchemas, testDatabaseUrl, testSchema } from "./postgres-server.js";
+import { dropSchemas, lapseLeases, testDatabaseUrl, testSchema } from "./postgres-server.js";
 import { storeContract } from "./store-contract.js";
 
 const opened: ServiceStore[] = [];
@@ -21,11 +21,14 @@ describe("the SQLite store", () => {
     dir = mkdtempSync(join(tmpdir(), "syncspec-store-"));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
-  storeContract(async () => {
-    const store = new SqliteServiceStore(join(dir, "state.db"));
-    opened.push(store);
-    return store;
-  });
+  storeContract(
+    async () => {
+      const store = new SqliteServiceStore(join(dir, "state.db"));
+      opened.push(store);
+      return store;
+    },
+    async () => undefined,
+  );
 });
 
 describe("the PostgreSQL store", () => {
@@ -35,9 +38,12 @@ describe("the PostgreSQL store", () => {
     schemas.push((schema = testSchema()));
   });
   afterAll(async () => dropSchemas(await testDatabaseUrl(), schemas));
-  storeContract(async () => {
-    const store = await PostgresServiceStore.open(await testDatabaseUrl(), { schema });
-    opened.push(store);
-    return store;
-  });
+  storeContract(
+    async () => {
+      const store = await PostgresServiceStore.open(await testDatabaseUrl(), { schema });
+      opened.push(store);
+      return store;
+    },
+    async () => lapseLeases(await testDatabaseUrl(), schema),
+  );
 });

@@ -11,6 +11,9 @@ export const SERVICE = {
     invalid: "{reason}",
     notUrl: "is not a URL; write it like https://api.example.org/v1",
     notPostgresUrl: "is not a URL; write it like postgres://syncspec@db.example.org:5432/syncspec",
+    workerNeedsPostgres: "a worker runs against a PostgreSQL state that every worker shares: write state: postgres://... or state: {env: VARIABLE}; a SQLite file is one process's (run it with syncspec run --watch)",
+    otherCluster: "this deployment's state is {found}, not {first} as the first deployment's: one worker serves one cluster",
+    inTwoDeployments: "the {what} {name} is in two deployments; in one cluster each has a name of its own",
     urlOrFile: "a connection has either a url (an HTTP API) or a file (a snapshot), and not both",
     noToken: "an HTTP connection needs a token: {env: VARIABLE}",
     deploymentHas: "a deployment has state, server, reconcile, connections and integrations",
@@ -129,9 +132,11 @@ export const SERVICE = {
     eventNotJson: "the webhook event kept as number {seq} is not valid JSON",
     countsNotJson: "the counts of run {run} are not valid JSON",
   }),
-  SVC004: error("state store in use", "Another syncspec service holds the store (its lock file names the process), or held it too long. One service runs a state file at a time.", {
+  SVC004: error("state store in use", "Another syncspec service holds the store (its lock file names the process), or held it too long: one service runs a state file at a time. On PostgreSQL, another worker holds the integration's lease, or took it over from this one.", {
     busy: "{file} stayed locked by another process for more than {seconds} seconds; check that only one syncspec service uses this state file.",
     heldBy: "another syncspec run (process {owner}) is using this state; stop it first, or give this deployment its own state file",
     lockTaken: "cannot take the lock file {lock}; another syncspec run may be starting",
+    runElsewhere: "{integration} is running on another worker ({holder}, its lease until {until}); this run waits for the next turn",
+    fenced: "run {run} of {integration} was taken over by another worker (its lease lapsed: epoch {epoch} became {now}); nothing of it was saved, and the writes that landed before are in its journal",
   }),
 };

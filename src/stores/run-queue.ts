@@ -1,0 +1,84 @@
+// The cluster's queue of runs to make: pg-boss, in the store's database, so that a job is
+// sent in the transaction that keeps its trigger (a webhook's id and event) and completed in
+// the one that ends its run. The triggers themselves wait in the store (pending_events): a
+// job only says "run this integration". Jobs are sent with the integration as singletonKey on
+// a `short` queue, so at most one waits per integration: triggers arriving meanwhile join the
+// run it starts. At most one run per integration at a time is the store's lease (with its
+// fencing epoch), not the queue's: pg-boss's `stately` and `singleton` queues stop handing
+// out jobs of every key once one key has a job waiting behind an active one (pg-boss issue
+// #535), which would let one organization's storm stall all the others.
+import PgBoss from "pg-boss";
+import type pg from "pg";
+
+export const RUNS_QUEUE = "syncspec_runs";
+
+/** A job taken from the queue: the integration to run. */
+export interface RunJob {
+  readonly id: string;
+  readonly integration: string;
+}
+
+export interface RunQueueOptions {
+  /** pg-boss's schema: by default the store's, with "_queue" after it. */
+  readonly schema: string;
+  /**
+   * Seconds after which a job taken by a worker that went silent is given to another; 5
+   * minutes by default. The store's lease (30 s) recovers a dead worker's triggers sooner
+   * (requeueOrphans); this only bounds how long its job looks active.
+   */
+  readonly expireInSeconds?: number;
+  /** How often pg-boss's maintenance (expiry, retention) runs; 60 s by default. */
+  readonly maintenanceIntervalSeconds?: number;
+}
+
+/** A pg client in a transaction, as pg-boss takes it to send or complete a job in that transaction. */
+export function inTransaction(client: pg.ClientBase): PgBoss.Db {
+  return { executeSql: (text, values) => client.query(text, values) };
+}
+
+export class RunQueue {
+  private constructor(private readonly boss: PgBoss) {}
+
+  static async start(connectionString: string, options: RunQueueOptions): Promise<RunQueue> {
+    const boss = new PgBoss({
+      connectionString,
+      schema: options.schema,
+      max: 2,
+      application_name: "syncspec",
+      maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 60,
+      // Runs are kept by the store; completed jobs need not be.
+      deleteAfterHours: 24,
+    });
+    // pg-boss reports its own failures as events; unheard, an 'error' event ends the process.
+    boss.on("error", () => undefined);
+    await boss.start();
+    await boss.createQueue(RUNS_QUEUE, { name: RUNS_QUEUE, policy: "short", expireInSeconds: options.expireInSeconds ?? 300, retryLimit: 1_000_000, retryDelay: 1 });
+    return new RunQueue(boss);
+  }
+
+  /** Queues a run of the integration, unless one waits already: in the caller's transaction. */
+  async send(db: PgBoss.Db, integration: string): Promise<void> {
+    await this.boss.send(RUNS_QUEUE, { integration }, { singletonKey: integration, db });
+  }
+
+  /** The next job, or undefined when none waits. */
+  async next(): Promise<RunJob | undefined> {
+    const [job] = await this.boss.fetch<{ integration: string }>(RUNS_QUEUE, { batchSize: 1 });
+    return job ? { id: job.id, integration: job.data.integration } : undefined;
+  }
+
+  /** Completes a job in the caller's transaction (the one that ends its run). */
+  async complete(db: PgBoss.Db, id: string): Promise<void> {
+    // Data given as null: pg-boss takes a third argument for data, even one that looks like options.
+    await this.boss.complete(RUNS_QUEUE, id, null as unknown as object, { db });
+  }
+
+  /** Gives a job back to be taken again after its retry delay (its integration was busy elsewhere). */
+  async retry(id: string, why: string): Promise<void> {
+    await this.boss.fail(RUNS_QUEUE, id, { reason: why });
+  }
+
+  async stop(): Promise<void> {
+    await this.boss.stop({ graceful: false, wait: true, close: true, timeout: 1000 });
+  }
+}
