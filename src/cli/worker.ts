@@ -99,7 +99,10 @@ export async function runWorker(options: WorkerOptions, print: (t: string) => vo
     for (const run of await store.recoverInterrupted(new Date().toISOString())) {
       out(`  interrupted ${run.integration} (run ${run.id}, started ${run.startedAt}): its worker stopped part-way; a worker runs it again\n`);
     }
-    const queue = new ClusterQueue(store, integrations, { runs: true, ...(options.concurrency ? { concurrency: options.concurrency } : {}), onError: (integration, e) => err(`syncspec worker: ${integration || "the queue"}: ${e instanceof Error ? e.message : String(e)}\n`) });
+    // A dead worker's triggers are looked for a few times a lease.
+    const lease = Number(env["SYNCSPEC_LEASE_SECONDS"] ?? "");
+    const orphanCheckMs = Number.isFinite(lease) && lease > 0 ? Math.min(10_000, (lease * 1000) / 2) : undefined;
+    const queue = new ClusterQueue(store, integrations, { runs: true, ...(orphanCheckMs ? { orphanCheckMs } : {}), ...(options.concurrency ? { concurrency: options.concurrency } : {}), onError: (integration, e) => err(`syncspec worker: ${integration || "the queue"}: ${e instanceof Error ? e.message : String(e)}\n`) });
     const service = new Service({ integrations, systems: catalog.systems, connections, store, queue, metrics: new Metrics(), redact, progress: (event) => out(`${progressLine(event)}\n`) });
     closers.push(() => service.stop());
     out(`syncspec worker ${process.pid}: runs of ${integrations.length} integration${integrations.length === 1 ? "" : "s"} from ${describeStore(location!)}\n`);

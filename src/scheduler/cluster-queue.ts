@@ -18,11 +18,11 @@ export interface ClusterQueueOptions {
   /** Triggers one run takes at the most (MAX_BATCH by default). */
   readonly maxBatch?: number;
   readonly now?: () => Date;
+  /** How often an idle worker looks for triggers a dead worker left waiting; 10 s by default, about a third of a lease. */
+  readonly orphanCheckMs?: number;
   readonly onError?: (integration: string, error: unknown) => void;
 }
 
-/** How often an idle worker looks for triggers a dead worker left waiting, in polls. */
-const ORPHAN_CHECK_EVERY = 20;
 
 export class ClusterQueue implements WorkQueue {
   private readonly byName: ReadonlyMap<string, LoadedIntegration>;
@@ -84,11 +84,14 @@ export class ClusterQueue implements WorkQueue {
   }
 
   private async loop(handler: JobHandler): Promise<void> {
-    let polls = 0;
+    let checked = performance.now();
     while (!this.stopping) {
       let job: ClusterJob | undefined;
       try {
-        if (++polls % ORPHAN_CHECK_EVERY === 0) await this.store.requeueOrphans();
+        if (performance.now() - checked > (this.options.orphanCheckMs ?? 10_000)) {
+          checked = performance.now();
+          await this.store.requeueOrphans();
+        }
         job = await this.store.nextJob();
       } catch (error) {
         this.report("", error);

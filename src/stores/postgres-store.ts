@@ -77,20 +77,22 @@ export class PostgresServiceStore implements ClusterStore {
     const pool = new pg.Pool({ connectionString, max: options.max ?? 4, options: `-c search_path=${quoteIdent(schema)}` });
     // An idle connection the server drops is the pool's to replace, not the process's end.
     pool.on("error", () => undefined);
-    try {
-      const client = await pool.connect();
-      try {
-        await migratePostgres(client, schema, where);
-      } finally {
-        client.release();
-      }
-    } catch (error) {
-      await pool.end().catch(() => undefined);
-      throw postgresError(where, error);
-    }
     let queue: RunQueue | undefined;
     try {
-      if (options.queue) queue = await RunQueue.start(connectionString, { ...options.queue, schema: `${schema}_queue` });
+      // Workers starting together may deadlock in each other's DDL (the queue's schema, its
+      // partitions): PostgreSQL then rolls one back, which tries again.
+      await retryingConflicts(async () => {
+        const client = await pool.connect();
+        try {
+          await migratePostgres(client, schema, where);
+        } finally {
+          client.release();
+        }
+      });
+      if (options.queue) {
+        const queueOptions = { ...options.queue, schema: `${schema}_queue` };
+        queue = await retryingConflicts(() => RunQueue.start(connectionString, queueOptions));
+      }
     } catch (error) {
       await pool.end().catch(() => undefined);
       throw postgresError(where, error);
@@ -610,6 +612,19 @@ export async function dropPostgresStore(url: string, schema: string): Promise<vo
     throw postgresError(where, error);
   } finally {
     await client.end().catch(() => undefined);
+  }
+}
+
+/** Work PostgreSQL rolled back for a conflict with another transaction (SQLSTATE class 40: deadlock, serialization), tried again a few times. */
+async function retryingConflicts<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (attempt >= 5 || typeof code !== "string" || !code.startsWith("40")) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100));
+    }
   }
 }
 

@@ -51,8 +51,14 @@ export class RunQueue {
     });
     // pg-boss reports its own failures as events; unheard, an 'error' event ends the process.
     boss.on("error", () => undefined);
-    await boss.start();
-    await boss.createQueue(RUNS_QUEUE, { name: RUNS_QUEUE, policy: "short", expireInSeconds: options.expireInSeconds ?? 300, retryLimit: 1_000_000, retryDelay: 1 });
+    try {
+      await boss.start();
+      await boss.createQueue(RUNS_QUEUE, { name: RUNS_QUEUE, policy: "short", expireInSeconds: options.expireInSeconds ?? 300, retryLimit: 1_000_000, retryDelay: 1 });
+    } catch (error) {
+      // Its pool and timers would keep the process up.
+      await boss.stop({ graceful: false, wait: true, close: true, timeout: 1000 }).catch(() => undefined);
+      throw error;
+    }
     return new RunQueue(boss);
   }
 
