@@ -7,14 +7,13 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { Document } from "../../src/connectors/connector.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/sandbox.js";
 import { PostgresServiceStore } from "../../src/stores/postgres-store.js";
 import { ROOT, SYSTEMS } from "../helpers.js";
 import { sample } from "../connectors/support.js";
-import { dropSchemas, testDatabaseUrl, testSchema } from "../stores/postgres-server.js";
+import { dropSchemas, testDatabaseUrl, testSchema, testRows } from "../stores/postgres-server.js";
 
 const INTEGRATION = "raisedonors-virtuous";
 const DONORS = 120;
@@ -84,15 +83,6 @@ function command(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: numb
   return new Promise((resolve) => child.on("close", (status) => resolve({ status, stdout, stderr })));
 }
 
-async function rows<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: await testDatabaseUrl() });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, seconds = 60): Promise<T> {
   const end = Date.now() + seconds * 1000;
@@ -137,9 +127,9 @@ describe("three workers, one killed with kill -9 in the middle of a run", () => 
 
     // Killed once its run has written some of its records.
     const holder = await until("a run that has written", async () => {
-      const [lease] = await rows<{ holder: string | null; run_id: string | null }>(`SELECT holder, run_id FROM "${schema}".leases WHERE integration = $1`, [INTEGRATION]);
+      const [lease] = await testRows<{ holder: string | null; run_id: string | null }>(`SELECT holder, run_id FROM "${schema}".leases WHERE integration = $1`, [INTEGRATION]);
       if (!lease?.holder || !lease.run_id) return undefined;
-      const [{ n }] = (await rows<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".write_journal WHERE run_id = $1`, [lease.run_id])) as [{ n: string }];
+      const [{ n }] = (await testRows<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".write_journal WHERE run_id = $1`, [lease.run_id])) as [{ n: string }];
       return Number(n) >= 20 ? lease.holder : undefined;
     });
     const pid = Number(holder.split(":").at(-2));
@@ -148,7 +138,7 @@ describe("three workers, one killed with kill -9 in the middle of a run", () => 
     victim.kill("SIGKILL");
 
     const runs = await until("the run taken over to its end", async () => {
-      const found = await rows<{ status: string; epoch: string }>(`SELECT status, epoch FROM "${schema}".runs WHERE integration = $1 ORDER BY id`, [INTEGRATION]);
+      const found = await testRows<{ status: string; epoch: string }>(`SELECT status, epoch FROM "${schema}".runs WHERE integration = $1 ORDER BY id`, [INTEGRATION]);
       return found.some((r) => r.status === "ok") ? found : undefined;
     });
     expect(runs.map((r) => [r.status, Number(r.epoch)])).toEqual([
@@ -163,6 +153,6 @@ describe("three workers, one killed with kill -9 in the middle of a run", () => 
     const references = Object.values(sandbox.document("virtuous")["contacts"]!).filter((c) => c["referenceSource"] === "RaiseDonors").map((c) => c["referenceId"]);
     expect(references).toHaveLength(DONORS + 4);
     expect(new Set(references).size).toBe(references.length);
-    expect(await rows(`SELECT * FROM "${schema}".pending_events`)).toEqual([]);
+    expect(await testRows(`SELECT * FROM "${schema}".pending_events`)).toEqual([]);
   }, 120_000);
 });

@@ -24,6 +24,11 @@ export function testSchema(): string {
   return `syncspec_test_${randomBytes(6).toString("hex")}`;
 }
 
+/** The rows a statement gives, on the test server. */
+export async function testRows<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
+  return withClient(await testDatabaseUrl(), async (client) => (await client.query<T>(text, values)).rows);
+}
+
 /** Every lease in a store's schema lapses, as when its workers died. */
 export async function lapseLeases(url: string, schema: string): Promise<void> {
   await withClient(url, (client) => client.query(`UPDATE "${schema}".leases SET lease_until = now() - interval '1 second' WHERE holder IS NOT NULL`));

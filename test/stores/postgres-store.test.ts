@@ -7,7 +7,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { PostgresServiceStore } from "../../src/stores/postgres-store.js";
 import type { RunEnd } from "../../src/stores/service-store.js";
 import type { SyncState } from "../../src/state/state.js";
-import { dropSchemas, lapseLeases, testDatabaseUrl, testSchema } from "./postgres-server.js";
+import { dropSchemas, lapseLeases, testDatabaseUrl, testSchema, testRows } from "./postgres-server.js";
 
 const schemas: string[] = [];
 const opened: PostgresServiceStore[] = [];
@@ -32,15 +32,6 @@ async function twoWorkers(leaseSeconds?: number): Promise<[PostgresServiceStore,
 const state = (value: string): SyncState => ({ lastRun: "2025-03-01T00:00:00.000Z", synced: new Map([["people", new Map([["a", { right: "1", values: { name: value } }]])]]) });
 const end = (at: string, rest: Partial<RunEnd> = {}): RunEnd => ({ status: "ok", at, counts: {}, failures: [], cleared: [], ...rest });
 
-async function query<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: await testDatabaseUrl() });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 describe("a run's lease", () => {
   it("is one worker's at a time: another worker's run of the same integration is refused while it is renewed", async () => {
@@ -79,7 +70,7 @@ describe("a run's lease", () => {
     });
     await b.finishRun(second, end("2025-03-01T00:07:00Z", { state: state("fresh") }));
     expect((await b.loadState("donors")).synced.get("people")!.get("a")!.values).toEqual({ name: "fresh" });
-    const leases = await query<{ epoch: string; holder: string | null }>(`SELECT epoch, holder FROM "${schema}".leases WHERE integration = 'donors'`);
+    const leases = await testRows<{ epoch: string; holder: string | null }>(`SELECT epoch, holder FROM "${schema}".leases WHERE integration = 'donors'`);
     expect(leases).toEqual([{ epoch: "2", holder: null }]);
   });
 
@@ -119,7 +110,7 @@ describe("the run log", () => {
     const run = await a.startRun("donors", "manual", "2025-03-01T00:00:00Z");
     await a.finishRun(run, end("2025-03-01T00:10:00Z"));
     const insert = (start: string, finish: string | null, integration = "donors") =>
-      query(`INSERT INTO "${schema}".runs (integration, trigger, status, started_at, finished_at) VALUES ($1, 'manual', 'ok', $2, $3)`, [integration, start, finish]);
+      testRows(`INSERT INTO "${schema}".runs (integration, trigger, status, started_at, finished_at) VALUES ($1, 'manual', 'ok', $2, $3)`, [integration, start, finish]);
     await expect(insert("2025-03-01T00:05:00Z", "2025-03-01T00:15:00Z")).rejects.toThrow(/runs_never_overlap/);
     await expect(insert("2025-03-01T00:09:59Z", null)).rejects.toThrow(/runs_never_overlap/);
     await insert("2025-03-01T00:10:00Z", "2025-03-01T00:11:00Z");
@@ -139,19 +130,19 @@ describe("a server or schema it cannot use", () => {
     const url = await testDatabaseUrl();
     const theirs = testSchema();
     schemas.push(theirs);
-    await query(`CREATE SCHEMA "${theirs}"`);
-    await query(`CREATE TABLE "${theirs}".orders (id int)`);
+    await testRows(`CREATE SCHEMA "${theirs}"`);
+    await testRows(`CREATE TABLE "${theirs}".orders (id int)`);
     await expect(PostgresServiceStore.open(url, { schema: theirs })).rejects.toMatchObject({ code: "SVC002", message: expect.stringContaining(`the schema ${theirs} holds tables of another program, not a syncspec store`) });
 
     const [store, , ours] = await twoWorkers();
     await store.close();
-    await query(`UPDATE "${ours}".schema_version SET version = 99`);
+    await testRows(`UPDATE "${ours}".schema_version SET version = 99`);
     await expect(PostgresServiceStore.open(url, { schema: ours })).rejects.toMatchObject({ code: "SVC002", message: expect.stringMatching(/was written by a newer syncspec \(state schema version 99; this syncspec reads up to version \d+\)/) });
   });
 
   it("says a table changed outside syncspec (SVC003), not a stack", async () => {
     const [store, , schema] = await twoWorkers();
-    await query(`ALTER TABLE "${schema}".runs DROP COLUMN trigger`);
+    await testRows(`ALTER TABLE "${schema}".runs DROP COLUMN trigger`);
     await expect(store.startRun("donors", "manual", "2025-03-01T00:00:00Z")).rejects.toMatchObject({ code: "SVC003", message: expect.stringMatching(/PostgreSQL says: .*trigger.*; the store's tables were changed outside syncspec/) });
   });
 });
