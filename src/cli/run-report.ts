@@ -31,7 +31,7 @@ function runLine(s: RunSummary): string {
   if (skipped > 0) did.push(`${skipped} skipped`);
   if (s.planned["conflict"]) did.push(`${s.planned["conflict"]} conflicts resolved`);
   if (s.failures.length > 0) did.push(`${s.failures.length} refused`);
-  const result = s.status === "failed" ? "nothing was changed" : did.length > 0 ? did.join(", ") : "nothing to do";
+  const result = s.status === "failed" ? "nothing was changed" : s.status === "interrupted" ? "stopped part-way, another worker finishes it" : did.length > 0 ? did.join(", ") : "nothing to do";
   const head = `  ${s.status.padEnd(10)} ${s.integration} (${s.trigger}, ${s.seconds.toFixed(2)}s): ${result}`;
   const lines = [head];
   for (const f of s.failures.slice(0, 5)) lines.push(`             refused: ${f.system}.${f.write.collection} ${f.write.key} (${f.write.action}): ${f.status ? `${f.status} ` : ""}${f.reason}`);

@@ -56,6 +56,9 @@ function deployment(sandbox: Sandbox, state: string): string {
 
 const tokens = { RAISEDONORS_TOKEN: "token-raisedonors", VIRTUOUS_TOKEN: "token-virtuous" };
 
+/** What each worker has printed. */
+const printed = new Map<ChildProcess, string>();
+
 /** A worker process, resolved once it says it takes runs. */
 function worker(file: string, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   const child = spawn(process.execPath, [join(ROOT, "bin/syncspec.js"), "worker", file], { env, stdio: ["ignore", "pipe", "pipe"] });
@@ -64,6 +67,7 @@ function worker(file: string, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const hear = (d: Buffer): void => {
       said += d.toString();
+      printed.set(child, said);
       if (/syncspec worker \d+: runs of 1 integration from /.test(said)) resolve(child);
     };
     child.stdout!.on("data", hear);
@@ -99,60 +103,91 @@ function comparable(document: Document): Document {
   return JSON.parse(JSON.stringify(document, (key, value: unknown) => (key === "modifiedDateTimeUtc" ? undefined : value))) as Document;
 }
 
+/**
+ * Three workers over one store; a run asked for, and the worker making it once it has
+ * written some of its records. Also what one uninterrupted run leaves the systems holding.
+ */
+async function clusterMidRun() {
+  const reference = await systems();
+  // Spawned, not spawnSync: the sandbox answers from this process.
+  const alone = await command(["run", deployment(reference, join(mkdtempSync(join(tmpdir(), "syncspec-ref-")), "state.db"))], { ...process.env, ...tokens });
+  expect(alone.stderr).toBe("");
+  expect(alone.stdout).toMatch(new RegExp(`ok +${INTEGRATION} \\(full run`));
+
+  const sandbox = await systems();
+  const url = await testDatabaseUrl();
+  const schema = testSchema();
+  schemas.push(schema);
+  const stateUrl = `${url}${url.includes("?") ? "&" : "?"}schema=${schema}`;
+  const file = deployment(sandbox, "{env: SYNCSPEC_STATE}");
+  const env = { ...process.env, ...tokens, SYNCSPEC_STATE: stateUrl, SYNCSPEC_LEASE_SECONDS: "2" };
+  const workers = await Promise.all([worker(file, env), worker(file, env), worker(file, env)]);
+
+  // A run asked for, as `serve` or a schedule would keep it.
+  const asker = await PostgresServiceStore.open(url, { schema, queue: {} });
+  try {
+    await asker.keepTrigger(INTEGRATION, { kind: "manual" }, new Date().toISOString());
+  } finally {
+    await asker.close();
+  }
+
+  const holder = await until("a run that has written", async () => {
+    const [lease] = await testRows<{ holder: string | null; run_id: string | null }>(`SELECT holder, run_id FROM "${schema}".leases WHERE integration = $1`, [INTEGRATION]);
+    if (!lease?.holder || !lease.run_id) return undefined;
+    const [{ n }] = (await testRows<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".write_journal WHERE run_id = $1`, [lease.run_id])) as [{ n: string }];
+    return Number(n) >= 20 ? lease.holder : undefined;
+  });
+  const pid = Number(holder.split(":").at(-2));
+  const victim = workers.find((w) => w.pid === pid)!;
+  expect(victim).toBeDefined();
+  return { reference, sandbox, schema, victim };
+}
+
+/** The run log once another worker has ended the run: the first interrupted at epoch 1, the second ok at epoch 2. */
+async function takenOver(schema: string): Promise<void> {
+  const runs = await until("the run taken over to its end", async () => {
+    const found = await testRows<{ status: string; epoch: string }>(`SELECT status, epoch FROM "${schema}".runs WHERE integration = $1 ORDER BY id`, [INTEGRATION]);
+    return found.some((r) => r.status === "ok") ? found : undefined;
+  });
+  expect(runs.map((r) => [r.status, Number(r.epoch)])).toEqual([
+    ["interrupted", 1],
+    ["ok", 2],
+  ]);
+}
+
+/** The systems as one uninterrupted run leaves them, no record created twice, nothing left waiting. */
+async function endedAsOneRun(sandbox: Sandbox, reference: Sandbox, schema: string): Promise<void> {
+  expect(comparable(sandbox.document("raisedonors"))).toEqual(comparable(reference.document("raisedonors")));
+  expect(comparable(sandbox.document("virtuous"))).toEqual(comparable(reference.document("virtuous")));
+  for (const key of Object.keys(sandbox.document("virtuous")["contacts"]!)) expect(sandbox.stats("virtuous").createsOf("contacts", key)).toBeLessThanOrEqual(1);
+  // One contact for each donor: no donor was made a contact twice, under two keys.
+  const references = Object.values(sandbox.document("virtuous")["contacts"]!).filter((c) => c["referenceSource"] === "RaiseDonors").map((c) => c["referenceId"]);
+  expect(references).toHaveLength(DONORS + 4);
+  expect(new Set(references).size).toBe(references.length);
+  expect(await testRows(`SELECT * FROM "${schema}".pending_events`)).toEqual([]);
+}
+
 describe("three workers, one killed with kill -9 in the middle of a run", () => {
   it("have the run taken over elsewhere, end as an uninterrupted run does, and create nothing twice", async () => {
-    // What one run, never interrupted, leaves the systems holding.
-    const reference = await systems();
-    // Spawned, not spawnSync: the sandbox answers from this process.
-    const alone = await command(["run", deployment(reference, join(mkdtempSync(join(tmpdir(), "syncspec-ref-")), "state.db"))], { ...process.env, ...tokens });
-    expect(alone.stderr).toBe("");
-    expect(alone.stdout).toMatch(new RegExp(`ok +${INTEGRATION} \\(full run`));
-
-    const sandbox = await systems();
-    const url = await testDatabaseUrl();
-    const schema = testSchema();
-    schemas.push(schema);
-    const stateUrl = `${url}${url.includes("?") ? "&" : "?"}schema=${schema}`;
-    const file = deployment(sandbox, "{env: SYNCSPEC_STATE}");
-    const env = { ...process.env, ...tokens, SYNCSPEC_STATE: stateUrl, SYNCSPEC_LEASE_SECONDS: "2" };
-    const workers = await Promise.all([worker(file, env), worker(file, env), worker(file, env)]);
-
-    // A run asked for, as `serve` or a schedule would keep it.
-    const asker = await PostgresServiceStore.open(url, { schema, queue: {} });
-    try {
-      await asker.keepTrigger(INTEGRATION, { kind: "manual" }, new Date().toISOString());
-    } finally {
-      await asker.close();
-    }
-
-    // Killed once its run has written some of its records.
-    const holder = await until("a run that has written", async () => {
-      const [lease] = await testRows<{ holder: string | null; run_id: string | null }>(`SELECT holder, run_id FROM "${schema}".leases WHERE integration = $1`, [INTEGRATION]);
-      if (!lease?.holder || !lease.run_id) return undefined;
-      const [{ n }] = (await testRows<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".write_journal WHERE run_id = $1`, [lease.run_id])) as [{ n: string }];
-      return Number(n) >= 20 ? lease.holder : undefined;
-    });
-    const pid = Number(holder.split(":").at(-2));
-    const victim = workers.find((w) => w.pid === pid)!;
-    expect(victim).toBeDefined();
+    const { reference, sandbox, schema, victim } = await clusterMidRun();
     victim.kill("SIGKILL");
+    await takenOver(schema);
+    await endedAsOneRun(sandbox, reference, schema);
+  }, 120_000);
+});
 
-    const runs = await until("the run taken over to its end", async () => {
-      const found = await testRows<{ status: string; epoch: string }>(`SELECT status, epoch FROM "${schema}".runs WHERE integration = $1 ORDER BY id`, [INTEGRATION]);
-      return found.some((r) => r.status === "ok") ? found : undefined;
-    });
-    expect(runs.map((r) => [r.status, Number(r.epoch)])).toEqual([
-      ["interrupted", 1],
-      ["ok", 2],
-    ]);
-
-    expect(comparable(sandbox.document("raisedonors"))).toEqual(comparable(reference.document("raisedonors")));
-    expect(comparable(sandbox.document("virtuous"))).toEqual(comparable(reference.document("virtuous")));
-    for (const key of Object.keys(sandbox.document("virtuous")["contacts"]!)) expect(sandbox.stats("virtuous").createsOf("contacts", key)).toBeLessThanOrEqual(1);
-    // One contact for each donor: no donor was made a contact twice, under two keys.
-    const references = Object.values(sandbox.document("virtuous")["contacts"]!).filter((c) => c["referenceSource"] === "RaiseDonors").map((c) => c["referenceId"]);
-    expect(references).toHaveLength(DONORS + 4);
-    expect(new Set(references).size).toBe(references.length);
-    expect(await testRows(`SELECT * FROM "${schema}".pending_events`)).toEqual([]);
+describe("a worker stopped (SIGSTOP) past its lease, then continued", () => {
+  it("has its run taken over, sends nothing more, and has its commit refused", async () => {
+    const { reference, sandbox, schema, victim } = await clusterMidRun();
+    victim.kill("SIGSTOP");
+    await takenOver(schema);
+    const writes = sandbox.stats("virtuous").writes.length + sandbox.stats("raisedonors").writes.length;
+    victim.kill("SIGCONT");
+    // It finds out by its own clock before its next write, and at its commit by the epoch.
+    await until("the continued worker to give its run up", async () => (/interrupted/.test(printed.get(victim) ?? "") ? true : undefined));
+    expect(printed.get(victim)).toMatch(/interrupted raisedonors-virtuous \(full run, [\d.]+s\): stopped part-way, another worker finishes it\n +(another worker took raisedonors-virtuous over|the lease of raisedonors-virtuous was not renewed within 2 s|SVC004: run \d+ of raisedonors-virtuous was taken over by another worker)/);
+    expect(sandbox.stats("virtuous").writes.length + sandbox.stats("raisedonors").writes.length).toBe(writes);
+    await takenOver(schema);
+    await endedAsOneRun(sandbox, reference, schema);
   }, 120_000);
 });
