@@ -28,6 +28,8 @@ commands:
             [--sandbox]      against syncspec's own loopback servers with the sample data
   runs DEPLOYMENT            the run history and the records systems refused [--integration NAME]
             [--limit N] [--json] [--sandbox]
+  serve DEPLOYMENT           take webhooks for a cluster (its state in PostgreSQL) and serve /healthz
+                             and /metrics; the workers make the runs
   worker DEPLOYMENT ...      take runs from the cluster's queue and make them, until stopped
             [--concurrency N] (the deployments' state: a PostgreSQL database; start any number)
 
@@ -109,6 +111,12 @@ export async function main(argv: string[]): Promise<number> {
         if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit takes a whole number of runs, not ${values.limit}`);
         const { showRuns } = await import("./runs.js");
         return showRuns({ deployment: positionals[0]!, limit, json: values.json ?? false, sandbox: values.sandbox ?? false, ...(values.integration ? { integration: values.integration } : {}) }, out, err);
+      }
+      case "serve": {
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { systems: { type: "string" } } });
+        if (positionals.length !== 1) throw new UsageError("serve takes one deployment file");
+        const { runService } = await import("./run-service.js");
+        return await runService({ deployment: positionals[0]!, watch: true, serve: true, sandbox: false, ...(values.systems ? { systems: values.systems } : {}) }, out, err);
       }
       case "worker": {
         const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { concurrency: { type: "string" }, systems: { type: "string" } } });

@@ -11,6 +11,8 @@ import { credentialsOf, redactor, type Redact } from "../connectors/redact.js";
 import { assemble } from "../scheduler/assemble.js";
 import { loadDeployment, storeLocation, type Deployment } from "../scheduler/deployment.js";
 import { Service } from "../scheduler/service.js";
+import { ClusterQueue } from "../scheduler/cluster-queue.js";
+import { message } from "../diagnostics/catalog.js";
 import type { RunSummary } from "../scheduler/run-integration.js";
 import { createServiceServer, ListenError, type ServiceServer } from "../server/http-server.js";
 import { Metrics } from "../scheduler/metrics.js";
@@ -25,6 +27,11 @@ export interface ServiceCommandOptions {
   readonly deployment: string;
   readonly sandbox: boolean;
   readonly watch: boolean;
+  /**
+   * `syncspec serve`: take webhooks and serve /healthz and /metrics for a cluster whose state
+   * is in PostgreSQL, keeping each trigger with its job for the workers; run nothing here.
+   */
+  readonly serve?: boolean;
   readonly systems?: string;
   /** Resolves when the service should stop, during the first run or after it (--watch); by default, SIGINT or SIGTERM. */
   readonly until?: Promise<void>;
@@ -46,6 +53,10 @@ export async function runService(options: ServiceCommandOptions, print: (t: stri
   const location = storeLocation(deployment, options.sandbox, process.env);
   if ("problem" in location) {
     err(`${renderProblem({ ...location.problem, file: displayPath(location.problem.file) })}\nnothing was run\n`);
+    return 1;
+  }
+  if (options.serve && "file" in location) {
+    err(`${renderProblem(problem({ ...deployment.place(["state"]), file: displayPath(deployment.file) }, message("DEP001", "clusterNeedsPostgres", { command: "serve" })))}\nnothing was run\n`);
     return 1;
   }
   const credentials = (env: Readonly<Record<string, string | undefined>>): Redact => redactor(credentialsOf(deployment.connections.values(), env));
@@ -77,7 +88,7 @@ export async function runService(options: ServiceCommandOptions, print: (t: stri
     // events that arrive before the service is ready get a 503, which the system retries.
     let serverUrl: string | undefined;
     const webhookConnections = new Map();
-    if (options.watch) {
+    if (options.watch || options.serve) {
       server = createServiceServer({
         connections: webhookConnections,
         onEvent: (connection, event, id): EventDecision | Promise<EventDecision> => (service ? service.onEvent(connection, event, id) : { retryLater: "the service is starting" }),
@@ -117,7 +128,7 @@ export async function runService(options: ServiceCommandOptions, print: (t: stri
     for (const c of assembled.connections.values()) closers.push(() => c.connector.close());
     for (const [name, w] of assembled.webhooks) webhookConnections.set(name, w);
 
-    const opened = await openStore(location, { exclusive: true });
+    const opened = await openStore(location, { exclusive: !options.serve, cluster: options.serve === true, env });
     closers.push(() => opened.close());
     const store = opened.store;
     for (const run of await store.recoverInterrupted(new Date().toISOString())) {
@@ -132,8 +143,19 @@ export async function runService(options: ServiceCommandOptions, print: (t: stri
       metrics,
       redact: assembled.redact,
       progress: (event) => out(`${progressLine(event)}\n`),
+      // A server keeps triggers for the workers, and runs nothing itself.
+      ...(opened.cluster && options.serve ? { queue: new ClusterQueue(opened.cluster, assembled.integrations, { runs: false }) } : {}),
     });
     closers.push(() => service!.stop());
+
+    if (options.serve) {
+      service.watch();
+      out(`syncspec serve: ${assembled.integrations.length} integrations, state in ${describeStore(location, displayPath)}; runs are made by \`syncspec worker\`\n`);
+      out(`watching: webhooks at ${serverUrl}/webhooks/CONNECTION, health at ${serverUrl}/healthz, metrics at ${serverUrl}/metrics\n`);
+      await stop.requested;
+      await closeAll();
+      return 0;
+    }
 
     const where = sandbox ? `the sandbox (${sandbox.connections().length} connections on loopback)` : "their systems";
     out(`syncspec run: ${assembled.integrations.length} integrations against ${where}; state in ${describeStore(location, displayPath)}\n`);

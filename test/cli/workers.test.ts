@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { Document } from "../../src/connectors/connector.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/sandbox.js";
+import { sendWebhook } from "../../src/sandbox/webhook-sender.js";
 import { PostgresServiceStore } from "../../src/stores/postgres-store.js";
 import { ROOT, SYSTEMS } from "../helpers.js";
 import { sample } from "../connectors/support.js";
@@ -46,15 +47,35 @@ async function systems(): Promise<Sandbox> {
   return sandbox;
 }
 
+/** The deployment of the integration over the sandbox; its servers (serve) on any free port. */
 function deployment(sandbox: Sandbox, state: string): string {
   const dir = mkdtempSync(join(tmpdir(), "syncspec-workers-"));
   const file = join(dir, "deploy.yaml");
-  const connections = sandbox.connections().map((name) => `  ${name}: {url: "${sandbox.url(name)}", token: {env: ${name.toUpperCase()}_TOKEN}}`);
-  writeFileSync(file, `state: ${state}\nconnections:\n${connections.join("\n")}\nintegrations:\n  ${INTEGRATION}: {spec: "${join(ROOT, "specs", `${INTEGRATION}.sync`)}"}\n`);
+  const connections = sandbox.connections().map((name) => `  ${name}: {url: "${sandbox.url(name)}", token: {env: ${name.toUpperCase()}_TOKEN}, webhookSecret: {env: ${name.toUpperCase()}_SECRET}}`);
+  writeFileSync(file, `state: ${state}\nserver: {host: 127.0.0.1, port: 0}\nconnections:\n${connections.join("\n")}\nintegrations:\n  ${INTEGRATION}: {spec: "${join(ROOT, "specs", `${INTEGRATION}.sync`)}"}\n`);
   return file;
 }
 
-const tokens = { RAISEDONORS_TOKEN: "token-raisedonors", VIRTUOUS_TOKEN: "token-virtuous" };
+const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const tokens = { RAISEDONORS_TOKEN: "token-raisedonors", VIRTUOUS_TOKEN: "token-virtuous", RAISEDONORS_SECRET: SECRET, VIRTUOUS_SECRET: SECRET };
+
+/** A `syncspec serve` process, and the URL it takes webhooks at. */
+async function server(file: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [join(ROOT, "bin/syncspec.js"), "serve", file], { env, stdio: ["ignore", "pipe", "pipe"] });
+  children.push(child);
+  let said = "";
+  const url = await new Promise<string>((resolve, reject) => {
+    const hear = (d: Buffer): void => {
+      said += d.toString();
+      const found = /webhooks at (http:\/\/[^/\s]+)\/webhooks/.exec(said);
+      if (found) resolve(found[1]!);
+    };
+    child.stdout!.on("data", hear);
+    child.stderr!.on("data", hear);
+    child.on("exit", (code) => reject(new Error(`the server stopped (exit ${code}): ${said}`)));
+  });
+  return { child, url };
+}
 
 /** What each worker has printed. */
 const printed = new Map<ChildProcess, string>();
@@ -190,4 +211,45 @@ describe("a worker stopped (SIGSTOP) past its lease, then continued", () => {
     await takenOver(schema);
     await endedAsOneRun(sandbox, reference, schema);
   }, 120_000);
+});
+
+describe("two servers taking a storm of signed webhooks, one killed part-way", () => {
+  it("run every event either acknowledged", async () => {
+    const sandbox = await systems();
+    sandbox.faults("virtuous").delay(0);
+    const url = await testDatabaseUrl();
+    const schema = testSchema();
+    schemas.push(schema);
+    const file = deployment(sandbox, "{env: SYNCSPEC_STATE}");
+    const env = { ...process.env, ...tokens, SYNCSPEC_STATE: `${url}${url.includes("?") ? "&" : "?"}schema=${schema}`, SYNCSPEC_LEASE_SECONDS: "2" };
+    // The first sync, in one process: every donor is linked to a contact.
+    const first = await command(["run", file], env);
+    expect(first.stderr).toBe("");
+
+    const [a, b] = await Promise.all([server(file, env), server(file, env)]);
+    await worker(file, env);
+    const donors = Object.keys(sandbox.document("raisedonors")["donors"]!).filter((key) => key.startsWith("d"));
+    const acknowledged: string[] = [];
+    let next = 0;
+    const send = async (): Promise<void> => {
+      while (next < donors.length) {
+        const i = next++;
+        const key = donors[i]!;
+        if (i === Math.floor(donors.length / 2)) a.child.kill("SIGKILL");
+        await sandbox.change("raisedonors", "donors", key, { phone: `303-555-${String(i).padStart(4, "0")}` }, "donor");
+        const target = i % 2 === 0 ? a.url : b.url;
+        const answer = await sendWebhook(target, "raisedonors", SECRET, { type: "donor.updated", actor: "donor", recordId: key }).catch(() => undefined);
+        if (answer?.status === 202) acknowledged.push(key);
+      }
+    };
+    await Promise.all(Array.from({ length: 6 }, () => send()));
+    // The killed server answered some, and none after it died.
+    expect(acknowledged.length).toBeGreaterThan(donors.length / 2);
+    expect(acknowledged.length).toBeLessThan(donors.length);
+
+    const contacts = () => sandbox.document("virtuous")["contacts"]!;
+    const phoneOf = (key: string) => sandbox.document("raisedonors")["donors"]![key]!["phone"];
+    await until("every acknowledged event run", async () => (acknowledged.every((key) => contacts()[`rd-${key}`]?.["phone"] === phoneOf(key)) ? true : undefined), 90);
+    await until("no event left waiting", async () => ((await testRows(`SELECT * FROM "${schema}".pending_events`)).length === 0 ? true : undefined));
+  }, 150_000);
 });

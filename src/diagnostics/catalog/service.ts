@@ -12,6 +12,7 @@ export const SERVICE = {
     notUrl: "is not a URL; write it like https://api.example.org/v1",
     notPostgresUrl: "is not a URL; write it like postgres://syncspec@db.example.org:5432/syncspec",
     workerNeedsPostgres: "a worker runs against a PostgreSQL state that every worker shares: write state: postgres://... or state: {env: VARIABLE}; a SQLite file is one process's (run it with syncspec run --watch)",
+    clusterNeedsPostgres: "syncspec {command} serves a cluster, whose state is a PostgreSQL database: write state: postgres://... or state: {env: VARIABLE}; a SQLite file is one process's (run it with syncspec run --watch)",
     otherCluster: "this deployment's state is {found}, not {first} as the first deployment's: one worker serves one cluster",
     inTwoDeployments: "the {what} {name} is in two deployments; in one cluster each has a name of its own",
     urlOrFile: "a connection has either a url (an HTTP API) or a file (a snapshot), and not both",
