@@ -12,6 +12,7 @@ import { assemble } from "../scheduler/assemble.js";
 import { loadDeployment, storeLocation, type Deployment } from "../scheduler/deployment.js";
 import { Service } from "../scheduler/service.js";
 import { ClusterQueue } from "../scheduler/cluster-queue.js";
+import { ScheduleClaims } from "../scheduler/schedule-claims.js";
 import { message } from "../diagnostics/catalog.js";
 import type { RunSummary } from "../scheduler/run-integration.js";
 import { createServiceServer, ListenError, type ServiceServer } from "../server/http-server.js";
@@ -148,8 +149,12 @@ export async function runService(options: ServiceCommandOptions, print: (t: stri
     });
     closers.push(() => service!.stop());
 
-    if (options.serve) {
-      service.watch();
+    if (options.serve && opened.cluster) {
+      // Schedules are claimed from the store, each due time by one process of the cluster.
+      const claims = new ScheduleClaims(opened.cluster, assembled.integrations, () => new Date(), (e) => err(`syncspec serve: schedules: ${(e as Error).message}\n`));
+      await claims.plant();
+      claims.start();
+      closers.push(() => claims.stop());
       out(`syncspec serve: ${assembled.integrations.length} integrations, state in ${describeStore(location, displayPath)}; runs are made by \`syncspec worker\`\n`);
       out(`watching: webhooks at ${serverUrl}/webhooks/CONNECTION, health at ${serverUrl}/healthz, metrics at ${serverUrl}/metrics\n`);
       await stop.requested;

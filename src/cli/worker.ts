@@ -10,6 +10,7 @@ import { credentialsOf, redactor, type Redact } from "../connectors/redact.js";
 import { loadSystems } from "../language/systems/load.js";
 import { assemble } from "../scheduler/assemble.js";
 import { ClusterQueue } from "../scheduler/cluster-queue.js";
+import { ScheduleClaims } from "../scheduler/schedule-claims.js";
 import { loadDeployment, storeLocation, type Deployment } from "../scheduler/deployment.js";
 import { Metrics } from "../scheduler/metrics.js";
 import type { LoadedIntegration } from "../scheduler/run-integration.js";
@@ -105,6 +106,11 @@ export async function runWorker(options: WorkerOptions, print: (t: string) => vo
     const queue = new ClusterQueue(store, integrations, { runs: true, ...(orphanCheckMs ? { orphanCheckMs } : {}), ...(options.concurrency ? { concurrency: options.concurrency } : {}), onError: (integration, e) => err(`syncspec worker: ${integration || "the queue"}: ${e instanceof Error ? e.message : String(e)}\n`) });
     const service = new Service({ integrations, systems: catalog.systems, connections, store, queue, metrics: new Metrics(), redact, progress: (event) => out(`${progressLine(event)}\n`) });
     closers.push(() => service.stop());
+    // Schedules are claimed from the store, each due time by one process of the cluster.
+    const claims = new ScheduleClaims(store, integrations, () => new Date(), (e) => err(`syncspec worker: schedules: ${(e as Error).message}\n`));
+    await claims.plant();
+    claims.start();
+    closers.push(() => claims.stop());
     out(`syncspec worker ${process.pid}: runs of ${integrations.length} integration${integrations.length === 1 ? "" : "s"} from ${describeStore(location!)}\n`);
     await stop.requested;
     out("stopping: waiting for runs in progress\n");

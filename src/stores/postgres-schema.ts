@@ -124,6 +124,19 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE pending_events ADD COLUMN full_run boolean NOT NULL DEFAULT false; -- a schedule that reconciles
   CREATE INDEX pending_events_by_integration ON pending_events (integration, seq);
   `,
+  // Version 4: a cluster's schedules, each due time claimed by one process (FOR UPDATE SKIP
+  // LOCKED) in the transaction that keeps its trigger and queues its run.
+  `
+  CREATE TABLE schedules (
+    integration text NOT NULL,
+    label text NOT NULL, -- in the spec's words
+    full_run boolean NOT NULL, -- a reconciliation
+    anchor timestamptz NOT NULL, -- when it was first planted: "every N minutes" counts from it
+    next_at timestamptz NOT NULL,
+    PRIMARY KEY (integration, label, full_run)
+  );
+  CREATE INDEX schedules_due ON schedules (next_at);
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;

@@ -13,7 +13,7 @@ import type { PairValues, StoredPairs, SyncedPair, SyncedValues, SyncState } fro
 import { displayUrl, isStoreSchema, migratePostgres, postgresError, quoteIdent } from "./postgres-schema.js";
 import { inTransaction, RunQueue, type RunQueueOptions } from "./run-queue.js";
 import { instant, interruptedMessage, pairsOfFlat, parseRecord, readMessage, storedMessage } from "./stored-values.js";
-import { StateStoreError, type ClusterJob, type ClusterStore, type EngineWrite, type JournaledWrite, type KeptTrigger, type PendingEvent, type PendingTrigger, type RecordFailure, type RunEnd, type RunRecord, type RunStatus, type StateWriteSummary } from "./service-store.js";
+import { StateStoreError, type ClusterJob, type ClusterStore, type EngineWrite, type JournaledWrite, type KeptTrigger, type PendingEvent, type PendingTrigger, type PlantedSchedule, type RecordFailure, type RunEnd, type RunRecord, type RunStatus, type StateWriteSummary } from "./service-store.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const WEBHOOK_IDS_KEPT_MS = 7 * DAY_MS;
@@ -510,6 +510,48 @@ export class PostgresServiceStore implements ClusterStore {
       );
       for (const { integration } of orphans.rows) await queue.send(inTransaction(client), integration);
       return orphans.rowCount ?? 0;
+    });
+  }
+
+  async plantSchedules(integrations: readonly string[], schedules: readonly PlantedSchedule[]): Promise<void> {
+    await this.transaction(async (client) => {
+      const keep = new Set(schedules.map((s) => JSON.stringify([s.integration, s.label, s.full])));
+      const planted = await client.query<{ integration: string; label: string; full_run: boolean }>("SELECT integration, label, full_run FROM schedules WHERE integration = ANY($1::text[]) FOR UPDATE", [integrations]);
+      const gone = planted.rows.filter((r) => !keep.has(JSON.stringify([r.integration, r.label, r.full_run])));
+      if (gone.length > 0) {
+        await client.query("DELETE FROM schedules s USING unnest($1::text[], $2::text[], $3::boolean[]) AS g(i, l, f) WHERE s.integration = g.i AND s.label = g.l AND s.full_run = g.f", [gone.map((g) => g.integration), gone.map((g) => g.label), gone.map((g) => g.full_run)]);
+      }
+      for (let i = 0; i < schedules.length; i += BATCH) {
+        const batch = schedules.slice(i, i + BATCH);
+        await client.query(
+          "INSERT INTO schedules (integration, label, full_run, anchor, next_at) SELECT * FROM unnest($1::text[], $2::text[], $3::boolean[], $4::timestamptz[], $5::timestamptz[]) ON CONFLICT DO NOTHING",
+          [batch.map((s) => s.integration), batch.map((s) => s.label), batch.map((s) => s.full), batch.map((s) => s.anchor.toISOString()), batch.map((s) => s.next.toISOString())],
+        );
+      }
+    });
+  }
+
+  async claimSchedules(integrations: readonly string[], now: Date, next: (schedule: PlantedSchedule) => Date, limit = 1000): Promise<PlantedSchedule[]> {
+    const queue = this.clustered();
+    return this.transaction(async (client) => {
+      // Rows another process is claiming are passed over, not waited for: each due time is one process's.
+      const due = await client.query<{ integration: string; label: string; full_run: boolean; anchor: Date; next_at: Date }>(
+        "SELECT * FROM schedules WHERE next_at <= $1 AND integration = ANY($3::text[]) ORDER BY next_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+        [now.toISOString(), limit, integrations],
+      );
+      const claimed = due.rows.map((r) => ({ integration: r.integration, label: r.label, full: r.full_run, anchor: r.anchor, next: r.next_at }));
+      if (claimed.length === 0) return [];
+      await client.query(
+        `INSERT INTO pending_events (integration, connection, event, received_at, kind, label, full_run)
+         SELECT i, '', 'null', at, 'schedule', l, f FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::boolean[]) AS c(i, at, l, f)`,
+        [claimed.map((c) => c.integration), claimed.map((c) => c.next.toISOString()), claimed.map((c) => c.label), claimed.map((c) => c.full)],
+      );
+      await client.query(
+        "UPDATE schedules s SET next_at = n.next_at FROM unnest($1::text[], $2::text[], $3::boolean[], $4::timestamptz[]) AS n(i, l, f, next_at) WHERE s.integration = n.i AND s.label = n.l AND s.full_run = n.f",
+        [claimed.map((c) => c.integration), claimed.map((c) => c.label), claimed.map((c) => c.full), claimed.map((c) => next(c).toISOString())],
+      );
+      await queue.sendMany(inTransaction(client), claimed.map((c) => c.integration));
+      return claimed;
     });
   }
 

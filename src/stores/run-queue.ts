@@ -67,6 +67,13 @@ export class RunQueue {
     await this.boss.send(RUNS_QUEUE, { integration }, { singletonKey: integration, db });
   }
 
+  /** Queues runs of several integrations, each unless one waits already, in one statement: in the caller's transaction. */
+  async sendMany(db: PgBoss.Db, integrations: readonly string[]): Promise<void> {
+    const unique = [...new Set(integrations)];
+    if (unique.length === 0) return;
+    await this.boss.insert(unique.map((integration) => ({ name: RUNS_QUEUE, data: { integration }, singletonKey: integration })), { db });
+  }
+
   /** The next job, or undefined when none waits. */
   async next(): Promise<RunJob | undefined> {
     const [job] = await this.boss.fetch<{ integration: string }>(RUNS_QUEUE, { batchSize: 1 });

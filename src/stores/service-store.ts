@@ -71,6 +71,16 @@ export interface PendingTrigger {
   readonly trigger: KeptTrigger;
 }
 
+/** A schedule of a cluster: an integration's, by its label; when it fires next. */
+export interface PlantedSchedule {
+  readonly integration: string;
+  readonly label: string;
+  readonly full: boolean;
+  /** When it was first planted: the start "every N minutes" counts from. */
+  readonly anchor: Date;
+  readonly next: Date;
+}
+
 /** A job of the cluster's queue: the integration to run, its triggers waiting in the store. */
 export interface ClusterJob {
   readonly id: string;
@@ -96,6 +106,17 @@ export interface ClusterStore extends ServiceStore {
   settleJob(job: ClusterJob): Promise<void>;
   /** Gives a job back, to be taken again shortly. */
   retryJob(job: ClusterJob, why: string): Promise<void>;
+  /**
+   * Plants the integrations' schedules: those new are added (firing at `next`), those planted
+   * before keep their next time, and those their specs no longer have are removed.
+   */
+  plantSchedules(integrations: readonly string[], schedules: readonly PlantedSchedule[]): Promise<void>;
+  /**
+   * Claims the integrations' schedules due at `now` (at most `limit`), each by one process across the cluster:
+   * keeps its trigger, queues its run and sets its next time (`next`, after `now`), in one
+   * transaction. The claims made.
+   */
+  claimSchedules(integrations: readonly string[], now: Date, next: (schedule: PlantedSchedule) => Date, limit?: number): Promise<PlantedSchedule[]>;
   /** Queues runs for triggers left waiting by a worker that died: those older than a lease, with no run under way. */
   requeueOrphans(): Promise<number>;
 }
