@@ -464,8 +464,15 @@ export class PostgresServiceStore implements ClusterStore {
   }
 
   async nextJob(): Promise<ClusterJob | undefined> {
-    const job = await this.guard(() => this.clustered().next());
-    if (job) this.jobs.set(job.integration, job.id);
+    const queue = this.clustered();
+    const job = await this.guard(() => queue.next());
+    if (!job) return undefined;
+    // A follow-up of a run this worker is making: given back, for when that run has ended.
+    if (this.jobs.has(job.integration)) {
+      await this.guard(() => queue.retry(job.id, `${job.integration} is running on this worker`));
+      return undefined;
+    }
+    this.jobs.set(job.integration, job.id);
     return job;
   }
 
