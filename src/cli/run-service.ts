@@ -151,7 +151,7 @@ export async function runService(options: ServiceCommandOptions, print: (t: stri
 
     if (options.serve && opened.cluster) {
       // Schedules are claimed from the store, each due time by one process of the cluster.
-      const claims = new ScheduleClaims(opened.cluster, assembled.integrations, () => new Date(), (e) => err(`syncspec serve: schedules: ${(e as Error).message}\n`));
+      const claims = new ScheduleClaims(opened.cluster, assembled.integrations, () => new Date(), (e) => err(`syncspec serve: schedules: ${e instanceof Error ? e.message : String(e)}\n`));
       await claims.plant();
       claims.start();
       closers.push(() => claims.stop());

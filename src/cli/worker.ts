@@ -107,7 +107,7 @@ export async function runWorker(options: WorkerOptions, print: (t: string) => vo
     const service = new Service({ integrations, systems: catalog.systems, connections, store, queue, metrics: new Metrics(), redact, progress: (event) => out(`${progressLine(event)}\n`) });
     closers.push(() => service.stop());
     // Schedules are claimed from the store, each due time by one process of the cluster.
-    const claims = new ScheduleClaims(store, integrations, () => new Date(), (e) => err(`syncspec worker: schedules: ${(e as Error).message}\n`));
+    const claims = new ScheduleClaims(store, integrations, () => new Date(), (e) => err(`syncspec worker: schedules: ${e instanceof Error ? e.message : String(e)}\n`));
     await claims.plant();
     claims.start();
     closers.push(() => claims.stop());

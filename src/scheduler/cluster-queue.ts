@@ -90,7 +90,7 @@ export class ClusterQueue implements WorkQueue {
       try {
         if (performance.now() - checked > (this.options.orphanCheckMs ?? 10_000)) {
           checked = performance.now();
-          await this.store.requeueOrphans();
+          await this.store.requeueOrphans([...this.byName.keys()]);
         }
         job = await this.store.nextJob();
       } catch (error) {
@@ -120,16 +120,17 @@ export class ClusterQueue implements WorkQueue {
 
   private async runJob(handler: JobHandler, job: ClusterJob): Promise<void> {
     const integration = this.byName.get(job.integration);
-    if (!integration) {
-      // Another deployment's: given back, for a worker that runs it.
-      await this.store.retryJob(job, `this worker does not run ${job.integration}`);
-      return;
+    // Another deployment's, or one running elsewhere: dropped. Its triggers stay kept; the run
+    // that holds them queues another job when it ends, and the sweep for orphans is the backstop.
+    if (!integration) return this.store.dropJob(job);
+    let pending: PendingTrigger[] | undefined;
+    try {
+      pending = await this.store.triggersFor(job, this.options.maxBatch ?? MAX_BATCH);
+    } catch (error) {
+      await this.store.dropJob(job);
+      throw error;
     }
-    const pending = await this.store.triggersFor(job, this.options.maxBatch ?? MAX_BATCH);
-    if (pending === undefined) {
-      await this.store.retryJob(job, `${job.integration} is running on another worker`);
-      return;
-    }
+    if (pending === undefined) return this.store.dropJob(job);
     try {
       if (pending.length > 0) await handler(job.integration, pending.map((p) => triggerOf(integration, p)));
     } finally {

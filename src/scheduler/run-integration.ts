@@ -182,6 +182,8 @@ export async function runIntegration(integration: LoadedIntegration, kind: RunKi
     // A run another worker took over keeps nothing: the worker that took it marked it
     // interrupted, and runs it again.
     if (error instanceof WriteFenced || (error instanceof StateStoreError && error.code === "SVC004")) {
+      // Its lease freed where it is still this run's (a fence tripped by the clock alone), so the next run may start.
+      await store.abandonRun(runId, services.now().toISOString()).catch(() => undefined);
       return summary("interrupted", { message: redact(error.message), ...(error instanceof StateStoreError ? { code: error.code } : {}) });
     }
     // The store's own problem says what to do; anything else is a defect in syncspec. Either

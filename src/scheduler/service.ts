@@ -263,6 +263,8 @@ export class Service {
       this.lastStatus.set(name, summary.status);
       for (const collector of this.collectors) collector.push(summary);
       this.report({ kind: "run", summary });
+      // Taken over by another worker: what is left of the batch, and its kept triggers, wait for the run that follows.
+      if (summary.status === "interrupted") break;
     }
     // Events that started no run (echoes, all of them) are forgotten here.
     if (kinds.length === 0) await this.options.store.eventsTaken(taken);

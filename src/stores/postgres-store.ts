@@ -11,7 +11,7 @@ import type { RecordWrite, WriteFence } from "../engine/changes.js";
 import type { RunEvent } from "../input/event.js";
 import type { PairValues, StoredPairs, SyncedPair, SyncedValues, SyncState } from "../state/state.js";
 import { displayUrl, isStoreSchema, migratePostgres, postgresError, quoteIdent } from "./postgres-schema.js";
-import { inTransaction, RunQueue, type RunQueueOptions } from "./run-queue.js";
+import { inTransaction, RUNS_QUEUE, RunQueue, type RunQueueOptions } from "./run-queue.js";
 import { instant, interruptedMessage, pairsOfFlat, parseRecord, readMessage, storedMessage } from "./stored-values.js";
 import { StateStoreError, type ClusterJob, type ClusterStore, type EngineWrite, type JournaledWrite, type KeptTrigger, type PendingEvent, type PendingTrigger, type PlantedSchedule, type RecordFailure, type RunEnd, type RunRecord, type RunStatus, type StateWriteSummary } from "./service-store.js";
 
@@ -241,20 +241,20 @@ export class PostgresServiceStore implements ClusterStore {
 
   async finishRun(runId: number, end: RunEnd): Promise<StateWriteSummary> {
     const at = instant(end.at);
-    const lease = this.held.get(runId);
-    if (lease) clearInterval(lease.timer);
-    this.held.delete(runId);
-    return this.transaction(async (client) => {
-      const found = await client.query<RunRow>("SELECT * FROM runs WHERE id = $1 FOR UPDATE", [runId]);
-      const run = found.rows[0];
-      if (!run) throw new Error(`finishRun: there is no run ${runId} in ${this.file}`);
+    this.release(runId);
+    let endedJob: string | undefined;
+    const summary = await this.transaction(async (client) => {
+      // Locks in one order everywhere, the lease before the run, so a commit racing a takeover waits instead of deadlocking.
+      const named = (await client.query<{ integration: string }>("SELECT integration FROM runs WHERE id = $1", [runId])).rows[0];
+      if (!named) throw new Error(`finishRun: there is no run ${runId} in ${this.file}`);
+      const integration = named.integration;
+      const lease = (await client.query<LeaseRow>("SELECT * FROM leases WHERE integration = $1 FOR UPDATE", [integration])).rows[0];
+      const run = (await client.query<RunRow>("SELECT * FROM runs WHERE id = $1 FOR UPDATE", [runId])).rows[0]!;
       // The fencing check: the run commits only while its epoch is the lease's.
-      const lease = run.epoch === null ? undefined : (await client.query<LeaseRow>("SELECT * FROM leases WHERE integration = $1 FOR UPDATE", [run.integration])).rows[0];
-      if (lease && lease.epoch !== run.epoch) throw new StateStoreError(this.file, message("SVC004", "fenced", { run: runId, integration: run.integration, epoch: Number(run.epoch), now: Number(lease.epoch) }));
-      if (run.status !== "running") throw new Error(`finishRun: run ${runId} of ${run.integration} already ended as ${run.status}`);
-      if (lease) await client.query("UPDATE leases SET holder = NULL, run_id = NULL, lease_until = NULL WHERE integration = $1", [run.integration]);
+      if (run.epoch !== null && lease && lease.epoch !== run.epoch) throw new StateStoreError(this.file, message("SVC004", "fenced", { run: runId, integration, epoch: Number(run.epoch), now: Number(lease.epoch) }));
+      if (run.status !== "running") throw new Error(`finishRun: run ${runId} of ${integration} already ended as ${run.status}`);
+      if (run.epoch !== null && lease) await client.query("UPDATE leases SET holder = NULL, run_id = NULL, lease_until = NULL WHERE integration = $1", [integration]);
       await client.query("UPDATE runs SET status = $1, finished_at = $2, counts = $3, message = $4 WHERE id = $5", [end.status, at, JSON.stringify(end.counts), freeText(storedMessage(end)), runId]);
-      const integration = run.integration;
       // A record refused again keeps when it was first refused and counts the attempt.
       for (const f of end.failures) {
         await client.query(
@@ -272,18 +272,48 @@ export class PostgresServiceStore implements ClusterStore {
           [integration, batch.map((c) => c.system), batch.map((c) => c.collection), batch.map((c) => JSON.stringify(c.key))],
         );
       }
+      let written: StateWriteSummary = { pairsWritten: 0, pairsRemoved: 0 };
+      if (end.state) {
+        await client.query("INSERT INTO last_runs (integration, last_run) VALUES ($1, $2) ON CONFLICT (integration) DO UPDATE SET last_run = excluded.last_run", [integration, end.state.lastRun]);
+        for (const [name, value] of Object.entries(end.cursors ?? {})) {
+          await client.query("INSERT INTO cursors (integration, name, value) VALUES ($1, $2, $3) ON CONFLICT (integration, name) DO UPDATE SET value = excluded.value", [integration, name, value]);
+        }
+        written = await this.writeSynced(client, integration, end.state.synced, end.state.changedOnly === true);
+      }
       if (end.taken && end.taken.length > 0) {
         await client.query("DELETE FROM pending_events WHERE seq = ANY($1::bigint[])", [end.taken]);
-        // The job ends with the run that answers its triggers, and another is queued for those that came meanwhile.
-        await this.endJob(client, integration);
+        // Last, so the follow-up job holds no lock while the state is written: the job ends
+        // with the run that answers its triggers, and another is queued for those that came meanwhile.
+        endedJob = await this.endJob(client, integration);
       }
-      if (!end.state) return { pairsWritten: 0, pairsRemoved: 0 };
-      await client.query("INSERT INTO last_runs (integration, last_run) VALUES ($1, $2) ON CONFLICT (integration) DO UPDATE SET last_run = excluded.last_run", [integration, end.state.lastRun]);
-      for (const [name, value] of Object.entries(end.cursors ?? {})) {
-        await client.query("INSERT INTO cursors (integration, name, value) VALUES ($1, $2, $3) ON CONFLICT (integration, name) DO UPDATE SET value = excluded.value", [integration, name, value]);
-      }
-      return this.writeSynced(client, integration, end.state.synced, end.state.changedOnly === true);
+      return written;
     });
+    this.forgetJob(endedJob);
+    return summary;
+  }
+
+  /**
+   * Gives up a run that stopped part-way (its fence tripped, or it lost its lease): marked
+   * interrupted, and its lease freed where it is still this run's, so the next run may start.
+   */
+  async abandonRun(runId: number, at: string): Promise<void> {
+    const stopped = instant(at);
+    const held = this.held.get(runId);
+    this.release(runId);
+    await this.transaction(async (client) => {
+      const named = (await client.query<{ integration: string; epoch: string | null }>("SELECT integration, epoch FROM runs WHERE id = $1", [runId])).rows[0];
+      if (!named) return;
+      await client.query("SELECT 1 FROM leases WHERE integration = $1 FOR UPDATE", [named.integration]);
+      await this.interrupt(client, String(runId), named.integration, stopped);
+      if (held) await client.query("UPDATE leases SET holder = NULL, run_id = NULL, lease_until = NULL WHERE integration = $1 AND epoch = $2 AND holder = $3", [named.integration, held.epoch, this.holder]);
+    });
+  }
+
+  /** Stops renewing a run's lease. */
+  private release(runId: number): void {
+    const lease = this.held.get(runId);
+    if (lease) clearInterval(lease.timer);
+    this.held.delete(runId);
   }
 
   /** Writes the pairs whose right key or values differ from the stored ones, and removes the pairs no longer there. */
@@ -338,15 +368,25 @@ export class PostgresServiceStore implements ClusterStore {
   async recoverInterrupted(at: string): Promise<RunRecord[]> {
     const finished = instant(at);
     return this.transaction(async (client) => {
-      const running = await client.query<RunRow>(
-        `SELECT r.* FROM runs r LEFT JOIN leases l ON l.integration = r.integration AND l.run_id = r.id
-         WHERE r.status = 'running' AND (l.integration IS NULL OR l.lease_until < now()) ORDER BY r.id FOR UPDATE OF r`,
+      // Leases first, locked with their lapse checked under the lock (the order every
+      // transaction takes): a renewal that lands meanwhile keeps its run.
+      const lapsed = await client.query<LeaseRow>("SELECT * FROM leases WHERE holder IS NOT NULL AND lease_until < now() ORDER BY integration FOR UPDATE SKIP LOCKED");
+      const ids: string[] = [];
+      for (const lease of lapsed.rows) {
+        await client.query("UPDATE leases SET epoch = epoch + 1, holder = NULL, run_id = NULL, lease_until = NULL WHERE integration = $1", [lease.integration]);
+        if (lease.run_id !== null) ids.push(lease.run_id);
+      }
+      // And runs left running that no lease holds (a lease taken back before this run was marked).
+      const unheld = await client.query<{ id: string }>(
+        "SELECT r.id FROM runs r WHERE r.status = 'running' AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.run_id = r.id) ORDER BY r.id",
       );
+      for (const { id } of unheld.rows) if (!ids.includes(id)) ids.push(id);
       const recovered: RunRecord[] = [];
-      for (const row of running.rows) {
-        await this.interrupt(client, row.id, row.integration, finished);
-        await client.query("UPDATE leases SET epoch = epoch + 1, holder = NULL, run_id = NULL, lease_until = NULL WHERE integration = $1 AND run_id = $2", [row.integration, row.id]);
-        recovered.push(this.runRecord((await client.query<RunRow>("SELECT * FROM runs WHERE id = $1", [row.id])).rows[0]!));
+      for (const id of ids.sort((a, b) => Number(a) - Number(b))) {
+        const row = (await client.query<RunRow>("SELECT * FROM runs WHERE id = $1 FOR UPDATE", [id])).rows[0];
+        if (row?.status !== "running") continue;
+        await this.interrupt(client, id, row.integration, finished);
+        recovered.push(this.runRecord((await client.query<RunRow>("SELECT * FROM runs WHERE id = $1", [id])).rows[0]!));
       }
       return recovered;
     });
@@ -469,7 +509,7 @@ export class PostgresServiceStore implements ClusterStore {
     if (!job) return undefined;
     // A follow-up of a run this worker is making: given back, for when that run has ended.
     if (this.jobs.has(job.integration)) {
-      await this.guard(() => queue.retry(job.id, `${job.integration} is running on this worker`));
+      await this.guard(() => queue.drop(job.id));
       return undefined;
     }
     this.jobs.set(job.integration, job.id);
@@ -499,23 +539,32 @@ export class PostgresServiceStore implements ClusterStore {
 
   async settleJob(job: ClusterJob): Promise<void> {
     if (this.jobs.get(job.integration) !== job.id) return;
-    await this.transaction((client) => this.endJob(client, job.integration));
+    this.forgetJob(await this.transaction((client) => this.endJob(client, job.integration)));
   }
 
-  async retryJob(job: ClusterJob, why: string): Promise<void> {
+  /**
+   * Drops a job this worker cannot run now: its integration runs elsewhere (whose run queues
+   * another for what waits when it ends), or on no worker here. Failed rather than dropped,
+   * pg-boss would keep it beside the next one sent, and jobs would pile up.
+   */
+  async dropJob(job: ClusterJob): Promise<void> {
     if (this.jobs.get(job.integration) === job.id) this.jobs.delete(job.integration);
-    await this.guard(() => this.clustered().retry(job.id, why));
+    await this.guard(() => this.clustered().drop(job.id));
   }
 
-  async requeueOrphans(): Promise<number> {
+  async requeueOrphans(integrations: readonly string[]): Promise<number> {
     const queue = this.clustered();
     return this.transaction(async (client) => {
+      // Triggers older than a lease with no run holding the integration and no job waiting
+      // for it: a dead worker's (its job is still "active" in pg-boss until it expires).
       const orphans = await client.query<{ integration: string }>(
         `SELECT DISTINCT p.integration FROM pending_events p LEFT JOIN leases l ON l.integration = p.integration
-         WHERE p.received_at < now() - make_interval(secs => $1) AND (l.holder IS NULL OR l.lease_until < now())`,
-        [this.leaseSeconds],
+         WHERE p.integration = ANY($2::text[]) AND p.received_at < now() - make_interval(secs => $1) AND (l.holder IS NULL OR l.lease_until < now())
+           AND NOT EXISTS (SELECT 1 FROM ${quoteIdent(queue.schema)}.job j WHERE j.name = $3 AND j.singleton_key = p.integration AND j.state IN ('created', 'retry'))
+         ORDER BY p.integration`,
+        [this.leaseSeconds, integrations, RUNS_QUEUE],
       );
-      for (const { integration } of orphans.rows) await queue.send(inTransaction(client), integration);
+      await queue.sendMany(inTransaction(client), orphans.rows.map((r) => r.integration));
       return orphans.rowCount ?? 0;
     });
   }
@@ -562,15 +611,21 @@ export class PostgresServiceStore implements ClusterStore {
     });
   }
 
-  /** Completes this worker's job for the integration, and queues another when triggers still wait: in the caller's transaction. */
-  private async endJob(client: pg.ClientBase, integration: string): Promise<void> {
+  /** Completes this worker's job for the integration, and queues another when triggers still wait: in the caller's transaction. The job completed, to forget once that commits. */
+  private async endJob(client: pg.ClientBase, integration: string): Promise<string | undefined> {
     const queue = this.queue;
     const job = this.jobs.get(integration);
-    if (!queue || job === undefined) return;
-    this.jobs.delete(integration);
+    if (!queue || job === undefined) return undefined;
     await queue.complete(inTransaction(client), job);
     const waiting = await client.query("SELECT 1 FROM pending_events WHERE integration = $1 LIMIT 1", [integration]);
     if (waiting.rowCount! > 0) await queue.send(inTransaction(client), integration);
+    return job;
+  }
+
+  /** Forgets a job whose completion committed. */
+  private forgetJob(job: string | undefined): void {
+    if (job === undefined) return;
+    for (const [integration, id] of this.jobs) if (id === job) this.jobs.delete(integration);
   }
 
   private clustered(): RunQueue {

@@ -37,7 +37,11 @@ export function inTransaction(client: pg.ClientBase): PgBoss.Db {
 }
 
 export class RunQueue {
-  private constructor(private readonly boss: PgBoss) {}
+  private constructor(
+    private readonly boss: PgBoss,
+    /** pg-boss's schema, where its job table is. */
+    readonly schema: string,
+  ) {}
 
   static async start(connectionString: string, options: RunQueueOptions): Promise<RunQueue> {
     const boss = new PgBoss({
@@ -59,7 +63,7 @@ export class RunQueue {
       await boss.stop({ graceful: false, wait: true, close: true, timeout: 1000 }).catch(() => undefined);
       throw error;
     }
-    return new RunQueue(boss);
+    return new RunQueue(boss, options.schema);
   }
 
   /** Queues a run of the integration, unless one waits already: in the caller's transaction. */
@@ -86,9 +90,9 @@ export class RunQueue {
     await this.boss.complete(RUNS_QUEUE, id, null as unknown as object, { db });
   }
 
-  /** Gives a job back to be taken again after its retry delay (its integration was busy elsewhere). */
-  async retry(id: string, why: string): Promise<void> {
-    await this.boss.fail(RUNS_QUEUE, id, { reason: why });
+  /** Ends a job without its run (its triggers stay in the store, and are queued again by the run that holds them or by the sweep for orphans). */
+  async drop(id: string): Promise<void> {
+    await this.boss.complete(RUNS_QUEUE, id, null as unknown as object);
   }
 
   async stop(): Promise<void> {

@@ -104,8 +104,8 @@ export interface ClusterStore extends ServiceStore {
   triggersFor(job: ClusterJob, limit: number): Promise<PendingTrigger[] | undefined>;
   /** Ends a job whose run did not complete it (no run was needed, or it failed early), queueing another when triggers still wait. */
   settleJob(job: ClusterJob): Promise<void>;
-  /** Gives a job back, to be taken again shortly. */
-  retryJob(job: ClusterJob, why: string): Promise<void>;
+  /** Drops a job this worker cannot run now (its integration runs elsewhere, or on no worker here); its triggers stay kept. */
+  dropJob(job: ClusterJob): Promise<void>;
   /**
    * Plants the integrations' schedules: those new are added (firing at `next`), those planted
    * before keep their next time, and those their specs no longer have are removed.
@@ -117,8 +117,8 @@ export interface ClusterStore extends ServiceStore {
    * transaction. The claims made.
    */
   claimSchedules(integrations: readonly string[], now: Date, next: (schedule: PlantedSchedule) => Date, limit?: number): Promise<PlantedSchedule[]>;
-  /** Queues runs for triggers left waiting by a worker that died: those older than a lease, with no run under way. */
-  requeueOrphans(): Promise<number>;
+  /** Queues runs of these integrations whose triggers were left waiting by a worker that died: those older than a lease, with no run under way and no job waiting. */
+  requeueOrphans(integrations: readonly string[]): Promise<number>;
 }
 
 /** A write the system accepted during a run, in the order it was applied. */
@@ -166,6 +166,8 @@ export interface ServiceStore {
    * taken over, and must send nothing more.
    */
   fence(runId: number): WriteFence;
+  /** Gives up a run that stopped part-way without ending (another worker took it over): marked interrupted, its hold on the integration freed. */
+  abandonRun(runId: number, at: string): Promise<void>;
   /** Notes a write the system accepted, at once, so a crash leaves evidence of what was applied. */
   journalWrite(runId: number, system: string, write: RecordWrite): Promise<void>;
   journal(runId: number): Promise<JournaledWrite[]>;

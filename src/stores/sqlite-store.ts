@@ -162,6 +162,15 @@ export class SqliteServiceStore implements ServiceStore {
     return summary;
   }
 
+  /** A run here is never taken over (the lock file); one that stopped part-way is marked interrupted all the same. */
+  async abandonRun(runId: number, at: string): Promise<void> {
+    const stopped = instant(at);
+    this.guard(() => {
+      const run = this.sql.run.get(runId) as RunRow | undefined;
+      if (run?.status === "running") this.sql.interrupt.run(stopped, interruptedMessage(run.integration, this.sql.journalCount.get(runId) as number), runId);
+    });
+  }
+
   async recoverInterrupted(at: string): Promise<RunRecord[]> {
     const finished = instant(at);
     return this.guard(() =>

@@ -95,6 +95,19 @@ describe("a run's lease", () => {
     await a.finishRun(run, end("2025-03-01T00:01:00Z"));
   });
 
+  it("given up after its fence tripped, is freed for the next run, which another worker may start at once", async () => {
+    const [a, b] = await twoWorkers(1);
+    const run = await a.startRun("donors", "manual", "2025-03-01T00:00:00Z");
+    await a.abandonRun(run, "2025-03-01T00:00:30Z");
+    expect(a.fence(run).stopped()).toBeUndefined(); // no longer held: nothing to ask
+    const next = await b.startRun("donors", "manual", "2025-03-01T00:01:00Z");
+    await b.finishRun(next, end("2025-03-01T00:02:00Z"));
+    expect((await b.runs({ integration: "donors" })).map((r) => [r.status, r.finishedAt])).toEqual([
+      ["ok", "2025-03-01T00:02:00.000Z"],
+      ["interrupted", "2025-03-01T00:00:30.000Z"],
+    ]);
+  });
+
   it("learns from its next renewal that another worker took it over", async () => {
     const [a, b, schema] = await twoWorkers(1);
     const run = await a.startRun("donors", "manual", "2025-03-01T00:00:00Z");
