@@ -139,23 +139,25 @@ export class HttpClient {
    * One call, retried as the policy allows. Answers with any status that is not retried (2xx,
    * 3xx, most 4xx, 501...) are returned for the caller to judge; the rest throw HttpFailure,
    * whose message never holds the token (a link that carries it, a network error that quotes it).
+   * `before` is asked before each attempt, the first and every retry, and may throw to send no more.
    */
-  async request(method: string, url: URL, body: unknown, budget: RetryBudget): Promise<HttpAnswer> {
+  async request(method: string, url: URL, body: unknown, budget: RetryBudget, before?: () => void): Promise<HttpAnswer> {
     try {
-      return await this.retried(method, url, body, budget);
+      return await this.retried(method, url, body, budget, before);
     } catch (error) {
       if (error instanceof HttpFailure) throw new HttpFailure(this.redact(error.message), error.status);
       throw error;
     }
   }
 
-  private async retried(method: string, url: URL, body: unknown, budget: RetryBudget): Promise<HttpAnswer> {
+  private async retried(method: string, url: URL, body: unknown, budget: RetryBudget, before: (() => void) | undefined): Promise<HttpAnswer> {
     const refused = this.refusal(url);
     if (refused !== undefined) throw new HttpFailure(refused);
     const call = `${method} ${shown(url)}`;
     const deadline = budget.deadline;
     for (let retries = 0; ; retries++) {
       let trouble: { why: string; status?: number; waitMs?: number };
+      before?.();
       const cutOff = deadline !== undefined ? deadlineSignal(deadline, call) : undefined;
       try {
         const answer = await this.once(method, url, body, cutOff);

@@ -217,9 +217,7 @@ export class HttpConnector implements Connector {
         failed.push({ write, ...(refusedToken.status !== undefined ? { status: refusedToken.status } : {}), reason: `not sent: ${refusedToken.reason}` });
         continue;
       }
-      const stopped = fence?.stopped();
-      if (stopped !== undefined) throw new WriteFenced(stopped);
-      const refused = await this.writeRecord(write, budget);
+      const refused = await this.writeRecord(write, budget, fence);
       // What the system said is kept with the refused record: never with the token in it.
       const failure = refused && { ...refused, reason: this.client.redact(refused.reason) };
       if (failure === undefined) {
@@ -395,14 +393,20 @@ export class HttpConnector implements Connector {
     return new URL(`${encodeURIComponent(collection)}/${encodeURIComponent(key)}`, this.base);
   }
 
-  private async writeRecord(write: RecordWrite, budget: RetryBudget): Promise<WriteFailure | undefined> {
+  private async writeRecord(write: RecordWrite, budget: RetryBudget, fence?: WriteFence): Promise<WriteFailure | undefined> {
     // URLs resolve "." and ".." (even percent-encoded) as directories: such a key has no path of its own.
     if (write.key === "." || write.key === "..") return { write, reason: `the key ${JSON.stringify(write.key)} cannot be sent to an API: a URL reads it as a directory step, not a record` };
     const url = this.recordUrl(write.collection, write.key);
     const method = ACTION_METHODS[write.action];
     let answer: HttpAnswer;
     try {
-      answer = await this.client.request(method, url, write.action === "delete" ? undefined : (write.fields ?? {}), budget);
+      // The fence is asked before each attempt: a worker that lost its lease during a
+      // Retry-After wait sends nothing more.
+      const asked = (): void => {
+        const stopped = fence?.stopped();
+        if (stopped !== undefined) throw new WriteFenced(stopped);
+      };
+      answer = await this.client.request(method, url, write.action === "delete" ? undefined : (write.fields ?? {}), budget, asked);
     } catch (error) {
       if (error instanceof HttpFailure) return { write, ...(error.status !== undefined ? { status: error.status } : {}), reason: error.message };
       throw error;

@@ -151,4 +151,18 @@ describe("a run taken over by another worker", () => {
       await connector.close();
     }
   });
+
+  it("asks the fence again before each retry of a write, and sends it no more once it says stop", async () => {
+    sandbox().faults("virtuous").rateLimit(1, 0);
+    const connector = connectorFor(sandbox(), "virtuous", "virtuous", { sleep: async () => undefined });
+    let asked = 0;
+    const fence = { stopped: () => (++asked > 1 ? "the lease of raisedonors-virtuous was not renewed within 30 s" : undefined) };
+    try {
+      await expect(connector.write([create(21)], undefined, fence)).rejects.toThrow(WriteFenced);
+      expect(asked).toBe(2);
+      expect(Object.keys(sandbox().document("virtuous")["gifts"]!)).not.toContain("rd-gift-w21");
+    } finally {
+      await connector.close();
+    }
+  });
 });
