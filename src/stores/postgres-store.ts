@@ -12,7 +12,7 @@ import type { RunEvent } from "../input/event.js";
 import type { PairValues, StoredPairs, SyncedPair, SyncedValues, SyncState } from "../state/state.js";
 import { displayUrl, isStoreSchema, migratePostgres, postgresError, quoteIdent } from "./postgres-schema.js";
 import { inTransaction, RUNS_QUEUE, RunQueue, type RunQueueOptions } from "./run-queue.js";
-import { instant, interruptedMessage, pairsOfFlat, parseRecord, readMessage, storedMessage } from "./stored-values.js";
+import { changedOutside, instant, interruptedMessage, pairsOfFlat, parseRecord, parseStored, readMessage, storedMessage } from "./stored-values.js";
 import { StateStoreError, type ClusterJob, type ClusterStore, type EngineWrite, type JournaledWrite, type KeptTrigger, type PendingEvent, type PendingTrigger, type PlantedSchedule, type RecordFailure, type RunEnd, type RunRecord, type RunStatus, type StateWriteSummary } from "./service-store.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -693,15 +693,11 @@ export class PostgresServiceStore implements ClusterStore {
   }
 
   private changedOutside(what: Message<"SVC003">): StateStoreError {
-    return new StateStoreError(this.file, message("SVC003", "changedOutside", { file: this.file, what: what.text }));
+    return changedOutside(this.file, what);
   }
 
   private parseJson(text: string, what: Message<"SVC003">): unknown {
-    try {
-      return JSON.parse(text);
-    } catch {
-      throw this.changedOutside(what);
-    }
+    return parseStored(this.file, text, what);
   }
 }
 

@@ -3,7 +3,7 @@
 // one transaction, so a process killed part-way leaves the previous run's state whole.
 import type Database from "better-sqlite3";
 import { message, type Message } from "../diagnostics/catalog.js";
-import { instant, interruptedMessage, pairsOfFlat, parseRecord, readMessage, storedMessage } from "./stored-values.js";
+import { changedOutside, instant, interruptedMessage, pairsOfFlat, parseRecord, parseStored, readMessage, storedMessage } from "./stored-values.js";
 import type { RecordWrite, WriteFence } from "../engine/changes.js";
 import type { RunEvent } from "../input/event.js";
 import { openStoreFile, storeError } from "./sqlite-schema.js";
@@ -307,17 +307,12 @@ export class SqliteServiceStore implements ServiceStore {
     return toRunRecord(row, this.parseJson(row.counts, message("SVC003", "countsNotJson", { run: row.id })) as Record<string, number>);
   }
 
-  /** `what` (one of SVC003's parts of a store) is not as syncspec wrote it. */
   private changedOutside(what: Message<"SVC003">): StateStoreError {
-    return new StateStoreError(this.file, message("SVC003", "changedOutside", { file: this.file, what: what.text }));
+    return changedOutside(this.file, what);
   }
 
   private parseJson(text: string, what: Message<"SVC003">): unknown {
-    try {
-      return JSON.parse(text);
-    } catch {
-      throw this.changedOutside(what);
-    }
+    return parseStored(this.file, text, what);
   }
 }
 

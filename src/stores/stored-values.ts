@@ -1,6 +1,6 @@
 // What both stores keep the same way: a run's message with its code, and instants and records as text.
-import { CATALOG, type Code } from "../diagnostics/catalog.js";
-import type { RunEnd } from "./service-store.js";
+import { CATALOG, message, type Code, type Message } from "../diagnostics/catalog.js";
+import { StateStoreError, type RunEnd } from "./service-store.js";
 import type { PairValues, SyncedPair } from "../state/state.js";
 
 /** A link's pairs from the one JSON array its rows are joined into, [left, right, values, ...]; a pair whose values are not an object is `notObject` (its key as JSON). */
@@ -60,4 +60,18 @@ export function interruptedMessage(integration: string, writes: number): string 
     `syncspec stopped before this run finished (the process was killed or crashed, the machine restarted, or another worker took the run over), after the systems had accepted ${writes} write${writes === 1 ? "" : "s"} (see its journal). ` +
     `None of the run's state was saved, so the next run of ${integration} reads the systems again and finishes the work; if runs keep being interrupted, look at the service's log from when it started.`
   );
+}
+
+/** `what` (one of SVC003's parts of a store) is not as syncspec wrote it: the store was changed outside syncspec. */
+export function changedOutside(file: string, what: Message<"SVC003">): StateStoreError {
+  return new StateStoreError(file, message("SVC003", "changedOutside", { file, what: what.text }));
+}
+
+/** JSON text syncspec wrote into a store; text that is not JSON is `what`, changed outside syncspec. */
+export function parseStored(file: string, text: string, what: Message<"SVC003">): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw changedOutside(file, what);
+  }
 }
