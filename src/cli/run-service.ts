@@ -7,7 +7,8 @@ import { randomBytes } from "node:crypto";
 import { problem, ProblemError } from "../diagnostics/problem.js";
 import { renderProblem, renderText } from "../diagnostics/render.js";
 import { startSandbox, type Sandbox } from "../sandbox/sandbox.js";
-import { credentialsOf, redactor, type Redact } from "../connectors/redact.js";
+import { redactor, type Redact } from "../connectors/redact.js";
+import { credentialsOf, type NamedValues } from "../scheduler/secrets.js";
 import { assemble } from "../scheduler/assemble.js";
 import { loadDeployment, storeLocation, type Deployment } from "../scheduler/deployment.js";
 import { Service } from "../scheduler/service.js";
@@ -60,8 +61,8 @@ export async function runService(options: ServiceCommandOptions, print: (t: stri
     err(`${renderProblem(problem({ ...deployment.place(["state"]), file: displayPath(deployment.file) }, message("DEP001", "clusterNeedsPostgres", { command: "serve" })))}\nnothing was run\n`);
     return 1;
   }
-  const credentials = (env: Readonly<Record<string, string | undefined>>): Redact => redactor(credentialsOf(deployment.connections.values(), env));
-  redact = credentials(process.env);
+  const credentials = (given?: ReadonlyMap<string, NamedValues>): Redact => redactor(credentialsOf(deployment.connections.values(), process.env, given));
+  redact = credentials();
   const firstSpec = deployment.integrations.values().next().value!.spec;
   const catalog = loadSystems(findIntegrations(firstSpec, options.systems));
   for (const problem of catalog.problems) for (const d of problem.diagnostics) err(`${renderText(d, problem.source)}\n\n`);
@@ -82,6 +83,7 @@ export async function runService(options: ServiceCommandOptions, print: (t: stri
   try {
     const env: Record<string, string | undefined> = { ...process.env };
     let sandbox: Sandbox | undefined;
+    let made: Map<string, NamedValues> | undefined;
     let service: Service | undefined;
     const metrics = new Metrics();
 
@@ -101,7 +103,7 @@ export async function runService(options: ServiceCommandOptions, print: (t: stri
 
     if (options.sandbox) {
       try {
-        sandbox = await startSandboxFor(deployment, catalog.systems, env, serverUrl);
+        ({ sandbox, credentials: made } = await startSandboxFor(deployment, catalog.systems, serverUrl));
       } catch (error) {
         // The sandbox's data is checked as snapshots are: its message names the file and the place.
         err(`the sandbox could not start: ${(error as Error).message}\nnothing was run\n`);
@@ -111,7 +113,7 @@ export async function runService(options: ServiceCommandOptions, print: (t: stri
       closers.push(() => sandbox!.close());
       await resetStore(location);
       // The sandbox made up credentials of its own.
-      redact = credentials(env);
+      redact = credentials(made);
     }
 
     const assembled = assemble(deployment, {
@@ -119,6 +121,7 @@ export async function runService(options: ServiceCommandOptions, print: (t: stri
       env,
       show: displayPath,
       ...(sandbox ? { urls: new Map([...deployment.connections.keys()].filter((n) => sandbox!.has(n)).map((n) => [n, sandbox!.url(n)])) } : {}),
+      ...(made ? { credentials: made } : {}),
     });
     if ("problems" in assembled) {
       for (const line of assembled.report) err(`${line}\n`);
@@ -227,22 +230,22 @@ async function listen(server: ServiceServer, deployment: Deployment, sandbox: bo
   }
 }
 
-/** Starts a sandbox server for every HTTP connection, with credentials made up for the occasion and put where the deployment says they are. */
-async function startSandboxFor(deployment: Deployment, systems: SystemCatalog, env: Record<string, string | undefined>, webhookTarget: string | undefined): Promise<Sandbox> {
+/** Starts a sandbox server for every HTTP connection, with credentials made up for the occasion, which stand in for the ones the deployment names. */
+async function startSandboxFor(deployment: Deployment, systems: SystemCatalog, webhookTarget: string | undefined): Promise<{ sandbox: Sandbox; credentials: Map<string, NamedValues> }> {
   const connections = [];
+  const credentials = new Map<string, NamedValues>();
   for (const c of deployment.connections.values()) {
     const system = systems.get(c.system);
     if (c.url === undefined || !system) continue;
     const token = randomBytes(18).toString("hex");
-    if (c.tokenEnv) env[c.tokenEnv] = token;
-    const secret = `whsec_${randomBytes(24).toString("base64")}`;
-    if (c.webhookSecretEnv) env[c.webhookSecretEnv] = secret;
-    connections.push({ name: c.name, system: c.system, token, ...(c.sample ? { sample: c.sample } : {}), ...(c.webhookSecretEnv ? { webhookSecret: secret } : {}) });
+    const secret = c.webhookSecret ? `whsec_${randomBytes(24).toString("base64")}` : undefined;
+    credentials.set(c.name, { token, ...(secret ? { webhookSecret: secret } : {}) });
+    connections.push({ name: c.name, system: c.system, token, ...(c.sample ? { sample: c.sample } : {}), ...(secret ? { webhookSecret: secret } : {}) });
   }
   const sandbox = await startSandbox({ connections, systems, ...(webhookTarget ? { webhookTarget } : {}) });
   // The sandbox limits its callers as the vendors do, so a run shows 429s being ridden out.
   for (const name of sandbox.connections()) sandbox.faults(name).rateLimitBucket(SANDBOX_BURST, SANDBOX_RATE, 1);
-  return sandbox;
+  return { sandbox, credentials };
 }
 
 /** Requests a sandbox system takes at once, and per second after that. */

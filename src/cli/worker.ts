@@ -6,7 +6,8 @@
 import { message, type Message } from "../diagnostics/catalog.js";
 import { problem, ProblemError } from "../diagnostics/problem.js";
 import { renderProblem, renderText } from "../diagnostics/render.js";
-import { credentialsOf, redactor, type Redact } from "../connectors/redact.js";
+import { credentialsOf } from "../scheduler/secrets.js";
+import { redactor, type Redact } from "../connectors/redact.js";
 import { loadSystems } from "../language/systems/load.js";
 import { assemble } from "../scheduler/assemble.js";
 import { ClusterQueue } from "../scheduler/cluster-queue.js";
@@ -81,14 +82,14 @@ export async function runWorker(options: WorkerOptions, print: (t: string) => vo
       for (const c of assembled.connections.values()) closers.push(() => c.connector.close());
       for (const i of assembled.integrations) {
         if (integrations.some((other) => other.name === i.name)) {
-          err(`${renderProblem(problem({ ...deployment.place(["integrations", i.name]), file: displayPath(deployment.file) }, message("DEP001", "inTwoDeployments", { what: "integration", name: i.name })))}\nthe worker did not start\n`);
+          err(`${renderProblem(problem({ ...deployment.place(deployment.integrations.get(i.name)!.pathOf()), file: displayPath(deployment.place(deployment.integrations.get(i.name)!.pathOf()).file) }, message("DEP001", "inTwoDeployments", { what: "integration", name: i.name })))}\nthe worker did not start\n`);
           return 1;
         }
         integrations.push(i);
       }
       for (const [name, c] of assembled.connections) {
         if (connections.has(name)) {
-          err(`${renderProblem(problem({ ...deployment.place(["connections", name]), file: displayPath(deployment.file) }, message("DEP001", "inTwoDeployments", { what: "connection", name })))}\nthe worker did not start\n`);
+          err(`${renderProblem(problem({ ...deployment.place(deployment.connections.get(name)!.path), file: displayPath(deployment.place(deployment.connections.get(name)!.path).file) }, message("DEP001", "inTwoDeployments", { what: "connection", name })))}\nthe worker did not start\n`);
           return 1;
         }
         connections.set(name, c);

@@ -21,24 +21,6 @@ export const MIN_PREFIX = 6;
 
 export type Redact = (text: string) => string;
 
-/** Where credentials are named: a deployment's connections, by environment variable. */
-export interface CredentialVariables {
-  readonly tokenEnv?: string;
-  readonly webhookSecretEnv?: string;
-}
-
-/** Every credential the connections name, as the environment holds them: all of them, used or not, set or not. */
-export function credentialsOf(connections: Iterable<CredentialVariables>, env: Readonly<Record<string, string | undefined>>): string[] {
-  const values: string[] = [];
-  for (const c of connections) {
-    for (const variable of [c.tokenEnv, c.webhookSecretEnv]) {
-      const value = variable !== undefined ? env[variable] : undefined;
-      if (value !== undefined) values.push(value);
-    }
-  }
-  return values;
-}
-
 /** A character of a token as servers write it: `Bearer abc123`, a JWT, base64 with padding. */
 const TOKEN_CHAR = "[A-Za-z0-9\\-._~+/=]";
 /** "Bearer " as a header, a URL or a form writes it. */

@@ -29,7 +29,8 @@ export async function sendWebhook(target: string, connection: string, secret: st
   const id = delivery.id ?? `msg_${randomUUID()}`;
   const timestamp = delivery.timestamp ?? Math.floor(Date.now() / 1000);
   const body = JSON.stringify({ type: event.type, ...(event.actor !== undefined ? { actor: event.actor } : {}), recordId: event.recordId });
-  const url = new URL(`webhooks/${encodeURIComponent(connection)}`, target.endsWith("/") ? target : `${target}/`);
+  // An organization's connection (ORGANIZATION/NAME) is two segments of the path, as its vendor is told.
+  const url = new URL(`webhooks/${connection.split("/").map(encodeURIComponent).join("/")}`, target.endsWith("/") ? target : `${target}/`);
   const response = await request(url, {
     method: "POST",
     headers: {

@@ -4,7 +4,7 @@
 // one run at a time across all of them, and its fencing epoch keeps a worker that lost the
 // lease from writing or committing. A process that only takes webhooks (`syncspec serve`)
 // keeps triggers and runs nothing.
-import type { ClusterJob, ClusterStore, KeptTrigger, PendingTrigger } from "../stores/service-store.js";
+import { OrganizationBusy, type ClusterJob, type ClusterStore, type KeptTrigger, type PendingTrigger } from "../stores/service-store.js";
 import { MAX_BATCH, type Job, type JobHandler, type Trigger, type WorkQueue } from "./queue.js";
 import type { LoadedIntegration } from "./run-integration.js";
 
@@ -21,7 +21,15 @@ export interface ClusterQueueOptions {
   /** How often an idle worker looks for triggers a dead worker left waiting; 10 s by default, about a third of a lease. */
   readonly orphanCheckMs?: number;
   readonly onError?: (integration: string, error: unknown) => void;
+  /** How long a job waits when its organization is at its limit; BUSY_RETRY_SECONDS by default. */
+  readonly busyRetrySeconds?: number;
 }
+
+/**
+ * A job of an organization at its limit is taken again after this long: a run of an
+ * integration takes seconds, so a slot is seldom free much sooner, and the look costs a query.
+ */
+export const BUSY_RETRY_SECONDS = 2;
 
 
 export class ClusterQueue implements WorkQueue {
@@ -123,6 +131,10 @@ export class ClusterQueue implements WorkQueue {
     // Another deployment's, or one running elsewhere: dropped. Its triggers stay kept; the run
     // that holds them queues another job when it ends, and the sweep for orphans is the backstop.
     if (!integration) return this.store.dropJob(job);
+    // Its organization has as many runs under way as it may: the job comes back in a moment,
+    // and the worker takes another organization's meanwhile, so one organization's storm
+    // cannot hold every worker.
+    if (integration.limit && (await this.store.organizationFull(integration.limit, job.integration))) return this.store.deferJob(job, this.options.busyRetrySeconds ?? BUSY_RETRY_SECONDS);
     let pending: PendingTrigger[] | undefined;
     try {
       pending = await this.store.triggersFor(job, this.options.maxBatch ?? MAX_BATCH);
@@ -131,10 +143,16 @@ export class ClusterQueue implements WorkQueue {
       throw error;
     }
     if (pending === undefined) return this.store.dropJob(job);
+    let busy = false;
     try {
       if (pending.length > 0) await handler(job.integration, pending.map((p) => triggerOf(integration, p)));
+    } catch (error) {
+      // Its organization filled its limit between the look above and the run's start: it waits, as above.
+      if (!(error instanceof OrganizationBusy)) throw error;
+      busy = true;
     } finally {
-      await this.store.settleJob(job);
+      if (busy) await this.store.deferJob(job, this.options.busyRetrySeconds ?? BUSY_RETRY_SECONDS);
+      else await this.store.settleJob(job);
     }
   }
 

@@ -31,6 +31,11 @@ export class Metrics {
     this.inProgress.add({ integration }, 1);
   }
 
+  /** A run counted as started that never began (refused by the store): no longer in progress, and no run ended. */
+  runNotStarted(integration: string): void {
+    this.inProgress.add({ integration }, -1);
+  }
+
   /** A run's end: its status (ok, partial, incomplete, failed, ...) and how long it took. */
   runFinished(integration: string, status: string, durationSeconds: number): void {
     // A clock stepped back mid-run would give a negative duration; it counts as an instant.

@@ -4,6 +4,7 @@
 // meanwhile waits, coalesced, for the run after it.
 import type { DirectionPlan } from "../plan/types.js";
 import type { RunEvent } from "../input/event.js";
+import { OrganizationBusy, type RunLimit } from "../stores/service-store.js";
 
 export type Trigger =
   /**
@@ -34,7 +35,7 @@ export interface WorkQueue {
    * kept; none lost. false when the queue is stopping and did not take the job.
    */
   push(job: Job): boolean;
-  /** Runs jobs with handler, at most one per integration at a time, up to `concurrency` integrations at once. */
+  /** Runs jobs with handler, at most one per integration at a time, up to `concurrency` integrations at once, and up to its organization's limit of each organization's. */
   start(handler: JobHandler): void;
   /** Resolves when nothing is queued or running. */
   idle(): Promise<void>;
@@ -52,6 +53,10 @@ export interface QueueOptions {
    * /healthz wait behind it.
    */
   readonly maxBatch?: number;
+  /** An integration's organization and how many of its runs may be under way at once; none by default. */
+  readonly limitOf?: (integration: string) => RunLimit | undefined;
+  /** How long an integration waits after its run was refused because its organization was at its limit across the cluster (OrganizationBusy); 2 s by default. */
+  readonly busyRetryMs?: number;
   /** A handler that threw; the queue goes on. By default a line on stderr. */
   readonly onError?: (integration: string, error: unknown, triggers: readonly Trigger[]) => void;
 }
@@ -86,11 +91,17 @@ export class InProcessQueue implements WorkQueue {
   private readonly concurrency: number;
   private readonly maxBatch: number;
   private readonly onError: NonNullable<QueueOptions["onError"]>;
+  private readonly limitOf: QueueOptions["limitOf"];
+  private readonly busyRetryMs: number;
   /** integration -> coalesce key -> trigger, in the order they arrived. */
   private readonly pending = new Map<string, Map<string, Trigger>>();
   /** Integrations with pending work that are not running, first come first served. */
   private readonly ready: string[] = [];
   private readonly running = new Map<string, Promise<void>>();
+  /** Runs under way by organization, against its limit. */
+  private readonly runningIn = new Map<string, number>();
+  /** Integrations whose run the store refused for their organization's limit, until they may try again. */
+  private readonly holding = new Map<string, NodeJS.Timeout>();
   private readonly idleWaiters: (() => void)[] = [];
   private handler: JobHandler | undefined;
   private stopping = false;
@@ -100,6 +111,8 @@ export class InProcessQueue implements WorkQueue {
     if (!Number.isInteger(this.concurrency) || this.concurrency < 1) throw new RangeError(`concurrency must be a whole number of 1 or more, not ${this.concurrency}`);
     this.maxBatch = options.maxBatch ?? MAX_BATCH;
     if (!Number.isInteger(this.maxBatch) || this.maxBatch < 1) throw new RangeError(`maxBatch must be a whole number of 1 or more, not ${this.maxBatch}`);
+    this.limitOf = options.limitOf;
+    this.busyRetryMs = options.busyRetryMs ?? 2000;
     this.onError = options.onError ?? ((integration, error) => process.stderr.write(`syncspec: the run of ${integration} failed: ${error instanceof Error ? error.message : String(error)}\n`));
   }
 
@@ -108,7 +121,7 @@ export class InProcessQueue implements WorkQueue {
     let triggers = this.pending.get(job.integration);
     if (!triggers) {
       this.pending.set(job.integration, (triggers = new Map()));
-      if (!this.running.has(job.integration)) this.ready.push(job.integration);
+      if (!this.running.has(job.integration) && !this.holding.has(job.integration)) this.ready.push(job.integration);
     }
     const key = coalesceKey(job.trigger);
     const waiting = triggers.get(key);
@@ -137,6 +150,8 @@ export class InProcessQueue implements WorkQueue {
 
   async stop(): Promise<Job[]> {
     this.stopping = true;
+    for (const timer of this.holding.values()) clearTimeout(timer);
+    this.holding.clear();
     while (this.running.size > 0) await Promise.all(this.running.values());
     const left: Job[] = [];
     for (const [integration, triggers] of this.pending) for (const trigger of triggers.values()) left.push({ integration, trigger });
@@ -150,7 +165,10 @@ export class InProcessQueue implements WorkQueue {
     const handler = this.handler;
     if (!handler) return;
     while (!this.stopping && this.running.size < this.concurrency && this.ready.length > 0) {
-      const integration = this.ready.shift()!;
+      // The first ready whose organization may start another run; the others keep their place.
+      const next = this.ready.findIndex((name) => this.mayStart(name));
+      if (next < 0) break;
+      const integration = this.ready.splice(next, 1)[0]!;
       const waiting = this.pending.get(integration)!;
       // The oldest first; what is left waits for the run after this one.
       const triggers: Trigger[] = [];
@@ -160,15 +178,30 @@ export class InProcessQueue implements WorkQueue {
         waiting.delete(key);
       }
       if (waiting.size === 0) this.pending.delete(integration);
-      this.running.set(integration, this.run(handler, integration, triggers));
+      const organization = this.limitOf?.(integration)?.organization;
+      if (organization !== undefined) this.runningIn.set(organization, (this.runningIn.get(organization) ?? 0) + 1);
+      this.running.set(integration, this.run(handler, integration, triggers, organization));
     }
   }
 
-  private run(handler: JobHandler, integration: string, triggers: Trigger[]): Promise<void> {
+  private mayStart(integration: string): boolean {
+    const limit = this.limitOf?.(integration);
+    return !limit || (this.runningIn.get(limit.organization) ?? 0) < limit.maxRuns;
+  }
+
+  private run(handler: JobHandler, integration: string, triggers: Trigger[], organization: string | undefined): Promise<void> {
+    let busy = false;
     // Started on the next microtask, so a handler that throws at once still finds itself in `running`.
     return Promise.resolve()
       .then(() => handler(integration, triggers))
       .catch((error: unknown) => {
+        // Refused by a shared store: its organization's runs elsewhere fill its limit. Nothing
+        // of it was recorded; its triggers wait, ahead of those that came since, and it tries again in a moment.
+        if (error instanceof OrganizationBusy && !this.stopping) {
+          busy = true;
+          this.pending.set(integration, new Map([...triggers.map((t) => [coalesceKey(t), t] as const), ...(this.pending.get(integration) ?? [])]));
+          return;
+        }
         try {
           this.onError(integration, error, triggers);
         } catch {
@@ -177,8 +210,18 @@ export class InProcessQueue implements WorkQueue {
       })
       .then(() => {
         this.running.delete(integration);
-        // Behind the others that waited meanwhile, so a busy integration cannot starve them.
-        if (this.pending.has(integration)) this.ready.push(integration);
+        if (organization !== undefined) this.runningIn.set(organization, this.runningIn.get(organization)! - 1);
+        if (busy) {
+          const timer = setTimeout(() => {
+            this.holding.delete(integration);
+            if (this.pending.has(integration)) this.ready.push(integration);
+            this.pump();
+          }, this.busyRetryMs);
+          this.holding.set(integration, timer);
+        } else if (this.pending.has(integration)) {
+          // Behind the others that waited meanwhile, so a busy integration cannot starve them.
+          this.ready.push(integration);
+        }
         this.pump();
         this.settle();
       });

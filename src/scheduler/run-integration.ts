@@ -22,7 +22,7 @@ import { passedOver, runReading } from "../engine/read-loop.js";
 import { describeRequest, type SystemReadRequest } from "../input/read-request.js";
 import type { Snapshot } from "../input/snapshots.js";
 import { counterparts, holdBack } from "../state/hold-back.js";
-import { StateStoreError, type RunStatus, type ServiceStore } from "../stores/service-store.js";
+import { StateStoreError, type RunLimit, type RunStatus, type ServiceStore } from "../stores/service-store.js";
 import type { SystemCatalog } from "../language/systems/load.js";
 import type { Redact } from "../connectors/redact.js";
 import type { Trigger } from "./queue.js";
@@ -36,6 +36,8 @@ export interface LoadedIntegration {
   /** System -> connection name. */
   readonly connections: ReadonlyMap<string, string>;
   readonly schedules: readonly ScheduledTrigger[];
+  /** Its organization's, where it has one: at most maxRuns of the organization's runs under way at once. */
+  readonly limit?: RunLimit;
 }
 
 export interface RunServices {
@@ -153,7 +155,8 @@ export async function runIntegration(integration: LoadedIntegration, kind: RunKi
   const { store } = services;
   const redact = services.redact ?? AS_IS;
   const started = services.now();
-  const runId = await store.startRun(integration.name, kind.label, started.toISOString());
+  // Refused, with nothing recorded, when its organization has as many runs under way as it may (OrganizationBusy): the queue runs it later.
+  const runId = await store.startRun(integration.name, kind.label, started.toISOString(), integration.limit);
   const summary = (status: RunStatus, rest: Partial<RunSummary>): RunSummary => ({
     integration: integration.name,
     runId,

@@ -58,6 +58,8 @@ export class Service {
   private readonly queue: WorkQueue;
   private readonly now: () => Date;
   private readonly byName: ReadonlyMap<string, LoadedIntegration>;
+  /** Connection -> the integrations that reach a system through it: where a webhook's event may start runs. */
+  private readonly byConnection: Map<string, LoadedIntegration[]>;
   private readonly timers: ScheduleTimers;
   /** Each integration's last status: all /healthz needs, where keeping every run would grow without end. */
   private readonly lastStatus = new Map<string, string>();
@@ -84,7 +86,20 @@ export class Service {
       totals: new Map(),
       ...(planner ? { planner } : {}),
     };
-    this.queue = options.queue ?? new InProcessQueue({ onError: (integration, error) => this.report({ kind: "error", integration, ...failureOf(error) }) });
+    this.byConnection = new Map();
+    for (const i of options.integrations) {
+      for (const connection of new Set(i.connections.values())) {
+        const reached = this.byConnection.get(connection);
+        if (reached) reached.push(i);
+        else this.byConnection.set(connection, [i]);
+      }
+    }
+    this.queue =
+      options.queue ??
+      new InProcessQueue({
+        limitOf: (name) => this.byName.get(name)?.limit,
+        onError: (integration, error) => this.report({ kind: "error", integration, ...failureOf(error) }),
+      });
     this.timers = new ScheduleTimers((integration, trigger, at) => this.enqueue(integration, { kind: "schedule", at: at.toISOString(), label: trigger.label, directions: trigger.directions, ...(trigger.full ? { full: true } : {}) }), this.now);
     this.queue.start((integration, triggers) => this.run(integration, triggers));
     this.resumed = this.resume().catch((error: unknown) => this.report({ kind: "error", integration: "", message: `the events kept by an earlier start could not be read: ${error instanceof Error ? error.message : String(error)}` }));
@@ -143,7 +158,7 @@ export class Service {
       return decision;
     };
     if (this.stopping) return decide({ retryLater: "the service is stopping" });
-    const candidates = this.options.integrations.filter((i) => [...i.connections].some(([system, name]) => system === event.system && name === connection) && acceptingTriggers(i.plan, event).length > 0);
+    const candidates = (this.byConnection.get(connection) ?? []).filter((i) => i.connections.get(event.system) === connection && acceptingTriggers(i.plan, event).length > 0);
     if (candidates.length === 0) return decide({ ignored: `no integration has a trigger for ${event.system} ${event.type}${event.actor ? ` by ${event.actor}` : ""}` });
     const at = this.now();
     // Kept with its id in one transaction before it is answered: an event answered is run,
@@ -256,7 +271,14 @@ export class Service {
     for (const kind of kinds) {
       const { metrics } = this.options;
       metrics.runStarted(name);
-      const summary = await runIntegration(integration, kind, this.services);
+      let summary: RunSummary;
+      try {
+        summary = await runIntegration(integration, kind, this.services);
+      } catch (error) {
+        // Not started (its organization at its limit, the store out of reach): nothing ended.
+        metrics.runNotStarted(name);
+        throw error;
+      }
       metrics.runFinished(name, summary.status, summary.seconds);
       for (const [system, counts] of Object.entries(summary.applied)) for (const [action, n] of Object.entries(counts)) metrics.recordsWritten(name, system, action, n);
       for (const f of summary.failures) metrics.recordsWritten(name, f.system, "failed", 1);

@@ -16,7 +16,7 @@ export interface Health {
 }
 
 export interface ServiceServerOptions {
-  /** Connection name (the path segment after /webhooks/) -> its system and webhook secret. */
+  /** Connection name (the path after /webhooks/: NAME, or ORGANIZATION/NAME) -> its system and webhook secret. */
   readonly connections: ReadonlyMap<string, WebhookConnection>;
   readonly onEvent: EventHandler;
   readonly health: () => Health;
@@ -52,7 +52,8 @@ export interface ServiceServer {
 const ROUTES: readonly { path: RegExp; methods: readonly string[] }[] = [
   { path: /^\/healthz$/, methods: ["GET", "HEAD"] },
   { path: /^\/metrics$/, methods: ["GET", "HEAD"] },
-  { path: /^\/webhooks\/[^/]+$/, methods: ["POST"] },
+  // /webhooks/CONNECTION, or /webhooks/ORGANIZATION/CONNECTION for an organization's own.
+  { path: /^\/webhooks\/[^/]+(?:\/[^/]+)?$/, methods: ["POST"] },
 ];
 
 /** Throws when a connection's secret is malformed: that is the deployment's mistake, found before serving. */

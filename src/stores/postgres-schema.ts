@@ -137,6 +137,12 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX schedules_due ON schedules (next_at);
   `,
+  // Version 5: a lease names its integration's organization, so that the runs of one
+  // organization under way across the cluster are counted where they are taken (its maxRuns).
+  `
+  ALTER TABLE leases ADD COLUMN organization text;
+  CREATE INDEX leases_held_by_organization ON leases (organization) WHERE holder IS NOT NULL;
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;

@@ -13,7 +13,7 @@ import type { PairValues, StoredPairs, SyncedPair, SyncedValues, SyncState } fro
 import { displayUrl, isStoreSchema, migratePostgres, postgresError, quoteIdent } from "./postgres-schema.js";
 import { inTransaction, RUNS_QUEUE, RunQueue, type RunQueueOptions } from "./run-queue.js";
 import { changedOutside, instant, interruptedMessage, pairsOfFlat, parseRecord, parseStored, readMessage, storedMessage } from "./stored-values.js";
-import { StateStoreError, type ClusterJob, type ClusterStore, type EngineWrite, type JournaledWrite, type KeptTrigger, type PendingEvent, type PendingTrigger, type PlantedSchedule, type RecordFailure, type RunEnd, type RunRecord, type RunStatus, type StateWriteSummary } from "./service-store.js";
+import { OrganizationBusy, StateStoreError, type ClusterJob, type RunLimit, type ClusterStore, type EngineWrite, type JournaledWrite, type KeptTrigger, type PendingEvent, type PendingTrigger, type PlantedSchedule, type RecordFailure, type RunEnd, type RunRecord, type RunStatus, type StateWriteSummary } from "./service-store.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const WEBHOOK_IDS_KEPT_MS = 7 * DAY_MS;
@@ -150,10 +150,16 @@ export class PostgresServiceStore implements ClusterStore {
    * another worker holds and renews refuses the run (SVC004); one that lapsed (its worker was
    * killed or paused) is taken over, and that worker's run is marked interrupted.
    */
-  async startRun(integration: string, trigger: string, at: string): Promise<number> {
+  async startRun(integration: string, trigger: string, at: string, limit?: RunLimit): Promise<number> {
     const started = instant(at);
     const asked = performance.now();
     const { runId, epoch } = await this.transaction(async (client) => {
+      if (limit) {
+        // Runs of the organization are counted and this one's lease taken under one lock of
+        // the organization's, so two workers starting its runs at once cannot both see a free slot.
+        await client.query("SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ' organization ' || $1, 0))", [limit.organization]);
+        if (await this.runsUnderWay(client, limit, integration)) throw new OrganizationBusy(limit);
+      }
       await client.query("DELETE FROM write_journal WHERE run_id IN (SELECT id FROM runs WHERE started_at < $1 AND status <> 'running')", [new Date(Date.parse(started) - JOURNAL_KEPT_MS).toISOString()]);
       await client.query("INSERT INTO leases (integration, epoch) VALUES ($1, 0) ON CONFLICT DO NOTHING", [integration]);
       const lease = (await client.query<LeaseRow & { lapsed: boolean }>("SELECT *, lease_until < now() AS lapsed FROM leases WHERE integration = $1 FOR UPDATE", [integration])).rows[0]!;
@@ -164,7 +170,7 @@ export class PostgresServiceStore implements ClusterStore {
       const epoch = Number(lease.epoch) + 1;
       const row = await client.query<{ id: string }>("INSERT INTO runs (integration, trigger, status, started_at, epoch) VALUES ($1, $2, 'running', $3, $4) RETURNING id", [integration, trigger, started, epoch]);
       const runId = Number(row.rows[0]!.id);
-      await client.query(`UPDATE leases SET epoch = $2, holder = $3, run_id = $4, lease_until = now() + make_interval(secs => $5) WHERE integration = $1`, [integration, epoch, this.holder, runId, this.leaseSeconds]);
+      await client.query(`UPDATE leases SET epoch = $2, holder = $3, run_id = $4, lease_until = now() + make_interval(secs => $5), organization = $6 WHERE integration = $1`, [integration, epoch, this.holder, runId, this.leaseSeconds, limit?.organization ?? null]);
       return { runId, epoch };
     });
     const ms = this.leaseSeconds * 1000;
@@ -172,6 +178,25 @@ export class PostgresServiceStore implements ClusterStore {
     timer.unref();
     this.held.set(runId, { integration, epoch, validUntil: asked + ms, timer });
     return runId;
+  }
+
+  /** Whether the organization's runs under way elsewhere (leases held and not lapsed, other than this integration's) fill its limit. */
+  private async runsUnderWay(client: pg.ClientBase | pg.Pool, limit: RunLimit, integration: string): Promise<boolean> {
+    const held = await client.query<{ n: string }>("SELECT count(*) AS n FROM leases WHERE organization = $1 AND holder IS NOT NULL AND lease_until > now() AND integration <> $2", [limit.organization, integration]);
+    return Number(held.rows[0]!.n) >= limit.maxRuns;
+  }
+
+  async organizationFull(limit: RunLimit, integration: string): Promise<boolean> {
+    return this.guard(() => this.runsUnderWay(this.pool, limit, integration));
+  }
+
+  async deferJob(job: ClusterJob, seconds: number): Promise<void> {
+    const queue = this.clustered();
+    await this.transaction(async (client) => {
+      await queue.complete(inTransaction(client), job.id);
+      await queue.send(inTransaction(client), job.integration, seconds);
+    });
+    if (this.jobs.get(job.integration) === job.id) this.jobs.delete(job.integration);
   }
 
   /** Whether the run may still write: not once its lease lapsed or another worker took it. */

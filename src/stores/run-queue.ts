@@ -66,9 +66,9 @@ export class RunQueue {
     return new RunQueue(boss, options.schema);
   }
 
-  /** Queues a run of the integration, unless one waits already: in the caller's transaction. */
-  async send(db: PgBoss.Db, integration: string): Promise<void> {
-    await this.boss.send(RUNS_QUEUE, { integration }, { singletonKey: integration, db });
+  /** Queues a run of the integration, unless one waits already, to be taken at once or after `startAfter` seconds: in the caller's transaction. */
+  async send(db: PgBoss.Db, integration: string, startAfter?: number): Promise<void> {
+    await this.boss.send(RUNS_QUEUE, { integration }, { singletonKey: integration, db, ...(startAfter !== undefined ? { startAfter } : {}) });
   }
 
   /** Queues runs of several integrations, each unless one waits already, in one statement: in the caller's transaction. */

@@ -92,6 +92,20 @@ export interface ClusterJob {
  * same database says which integration to run next. A job is sent in the transaction that
  * keeps its trigger, and completed in the one that ends its run.
  */
+/** Runs of one organization under way at once, across the cluster: one organization's storm cannot take every worker. */
+export interface RunLimit {
+  readonly organization: string;
+  readonly maxRuns: number;
+}
+
+/** A run that may not start yet: its organization has as many under way as it may. Nothing of it was recorded; its triggers wait. */
+export class OrganizationBusy extends Error {
+  override readonly name = "OrganizationBusy";
+  constructor(readonly limit: RunLimit) {
+    super(`${limit.organization} has ${limit.maxRuns} run${limit.maxRuns === 1 ? "" : "s"} under way, as many as its maxRuns allows; this one waits for one of them to end`);
+  }
+}
+
 export interface ClusterStore extends ServiceStore {
   /** Keeps a run asked by hand or by a schedule, and queues it, in one transaction. */
   keepTrigger(integration: string, trigger: KeptTrigger, at: string): Promise<number>;
@@ -106,6 +120,10 @@ export interface ClusterStore extends ServiceStore {
   settleJob(job: ClusterJob): Promise<void>;
   /** Drops a job this worker cannot run now (its integration runs elsewhere, or on no worker here); its triggers stay kept. */
   dropJob(job: ClusterJob): Promise<void>;
+  /** Whether the organization has as many runs under way across the cluster as its limit allows (another integration of it may not start now). */
+  organizationFull(limit: RunLimit, integration: string): Promise<boolean>;
+  /** Ends a job whose run must wait (its organization is at its limit), and queues it again to be taken after `seconds`, in one transaction. */
+  deferJob(job: ClusterJob, seconds: number): Promise<void>;
   /**
    * Plants the integrations' schedules: those new are added (firing at `next`), those planted
    * before keep their next time, and those their specs no longer have are removed.
@@ -158,8 +176,12 @@ export interface ServiceStore {
   pairsByKey(integration: string): Promise<StoredPairs>;
   /** A read position kept by finishRun, or undefined before the first. */
   cursor(integration: string, name: string): Promise<string | undefined>;
-  /** Records a run as started (status running) and returns its id. */
-  startRun(integration: string, trigger: string, at: string): Promise<number>;
+  /**
+   * Records a run as started (status running) and returns its id. With a limit, a shared
+   * store refuses a run whose organization already has that many under way across the
+   * cluster (OrganizationBusy); one process's store leaves the limit to its queue.
+   */
+  startRun(integration: string, trigger: string, at: string, limit?: RunLimit): Promise<number>;
   /**
    * Whether the run may still write. SQLite's file is one process's (its lock), so always;
    * on PostgreSQL, while the run holds its integration's lease: a worker paused past it is

@@ -64,6 +64,7 @@ export class SqliteServiceStore implements ServiceStore {
     return this.guard(() => this.sql.cursor.get(integration, name) as string | undefined);
   }
 
+  // An organization's limit (startRun's fourth argument) is the in-process queue's to keep here: the file is one process's.
   async startRun(integration: string, trigger: string, at: string): Promise<number> {
     const started = instant(at);
     return this.guard(() =>

@@ -133,7 +133,7 @@ describe("a deployment that cannot run", () => {
     const r = syncspec(["run", "specs/bad.deploy.yaml"], dir);
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(
-      "specs/bad.deploy.yaml:2:39: error DEP002 at /connections/crm/token: credentials come from the environment, not the deployment file: write token: {env: CRM_TOKEN} and set that variable\nnothing was run\n",
+      "specs/bad.deploy.yaml:2:39: error DEP002 at /connections/crm/token: credentials are not written in the deployment file: write token: {env: CRM_TOKEN} and set that variable, or token: {file: PATH} for a file that holds it\nnothing was run\n",
     );
   });
 

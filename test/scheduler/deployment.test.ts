@@ -1,8 +1,12 @@
 // Deployment files: what a correct one gives, and that every mistake names the file, the line
 // and the place, with credentials refused when they are written into the file.
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderProblem } from "../../src/diagnostics/render.js";
-import { credential, loadDeployment, parseDeployment, storeLocation } from "../../src/scheduler/deployment.js";
+import { readSecret } from "../../src/scheduler/secrets.js";
+import { loadDeployment, parseDeployment, storeLocation } from "../../src/scheduler/deployment.js";
 
 const problems = (text: string): string[] => {
   const parsed = parseDeployment(text, "deploy.yaml");
@@ -16,7 +20,7 @@ describe("deployment files", () => {
     expect([...d.integrations.keys()]).toHaveLength(7);
     expect(d.integrations.get("momentum-virtuous")!.connections.get("momentum")).toBe("momentum-virtuous");
     expect(d.connections.get("momentum-virtuous")!.system).toBe("momentum");
-    expect(d.connections.get("raisedonors")!.tokenEnv).toBe("RAISEDONORS_TOKEN");
+    expect(d.connections.get("raisedonors")!.token).toEqual({ env: "RAISEDONORS_TOKEN" });
     expect(d.integrations.get("vomo-virtuous")!.spec).toMatch(/specs[\\/]vomo-virtuous\.sync$/);
     expect(d.state).toEqual({ file: expect.stringMatching(/\.syncspec[\\/]state\.db$/) });
     // The sandbox's state is kept apart: it starts empty each time, and the real one must not.
@@ -32,7 +36,7 @@ describe("deployment files", () => {
 
   it("refuses a credential written into the file, and says how to name its variable", () => {
     expect(problems("connections:\n  crm:\n    url: https://crm.example.org\n    token: s3cret\nintegrations: {a: {spec: a.sync}}\n")).toEqual([
-      "deploy.yaml:4:5: error DEP002 at /connections/crm/token: credentials come from the environment, not the deployment file: write token: {env: CRM_TOKEN} and set that variable",
+      "deploy.yaml:4:5: error DEP002 at /connections/crm/token: credentials are not written in the deployment file: write token: {env: CRM_TOKEN} and set that variable, or token: {file: PATH} for a file that holds it",
     ]);
   });
 
@@ -113,8 +117,8 @@ describe("deployment files", () => {
   });
 
   it("reads credentials from the environment and names the variable, never the value, when one is missing", () => {
-    expect(credential({ CRM_TOKEN: "abc" }, "CRM_TOKEN", "the token of crm")).toEqual({ value: "abc" });
-    expect(credential({}, "CRM_TOKEN", "the token of crm")).toEqual({ problem: "the token of crm comes from the environment variable CRM_TOKEN, which is not set" });
+    expect(readSecret({ env: "CRM_TOKEN" }, { CRM_TOKEN: "abc" }, "the token of crm")).toEqual({ value: "abc" });
+    expect(readSecret({ env: "CRM_TOKEN" }, {}, "the token of crm").problem?.text).toBe("the token of crm comes from the environment variable CRM_TOKEN, which is not set");
   });
 
   it("keeps the state in PostgreSQL by URL or by a variable, the sandbox in a schema of its own, and never a password in the file", () => {
@@ -135,5 +139,132 @@ describe("deployment files", () => {
     expect(problems("state: postgres://syncspec:hunter2@db.example.org/nonprofit\nconnections: {}\nintegrations: {a: {spec: a.sync}}\n")).toEqual([
       "deploy.yaml:1:1: error DEP002 at /state: a PostgreSQL URL in the deployment file carries no password: write state: {env: VARIABLE} and put the URL in that variable",
     ]);
+  });
+});
+
+describe("a deployment of many organizations", () => {
+  const folder = (files: Record<string, string>): string => {
+    const dir = mkdtempSync(join(tmpdir(), "syncspec-orgs-"));
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, name)), { recursive: true });
+      writeFileSync(join(dir, name), text);
+    }
+    return dir;
+  };
+  const TEMPLATE = [
+    "state: {env: SYNCSPEC_DATABASE_URL}",
+    "maxRunsPerOrganization: 3",
+    "integrations:",
+    "  donors: {spec: specs/donors.sync, params: {removals: keep, fund: general}}",
+    "  volunteers: {spec: specs/volunteers.sync, reconcile: every 6 hours}",
+    "",
+  ].join("\n");
+
+  it("runs what every organization runs through each one's own connections, under names of their own", () => {
+    const dir = folder({
+      "deploy.yaml": [
+        TEMPLATE,
+        "connections:",
+        "  shared-crm: {system: crm, url: https://crm.example.org, token: {env: SHARED_CRM_TOKEN}}",
+        "organizations:",
+        "  hope-house:",
+        "    maxRuns: 1",
+        "    reconcile: nightly at 01:00 in America/Chicago",
+        "    connections:",
+        "      raisedonors: {url: https://api.raisedonors.com/v1, token: {file: secrets/hope-house/raisedonors}, webhookSecret: {env: HOPE_HOUSE_RD_WEBHOOK_SECRET}}",
+        "      virtuous: {url: https://api.virtuoussoftware.com/api, token: {env: HOPE_HOUSE_VIRTUOUS_TOKEN}}",
+        "    integrations:",
+        "      donors: {params: {fund: hope}}",
+        "      volunteers: false",
+        "      texting: {spec: specs/texting.sync, connections: {crm: shared-crm}}",
+        "  river-fund:",
+        "    connections:",
+        "      raisedonors: {url: https://api.raisedonors.com/v1, token: {env: RIVER_FUND_RD_TOKEN}}",
+        "",
+      ].join("\n"),
+    });
+    const d = loadDeployment(join(dir, "deploy.yaml"));
+    if ("problems" in d) throw new Error(d.problems.map(renderProblem).join("\n"));
+    expect([...d.integrations.keys()]).toEqual(["hope-house/donors", "hope-house/texting", "river-fund/donors", "river-fund/volunteers"]);
+    const hopeDonors = d.integrations.get("hope-house/donors")!;
+    expect(hopeDonors).toMatchObject({ organization: "hope-house", maxRuns: 1, spec: join(dir, "specs", "donors.sync") });
+    // The organization's params over the ones every organization runs with.
+    expect(hopeDonors.params).toEqual([["removals", "keep"], ["fund", "hope"]]);
+    // Systems reach the organization's own connections; a route names the deployment's shared one.
+    expect(hopeDonors.connectionOf("raisedonors")).toBe("hope-house/raisedonors");
+    expect(d.integrations.get("hope-house/texting")!.connectionOf("crm")).toBe("shared-crm");
+    expect(d.integrations.get("river-fund/donors")!.connectionOf("raisedonors")).toBe("river-fund/raisedonors");
+    // The organization's own schedule where the integration sets none; the integration's where it does.
+    expect(hopeDonors.reconcile).toMatchObject({ kind: "daily", at: "01:00", zone: "America/Chicago" });
+    expect(d.integrations.get("river-fund/donors")!.reconcile).toMatchObject({ kind: "daily", at: "03:00" });
+    expect(d.integrations.get("river-fund/volunteers")!.reconcile).toMatchObject({ kind: "every", minutes: 360 });
+    expect(d.integrations.get("river-fund/donors")!.maxRuns).toBe(3);
+    expect(d.organizations).toEqual(new Map([["hope-house", { name: "hope-house", maxRuns: 1 }], ["river-fund", { name: "river-fund", maxRuns: 3 }]]));
+    // A secret file is resolved against the file that names it.
+    const connection = d.connections.get("hope-house/raisedonors")!;
+    expect(connection).toMatchObject({ organization: "hope-house", system: "raisedonors", token: { file: join(dir, "secrets", "hope-house", "raisedonors") }, webhookSecret: { env: "HOPE_HOUSE_RD_WEBHOOK_SECRET" } });
+    // Where an organization's settings are written, for its problems.
+    expect(d.place(hopeDonors.pathOf("params"))).toMatchObject({ line: 17, pointer: "/organizations/hope-house/integrations/donors/params" });
+    expect(d.place(d.integrations.get("river-fund/donors")!.pathOf("spec"))).toMatchObject({ line: 4, pointer: "/integrations/donors/spec" });
+  });
+
+  it("reads an organization's settings from a file of its own, or each from a folder, and places their problems there", () => {
+    const dir = folder({
+      "deploy.yaml": `${TEMPLATE}organizations:\n  hope-house: orgs/hope-house.yaml\n`,
+      "orgs/hope-house.yaml": "connections:\n  raisedonors: {url: https://api.raisedonors.com/v1, token: {file: ../secrets/rd}}\nintegrations:\n  texting: {spec: texting.sync}\n",
+    });
+    const d = loadDeployment(join(dir, "deploy.yaml"));
+    if ("problems" in d) throw new Error(d.problems.map(renderProblem).join("\n"));
+    expect(d.organizations.get("hope-house")).toEqual({ name: "hope-house", maxRuns: 3, file: join(dir, "orgs", "hope-house.yaml") });
+    // Paths in an organization's file are its folder's.
+    expect(d.integrations.get("hope-house/texting")!.spec).toBe(join(dir, "orgs", "texting.sync"));
+    expect(d.connections.get("hope-house/raisedonors")!.token).toEqual({ file: join(dir, "secrets", "rd") });
+    expect(d.place(d.integrations.get("hope-house/texting")!.pathOf("spec"))).toMatchObject({ file: join(dir, "orgs", "hope-house.yaml"), line: 4, pointer: "/integrations/texting/spec" });
+
+    const many = folder({
+      "deploy.yaml": `${TEMPLATE}organizations: orgs\n`,
+      "orgs/hope-house.yaml": "connections:\n  raisedonors: {url: https://api.raisedonors.com/v1, token: {env: HOPE_TOKEN}}\n",
+      "orgs/river-fund.yml": "maxRuns: 1\nintegrations: {volunteers: false}\n",
+      "orgs/README.md": "not an organization\n",
+    });
+    const m = loadDeployment(join(many, "deploy.yaml"));
+    if ("problems" in m) throw new Error(m.problems.map(renderProblem).join("\n"));
+    expect([...m.integrations.keys()]).toEqual(["hope-house/donors", "hope-house/volunteers", "river-fund/donors"]);
+
+    const bad = folder({
+      "deploy.yaml": `${TEMPLATE}organizations: orgs\n`,
+      "orgs/hope-house.yaml": "connections:\n  raisedonors: {url: https://api.raisedonors.com/v1, token: {env: HOPE_TOKEN}, pagesize: 5}\n",
+      "orgs/river-fund.yaml": "connections:\n  raisedonors:\n    url: https://api.raisedonors.com/v1\n    token: abc123\n",
+      "orgs/Wrong Name.yaml": "{}\n",
+    });
+    const b = loadDeployment(join(bad, "deploy.yaml"));
+    expect("problems" in b && b.problems.map(renderProblem)).toEqual([
+      `${join(bad, "deploy.yaml")}:6:1: error DEP001 at /organizations: ${join(bad, "orgs", "Wrong Name.yaml")} names no organization: an organization's file is NAME.yaml, with a name of lower case letters, digits, - and _`,
+      `${join(bad, "orgs", "hope-house.yaml")}:2:80: error DEP001 at /connections/raisedonors/pagesize: "pagesize" is not a setting here; a connection has system, url or file, token, webhookSecret, hosts, pageSize, readLimits and sample`,
+      `${join(bad, "orgs", "river-fund.yaml")}:4:5: error DEP002 at /connections/raisedonors/token: credentials are not written in the deployment file: write token: {env: RIVER_FUND_RAISEDONORS_TOKEN} and set that variable, or token: {file: PATH} for a file that holds it`,
+    ]);
+  });
+
+  it("says what is wrong with an organization's settings, at the place", () => {
+    const at = (orgs: string): string[] => problems(`${TEMPLATE}organizations:\n${orgs}`);
+    expect(at("  hope-house: {maxRun: 2}\n")).toEqual([
+      'deploy.yaml:7:16: error DEP001 at /organizations/hope-house/maxRun: "maxRun" is not a setting here; an organization has connections, integrations, reconcile and maxRuns',
+    ]);
+    expect(at("  Hope: {}\n")).toEqual(["deploy.yaml:7:3: error DEP001 at /organizations/Hope: names are lower case letters, digits, - and _ (such as raisedonors-virtuous)"]);
+    expect(at("  hope-house: {integrations: {donors: true}}\n")).toEqual([
+      "deploy.yaml:7:31: error DEP001 at /organizations/hope-house/integrations/donors: an organization's integration is its settings (spec, params, connections, reconcile), or false for one it does not run",
+    ]);
+    expect(at("  hope-house: {integrations: {texting: {params: {a: 1}}}}\n")).toEqual([
+      "deploy.yaml:7:31: error DEP003 at /organizations/hope-house/integrations/texting: hope-house sets texting without a spec, and it is not one of the integrations every organization runs (donors, volunteers); give it a spec",
+    ]);
+    expect(at("  hope-house: {integrations: {donors: {connections: {crm: crm}}}}\n")).toEqual([
+      'deploy.yaml:7:54: error DEP003 at /organizations/hope-house/integrations/donors/connections/crm: there is no connection named "crm"; the connections are none',
+    ]);
+    expect(at("  hope-house: orgs/nowhere.yaml\n")[0]).toBe("deploy.yaml:7:3: error DEP003 at /organizations/hope-house: the settings of hope-house are in " + resolve("orgs/nowhere.yaml") + ", which cannot be read: there is no such file or folder");
+    expect(at("  hope-house: {connections: {crm: {url: https://crm.example.org, token: {env: A, file: b}}}}\n")).toEqual([
+      "deploy.yaml:7:66: error DEP001 at /organizations/hope-house/connections/crm/token: a credential is named, never written: {env: VARIABLE} for an environment variable, or {file: PATH} for a file that holds it alone",
+    ]);
+    expect(problems("organizations: {}\n")).toEqual(["deploy.yaml:1:1: error DEP001 at /organizations: the deployment runs no integration: write integrations, for every organization or under one"]);
+    expect(problems("connections: {}\n")).toEqual(["deploy.yaml:1:1: error DEP001 at the top: integrations is missing: a deployment without organizations has connections and integrations"]);
   });
 });

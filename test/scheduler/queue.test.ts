@@ -2,6 +2,7 @@
 // until the test finishes it, so every interleaving is chosen, never timed.
 import { describe, expect, it } from "vitest";
 import { InProcessQueue, type Job, type Trigger } from "../../src/scheduler/queue.js";
+import { OrganizationBusy, type RunLimit } from "../../src/stores/service-store.js";
 
 interface Call {
   readonly integration: string;
@@ -242,5 +243,56 @@ describe("InProcessQueue", () => {
     expect(h.calls).toHaveLength(4);
     expect(h.mostOfOneAtOnce).toBe(1);
     expect(() => new InProcessQueue({ maxBatch: 0 })).toThrow("maxBatch must be a whole number of 1 or more, not 0");
+  });
+
+  it("runs at most an organization's maxRuns of its integrations at once, and another organization's meanwhile", async () => {
+    const h = harness();
+    // hope-house's storm: five integrations with work; river-fund's one comes after all of them.
+    const limits = new Map<string, RunLimit>([
+      ...["a", "b", "c", "d", "e"].map((n) => [`hope/${n}`, { organization: "hope", maxRuns: 2 }] as const),
+      ["river/donors", { organization: "river", maxRuns: 2 }],
+    ]);
+    const queue = new InProcessQueue({ concurrency: 4, limitOf: (name) => limits.get(name) });
+    for (const n of ["a", "b", "c", "d", "e"]) queue.push({ integration: `hope/${n}`, trigger: manual });
+    queue.push({ integration: "river/donors", trigger: manual });
+    queue.push({ integration: "plain", trigger: manual }); // outside organizations: no limit but the queue's
+    queue.start(h.handler);
+    const first = [await h.next(), await h.next(), await h.next(), await h.next()];
+    await settle();
+    // Two of hope's, then river's and the plain one past hope's waiting three; the fourth slot stays free of hope's.
+    expect(first.map((c) => c.integration)).toEqual(["hope/a", "hope/b", "river/donors", "plain"]);
+    first[2]!.finish();
+    first[3]!.finish();
+    await settle();
+    expect(h.calls).toHaveLength(4);
+    first[0]!.finish();
+    const next = await h.next();
+    expect(next.integration).toBe("hope/c");
+    await settle();
+    expect(h.calls).toHaveLength(5);
+    for (const call of [first[1]!, next]) call.finish();
+    const rest = [await h.next(), await h.next()];
+    expect(rest.map((c) => c.integration)).toEqual(["hope/d", "hope/e"]);
+    for (const call of rest) call.finish();
+    await queue.idle();
+  });
+
+  it("holds an integration whose run the store refused for its organization's limit, and runs its triggers after a wait, first", async () => {
+    const h = harness();
+    const errors: unknown[] = [];
+    const limit: RunLimit = { organization: "hope", maxRuns: 1 };
+    const queue = new InProcessQueue({ limitOf: () => limit, busyRetryMs: 5, onError: (_, e) => errors.push(e) });
+    queue.push({ integration: "hope/a", trigger: event("1") });
+    queue.start(h.handler);
+    const refused = await h.next();
+    queue.push({ integration: "hope/a", trigger: event("2") });
+    refused.fail(new OrganizationBusy(limit));
+    const again = await h.next();
+    // The refused run's trigger first, then the one that came meanwhile; no error reported.
+    expect(again.triggers).toEqual([event("1"), event("2")]);
+    again.finish();
+    await queue.idle();
+    expect(errors).toEqual([]);
+    expect(h.calls).toHaveLength(2);
   });
 });

@@ -1,8 +1,12 @@
 // Credentials out of messages (issue 13, item 9): a deployment's tokens and webhook secrets
 // are redacted in the forms a server echoes them, and only they: a short or empty credential
 // does not redact everything.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { credentialsOf, REDACTED, redactor } from "../../src/connectors/redact.js";
+import { REDACTED, redactor } from "../../src/connectors/redact.js";
+import { credentialsOf } from "../../src/scheduler/secrets.js";
 
 const TOKEN = "3f9c2a7be41d08c6";
 const SECRET = "whsec_c2VjcmV0LWtleS1vZi10aGlydHktdHdvLWJ5dGVzISE+/w==";
@@ -55,8 +59,12 @@ describe("redacting a deployment's credentials", () => {
 });
 
 describe("a deployment's credentials", () => {
-  it("are every connection's token and webhook secret the environment holds", () => {
+  it("are every connection's token and webhook secret the environment and the secret files hold, or the values that stand in for them", () => {
     const env = { A_TOKEN: "token-a", A_SECRET: "whsec_a", B_TOKEN: undefined };
-    expect(credentialsOf([{ tokenEnv: "A_TOKEN", webhookSecretEnv: "A_SECRET" }, { tokenEnv: "B_TOKEN" }, {}], env)).toEqual(["token-a", "whsec_a"]);
+    const dir = mkdtempSync(join(tmpdir(), "syncspec-secrets-"));
+    writeFileSync(join(dir, "c-token"), "token-c\n");
+    const connections = [{ token: { env: "A_TOKEN" }, webhookSecret: { env: "A_SECRET" } }, { token: { env: "B_TOKEN" } }, {}, { token: { file: join(dir, "c-token") } }, { token: { file: join(dir, "missing") } }];
+    expect(credentialsOf(connections, env)).toEqual(["token-a", "whsec_a", "token-c"]);
+    expect(credentialsOf([{ name: "d", token: { env: "D_TOKEN" } }], env, new Map([["d", { token: "made-up" }]]))).toEqual(["made-up"]);
   });
 });

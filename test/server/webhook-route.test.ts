@@ -165,9 +165,12 @@ describe("routing", () => {
   });
 
   it("other paths are 404", async () => {
-    for (const path of ["/", "/webhooks", "/webhooks/", "/webhooks/raisedonors/extra", "/healthz/x"]) {
+    for (const path of ["/", "/webhooks", "/webhooks/", "/webhooks/raisedonors/extra/more", "/webhooks//raisedonors", "/healthz/x"]) {
       expect((await fetch(`${h.url}${path}`)).status, path).toBe(404);
     }
+    // An organization's connection is ORGANIZATION/NAME: a webhook path, which takes POST only, and names no connection here.
+    expect((await fetch(`${h.url}/webhooks/hope-house/raisedonors`)).status).toBe(405);
+    expect((await fetch(`${h.url}/webhooks/hope-house/raisedonors`, { method: "POST", body: "{}" })).status).toBe(404);
   });
 });
 

@@ -5,7 +5,7 @@
 import pg from "pg";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { PostgresServiceStore } from "../../src/stores/postgres-store.js";
-import type { RunEnd } from "../../src/stores/service-store.js";
+import { OrganizationBusy, type RunEnd } from "../../src/stores/service-store.js";
 import type { SyncState } from "../../src/state/state.js";
 import { dropSchemas, lapseLeases, testDatabaseUrl, testSchema, testRows } from "./postgres-server.js";
 
@@ -114,6 +114,38 @@ describe("a run's lease", () => {
     await lapseLeases(await testDatabaseUrl(), schema);
     await b.startRun("donors", "manual", "2025-03-01T00:05:00Z");
     await expect.poll(() => a.fence(run).stopped(), { timeout: 5000, interval: 50 }).toBe("another worker took donors over (the lease's epoch is no longer 1)");
+  });
+});
+
+describe("an organization's limit", () => {
+  it("refuses a run past the organization's maxRuns across workers, counts no lapsed lease, and leaves other organizations be", async () => {
+    const [a, b, schema] = await twoWorkers();
+    const hope = { organization: "hope", maxRuns: 2 };
+    const first = await a.startRun("hope/donors", "manual", "2025-03-01T00:00:00Z", hope);
+    await b.startRun("hope/volunteers", "manual", "2025-03-01T00:00:00Z", hope);
+    await expect(a.startRun("hope/texting", "manual", "2025-03-01T00:00:01Z", hope)).rejects.toBeInstanceOf(OrganizationBusy);
+    expect(await b.organizationFull(hope, "hope/texting")).toBe(true);
+    // Nothing of the refused run is recorded.
+    expect(await a.runs({ integration: "hope/texting" })).toEqual([]);
+    const river = await b.startRun("river/donors", "manual", "2025-03-01T00:00:01Z", { organization: "river", maxRuns: 1 });
+    await b.finishRun(river, end("2025-03-01T00:00:02Z"));
+    // A run that ends frees its place.
+    await a.finishRun(first, end("2025-03-01T00:00:03Z"));
+    expect(await b.organizationFull(hope, "hope/texting")).toBe(false);
+    const texting = await a.startRun("hope/texting", "manual", "2025-03-01T00:00:04Z", hope);
+    // A lapsed lease (its worker died) holds no place.
+    await lapseLeases(await testDatabaseUrl(), schema);
+    expect(await a.organizationFull(hope, "hope/donors")).toBe(false);
+    await a.abandonRun(texting, "2025-03-01T00:00:05Z");
+  });
+
+  it("lets exactly maxRuns of many runs started at once begin", async () => {
+    const [a, b] = await twoWorkers();
+    const hope = { organization: "hope", maxRuns: 3 };
+    const tries = Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? a : b).startRun(`hope/i${i}`, "manual", "2025-03-01T00:00:00Z", hope));
+    const settled = await Promise.allSettled(tries);
+    expect(settled.filter((r) => r.status === "fulfilled")).toHaveLength(3);
+    expect(settled.every((r) => r.status === "fulfilled" || r.reason instanceof OrganizationBusy)).toBe(true);
   });
 });
 
