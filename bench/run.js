@@ -23,8 +23,11 @@
 //             sandbox with the state in PostgreSQL (bench/workers.ts), and by 1 and 4 when every
 //             request waits 50 ms (those should scale with the workers); the queue's overhead
 //             per run against a SELECT 1 round trip. Its last line is the figures in one line.
+//   organizations  a deployment of 2,000 organizations x 7 integrations (bench/organizations.ts)
+//             read and assembled, per integration, against one organization's (target: no
+//             more); a message redacted with all their credentials against one organization's.
 //
-// `npm run bench` runs every section; `npm run bench -- compile` (or check, runtime, reads, workers) one.
+// `npm run bench` runs every section; `npm run bench -- compile` (or check, runtime, reads, workers, organizations) one.
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -72,6 +75,7 @@ try {
     if (!only || only === "runtime") await runtime();
     if (!only || only === "reads") await reads();
     if (!only || only === "workers") await workers();
+    if (!only || only === "organizations") await organizations();
     console.log("| measure | figure | against the baseline | target | met |");
     console.log("|---|---|---|---|---|");
     for (const [name, figure, ratio, target, met] of rowsOut) console.log(`| ${name} | ${figure} | ${ratio} | ${target} | ${met ? "yes" : "NO"} |`);
@@ -125,6 +129,18 @@ async function workers() {
   row(`4 workers, ${w.latencyMs} ms a request`, rate(w.slowFour), `${scale.toFixed(2)}x 1 worker at that latency (${rate(w.slowOne)})`, "scales with workers", scale >= 2);
   row("queue overhead per run", `${w.cycleMs.toFixed(2)} ms`, `${(w.cycleMs / w.selectMs).toFixed(1)}x a SELECT 1 round trip (${w.selectMs.toFixed(3)} ms)`, "reported", true);
   workersLine = `workers: 1 -> ${w.one.toFixed(2)} runs/s, 2 -> ${w.two.toFixed(2)}, 4 -> ${w.four.toFixed(2)} (latency-bound 4 -> ${w.slowFour.toFixed(2)}, x ${scale.toFixed(2)}), queue overhead ${w.cycleMs.toFixed(2)} ms`;
+}
+
+async function organizations() {
+  const outfile = join("node_modules", ".cache", "syncspec-bench", "organizations.mjs");
+  await bundle("bench/organizations.ts", outfile);
+  const r = spawnSync(process.execPath, [outfile], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`bench/organizations.ts failed (exit ${r.status})`);
+  const o = JSON.parse(r.stdout.trim().split("\n").at(-1));
+  const ratio = o.perIntegrationMs / o.onePerIntegrationMs;
+  row(`${o.organizations.toLocaleString("en-US")} organizations (${o.integrations.toLocaleString("en-US")} integrations, ${o.connections.toLocaleString("en-US")} connections): read and assembled`, `${(o.startMs / 1000).toFixed(2)} s`, `${ratio.toFixed(2)}x one organization's time per integration (${o.onePerIntegrationMs.toFixed(2)} ms)`, "<= 1x", ratio <= 1);
+  const redaction = o.redactManyMs / o.redactOneMs;
+  row("a run's message redacted with every organization's credentials", `${(o.redactManyMs * 1000).toFixed(0)} µs`, `${redaction.toFixed(1)}x with one organization's (${(o.redactOneMs * 1000).toFixed(0)} µs)`, "reported", true);
 }
 
 async function runtime() {

@@ -33,9 +33,23 @@ const ANY_TOKEN = `(?=${TOKEN_CHAR}*\\d)${TOKEN_CHAR}{8,}`;
 /** Where a text cut short may end: before "..." or "…", or at the end of a line. */
 const ENDING = /\.\.\.|…|[ \t\r]*(?:\n|$)/g;
 
+/** Credentials past which a text is first searched for their anchors (manyRedactor). */
+const FEW = 64;
+
 /** A function that redacts the credentials given (empty ones are none) from a text. */
 export function redactor(credentials: Iterable<string | undefined>): Redact {
   const secrets = distinct(credentials);
+  return secrets.length > FEW ? manyRedactor(secrets) : exactRedactor(secrets);
+}
+
+/** One pattern of every credential: what redactor() gives for a few; exported for the test that holds the two the same. */
+export function exactRedactor(secrets: readonly string[]): Redact {
+  // Made at the first text: a deployment makes a connector, and its redactor, for each of thousands of connections, most of which never have a message.
+  let made: Redact | undefined;
+  return (text) => (made ??= patternRedactor(secrets))(text);
+}
+
+function patternRedactor(secrets: readonly string[]): Redact {
   const long = secrets.filter((s) => [...s].length >= MIN_CREDENTIAL);
   const anywhere = long.length > 0 ? new RegExp(long.map(pattern).join("|"), "gi") : undefined;
   const bearer = new RegExp(`(${BEARER})(?:${[...secrets.map(pattern), ANY_TOKEN].join("|")})(?!${TOKEN_CHAR})`, "gi");
@@ -46,6 +60,66 @@ export function redactor(credentials: Iterable<string | undefined>): Redact {
       whole.replace(bearer, (_, before: string) => `${before}${REDACTED}`),
       prefixed,
     );
+  };
+}
+
+/** The length of an anchor of a whole credential, and the least of the start of one. */
+const ANCHOR = 6;
+const MIN_ANCHOR = 3;
+
+/**
+ * The credentials of a deployment of many organizations (thousands of connections): one
+ * pattern of all of them would take seconds to build and be slow on every text. Letters and
+ * digits are written as they are in every form a server echoes (percent-encoding and JSON
+ * escapes change only the other characters), so a credential can be in a text only where the
+ * text holds, in any case, the start of its longest run of letters and digits (for the
+ * whole credential) and the letters and digits it starts with (for a start cut short: "whsec"
+ * of a webhook secret). A text is searched for those anchors and redacted with the
+ * credentials they name; those without an anchor are always among them.
+ */
+function manyRedactor(secrets: readonly string[]): Redact {
+  const anchored = new Map<string, string[]>();
+  const always: string[] = [];
+  const anchor = (key: string, secret: string): void => {
+    const list = anchored.get(key);
+    if (list) list.push(secret);
+    else anchored.set(key, [secret]);
+  };
+  for (const secret of secrets) {
+    const lower = secret.toLowerCase();
+    const longest = (lower.match(/[a-z0-9]+/g) ?? []).reduce((a, b) => (b.length > a.length ? b : a), "");
+    // What a start of MIN_PREFIX characters or more holds of letters and digits before any other character.
+    const start = /^[a-z0-9]*/.exec(lower.slice(0, MIN_PREFIX))![0];
+    const cut = [...secret].length > MIN_PREFIX;
+    if (longest.length < ANCHOR || (cut && start.length < MIN_ANCHOR)) {
+      always.push(secret);
+      continue;
+    }
+    anchor(longest.slice(0, ANCHOR), secret);
+    if (cut && start !== longest.slice(0, ANCHOR)) anchor(start, secret);
+  }
+  const lengths = [...new Set([...anchored.keys()].map((k) => k.length))];
+  const made = new Map<string, Redact>();
+  const none = exactRedactor(always);
+  return (text) => {
+    const lower = text.toLowerCase();
+    const found = new Set<string>();
+    for (const length of lengths) {
+      for (let i = 0; i + length <= lower.length; i++) {
+        const hits = anchored.get(lower.slice(i, i + length));
+        if (hits) for (const secret of hits) found.add(secret);
+      }
+    }
+    if (found.size === 0) return none(text);
+    const these = [...always, ...found].sort((a, b) => b.length - a.length);
+    const key = these.join("\0");
+    let redact = made.get(key);
+    if (!redact) {
+      // Texts that name the same credentials (one organization's, again and again) reuse their patterns.
+      if (made.size >= 256) made.clear();
+      made.set(key, (redact = exactRedactor(these)));
+    }
+    return redact(text);
   };
 }
 

@@ -148,6 +148,8 @@ export function assemble(deployment: Deployment, options: AssembleOptions): Asse
   }
 
   const connections = new Map<string, ServiceConnection>();
+  // Each system's connector.yaml read once, however many organizations' connections reach it.
+  const settingsOf = new Map<string, ReturnType<typeof readConnectorSettings>>();
   const webhooks = new Map<string, WebhookConnection>();
   for (const connection of deployment.connections.values()) {
     if (!used.has(connection.name)) continue;
@@ -166,9 +168,11 @@ export function assemble(deployment: Deployment, options: AssembleOptions): Asse
       connections.set(connection.name, { connector: new FileConnector({ system, file: connection.file }), system: system.name });
       continue;
     }
-    const settings = readConnectorSettings(system);
+    let settings = settingsOf.get(system.name);
+    const first = !settings;
+    if (!settings) settingsOf.set(system.name, (settings = readConnectorSettings(system)));
     if (!settings.settings) {
-      for (const p of settings.problems) add({ ...p, file: show(p.file) });
+      if (first) for (const p of settings.problems) add({ ...p, file: show(p.file) });
       continue;
     }
     const token = given?.token !== undefined ? { value: given.token } : readSecret(connection.token, env, message("DEP004", "tokenOf", { connection: connection.name }).text);

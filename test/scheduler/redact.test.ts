@@ -5,7 +5,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { REDACTED, redactor } from "../../src/connectors/redact.js";
+import fc from "fast-check";
+import { exactRedactor, REDACTED, redactor } from "../../src/connectors/redact.js";
 import { credentialsOf } from "../../src/scheduler/secrets.js";
 
 const TOKEN = "3f9c2a7be41d08c6";
@@ -66,5 +67,37 @@ describe("a deployment's credentials", () => {
     const connections = [{ token: { env: "A_TOKEN" }, webhookSecret: { env: "A_SECRET" } }, { token: { env: "B_TOKEN" } }, {}, { token: { file: join(dir, "c-token") } }, { token: { file: join(dir, "missing") } }];
     expect(credentialsOf(connections, env)).toEqual(["token-a", "whsec_a", "token-c"]);
     expect(credentialsOf([{ name: "d", token: { env: "D_TOKEN" } }], env, new Map([["d", { token: "made-up" }]]))).toEqual(["made-up"]);
+  });
+});
+
+describe("the credentials of many organizations", () => {
+  // Tokens as vendors make them (hex, base64 with + / =), webhook secrets, and a few odd ones: short, or starting with a symbol.
+  const char = (chars: string) => fc.constantFrom(...chars);
+  const credential = fc.oneof(
+    fc.string({ unit: char("0123456789abcdef"), minLength: 16, maxLength: 40 }),
+    fc.string({ unit: char("ABCDEFGHabcdefgh0123456789+/="), minLength: 12, maxLength: 44 }),
+    fc.string({ unit: char("ABCDabcd0123+/"), minLength: 32, maxLength: 32 }).map((b) => `whsec_${b}`),
+    fc.string({ unit: char("abc123-_.~+/ "), minLength: 1, maxLength: 12 }),
+  );
+  /** A credential as a server may echo it: as is, percent-encoded, JSON-escaped, upper case, or cut short at the end of a line. */
+  const echoed = (c: string, how: number): string =>
+    [c, encodeURIComponent(c), JSON.stringify(c).slice(1, -1).replace(/\//g, "\\/"), c.toUpperCase(), `${c.slice(0, Math.max(7, c.length - 3))}...`, `Bearer ${c}`][how % 6]!;
+
+  it("redacts as one pattern of all of them would, finding each by its anchors", () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(credential, { minLength: 65, maxLength: 120 }), fc.array(fc.tuple(fc.nat(), fc.nat(), fc.string({ maxLength: 12 })), { maxLength: 8 }), (secrets, picks) => {
+        const text = picks.map(([which, how, filler]) => `${filler} ${echoed(secrets[which % secrets.length]!, how)}\n`).join("");
+        const many = redactor(secrets);
+        expect(many(text)).toBe(exactRedactor([...new Set(secrets.flatMap((s) => [s, s.trim()]).filter(Boolean))].sort((a, b) => b.length - a.length))(text));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("keeps thousands of organizations' credentials out of a text, and is quick to make", () => {
+    const secrets = Array.from({ length: 24_000 }, (_, i) => (i % 3 === 0 ? `whsec_${Buffer.from(`secret-${i}-of-many-organizations`).toString("base64")}` : `${i.toString(16).padStart(8, "0")}c0ffee${(i * 7919).toString(36)}`));
+    const redact = redactor(secrets);
+    expect(redact(`GET failed: Authorization: Bearer ${secrets[4242]}; echoed ${encodeURIComponent(secrets[999]!)} and ${secrets[23_999]!.slice(0, 10)}...`)).toBe(`GET failed: Authorization: Bearer ${REDACTED}; echoed ${REDACTED} and ${REDACTED}...`);
+    expect(redact("donor 1003 refused: email is not valid")).toBe("donor 1003 refused: email is not valid");
   });
 });
