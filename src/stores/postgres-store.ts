@@ -168,7 +168,11 @@ export class PostgresServiceStore implements ClusterStore {
       }
       if (lease.run_id !== null) await this.interrupt(client, lease.run_id, integration, started);
       const epoch = Number(lease.epoch) + 1;
-      const row = await client.query<{ id: string }>("INSERT INTO runs (integration, trigger, status, started_at, epoch) VALUES ($1, $2, 'running', $3, $4) RETURNING id", [integration, trigger, started, epoch]);
+      // Never before the last run of the integration ended: workers' clocks differ a little, and the run log refuses runs that overlap.
+      const row = await client.query<{ id: string }>(
+        "INSERT INTO runs (integration, trigger, status, started_at, epoch) SELECT $1, $2, 'running', greatest($3::timestamptz, (SELECT finished_at FROM runs WHERE integration = $1 ORDER BY id DESC LIMIT 1)), $4 RETURNING id",
+        [integration, trigger, started, epoch],
+      );
       const runId = Number(row.rows[0]!.id);
       await client.query(`UPDATE leases SET epoch = $2, holder = $3, run_id = $4, lease_until = now() + make_interval(secs => $5), organization = $6 WHERE integration = $1`, [integration, epoch, this.holder, runId, this.leaseSeconds, limit?.organization ?? null]);
       return { runId, epoch };

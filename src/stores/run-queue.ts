@@ -12,6 +12,13 @@ import type pg from "pg";
 
 export const RUNS_QUEUE = "syncspec_runs";
 
+/**
+ * Four hours: longer than any run. A run's liveness is its lease, not its job: a job that
+ * expired while its run went on would be offered again mid-run, taken and dropped for
+ * nothing (pg-boss's own default is 15 minutes; a full run over a large CRM can pass that).
+ */
+export const JOB_EXPIRY_SECONDS = 4 * 60 * 60;
+
 /** A job taken from the queue: the integration to run. */
 export interface RunJob {
   readonly id: string;
@@ -22,9 +29,9 @@ export interface RunQueueOptions {
   /** pg-boss's schema: by default the store's, with "_queue" after it. */
   readonly schema: string;
   /**
-   * Seconds after which a job taken by a worker that went silent is given to another; 5
-   * minutes by default. The store's lease (30 s) recovers a dead worker's triggers sooner
-   * (requeueOrphans); this only bounds how long its job looks active.
+   * Seconds after which a job taken by a worker that went silent is offered again;
+   * JOB_EXPIRY_SECONDS by default. The store's lease (30 s) recovers a dead worker's triggers
+   * far sooner (requeueOrphans); this only bounds how long its job looks active.
    */
   readonly expireInSeconds?: number;
   /** How often pg-boss's maintenance (expiry, retention) runs; 60 s by default. */
@@ -57,7 +64,10 @@ export class RunQueue {
     boss.on("error", () => undefined);
     try {
       await boss.start();
-      await boss.createQueue(RUNS_QUEUE, { name: RUNS_QUEUE, policy: "short", expireInSeconds: options.expireInSeconds ?? 300, retryLimit: 1_000_000, retryDelay: 1 });
+      const queue = { name: RUNS_QUEUE, policy: "short", expireInSeconds: options.expireInSeconds ?? JOB_EXPIRY_SECONDS, retryLimit: 1_000_000, retryDelay: 1 } as const;
+      await boss.createQueue(RUNS_QUEUE, queue);
+      // A queue made by an earlier version keeps its settings unless told: these are the ones this version counts on.
+      await boss.updateQueue(RUNS_QUEUE, queue);
     } catch (error) {
       // Its pool and timers would keep the process up.
       await boss.stop({ graceful: false, wait: true, close: true, timeout: 1000 }).catch(() => undefined);
@@ -73,7 +83,8 @@ export class RunQueue {
 
   /** Queues runs of several integrations, each unless one waits already, in one statement: in the caller's transaction. */
   async sendMany(db: PgBoss.Db, integrations: readonly string[]): Promise<void> {
-    const unique = [...new Set(integrations)];
+    // In one order everywhere: two transactions queueing the same integrations lock their singleton keys in the same order, and cannot deadlock.
+    const unique = [...new Set(integrations)].sort();
     if (unique.length === 0) return;
     await this.boss.insert(unique.map((integration) => ({ name: RUNS_QUEUE, data: { integration }, singletonKey: integration })), { db });
   }

@@ -150,6 +150,19 @@ describe("an organization's limit", () => {
 });
 
 describe("the run log", () => {
+  it("starts a run of a worker whose clock is behind when the last run ended, not before: the run is made, not refused", async () => {
+    const [a, b] = await twoWorkers();
+    const first = await a.startRun("donors", "manual", "2025-03-01T00:00:00Z");
+    await a.finishRun(first, end("2025-03-01T00:10:00Z"));
+    // b's clock is a minute behind a's.
+    const second = await b.startRun("donors", "manual", "2025-03-01T00:09:00Z");
+    await b.finishRun(second, end("2025-03-01T00:12:00Z"));
+    expect((await b.runs({ integration: "donors" })).map((r) => [r.startedAt, r.finishedAt])).toEqual([
+      ["2025-03-01T00:10:00.000Z", "2025-03-01T00:12:00.000Z"],
+      ["2025-03-01T00:00:00.000Z", "2025-03-01T00:10:00.000Z"],
+    ]);
+  });
+
   it("refuses two runs of one integration that overlap in time, whoever writes them", async () => {
     const [a, , schema] = await twoWorkers();
     const run = await a.startRun("donors", "manual", "2025-03-01T00:00:00Z");
