@@ -132,7 +132,10 @@ export async function runService(options: ServiceCommandOptions, print: (t: stri
     for (const c of assembled.connections.values()) closers.push(() => c.connector.close());
     for (const [name, w] of assembled.webhooks) webhookConnections.set(name, w);
 
-    const opened = await openStore(location, { exclusive: !options.serve, cluster: options.serve === true, env });
+    // With --watch on PostgreSQL, this process is one of the cluster's: its webhooks' jobs,
+    // its schedules and its runs go through the cluster's queue, beside any workers.
+    const clustered = options.serve === true || (options.watch && "postgres" in location);
+    const opened = await openStore(location, { exclusive: !options.serve, cluster: clustered, env });
     closers.push(() => opened.close());
     const store = opened.store;
     for (const run of await store.recoverInterrupted(new Date().toISOString())) {
@@ -172,7 +175,31 @@ export async function runService(options: ServiceCommandOptions, print: (t: stri
     out(`\n${summaryTable(summaries, names)}\n`);
     if (sandbox) out(`${sandboxTraffic(sandbox)}\n`);
 
-    if (options.watch && !stop.stopping()) {
+    if (options.watch && !stop.stopping() && opened.cluster) {
+      // From here on a member of the cluster: a worker that also takes webhooks. The first
+      // run was this process's own, so that its table above is whole.
+      const first = service;
+      await first.stop();
+      service = new Service({
+        integrations: assembled.integrations,
+        systems: catalog.systems,
+        connections: assembled.connections,
+        store,
+        metrics,
+        redact: assembled.redact,
+        progress: (event) => out(`${progressLine(event)}\n`),
+        queue: new ClusterQueue(opened.cluster, assembled.integrations, { runs: true, onError: (integration, e) => err(`syncspec run: ${integration || "the queue"}: ${e instanceof Error ? e.message : String(e)}\n`) }),
+        statuses: first.lastStatuses(),
+      });
+      const claims = new ScheduleClaims(opened.cluster, assembled.integrations, () => new Date(), (e) => err(`syncspec run: schedules: ${e instanceof Error ? e.message : String(e)}\n`));
+      await claims.plant();
+      claims.start();
+      closers.push(() => claims.stop());
+      out(`\nwatching: webhooks at ${serverUrl}/webhooks/CONNECTION, health at ${serverUrl}/healthz, metrics at ${serverUrl}/metrics\n`);
+      out(`runs are taken from the cluster's queue in ${describeStore(location, displayPath)}, beside any \`syncspec worker\`; schedules are claimed there, each due time by one process\n`);
+      out("stop with Ctrl-C\n");
+      await stop.requested;
+    } else if (options.watch && !stop.stopping()) {
       service.watch();
       out(`\nwatching: webhooks at ${serverUrl}/webhooks/CONNECTION, health at ${serverUrl}/healthz, metrics at ${serverUrl}/metrics\n`);
       // Each integration's next run of each schedule, its nightly reconciliation among them.

@@ -46,6 +46,8 @@ export interface ServiceOptions {
    * batch of events plans; otherwise on this thread.
    */
   readonly planner?: Planner;
+  /** Each integration's last status as another service of this process left it (`run --watch` after its first run): for /healthz. */
+  readonly statuses?: readonly (readonly [string, string])[];
 }
 
 export type ServiceProgress =
@@ -75,6 +77,7 @@ export class Service {
   constructor(private readonly options: ServiceOptions) {
     this.now = options.now ?? (() => new Date());
     this.byName = new Map(options.integrations.map((i) => [i.name, i]));
+    for (const [name, status] of options.statuses ?? []) this.lastStatus.set(name, status);
     this.planThread = options.planner ? undefined : PlanThread.start();
     const planner = options.planner ?? this.planThread?.plan;
     this.services = {

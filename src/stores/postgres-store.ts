@@ -471,7 +471,7 @@ export class PostgresServiceStore implements ClusterStore {
         "INSERT INTO pending_events (integration, connection, event, received_at) SELECT i, $2, $3, $4 FROM unnest($1::text[]) WITH ORDINALITY AS t(i, n) ORDER BY n RETURNING seq, integration",
         [integrations, connection, text, received],
       );
-      if (this.queue) for (const integration of integrations) await this.queue.send(inTransaction(client), integration);
+      if (this.queue) await this.queue.sendMany(inTransaction(client), integrations);
       const seqOf = new Map(kept.rows.map((row) => [row.integration, Number(row.seq)]));
       return integrations.map((integration) => ({ seq: seqOf.get(integration)!, integration, connection, event }));
     });

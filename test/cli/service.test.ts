@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "../helpers.js";
+import { PostgresServiceStore } from "../../src/stores/postgres-store.js";
 import { dropSchemas, testDatabaseUrl, testSchema } from "../stores/postgres-server.js";
 
 /** A copy of the specs and systems, so the sandbox's state file is the test's own. */
@@ -122,6 +123,55 @@ describe("syncspec run with its state in PostgreSQL", () => {
       ]);
     } finally {
       await dropSchemas(url, [schema]);
+    }
+  });
+});
+
+describe("syncspec run --watch with its state in PostgreSQL", () => {
+  it("after its first run takes runs from the cluster's queue, as a worker would, and stops cleanly", async () => {
+    const dir = checkout();
+    cpSync(join(dir, "integrations/mobilecommons/sample.json"), join(dir, "mc.json"));
+    cpSync(join(dir, "integrations/crm/sample.json"), join(dir, "crm.json"));
+    writeFileSync(
+      join(dir, "specs/pg.deploy.yaml"),
+      "state: {env: SYNCSPEC_STATE}\nserver: {port: 0}\nconnections:\n  mobilecommons: {file: ../mc.json}\n  crm: {file: ../crm.json}\nintegrations:\n  mobilecommons-crm: {spec: mobilecommons-crm.sync}\n",
+    );
+    const url = await testDatabaseUrl();
+    const schema = testSchema();
+    const child = spawn(process.execPath, [join(ROOT, "bin/syncspec.js"), "run", "specs/pg.deploy.yaml", "--watch"], { cwd: dir, env: { ...process.env, SYNCSPEC_STATE: `${url}${url.includes("?") ? "&" : "?"}schema=${schema}` } });
+    let stdout = "";
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    const seen = async (pattern: RegExp): Promise<string> => {
+      for (;;) {
+        const found = pattern.exec(stdout);
+        if (found) return found[1] ?? found[0];
+        const ended = await Promise.race([exited.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), 50))]);
+        if (ended) throw new Error(`the service stopped: ${stdout}${stderr}`);
+      }
+    };
+    const store = await PostgresServiceStore.open(url, { schema, queue: {} });
+    try {
+      const health = await seen(/watching: webhooks at (http:\/\/[^/]+)\/webhooks/);
+      expect(stdout).toMatch(/^ {2}ok +mobilecommons-crm \(full run, [\d.]+s\): 2 created, 5 updated, 2 skipped$/m);
+      expect(stdout).toContain("runs are taken from the cluster's queue");
+      expect(await (await fetch(`${health}/healthz`)).json()).toMatchObject({ integrations: { "mobilecommons-crm": "ok" } });
+      // A run asked for by another process of the cluster (a schedule claimed elsewhere, a person) is made here.
+      await store.keepTrigger("mobilecommons-crm", { kind: "manual" }, new Date().toISOString());
+      await seen(/^ {2}ok +mobilecommons-crm \(full run, [\d.]+s\): 2 skipped$/m);
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      expect(stderr).toBe("");
+      expect((await store.runs({ integration: "mobilecommons-crm" })).map((r) => [r.trigger, r.status, r.counts["applied_create"] ?? 0])).toEqual([
+        ["full run", "ok", 0],
+        ["full run", "ok", 2],
+      ]);
+    } finally {
+      child.kill("SIGKILL");
+      await store.close();
+      await dropSchemas(url, [schema, `${schema}_queue`]);
     }
   });
 });
