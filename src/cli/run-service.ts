@@ -11,7 +11,7 @@ import { redactor, type Redact } from "../connectors/redact.js";
 import { credentialsOf, type NamedValues } from "../scheduler/secrets.js";
 import { assemble } from "../scheduler/assemble.js";
 import { loadDeployment, storeLocation, type Deployment } from "../scheduler/deployment.js";
-import { Service } from "../scheduler/service.js";
+import { Service, type ServiceProgress } from "../scheduler/service.js";
 import { ClusterQueue } from "../scheduler/cluster-queue.js";
 import { ScheduleClaims } from "../scheduler/schedule-claims.js";
 import { message } from "../diagnostics/catalog.js";
@@ -142,14 +142,17 @@ export async function runService(options: ServiceCommandOptions, print: (t: stri
       out(`  interrupted ${run.integration} (run ${run.id}, started ${run.startedAt}): the process stopped part-way; this start runs it again\n`);
     }
 
-    service = new Service({
+    const parts = {
       integrations: assembled.integrations,
       systems: catalog.systems,
       connections: assembled.connections,
       store,
       metrics,
       redact: assembled.redact,
-      progress: (event) => out(`${progressLine(event)}\n`),
+      progress: (event: ServiceProgress) => out(`${progressLine(event)}\n`),
+    };
+    service = new Service({
+      ...parts,
       // A server keeps triggers for the workers, and runs nothing itself.
       ...(opened.cluster && options.serve ? { queue: new ClusterQueue(opened.cluster, assembled.integrations, { runs: false }) } : {}),
     });
@@ -181,13 +184,7 @@ export async function runService(options: ServiceCommandOptions, print: (t: stri
       const first = service;
       await first.stop();
       service = new Service({
-        integrations: assembled.integrations,
-        systems: catalog.systems,
-        connections: assembled.connections,
-        store,
-        metrics,
-        redact: assembled.redact,
-        progress: (event) => out(`${progressLine(event)}\n`),
+        ...parts,
         queue: new ClusterQueue(opened.cluster, assembled.integrations, { runs: true, onError: (integration, e) => err(`syncspec run: ${integration || "the queue"}: ${e instanceof Error ? e.message : String(e)}\n`) }),
         statuses: first.lastStatuses(),
       });
