@@ -9,7 +9,7 @@ import { compileSpec } from "../language/compile.js";
 import { readPlanFile } from "../language/plan-file.js";
 import { planProblems } from "../plan/validate.js";
 import { loadSystems } from "../language/systems/load.js";
-import { displayPath, findIntegrations, UsageError } from "../source/files.js";
+import { displayPath, findIntegrations, MissingPath } from "../source/files.js";
 import { writeFileAtomic } from "../json/write-atomic.js";
 
 export function runCompile(spec: string, output: string | undefined, systemsDir: string | undefined, out: (t: string) => void, err: (t: string) => void): number {
@@ -17,7 +17,7 @@ export function runCompile(spec: string, output: string | undefined, systemsDir:
   try {
     text = readFileSync(spec, "utf8");
   } catch {
-    throw new UsageError(`${spec}: no such file`);
+    throw new MissingPath(`${spec}: no such file`);
   }
   const loaded = loadSystems(findIntegrations(spec, systemsDir));
   for (const problem of loaded.problems) for (const d of problem.diagnostics) err(`${renderText(d, problem.source)}\n\n`);

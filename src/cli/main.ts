@@ -2,40 +2,69 @@
 // 0 done, 1 an input is invalid (its message names the file and the place), or a file or
 // port is in use, or a `run` left an integration's work undone (failed, read incompletely,
 // or not run before a stop), 2 usage.
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { runCheck } from "./check.js";
 import { runCompile } from "./compile.js";
-import { UsageError } from "../source/files.js";
+import { MissingPath, UsageError } from "../source/files.js";
 import { runFmt } from "./fmt.js";
 import { runSpec } from "./run.js";
 import { runTests } from "./test.js";
 
+/** Each command's usage, as `syncspec COMMAND --help` prints it and the overview lists it. */
+const COMMANDS: Readonly<Record<string, string>> = {
+  check: `  check [PATH ...]           check specs (files or folders; default specs/) [--json] [--systems DIR]`,
+  compile: `  compile SPEC [-o FILE]     print the compiled plan as JSON [--systems DIR]; plan, apply and
+                             run (a deployment's spec:) take the plan file in place of the spec`,
+  fmt: `  fmt [PATH ...]             rewrite specs in the canonical layout [--check]`,
+  plan: `  plan SPEC --snapshot SYSTEM=FILE ... [--state FILE] [--now TIME] [--param NAME=VALUE ...]
+            [--event FILE] [--json] [--systems DIR]
+                             what a run would change: one JSON Patch per system, with outcomes;
+                             SPEC is a .sync spec or a compiled plan (.json)`,
+  apply: `  apply SPEC ...             the options of plan; writes the patched snapshots, then the state`,
+  test: `  test [PATH ...]            run the specs' test cases (*.test.yaml; default specs/) [--json] [--systems DIR]`,
+  run: `  run DEPLOYMENT             run every integration of a deployment once, then a summary table
+            [--watch]        then keep running on the schedules and webhooks (/healthz, /metrics)
+            [--sandbox]      against syncspec's own loopback servers with the sample data`,
+  runs: `  runs DEPLOYMENT            the run history and the records systems refused [--integration NAME]
+            [--limit N] [--json] [--sandbox]`,
+  serve: `  serve DEPLOYMENT           take webhooks for a cluster (its state in PostgreSQL) and serve /healthz
+                             and /metrics; the workers make the runs`,
+  worker: `  worker DEPLOYMENT ...      take runs from the cluster's queue and make them, until stopped
+            [--concurrency N] (the deployments' state: a PostgreSQL database; start any number)`,
+};
+
+const SYSTEMS_NOTE = `--systems DIR names the folder of system definitions; by default it is the nearest
+integrations/ above the specs.
+`;
+
 const USAGE = `usage: syncspec <command> [options]
 
 commands:
-  check [PATH ...]           check specs (files or folders; default specs/) [--json] [--systems DIR]
-  compile SPEC [-o FILE]     print the compiled plan as JSON [--systems DIR]; plan, apply and
-                             run (a deployment's spec:) take the plan file in place of the spec
-  fmt [PATH ...]             rewrite specs in the canonical layout [--check]
-  plan SPEC --snapshot SYSTEM=FILE ... [--state FILE] [--now TIME] [--param NAME=VALUE ...]
-            [--event FILE] [--json]
-                             what a run would change: one JSON Patch per system, with outcomes;
-                             SPEC is a .sync spec or a compiled plan (.json)
-  apply SPEC ...             the options of plan; writes the patched snapshots, then the state
-  test [PATH ...]            run the specs' test cases (*.test.yaml; default specs/) [--json] [--systems DIR]
-  run DEPLOYMENT             run every integration of a deployment once, then a summary table
-            [--watch]        then keep running on the schedules and webhooks (/healthz, /metrics)
-            [--sandbox]      against syncspec's own loopback servers with the sample data
-  runs DEPLOYMENT            the run history and the records systems refused [--integration NAME]
-            [--limit N] [--json] [--sandbox]
-  serve DEPLOYMENT           take webhooks for a cluster (its state in PostgreSQL) and serve /healthz
-                             and /metrics; the workers make the runs
-  worker DEPLOYMENT ...      take runs from the cluster's queue and make them, until stopped
-            [--concurrency N] (the deployments' state: a PostgreSQL database; start any number)
+${Object.values(COMMANDS).join("\n")}
 
---systems DIR names the folder of system definitions; by default it is the nearest
-integrations/ above the specs.
+${SYSTEMS_NOTE}
+syncspec COMMAND --help shows one command's; syncspec --version the version.
 `;
+
+/** One command's usage. */
+function usageOf(command: string): string {
+  const entry = COMMANDS[command]!;
+  return `usage: syncspec ${command} [options]\n\n${entry}\n${entry.includes("--systems") ? `\n${SYSTEMS_NOTE}` : ""}`;
+}
+
+/** The version in syncspec's package.json, found above this file (dist/ or src/cli/). */
+function version(): string {
+  for (let dir = new URL(".", import.meta.url); ; dir = new URL("..", dir)) {
+    try {
+      const found = JSON.parse(readFileSync(new URL("package.json", dir), "utf8")) as { name?: string; version?: string };
+      if (found.name === "syncspec" && found.version) return found.version;
+    } catch {
+      // Not here: one folder up.
+    }
+    if (new URL("..", dir).href === dir.href) return "unknown";
+  }
+}
 
 const out = (text: string): void => void process.stdout.write(text);
 const err = (text: string): void => void process.stderr.write(text);
@@ -43,8 +72,19 @@ const err = (text: string): void => void process.stderr.write(text);
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === "help" || command === "--help" || command === "-h") {
-    out(USAGE);
+    // `syncspec help run` is `syncspec run --help`.
+    if (command === "help" && rest[0] !== undefined && Object.hasOwn(COMMANDS, rest[0])) out(usageOf(rest[0]));
+    else out(USAGE);
     return command ? 0 : 2;
+  }
+  if (command === "--version" || command === "-V" || command === "version") {
+    out(`syncspec ${version()}\n`);
+    return 0;
+  }
+  // Before the command's own options are read: `syncspec run --help` is a question, not a mistake.
+  if (Object.hasOwn(COMMANDS, command) && rest.some((arg) => arg === "--help" || arg === "-h")) {
+    out(usageOf(command));
+    return 0;
   }
   try {
     switch (command) {
@@ -130,14 +170,34 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command \`${command}\``);
     }
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      err(`syncspec: ${(error as Error).message}\n\n${USAGE}`);
+    // A path that is not there: the message says it all.
+    if (error instanceof MissingPath) {
+      err(`syncspec: ${error.message}\n`);
+      return 2;
+    }
+    const code = (error as { code?: string }).code;
+    if (error instanceof UsageError || code?.startsWith("ERR_PARSE_ARGS")) {
+      const known = Object.hasOwn(COMMANDS, command);
+      err(`syncspec: ${code?.startsWith("ERR_PARSE_ARGS") ? parseArgsMessage(error as Error, command) : (error as Error).message}\n\n${known ? usageOf(command) : USAGE}`);
       return 2;
     }
     // Anything else is a defect in syncspec: say so plainly, without a stack trace.
     err(`syncspec: internal error: ${(error as Error).message}\nPlease report this, with the command you ran.\n`);
     return 1;
   }
+}
+
+/**
+ * Node's words for a command line it cannot read, in syncspec's: its own name the option
+ * it does not know, and its advice about "--" (with an unbalanced quote) left out.
+ */
+function parseArgsMessage(error: Error, command: string): string {
+  const code = (error as { code?: string }).code;
+  const option = /'(-[^']*)'/.exec(error.message)?.[1];
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option) return `${command} has no option ${option}`;
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && option) return `${option.split(" ")[0]} takes a value: ${option.split(" ")[0]} VALUE`;
+  if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") return `${command} takes no ${JSON.stringify(/'([^']*)'/.exec(error.message)?.[1] ?? "")}`;
+  return error.message.split(". To specify")[0]!;
 }
 
 process.exitCode = await main(process.argv.slice(2));

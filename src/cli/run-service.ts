@@ -15,6 +15,7 @@ import { Service, type ServiceProgress } from "../scheduler/service.js";
 import { ClusterQueue } from "../scheduler/cluster-queue.js";
 import { ScheduleClaims } from "../scheduler/schedule-claims.js";
 import { message } from "../diagnostics/catalog.js";
+import { counted } from "../diagnostics/lists.js";
 import type { RunSummary } from "../scheduler/run-integration.js";
 import { createServiceServer, ListenError, type ServiceServer } from "../server/http-server.js";
 import { Metrics } from "../scheduler/metrics.js";
@@ -164,15 +165,15 @@ export async function runService(options: ServiceCommandOptions, print: (t: stri
       await claims.plant();
       claims.start();
       closers.push(() => claims.stop());
-      out(`syncspec serve: ${assembled.integrations.length} integrations, state in ${describeStore(location, displayPath)}; runs are made by \`syncspec worker\`\n`);
+      out(`syncspec serve: ${counted(assembled.integrations.length, "integration")}, state in ${describeStore(location, displayPath)}; runs are made by \`syncspec worker\`\n`);
       out(`watching: webhooks at ${serverUrl}/webhooks/CONNECTION, health at ${serverUrl}/healthz, metrics at ${serverUrl}/metrics\n`);
       await stop.requested;
       await closeAll();
       return 0;
     }
 
-    const where = sandbox ? `the sandbox (${sandbox.connections().length} connections on loopback)` : "their systems";
-    out(`syncspec run: ${assembled.integrations.length} integrations against ${where}; state in ${describeStore(location, displayPath)}\n`);
+    const where = sandbox ? `the sandbox (${counted(sandbox.connections().length, "connection")} on loopback)` : "their systems";
+    out(`syncspec run: ${counted(assembled.integrations.length, "integration")} against ${where}; state in ${describeStore(location, displayPath)}\n`);
     const summaries = await firstRun(service, stop);
     const names = assembled.integrations.map((i) => i.name);
     out(`\n${summaryTable(summaries, names)}\n`);

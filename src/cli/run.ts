@@ -18,7 +18,7 @@ import { startReadingSnapshot, stopReading, type SnapshotRead } from "../input/o
 import { readSnapshotFile, type LoadedSnapshot, type Snapshot } from "../input/snapshots.js";
 import { JsonFileStateStore, emptyState, type SyncState } from "../state/state.js";
 import { loadSystems } from "../language/systems/load.js";
-import { findIntegrations, UsageError } from "../source/files.js";
+import { findIntegrations, MissingPath, UsageError } from "../source/files.js";
 import { loadIntegrationPlan } from "./spec-or-plan.js";
 import { isDatetimeText } from "../json/datetime.js";
 import { APPLY_LOCK_WAIT_MS, lockForApply } from "./apply-lock.js";
@@ -48,7 +48,7 @@ export function runSpec(options: RunOptions, write: boolean, out: (t: string) =>
   try {
     text = readFileSync(options.spec, "utf8");
   } catch {
-    throw new UsageError(`${options.spec}: no such file`);
+    throw new MissingPath(`${options.spec}: no such file`);
   }
   // Each --snapshot SYSTEM=FILE, split once.
   const given = options.snapshots.map((arg) => {
@@ -119,7 +119,7 @@ export function runSpec(options: RunOptions, write: boolean, out: (t: string) =>
       try {
         eventText = readFileSync(options.event, "utf8");
       } catch {
-        throw new UsageError(`${options.event}: no such file`);
+        throw new MissingPath(`${options.event}: no such file`);
       }
       const parsed = parseEventFile(eventText, options.event);
       const unknown = "problems" in parsed || !specSystems.includes(parsed.system) ? undefined : eventUnknownToSystem(parsed, loaded.systems.get(parsed.system)!);

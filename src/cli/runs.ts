@@ -45,6 +45,9 @@ async function showHistory(deployment: Deployment, options: RunsOptions, out: (t
   }
   if ("file" in location && !existsSync(location.file)) {
     out(`no runs yet: ${displayPath(location.file)} does not exist (\`syncspec run ${displayPath(deployment.file)}${options.sandbox ? " --sandbox" : ""}\` makes it)\n`);
+    // The sandbox (`npm start`) keeps its runs apart from the real ones: say where they are.
+    const sandbox = storeLocation(deployment, true, process.env);
+    if (!options.sandbox && "file" in sandbox && existsSync(sandbox.file)) out(`the sandbox's runs (\`npm start\`, \`syncspec run --sandbox\`) are kept apart: \`syncspec runs ${displayPath(deployment.file)} --sandbox\` shows them\n`);
     return 0;
   }
   let opened: OpenedStore | undefined;

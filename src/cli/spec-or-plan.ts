@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { specOrPlan, type LoadedPlan } from "../language/plan-file.js";
 import type { SystemCatalog } from "../language/systems/load.js";
-import { displayPath, UsageError } from "../source/files.js";
+import { displayPath, MissingPath } from "../source/files.js";
 
 export type { LoadedPlan } from "../language/plan-file.js";
 
@@ -21,7 +21,7 @@ export function loadIntegrationPlan(path: string, systems: SystemCatalog, text?:
     try {
       content = readFileSync(path, "utf8");
     } catch {
-      throw new UsageError(`${path}: no such file`);
+      throw new MissingPath(`${path}: no such file`);
     }
   }
   return specOrPlan(path, content, displayPath(path), systems);

@@ -11,6 +11,7 @@ import { readConnectorSettings } from "../connectors/settings.js";
 import { message, type Message } from "../diagnostics/catalog.js";
 import { problem, type Problem } from "../diagnostics/problem.js";
 import { renderProblem } from "../diagnostics/render.js";
+import { counted } from "../diagnostics/lists.js";
 import { specOrPlan } from "../language/plan-file.js";
 import { resolveParams } from "../input/params.js";
 import type { WebhookConnection } from "../connectors/webhook-event.js";
@@ -102,11 +103,11 @@ export function assemble(deployment: Deployment, options: AssembleOptions): Asse
       const first = !reported.has(config.spec);
       reported.add(config.spec);
       if (loaded.kind === "plan") {
-        at(config.pathOf("spec"), message("DEP005", "planRefused", { integration: config.name, spec: show(config.spec), problems: count(loaded.problems.length, "problem") }));
+        at(config.pathOf("spec"), message("DEP005", "planRefused", { integration: config.name, spec: show(config.spec), problems: counted(loaded.problems.length, "problem") }));
         if (first) for (const p of loaded.problems) add(p);
       } else {
         const errors = loaded.diagnostics.filter((d) => d.severity === "error").length;
-        at(config.pathOf("spec"), message("DEP005", "doesNotCompile", { integration: config.name, spec: show(config.spec), errors: count(errors, "error") }));
+        at(config.pathOf("spec"), message("DEP005", "doesNotCompile", { integration: config.name, spec: show(config.spec), errors: counted(errors, "error") }));
         if (first) report.push(...loaded.messages);
       }
       continue;
@@ -202,6 +203,3 @@ export function assemble(deployment: Deployment, options: AssembleOptions): Asse
   return { integrations, connections, webhooks, redact: redactor(credentialsOf(deployment.connections.values(), env, options.credentials)) };
 }
 
-function count(n: number, what: string): string {
-  return `${n} ${what}${n === 1 ? "" : "s"}`;
-}

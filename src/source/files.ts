@@ -6,6 +6,9 @@ import { fileURLToPath } from "node:url";
 
 export class UsageError extends Error {}
 
+/** A path given on the command line that is not there: its message is all a person needs, without the command's usage. */
+export class MissingPath extends UsageError {}
+
 /**
  * The files under each path that end with `suffix` (a folder is searched, hidden folders and
  * node_modules left out), sorted, each once. A file named on its own is taken as it is, after
@@ -18,7 +21,7 @@ export function findFiles(paths: readonly string[], suffix: string, named: (path
     try {
       stat = statSync(path);
     } catch {
-      throw new UsageError(`${path}: no such file or folder`);
+      throw new MissingPath(`${path}: no such file or folder`);
     }
     if (stat.isDirectory()) {
       for (const entry of readdirSync(path).sort()) {
@@ -51,7 +54,7 @@ export const PACKAGE_ROOT = ((): string => {
 /** The integrations/ folder nearest above `start`, else the one shipped with syncspec. */
 export function findIntegrations(start: string, given?: string): string {
   if (given) {
-    if (!existsSync(given)) throw new UsageError(`${given}: no such folder`);
+    if (!existsSync(given)) throw new MissingPath(`${given}: no such folder`);
     return given;
   }
   let dir = resolve(start);

@@ -52,11 +52,33 @@ describe("syncspec check", () => {
     expect(r.stdout).toMatch(/integrations\/raisedonors\/system\.yaml:\d+:\d+: error SYS001: the key field "identifier" is not a property/);
   });
 
-  it("is a usage error (exit 2) for an unknown command or a missing path", () => {
+  it("is a usage error (exit 2) for an unknown command or a missing path, the path's without the usage", () => {
     expect(syncspec(["frobnicate"]).status).toBe(2);
     const r = syncspec(["check", "no/such/folder"]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain("no/such/folder: no such file or folder");
+    expect(r.stderr).toBe("syncspec: no/such/folder: no such file or folder\n");
+    expect(syncspec(["plan", "no/such.sync", "--snapshot", "a=b"]).stderr).toBe("syncspec: no/such.sync: no such file\n");
+  });
+
+  it("answers COMMAND --help with that command's usage, and --version with the version", () => {
+    for (const args of [["run", "--help"], ["run", "specs/sandbox.deploy.yaml", "-h"], ["help", "run"]]) {
+      const r = syncspec(args);
+      expect(r.status, args.join(" ")).toBe(0);
+      expect(r.stdout).toMatch(/^usage: syncspec run \[options\]\n\n {2}run DEPLOYMENT .*\n.*--watch.*\n.*--sandbox/);
+      expect(r.stdout).not.toContain("compile SPEC");
+    }
+    const version = syncspec(["--version"]);
+    expect(version.stdout).toBe(`syncspec ${(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version}\n`);
+    expect(syncspec(["--help"]).stdout).toContain("syncspec COMMAND --help shows one command's");
+  });
+
+  it("names an option a command does not have in its own words, with the command's usage", () => {
+    const r = syncspec(["check", "--jsn"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^syncspec: check has no option --jsn\n\nusage: syncspec check \[options\]\n/);
+    // Node's own advice, with its unbalanced quote, is not passed on.
+    expect(r.stderr).not.toContain("To specify a positional argument");
+    expect(syncspec(["runs", "specs/sandbox.deploy.yaml", "--limit"]).stderr).toMatch(/^syncspec: --limit takes a value: --limit VALUE\n/);
   });
 });
 

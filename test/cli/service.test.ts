@@ -204,6 +204,16 @@ describe("a deployment that cannot run", () => {
     expect(r.stdout).toBe("no runs yet: .syncspec/state.sandbox.db does not exist (`syncspec run specs/sandbox.deploy.yaml --sandbox` makes it)\n");
   });
 
+  it("`syncspec runs` without --sandbox after `npm start` says where the sandbox's runs are", () => {
+    const dir = checkout();
+    mkdirSync(join(dir, ".syncspec"));
+    writeFileSync(join(dir, ".syncspec/state.sandbox.db"), "");
+    const r = syncspec(["runs", "specs/sandbox.deploy.yaml"], dir);
+    expect(r.stdout).toBe(
+      "no runs yet: .syncspec/state.db does not exist (`syncspec run specs/sandbox.deploy.yaml` makes it)\nthe sandbox's runs (`npm start`, `syncspec run --sandbox`) are kept apart: `syncspec runs specs/sandbox.deploy.yaml --sandbox` shows them\n",
+    );
+  });
+
   it("will not share a state file with a service that is running", () => {
     const dir = checkout();
     mkdirSync(join(dir, ".syncspec"));
