@@ -86,10 +86,11 @@ function manyRedactor(secrets: readonly string[]): Redact {
     else anchored.set(key, [secret]);
   };
   for (const secret of secrets) {
-    const lower = secret.toLowerCase();
-    const longest = (lower.match(/[a-z0-9]+/g) ?? []).reduce((a, b) => (b.length > a.length ? b : a), "");
+    // ASCII letters and digits only, taken before any case is folded: toLowerCase() makes the
+    // Kelvin sign a "k" and "İ" two characters, which no percent-encoded form of them holds.
+    const longest = asciiLower((secret.match(/[A-Za-z0-9]+/g) ?? []).reduce((a, b) => (b.length > a.length ? b : a), ""));
     // What a start of MIN_PREFIX characters or more holds of letters and digits before any other character.
-    const start = /^[a-z0-9]*/.exec(lower.slice(0, MIN_PREFIX))![0];
+    const start = asciiLower(/^[A-Za-z0-9]*/.exec([...secret].slice(0, MIN_PREFIX).join(""))![0]);
     const cut = [...secret].length > MIN_PREFIX;
     if (longest.length < ANCHOR || (cut && start.length < MIN_ANCHOR)) {
       always.push(secret);
@@ -102,7 +103,7 @@ function manyRedactor(secrets: readonly string[]): Redact {
   const made = new Map<string, Redact>();
   const none = exactRedactor(always);
   return (text) => {
-    const lower = text.toLowerCase();
+    const lower = asciiLower(text);
     const found = new Set<string>();
     for (const length of lengths) {
       for (let i = 0; i + length <= lower.length; i++) {
@@ -121,6 +122,11 @@ function manyRedactor(secrets: readonly string[]): Redact {
     }
     return redact(text);
   };
+}
+
+/** A text with A to Z made a to z, and nothing else changed: its length and every other character kept. */
+function asciiLower(text: string): string {
+  return text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
 }
 
 /** Credentials that are not empty, each also as trimmed (a value read from a file keeps its newline), longest first. */

@@ -127,6 +127,18 @@ export class ClusterQueue implements WorkQueue {
   }
 
   private async runJob(handler: JobHandler, job: ClusterJob): Promise<void> {
+    try {
+      await this.takeJob(handler, job);
+    } catch (error) {
+      // Whatever failed (the database out of reach, a run's defect), the job is let go, so
+      // this worker does not take the integration's next jobs for follow-ups of one it still
+      // holds. Its triggers stay kept: the sweep for orphans queues them again after a lease.
+      await this.store.dropJob(job).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async takeJob(handler: JobHandler, job: ClusterJob): Promise<void> {
     const integration = this.byName.get(job.integration);
     // Another deployment's, or one running elsewhere: dropped. Its triggers stay kept; the run
     // that holds them queues another job when it ends, and the sweep for orphans is the backstop.
@@ -134,26 +146,19 @@ export class ClusterQueue implements WorkQueue {
     // Its organization has as many runs under way as it may: the job comes back in a moment,
     // and the worker takes another organization's meanwhile, so one organization's storm
     // cannot hold every worker.
-    if (integration.limit && (await this.store.organizationFull(integration.limit, job.integration))) return this.store.deferJob(job, this.options.busyRetrySeconds ?? BUSY_RETRY_SECONDS);
-    let pending: PendingTrigger[] | undefined;
-    try {
-      pending = await this.store.triggersFor(job, this.options.maxBatch ?? MAX_BATCH);
-    } catch (error) {
-      await this.store.dropJob(job);
-      throw error;
-    }
+    const retry = this.options.busyRetrySeconds ?? BUSY_RETRY_SECONDS;
+    if (integration.limit && (await this.store.organizationFull(integration.limit, job.integration))) return this.store.deferJob(job, retry);
+    const pending = await this.store.triggersFor(job, this.options.maxBatch ?? MAX_BATCH);
     if (pending === undefined) return this.store.dropJob(job);
-    let busy = false;
     try {
       if (pending.length > 0) await handler(job.integration, pending.map((p) => triggerOf(integration, p)));
     } catch (error) {
       // Its organization filled its limit between the look above and the run's start: it waits, as above.
-      if (!(error instanceof OrganizationBusy)) throw error;
-      busy = true;
-    } finally {
-      if (busy) await this.store.deferJob(job, this.options.busyRetrySeconds ?? BUSY_RETRY_SECONDS);
-      else await this.store.settleJob(job);
+      if (error instanceof OrganizationBusy) return this.store.deferJob(job, retry);
+      await this.store.settleJob(job);
+      throw error;
     }
+    await this.store.settleJob(job);
   }
 
   private report(integration: string, error: unknown): void {

@@ -264,17 +264,23 @@ export function parseDeployment(text: string, file: string): Deployment | { prob
   }
 
   // Schedules as written, read once each: two thousand organizations write the same few.
-  const schedules = new Map<string, Schedule | null | undefined>();
+  const schedules = new Map<string, Schedule | null | { error: string }>();
+  const badSchedules = new Set<string>();
   const reconcileOf = (text: string, path: readonly string[]): Schedule | null => {
-    if (!schedules.has(text)) {
-      if (text.trim() === "never") schedules.set(text, null);
-      else {
-        const parsed = parseSchedule(text);
-        schedules.set(text, "error" in parsed ? undefined : parsed.schedule);
-        if ("error" in parsed) at(path, message("DEP001", "badReconcile", { reason: parsed.error }));
-      }
+    let read = schedules.get(text);
+    if (read === undefined) {
+      const parsed = text.trim() === "never" ? null : parseSchedule(text);
+      read = parsed === null ? null : "error" in parsed ? { error: parsed.error } : parsed.schedule;
+      schedules.set(text, read);
     }
-    return schedules.get(text) ?? null;
+    // A schedule that is not one is reported wherever it is written, once.
+    if (read !== null && "error" in read) {
+      const where = path.join("\0");
+      if (!badSchedules.has(where)) at(path, message("DEP001", "badReconcile", { reason: read.error }));
+      badSchedules.add(where);
+      return null;
+    }
+    return read;
   };
 
   const integrations = new Map<string, IntegrationConfig>();
@@ -296,11 +302,22 @@ export function parseDeployment(text: string, file: string): Deployment | { prob
       const found = scoped(target);
       if (found) routes.set(system, found);
       else {
-        const available = [...connections.values()].filter((c) => c.organization === undefined || c.organization === organization?.name).map((c) => c.path.at(-1)!);
-        at([...pathOf("connections"), system], message("DEP003", "noConnection", { name: JSON.stringify(target), connections: [...new Set(available)].join(", ") || "none" }));
+        // Where this route is written: the organization's own, or the one every organization takes.
+        const path = own?.connections?.[system] !== undefined ? [...ownPath, "connections", system] : [...templatePath, "connections", system];
+        const available = [...new Set([...connections.values()].filter((c) => c.organization === undefined || c.organization === organization?.name).map((c) => c.path.at(-1)!))].join(", ") || "none";
+        const name = JSON.stringify(target);
+        at(path, organization ? message("DEP003", "noConnectionFor", { name, organization: organization.name, connections: available }) : message("DEP003", "noConnection", { name, connections: available }));
       }
     }
-    const written = own?.reconcile !== undefined ? ([own.reconcile, [...ownPath, "reconcile"]] as const) : template?.reconcile !== undefined ? ([template.reconcile, [...templatePath, "reconcile"]] as const) : organization?.raw.reconcile !== undefined ? ([organization.raw.reconcile, ["organizations", organization.name, "reconcile"]] as const) : ([raw.reconcile ?? DEFAULT_RECONCILE, ["reconcile"]] as const);
+    // The most particular setting: the organization's integration, the organization, the integration every organization runs, the deployment.
+    const written =
+      own?.reconcile !== undefined
+        ? ([own.reconcile, [...ownPath, "reconcile"]] as const)
+        : organization?.raw.reconcile !== undefined
+          ? ([organization.raw.reconcile, ["organizations", organization.name, "reconcile"]] as const)
+          : template?.reconcile !== undefined
+            ? ([template.reconcile, [...templatePath, "reconcile"]] as const)
+            : ([raw.reconcile ?? DEFAULT_RECONCILE, ["reconcile"]] as const);
     integrations.set(qualified, {
       name: qualified,
       ...(organization ? { organization: organization.name } : {}),
@@ -320,7 +337,11 @@ export function parseDeployment(text: string, file: string): Deployment | { prob
       const own = read.raw.integrations ?? {};
       for (const name of new Set([...Object.keys(templates), ...Object.keys(own)])) {
         const mine = own[name];
-        if (mine === false) continue;
+        if (mine === false) {
+          // Turning off what no organization runs is a misspelling, not a choice.
+          if (!Object.hasOwn(templates, name)) at(["organizations", org, "integrations", name], message("DEP003", "noneToTurnOff", { organization: org, name, integrations: Object.keys(templates).join(", ") || "none" }));
+          continue;
+        }
         if (mine !== undefined && mine.spec === undefined && !Object.hasOwn(templates, name)) {
           at(["organizations", org, "integrations", name], message("DEP003", "noTemplate", { organization: org, name, integrations: Object.keys(templates).join(", ") || "none" }));
           continue;

@@ -81,6 +81,22 @@ function coalesceKey(trigger: Trigger): string {
 }
 
 /**
+ * Adds a trigger to an integration's waiting ones: the same event again is one trigger that
+ * both deliveries' stored numbers go with (forgotten together after the run), and may be an
+ * echo only if both may; any other trigger asked for again is the one already waiting.
+ */
+function coalesce(waiting: Map<string, Trigger>, trigger: Trigger): void {
+  const key = coalesceKey(trigger);
+  const earlier = waiting.get(key);
+  if (!earlier) waiting.set(key, trigger);
+  else if (earlier.kind === "event" && trigger.kind === "event") {
+    const stored = [...(earlier.stored ?? []), ...(trigger.stored ?? [])];
+    const { kind, event, connection } = earlier;
+    waiting.set(key, { kind, event, connection, ...(stored.length > 0 ? { stored } : {}), ...(earlier.maybeEcho && trigger.maybeEcho ? { maybeEcho: true } : {}) });
+  }
+}
+
+/**
  * A run's batch at the most. bench reads (2026-12-05): a storm's runs of about 12,000 events
  * kept /healthz under 0.2 s, runs of 40,000 and more held it for seconds; 2,000 keeps a storm
  * of 200,000 events to a hundred runs or so, far under the 1% the issue allows.
@@ -123,16 +139,7 @@ export class InProcessQueue implements WorkQueue {
       this.pending.set(job.integration, (triggers = new Map()));
       if (!this.running.has(job.integration) && !this.holding.has(job.integration)) this.ready.push(job.integration);
     }
-    const key = coalesceKey(job.trigger);
-    const waiting = triggers.get(key);
-    if (!waiting) triggers.set(key, job.trigger);
-    else if (waiting.kind === "event" && job.trigger.kind === "event") {
-      // The same event again: one run takes both, and both are forgotten after it. Only an
-      // event that may be an echo both times is checked as one.
-      const stored = [...(waiting.stored ?? []), ...(job.trigger.stored ?? [])];
-      const { kind, event, connection } = waiting;
-      triggers.set(key, { kind, event, connection, ...(stored.length > 0 ? { stored } : {}), ...(waiting.maybeEcho && job.trigger.maybeEcho ? { maybeEcho: true } : {}) });
-    }
+    coalesce(triggers, job.trigger);
     this.pump();
     return true;
   }
@@ -197,9 +204,11 @@ export class InProcessQueue implements WorkQueue {
       .catch((error: unknown) => {
         // Refused by a shared store: its organization's runs elsewhere fill its limit. Nothing
         // of it was recorded; its triggers wait, ahead of those that came since, and it tries again in a moment.
-        if (error instanceof OrganizationBusy && !this.stopping) {
+        if (error instanceof OrganizationBusy) {
           busy = true;
-          this.pending.set(integration, new Map([...triggers.map((t) => [coalesceKey(t), t] as const), ...(this.pending.get(integration) ?? [])]));
+          const back = new Map<string, Trigger>();
+          for (const trigger of [...triggers, ...(this.pending.get(integration)?.values() ?? [])]) coalesce(back, trigger);
+          this.pending.set(integration, back);
           return;
         }
         try {
@@ -211,7 +220,8 @@ export class InProcessQueue implements WorkQueue {
       .then(() => {
         this.running.delete(integration);
         if (organization !== undefined) this.runningIn.set(organization, this.runningIn.get(organization)! - 1);
-        if (busy) {
+        // Stopping: what was put back is among the jobs stop() returns.
+        if (busy && !this.stopping) {
           const timer = setTimeout(() => {
             this.holding.delete(integration);
             if (this.pending.has(integration)) this.ready.push(integration);

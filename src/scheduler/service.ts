@@ -271,12 +271,14 @@ export class Service {
     // The last run forgets the kept events in the transaction that ends it: whatever its
     // status (the runs' history keeps that), none is run twice, and none is lost.
     if (kinds.length > 0 && taken.length > 0) kinds[kinds.length - 1] = { ...kinds.at(-1)!, taken };
-    for (const kind of kinds) {
+    for (const [i, kind] of kinds.entries()) {
       const { metrics } = this.options;
       metrics.runStarted(name);
       let summary: RunSummary;
       try {
-        summary = await runIntegration(integration, kind, this.services);
+        // Only the batch's first run waits for its organization's limit: the runs after it
+        // carry on in its place, so a run made is never made again because the next was refused.
+        summary = await runIntegration(i === 0 ? integration : withoutLimit(integration), kind, this.services);
       } catch (error) {
         // Not started (its organization at its limit, the store out of reach): nothing ended.
         metrics.runNotStarted(name);
@@ -300,6 +302,13 @@ export class Service {
     const redact = this.options.redact;
     this.options.progress?.(event.kind === "error" && redact ? { ...event, message: redact(event.message) } : event);
   }
+}
+
+/** An integration as the runs after a batch's first make it: in the first's place in its organization's limit. */
+function withoutLimit(integration: LoadedIntegration): LoadedIntegration {
+  if (!integration.limit) return integration;
+  const { limit: _limit, ...rest } = integration;
+  return rest;
 }
 
 /** Records as the system holds them now, by key: null when it holds none, absent when that cannot be told. A request for many where the connector can ask. */

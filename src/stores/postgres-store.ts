@@ -168,9 +168,10 @@ export class PostgresServiceStore implements ClusterStore {
       }
       if (lease.run_id !== null) await this.interrupt(client, lease.run_id, integration, started);
       const epoch = Number(lease.epoch) + 1;
-      // Never before the last run of the integration ended: workers' clocks differ a little, and the run log refuses runs that overlap.
+      // Never before the last run of the integration ended (or began, where a clock behind ended it "before" its start):
+      // workers' clocks differ a little, and the run log refuses runs that overlap.
       const row = await client.query<{ id: string }>(
-        "INSERT INTO runs (integration, trigger, status, started_at, epoch) SELECT $1, $2, 'running', greatest($3::timestamptz, (SELECT finished_at FROM runs WHERE integration = $1 ORDER BY id DESC LIMIT 1)), $4 RETURNING id",
+        "INSERT INTO runs (integration, trigger, status, started_at, epoch) SELECT $1, $2, 'running', greatest($3::timestamptz, (SELECT greatest(started_at, finished_at) FROM runs WHERE integration = $1 ORDER BY id DESC LIMIT 1)), $4 RETURNING id",
         [integration, trigger, started, epoch],
       );
       const runId = Number(row.rows[0]!.id);

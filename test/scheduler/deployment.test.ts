@@ -258,12 +258,22 @@ describe("a deployment of many organizations", () => {
       "deploy.yaml:7:31: error DEP003 at /organizations/hope-house/integrations/texting: hope-house sets texting without a spec, and it is not one of the integrations every organization runs (donors, volunteers); give it a spec",
     ]);
     expect(at("  hope-house: {integrations: {donors: {connections: {crm: crm}}}}\n")).toEqual([
-      'deploy.yaml:7:54: error DEP003 at /organizations/hope-house/integrations/donors/connections/crm: there is no connection named "crm"; the connections are none',
+      'deploy.yaml:7:54: error DEP003 at /organizations/hope-house/integrations/donors/connections/crm: hope-house has no connection named "crm", nor does the deployment; its connections are none',
     ]);
     expect(at("  hope-house: orgs/nowhere.yaml\n")[0]).toBe("deploy.yaml:7:3: error DEP003 at /organizations/hope-house: the settings of hope-house are in " + resolve("orgs/nowhere.yaml") + ", which cannot be read: there is no such file or folder");
     expect(at("  hope-house: {connections: {crm: {url: https://crm.example.org, token: {env: A, file: b}}}}\n")).toEqual([
       "deploy.yaml:7:66: error DEP001 at /organizations/hope-house/connections/crm/token: a credential is named, never written: {env: VARIABLE} for an environment variable, or {file: PATH} for a file that holds it alone",
     ]);
+    // A route every organization takes, that one organization cannot: at the route, naming the organization.
+    const routed = `${TEMPLATE.replace("  volunteers: {spec: specs/volunteers.sync, reconcile: every 6 hours}", "  volunteers: {spec: specs/volunteers.sync, connections: {crm: main-crm}}")}organizations:\n  hope-house:\n    connections: {main-crm: {system: crm, file: crm.json}}\n  river-fund: {}\n`;
+    expect(problems(routed)).toEqual([
+      'deploy.yaml:5:59: error DEP003 at /integrations/volunteers/connections/crm: river-fund has no connection named "main-crm", nor does the deployment; its connections are none',
+    ]);
+    expect(at("  hope-house: {integrations: {volunters: false}}\n")).toEqual([
+      "deploy.yaml:7:31: error DEP003 at /organizations/hope-house/integrations/volunters: hope-house turns off volunters, which is not one of the integrations every organization runs (donors, volunteers)",
+    ]);
+    // A schedule that is not one, written by two organizations: said at each.
+    expect(at("  hope-house: {reconcile: sometimes}\n  river-fund: {reconcile: sometimes}\n").map((p) => p.split(": error")[0])).toEqual(["deploy.yaml:7:16", "deploy.yaml:8:16"]);
     expect(problems("organizations: {}\n")).toEqual(["deploy.yaml:1:1: error DEP001 at /organizations: the deployment runs no integration: write integrations, for every organization or under one"]);
     expect(problems("connections: {}\n")).toEqual(["deploy.yaml:1:1: error DEP001 at the top: integrations is missing: a deployment without organizations has connections and integrations"]);
   });

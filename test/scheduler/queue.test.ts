@@ -295,4 +295,20 @@ describe("InProcessQueue", () => {
     expect(errors).toEqual([]);
     expect(h.calls).toHaveLength(2);
   });
+
+  it("puts a refused run's event back with the stored numbers of both its deliveries, and returns it from stop()", async () => {
+    const h = harness();
+    const limit: RunLimit = { organization: "hope", maxRuns: 1 };
+    const queue = new InProcessQueue({ limitOf: () => limit, busyRetryMs: 60_000 });
+    const delivered = (stored: number): Trigger => ({ kind: "event", connection: "crm", event: { system: "crm", type: "person.updated", recordId: "1" }, stored: [stored], maybeEcho: true });
+    queue.push({ integration: "hope/a", trigger: delivered(1) });
+    queue.start(h.handler);
+    const refused = await h.next();
+    queue.push({ integration: "hope/a", trigger: { ...event("1"), stored: [2] } }); // the same event again, by another actor's delivery
+    refused.fail(new OrganizationBusy(limit));
+    await settle();
+    const left = await queue.stop();
+    // One event, both deliveries' numbers, and an echo only if both might be.
+    expect(left).toEqual([{ integration: "hope/a", trigger: { ...event("1"), stored: [1, 2] } }]);
+  });
 });

@@ -78,6 +78,8 @@ describe("the credentials of many organizations", () => {
     fc.string({ unit: char("ABCDEFGHabcdefgh0123456789+/="), minLength: 12, maxLength: 44 }),
     fc.string({ unit: char("ABCDabcd0123+/"), minLength: 32, maxLength: 32 }).map((b) => `whsec_${b}`),
     fc.string({ unit: char("abc123-_.~+/ "), minLength: 1, maxLength: 12 }),
+    // Characters whose lower case is ASCII or longer (the Kelvin sign, a dotted capital I), among letters.
+    fc.string({ unit: char("abcdefgh0123\u212a\u0130\u00e9"), minLength: 8, maxLength: 20 }),
   );
   /** A credential as a server may echo it: as is, percent-encoded, JSON-escaped, upper case, or cut short at the end of a line. */
   const echoed = (c: string, how: number): string =>
@@ -91,6 +93,23 @@ describe("the credentials of many organizations", () => {
         expect(many(text)).toBe(exactRedactor([...new Set(secrets.flatMap((s) => [s, s.trim()]).filter(Boolean))].sort((a, b) => b.length - a.length))(text));
       }),
       { numRuns: 150 },
+    );
+  });
+
+  it("finds a credential of letters whose lower case is not theirs alone (the Kelvin sign, a dotted capital I) in every form", () => {
+    const others = Array.from({ length: 70 }, (_, i) => `${i.toString(16).padStart(4, "0")}feedc0de${i}`);
+    const kelvin = "\u212aabcdefghij";
+    const dotted = "ab\u0130cdefghij";
+    const redact = redactor([...others, kelvin, dotted]);
+    for (const text of [encodeURIComponent(kelvin), "\\u212aabcdefghij", `${kelvin.slice(0, 8)}\n`, `${encodeURIComponent(dotted).slice(0, 11)}\n`]) expect(redact(text), text).not.toMatch(/abcdefg|ab%C4%B0cde/);
+    const odd = fc.string({ unit: char("abcdefgh0123\u212a\u0130\u00e9K"), minLength: 8, maxLength: 20 });
+    fc.assert(
+      fc.property(odd, fc.nat(5), fc.string({ maxLength: 6 }), (secret, how, filler) => {
+        const all = [...others, secret];
+        const text = `${filler} ${echoed(secret, how)}\n`;
+        expect(redactor(all)(text)).toBe(exactRedactor([...new Set(all.flatMap((s) => [s, s.trim()]).filter(Boolean))].sort((a, b) => b.length - a.length))(text));
+      }),
+      { numRuns: 300 },
     );
   });
 

@@ -45,6 +45,8 @@ export const SERVICE = {
     noSystem: "there is no system {name}; the systems are {systems}",
     noConnection: "there is no connection named {name}; the connections are {connections}",
     noIntegration: "there is no integration {name}; the integrations are {integrations}",
+    noConnectionFor: "{organization} has no connection named {name}, nor does the deployment; its connections are {connections}",
+    noneToTurnOff: "{organization} turns off {name}, which is not one of the integrations every organization runs ({integrations})",
     noTemplate: "{organization} sets {name} without a spec, and it is not one of the integrations every organization runs ({integrations}); give it a spec",
     organizationsUnreadable: "the organizations' folder {folder} cannot be read: {reason}",
     organizationUnreadable: "the settings of {organization} are in {file}, which cannot be read: {reason}",
