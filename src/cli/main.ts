@@ -32,6 +32,8 @@ const COMMANDS: Readonly<Record<string, string>> = {
                              and /metrics; the workers make the runs`,
   worker: `  worker DEPLOYMENT ...      take runs from the cluster's queue and make them, until stopped
             [--concurrency N] (the deployments' state: a PostgreSQL database; start any number)`,
+  lsp: `  lsp [--stdio]              a language server for editors over stdin and stdout: diagnostics,
+                             completion, hover, definitions, symbols, formatting (editors/vscode/)`,
 };
 
 const SYSTEMS_NOTE = `--systems DIR names the folder of system definitions; by default it is the nearest
@@ -165,6 +167,14 @@ export async function main(argv: string[]): Promise<number> {
         if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) throw new UsageError(`--concurrency takes a whole number of runs at once, not ${values.concurrency}`);
         const { runWorker } = await import("./worker.js");
         return await runWorker({ deployments: positionals, ...(concurrency ? { concurrency } : {}), ...(values.systems ? { systems: values.systems } : {}) }, out, err);
+      }
+      case "lsp": {
+        parseArgs({ args: rest, options: { stdio: { type: "boolean" } } });
+        const { startLanguageServer } = await import("../lsp/server.js");
+        const connection = startLanguageServer();
+        // Until the client says exit (the library then ends the process) or closes the stream.
+        await new Promise<void>((resolve) => connection.onExit(resolve));
+        return 0;
       }
       default:
         throw new UsageError(`unknown command \`${command}\``);

@@ -21,10 +21,13 @@ import { parse } from "./parser/parse.js";
 import type { Plan } from "../plan/types.js";
 import { SourceFile } from "../source/source-file.js";
 import type { SystemCatalog } from "./systems/load.js";
+import type { SpecIndex } from "./check/spec-index.js";
 
 export interface Compiled {
   readonly source: SourceFile;
   readonly ast?: Spec;
+  /** What each place refers to, as the checker resolved it (for editors); absent when the spec did not parse. */
+  readonly index?: SpecIndex;
   /** Present only when there is no error. */
   readonly plan?: Plan;
   readonly diagnostics: readonly Diagnostic[];
@@ -49,8 +52,8 @@ export function compileSpec(text: string, file: string, systems: SystemCatalog):
   const integration = integrationName(file);
   const checked = check(parsed.ast, parsed.source, systems, integration);
   const diagnostics = [...parsed.diagnostics, ...checked.diagnostics];
-  if (!checked.value || hasErrors(diagnostics)) return { source: parsed.source, ast: parsed.ast, diagnostics };
-  return { source: parsed.source, ast: parsed.ast, plan: checked.value, diagnostics };
+  if (!checked.value || hasErrors(diagnostics)) return { source: parsed.source, ast: parsed.ast, index: checked.index, diagnostics };
+  return { source: parsed.source, ast: parsed.ast, index: checked.index, plan: checked.value, diagnostics };
 }
 
 export function integrationName(file: string): string {

@@ -9,19 +9,20 @@ import { systemFingerprint, type SystemCatalog } from "../systems/load.js";
 import type { SourceFile } from "../../source/source-file.js";
 import { DATETIME } from "../types/type.js";
 import { CheckContext, Scope, type LinkHeader } from "./context.js";
+import type { SpecIndex } from "./spec-index.js";
 import { checkParams, checkSync } from "./declarations.js";
 import { checkLinkBody, registerLink } from "./links.js";
 import { checkRule, checkView } from "./rules.js";
 import { checkEventTrigger, checkLimit, checkScheduleTrigger, warnUnlimitedDeletes, warnUnreachedEvents } from "./triggers.js";
 
-export function check(spec: A.Spec, source: SourceFile, systems: SystemCatalog, integration: string): Result<P.Plan> {
+export function check(spec: A.Spec, source: SourceFile, systems: SystemCatalog, integration: string): Result<P.Plan> & { readonly index: SpecIndex } {
   const ctx = new CheckContext(source, systems);
   const scope = new Scope();
   scope.define("now", { kind: "builtin", name: "now", type: DATETIME });
   scope.define("last_run", { kind: "builtin", name: "last_run", type: DATETIME });
 
   const sync = checkSync(spec.statements, ctx, scope);
-  if (!sync) return { value: undefined, diagnostics: ctx.diagnostics };
+  if (!sync) return { value: undefined, diagnostics: ctx.diagnostics, index: ctx.index };
   const params = checkParams(spec.statements, ctx, scope);
 
   const views: P.ViewPlan[] = [];
@@ -69,7 +70,7 @@ export function check(spec: A.Spec, source: SourceFile, systems: SystemCatalog, 
     if (limit) limits.push(limit);
   }
 
-  if (hasErrors(ctx.diagnostics)) return { value: undefined, diagnostics: ctx.diagnostics };
+  if (hasErrors(ctx.diagnostics)) return { value: undefined, diagnostics: ctx.diagnostics, index: ctx.index };
   warnUnlimitedDeletes(ruleOf, limits, ctx);
   warnUnreachedEvents(eventTriggers, { links, rules, views }, ctx);
 
@@ -94,5 +95,5 @@ export function check(spec: A.Spec, source: SourceFile, systems: SystemCatalog, 
     limits,
     triggers,
   };
-  return { value: plan, diagnostics: ctx.diagnostics };
+  return { value: plan, diagnostics: ctx.diagnostics, index: ctx.index };
 }

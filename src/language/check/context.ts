@@ -2,50 +2,13 @@
 // and the conversion of spans to the plan's line/column form.
 import { diagnostic, type Diagnostic, type Extras } from "../../diagnostics/diagnostic.js";
 import type { Message } from "../../diagnostics/catalog.js";
-import type { CollectionDefinition, SystemCatalog, SystemDefinition } from "../systems/load.js";
+import type { CollectionDefinition, SystemCatalog } from "../systems/load.js";
 import type { SourceFile, Span } from "../../source/source-file.js";
-import type { ObjectType, Type } from "../types/type.js";
+import type { ObjectType } from "../types/type.js";
 import type { PlanSpan } from "../../plan/types.js";
+import { SpecIndex } from "./spec-index.js";
 
-export type Binding =
-  | { readonly kind: "system"; readonly system: SystemDefinition; readonly span?: Span }
-  | { readonly kind: "param"; readonly type: Type; readonly span: Span }
-  | { readonly kind: "view"; readonly rowType: Type; readonly keyAlias?: string; readonly span: Span; readonly origin?: CollectionDefinition }
-  | { readonly kind: "var"; readonly type: Type; readonly span: Span }
-  | { readonly kind: "builtin"; readonly name: "now" | "last_run"; readonly type: Type }
-  /** Inside a lookup's brackets, left of `==`: a field of the candidate record. */
-  | { readonly kind: "candidateField"; readonly type: Type; readonly owner: string }
-  /** A name that exists but may not be read here, with the reason why. */
-  | { readonly kind: "unavailable"; readonly reason: Message<"SEM010">; readonly span: Span };
-
-export class Scope {
-  private readonly names = new Map<string, Binding>();
-  constructor(readonly parent?: Scope) {}
-
-  lookup(name: string): Binding | undefined {
-    return this.names.get(name) ?? this.parent?.lookup(name);
-  }
-
-  has(name: string): boolean {
-    return this.lookup(name) !== undefined;
-  }
-
-  /** Defines a name; returns the earlier binding when the name is taken. */
-  define(name: string, binding: Binding): Binding | undefined {
-    const earlier = this.lookup(name);
-    if (earlier) return earlier;
-    this.names.set(name, binding);
-    return undefined;
-  }
-
-  allNames(): string[] {
-    return [...this.names.keys(), ...(this.parent?.allNames() ?? [])];
-  }
-
-  child(): Scope {
-    return new Scope(this);
-  }
-}
+export { Scope, type Binding } from "./scope.js";
 
 /** A link's header, known before any body is checked so that `linked(x)` resolves anywhere. */
 export interface LinkHeader {
@@ -57,6 +20,8 @@ export interface LinkHeader {
 
 export class CheckContext {
   readonly diagnostics: Diagnostic[] = [];
+  /** What each place of the spec refers to, for editors (spec-index.ts). */
+  readonly index = new SpecIndex();
   readonly links: LinkHeader[] = [];
   /** Collections read or written, with their system's name, for the plan's key table. */
   readonly collectionsUsed = new Map<CollectionDefinition, string>();

@@ -161,6 +161,7 @@ function typedValue(typed: Typed): Checked {
 
 function checkName(expr: Extract<A.Expr, { kind: "name" }>, env: Env): Checked {
   const binding = env.scope.lookup(expr.name);
+  env.ctx.index.names.push({ span: expr.span, name: expr.name, ...(binding ? { binding } : {}), scope: env.scope });
   if (!binding) {
     const fn = FUNCTIONS_BY_NAME.get(expr.name);
     if (env.ctx.systems.has(expr.name)) {
@@ -208,6 +209,7 @@ function checkMember(expr: Extract<A.Expr, { kind: "member" }>, env: Env): Check
   switch (object.kind) {
     case "system": {
       const collection = object.system.collections.get(field);
+      ctx.index.members.push({ kind: "collection", span: expr.field.span, name: field, system: object.system, ...(collection ? { collection } : {}) });
       if (!collection) {
         ctx.error(expr.field.span, message("NAM002", "noCollection", { system: object.system.name, collection: field }), {
           suggestion: didYouMean(field, object.system.collections.keys()),
@@ -240,6 +242,7 @@ function project(object: Typed, expr: Extract<A.Expr, { kind: "member" }>, env: 
     return { kind: "value", ...FAILED };
   }
   const fieldType = target.fields.get(field);
+  env.ctx.index.members.push({ kind: "field", span: expr.field.span, field, owner: target, ...(fieldType ? { type: fieldType } : {}) });
   if (!fieldType) {
     env.ctx.error(expr.field.span, message("NAM003", "noField", { owner: ownerName(target), field }), { suggestion: didYouMean(field, target.fields.keys()) });
     return { kind: "value", ...FAILED };
@@ -331,6 +334,7 @@ function checkCall(expr: Extract<A.Expr, { kind: "call" }>, env: Env): Typed {
   const { ctx } = env;
   const name = expr.callee.name;
   const fn = FUNCTIONS_BY_NAME.get(name);
+  if (fn) ctx.index.calls.push({ span: expr.callee.span, fn });
   if (!fn) {
     ctx.error(expr.callee.span, message("NAM005", "unknownFunction", { name }), { suggestion: didYouMean(name, FUNCTIONS_BY_NAME.keys()) });
     expr.args.forEach((a) => checkExpr(a, env));
