@@ -23,11 +23,14 @@
 //             sandbox with the state in PostgreSQL (bench/workers.ts), and by 1 and 4 when every
 //             request waits 50 ms (those should scale with the workers); the queue's overhead
 //             per run against a SELECT 1 round trip. Its last line is the figures in one line.
+//   lsp       `syncspec lsp`'s diagnostics after a one-character edit of a 2,000-line spec,
+//             through a real client over stdio (bench/lsp.ts), against `syncspec check` of the
+//             file as a whole process. Target: under 50 ms.
 //   organizations  a deployment of 2,000 organizations x 7 integrations (bench/organizations.ts)
 //             read and assembled, per integration, against one organization's (target: no
 //             more); a message redacted with all their credentials against one organization's.
 //
-// `npm run bench` runs every section; `npm run bench -- compile` (or check, runtime, reads, workers, organizations) one.
+// `npm run bench` runs every section; `npm run bench -- compile` (or check, runtime, reads, workers, organizations, lsp) one.
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -76,6 +79,7 @@ try {
     if (!only || only === "reads") await reads();
     if (!only || only === "workers") await workers();
     if (!only || only === "organizations") await organizations();
+    if (!only || only === "lsp") await lsp();
     console.log("| measure | figure | against the baseline | target | met |");
     console.log("|---|---|---|---|---|");
     for (const [name, figure, ratio, target, met] of rowsOut) console.log(`| ${name} | ${figure} | ${ratio} | ${target} | ${met ? "yes" : "NO"} |`);
@@ -129,6 +133,15 @@ async function workers() {
   row(`4 workers, ${w.latencyMs} ms a request`, rate(w.slowFour), `${scale.toFixed(2)}x 1 worker at that latency (${rate(w.slowOne)})`, "scales with workers", scale >= 2);
   row("queue overhead per run", `${w.cycleMs.toFixed(2)} ms`, `${(w.cycleMs / w.selectMs).toFixed(1)}x a SELECT 1 round trip (${w.selectMs.toFixed(3)} ms)`, "reported", true);
   workersLine = `workers: 1 -> ${w.one.toFixed(2)} runs/s, 2 -> ${w.two.toFixed(2)}, 4 -> ${w.four.toFixed(2)} (latency-bound 4 -> ${w.slowFour.toFixed(2)}, x ${scale.toFixed(2)}), queue overhead ${w.cycleMs.toFixed(2)} ms`;
+}
+
+async function lsp() {
+  const outfile = join("node_modules", ".cache", "syncspec-bench", "lsp.mjs");
+  await bundle("bench/lsp.ts", outfile);
+  const r = spawnSync(process.execPath, [outfile], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`bench/lsp.ts failed (exit ${r.status})`);
+  const l = JSON.parse(r.stdout.trim().split("\n").at(-1));
+  row(`\`syncspec lsp\`: diagnostics after a one-character edit, ${l.lines.toLocaleString("en-US")}-line spec (median of ${l.edits})`, `${l.medianMs.toFixed(1)} ms (p95 ${l.p95Ms.toFixed(1)} ms)`, `${(l.medianMs / l.checkMs).toFixed(2)}x \`syncspec check\` of the file (${l.checkMs.toFixed(0)} ms)`, "< 50 ms", l.p95Ms < 50);
 }
 
 async function organizations() {

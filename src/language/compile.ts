@@ -47,7 +47,11 @@ export function parseSpec(text: string, file: string): { source: SourceFile; ast
 
 /** Text -> plan. The integration is named after the spec's file: specs/raisedonors-virtuous.sync is "raisedonors-virtuous". */
 export function compileSpec(text: string, file: string, systems: SystemCatalog): Compiled {
-  const parsed = parseSpec(text, file);
+  return checkParsed(parseSpec(text, file), file, systems);
+}
+
+/** A parsed spec -> plan: the checker's stage alone, for an editor that parsed only what an edit changed (incremental-parse.ts). */
+export function checkParsed(parsed: { source: SourceFile; ast?: Spec; diagnostics: readonly Diagnostic[] }, file: string, systems: SystemCatalog): Compiled {
   if (!parsed.ast) return parsed;
   const integration = integrationName(file);
   const checked = check(parsed.ast, parsed.source, systems, integration);

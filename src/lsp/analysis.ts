@@ -4,12 +4,15 @@
 // edit costs a compile of the spec alone.
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { compileSpec, type Compiled } from "../language/compile.js";
+import { checkParsed, parseSpec, type Compiled } from "../language/compile.js";
+import { reparse, type Parsed } from "../language/incremental-parse.js";
 import { loadSystems, type LoadedSystems } from "../language/systems/load.js";
 import { findIntegrations } from "../source/files.js";
 
 export interface Analysis {
   readonly compiled: Compiled;
+  /** The parse alone (its tree and the parse's own diagnostics): what the next edit starts from. */
+  readonly parsed: Parsed;
   readonly systems: LoadedSystems;
 }
 
@@ -32,9 +35,14 @@ export class Workspace {
     return loaded;
   }
 
-  analyze(path: string, text: string): Analysis {
+  /**
+   * Compiles a spec. Given its previous analysis, only the statements an edit touched are
+   * parsed again (incremental-parse.ts); the checker then runs over the whole spec, as check does.
+   */
+  analyze(path: string, text: string, previous?: Analysis): Analysis {
     const systems = this.systemsFor(path);
-    return { compiled: compileSpec(text, path, systems.systems), systems };
+    const parsed = (previous && reparse(previous.parsed, text, path)) || parseSpec(text, path);
+    return { compiled: checkParsed(parsed, path, systems.systems), parsed, systems };
   }
 }
 

@@ -20,7 +20,7 @@ export function startLanguageServer(): Connection {
   const analysisOf = (doc: TextDocument): Analysis => {
     const known = analyses.get(doc.uri);
     if (known && known.version === doc.version) return known.analysis;
-    const analysis = workspace.analyze(pathOf(doc.uri), doc.getText());
+    const analysis = workspace.analyze(pathOf(doc.uri), doc.getText(), known?.analysis);
     analyses.set(doc.uri, { version: doc.version, analysis });
     return analysis;
   };
