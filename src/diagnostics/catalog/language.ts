@@ -150,8 +150,9 @@ export const LANGUAGE = {
     unknownType: "unknown type `{type}`",
     paramTypes: "param types are str, int, num, bool, date, datetime, schedule, a list such as str[], or allowed strings \"a\" | \"b\"",
   }),
-  NAM005: error("unknown function", "The language has no function of that name; grammar/README.md lists them.", {
+  NAM005: error("unknown function", "The language has no function of that name; grammar/functions.md lists them, each with its signature and examples.", {
     unknownFunction: "unknown function `{name}`",
+    functionsAre: "the functions are {functions} (grammar/functions.md)",
   }),
   NAM006: error("unknown event", "The system's definition does not declare that event.", {
     noEvents: "{system} sends no events; its definition declares none",
@@ -199,6 +200,8 @@ export const LANGUAGE = {
       everyParam: "`every {name}` needs a param of type schedule",
       scheduleDefault: "a schedule param's default is a string such as \"every 10 minutes\"",
       defaultType: "the default must be {expected}, but this is {found}",
+      writeDate: "a date is written as a string such as \"2026-10-01\"",
+      writeDatetime: "a datetime is written as a string such as \"2026-10-01T00:00:00Z\"",
       // What `mustBe` says must have a type (`what`).
       aCondition: "a condition",
       notOperand: "the operand of `not`",
@@ -260,6 +263,7 @@ export const LANGUAGE = {
       cannotMatch: "cannot match {left} with {right}",
       cannotFind: "cannot look for {item} in a list of {items}",
       unordered: "`{operator}` needs values with an order (numbers, texts, dates), not {found}",
+      dateFix: "a datetime compares with a date as the day it falls on: write date({expression})",
     },
   ),
   TYP009: error("malformed date", "A string compared with a date or datetime must be written as one: dates as \"YYYY-MM-DD\", datetimes like \"2026-11-01T14:05:00Z\".", {

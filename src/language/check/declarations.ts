@@ -126,7 +126,9 @@ export function checkParams(statements: readonly A.Statement[], ctx: CheckContex
           ...(suggestion !== undefined ? { suggestion: JSON.stringify(suggestion) } : {}),
         });
       } else if (!assignable(checked.type, type)) {
-        ctx.error(statement.default.span, message("TYP001", "defaultType", { expected: describe(type), found: describe(checked.type) }));
+        // A date or datetime written as a string of the wrong form: how it is written.
+        const written = typeof defaultValue === "string" && (type.kind === "date" || type.kind === "datetime") ? [{ message: message("TYP001", type.kind === "date" ? "writeDate" : "writeDatetime").text }] : [];
+        ctx.error(statement.default.span, message("TYP001", "defaultType", { expected: describe(type), found: describe(checked.type) }), { notes: written });
       }
     }
     const earlier = scope.define(name.name, { kind: "param", type, span: name.span });

@@ -53,6 +53,16 @@ export type Checked =
 
 const FAILED: Typed = { type: ANY, ir: { op: "literal", value: null } };
 
+/**
+ * How to compare a datetime with a date, where those are what cannot be compared: the
+ * datetime's day, as date(x) gives it, written with the author's own expression.
+ */
+export function dateFix(left: Type, right: Type, leftExpr: A.Expr, rightExpr: A.Expr, ctx: CheckContext): { message: string }[] {
+  const datetime = left.kind === "datetime" && right.kind === "date" ? leftExpr : right.kind === "datetime" && left.kind === "date" ? rightExpr : undefined;
+  if (!datetime) return [];
+  return [{ message: message("TYP008", "dateFix", { expression: ctx.source.text.slice(datetime.span.start, datetime.span.end) }).text }];
+}
+
 /** Checks an expression used as a value: a collection or view stands for all its rows. */
 export function checkExpr(expr: A.Expr, env: Env): Typed {
   const checked = checkValue(expr, env);
@@ -336,7 +346,7 @@ function checkCall(expr: Extract<A.Expr, { kind: "call" }>, env: Env): Typed {
   const fn = FUNCTIONS_BY_NAME.get(name);
   if (fn) ctx.index.calls.push({ span: expr.callee.span, fn });
   if (!fn) {
-    ctx.error(expr.callee.span, message("NAM005", "unknownFunction", { name }), { suggestion: didYouMean(name, FUNCTIONS_BY_NAME.keys()) });
+    ctx.error(expr.callee.span, message("NAM005", "unknownFunction", { name }), { suggestion: didYouMean(name, FUNCTIONS_BY_NAME.keys()), notes: [{ message: message("NAM005", "functionsAre", { functions: [...FUNCTIONS_BY_NAME.keys()].sort().join(", ") }).text }] });
     expr.args.forEach((a) => checkExpr(a, env));
     return FAILED;
   }
@@ -468,9 +478,12 @@ function checkComparison(expr: Extract<A.Expr, { kind: "binary" }>, op: Exclude<
   }
   const dateProblem = dateLiteralProblem(right.type, left.type) ?? dateLiteralProblem(left.type, right.type);
   if (dateProblem) {
-    ctx.error((dateLiteralProblem(right.type, left.type) ? rightExpr : leftExpr).span, dateProblem);
+    const [literal, other] = dateLiteralProblem(right.type, left.type) ? [rightExpr, leftExpr] : [leftExpr, rightExpr];
+    // A day written against a datetime: the docs' fix, compare the datetime's day.
+    const day = literal.kind === "string" && /^\d{4}-\d{2}-\d{2}$/.test(literal.value) && (other === leftExpr ? left : right).type.kind === "datetime";
+    ctx.error(literal.span, dateProblem, day ? { notes: [{ message: message("TYP008", "dateFix", { expression: ctx.source.text.slice(other.span.start, other.span.end) }).text }] } : {});
   } else if (!comparable(left.type, right.type)) {
-    ctx.error(expr.span, message("TYP008", "cannotCompare", { left: describe(left.type), right: describe(right.type) }));
+    ctx.error(expr.span, message("TYP008", "cannotCompare", { left: describe(left.type), right: describe(right.type) }), { notes: dateFix(left.type, right.type, leftExpr, rightExpr, ctx) });
   } else if (op !== "==" && op !== "!=" && (!ordered(left.type) || !ordered(right.type))) {
     ctx.error(expr.span, message("TYP008", "unordered", { operator: op, found: describe(left.type) }));
   }

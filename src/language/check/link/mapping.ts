@@ -32,8 +32,8 @@ function compareWith(mapping: A.Mapping, fieldType: Type, lc: LinkCheck): { comp
   if (!name) return {};
   const fn = FUNCTIONS_BY_NAME.get(name.name);
   if (!fn) {
-    const ofOneValue = [...FUNCTIONS_BY_NAME.values()].filter((f) => f.evaluate && f.arity[0] <= 1 && f.arity[1] >= 1).map((f) => f.name);
-    ctx.error(name.span, message("NAM005", "unknownFunction", { name: name.name }), { suggestion: didYouMean(name.name, ofOneValue) });
+    const ofOneValue = [...FUNCTIONS_BY_NAME.values()].filter((f) => f.evaluate && !f.aggregate && f.arity[0] <= 1 && f.arity[1] >= 1).map((f) => f.name);
+    ctx.error(name.span, message("NAM005", "unknownFunction", { name: name.name }), { suggestion: didYouMean(name.name, ofOneValue), notes: [{ message: message("NAM005", "functionsAre", { functions: ofOneValue.sort().join(", ") }).text }] });
     return undefined;
   }
   if (!fn.evaluate || fn.arity[0] > 1 || fn.arity[1] < 1 || fn.aggregate) {

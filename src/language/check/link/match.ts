@@ -5,7 +5,7 @@ import type * as A from "../../ast/nodes.js";
 import { message } from "../../../diagnostics/catalog.js";
 import type * as P from "../../../plan/types.js";
 import { BOOL, comparable, describe } from "../../types/type.js";
-import { checkCondition, checkExpr, compareAs, conjuncts, isEquality, type Typed } from "../expressions.js";
+import { checkCondition, checkExpr, compareAs, conjuncts, dateFix, isEquality, type Typed } from "../expressions.js";
 import type { LinkCheck, SideName } from "./context.js";
 import { onlySide, sidesRead } from "./sides.js";
 
@@ -65,7 +65,7 @@ function checkEquals(term: Extract<A.Expr, { kind: "binary" }>, lc: LinkCheck): 
   const ls = onlySide(sidesRead(lc, l.ir));
   const rs = onlySide(sidesRead(lc, r.ir));
   if (ls && rs && ls !== rs) {
-    if (!comparable(l.type, r.type)) lc.ctx.error(term.span, message("TYP008", "cannotMatch", { left: describe(l.type), right: describe(r.type) }));
+    if (!comparable(l.type, r.type)) lc.ctx.error(term.span, message("TYP008", "cannotMatch", { left: describe(l.type), right: describe(r.type) }), { notes: dateFix(l.type, r.type, term.operands[0]!, term.operands[1]!, lc.ctx) });
     return { key: ls === "left" ? { left: l.ir, right: r.ir } : { left: r.ir, right: l.ir } };
   }
   return { type: BOOL, ir: { op: "compare", operator: "==", as: compareAs(l.type) ?? "value", left: l.ir, right: r.ir } };
