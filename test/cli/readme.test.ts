@@ -53,3 +53,17 @@ it("gives in grammar/README.md date and datetime param defaults the tool takes",
     expect(r.stdout, example).toMatch(/: 0 errors$/m);
   }
 });
+
+it("gives in grammar/tests.md a test file that syncspec test runs and passes", () => {
+  const doc = readFileSync(join(ROOT, "grammar", "tests.md"), "utf8");
+  const yaml = /```yaml\n([^]*?)```/.exec(doc)![1]!;
+  const dir = mkdtempSync(join(tmpdir(), "syncspec-tests-md-"));
+  cpSync(join(ROOT, "integrations"), join(dir, "integrations"), { recursive: true });
+  mkdirSync(join(dir, "specs"));
+  cpSync(join(ROOT, "specs", "raisedonors-virtuous.sync"), join(dir, "specs", "raisedonors-virtuous.sync"));
+  writeFileSync(join(dir, "specs", "raisedonors-virtuous.test.yaml"), yaml);
+  const r = spawnSync(process.execPath, [join(ROOT, "bin/syncspec.js"), "test", "specs"], { cwd: dir, encoding: "utf8" });
+  expect(r.stdout).toMatch(/^1 passed, 0 failed$/m);
+  // Every key the format reads is in the document.
+  for (const key of ["spec", "fixtures", "cases", "name", "covers", "now", "params", "state", "snapshots", "runs", "event", "edit", "expect", "records", "absent", "patches", "unchanged", "outcomes", "fails", "reason"]) expect(doc, key).toContain(`${key}`);
+});
