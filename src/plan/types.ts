@@ -119,7 +119,7 @@ export type MappingPlan =
       readonly into: Side;
       readonly value: Expr;
       readonly target: readonly string[];
-      /** A function both values pass through before they are compared (`as digits`). */
+      /** The functions both values pass through, in order, before they are compared: `as digits` is "digits", `as trim, lower` is "trim, lower". */
       readonly compare?: string;
       readonly condition?: Expr;
       readonly span: PlanSpan;
@@ -131,7 +131,7 @@ export type MappingPlan =
       readonly right: readonly string[];
       /** For objects mapped as one field: [left sub-field, right sub-field]. */
       readonly renames?: readonly (readonly [string, string])[];
-      /** A function both values pass through before they are compared (`as digits`). */
+      /** The functions both values pass through, in order, before they are compared: `as digits` is "digits", `as trim, lower` is "trim, lower". */
       readonly compare?: string;
       readonly condition?: Expr;
       readonly span: PlanSpan;

@@ -58,4 +58,15 @@ describe("mappings compared through a function", () => {
     const result = run(plan, world("202-555-0101", "202-555-0101", "ann@new.org", "ann@old.org"));
     expect(result.patches["virtuous"]).toEqual([{ op: "replace", path: "/contacts/c1/email", value: "ann@new.org" }]);
   });
+
+  it("compare through a chain of functions, applied in the order written", () => {
+    const chained = compileSpec(SPEC.replace("donor.email -> contact.email as lower", "donor.email -> contact.email as trim, lower"), "chain.sync", SYSTEMS);
+    expect(chained.diagnostics).toEqual([]);
+    const chain = chained.plan!;
+    expect(chain.links[0]!.mappings.find((m) => JSON.stringify(m).includes("email"))).toMatchObject({ compare: "trim, lower" });
+    // Spaces and case alike: the same address, nothing written.
+    expect(allEmpty(run(chain, world("202-555-0101", "202-555-0101", "  Ann@Example.org ", "ann@example.org")))).toBe(true);
+    // A different address still flows, as written.
+    expect(run(chain, world("202-555-0101", "202-555-0101", " ann@new.org", "ann@old.org")).patches["virtuous"]).toEqual([{ op: "replace", path: "/contacts/c1/email", value: " ann@new.org" }]);
+  });
 });

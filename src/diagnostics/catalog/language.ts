@@ -232,6 +232,7 @@ export const LANGUAGE = {
     countEither: "{min} or {max}",
     countRange: "{min} to {max}",
     asFunction: "`as` compares through a function of one value, such as `digits`, `lower` or `trim`; `{name}` is not one",
+    asNested: "`as` names its functions in the order they apply, not one inside another: write `as {chain}`",
   }),
   TYP003: error("not a record", "Only records and objects have fields; the expression before `.` is of another type.", {
     needsRecord: "`.{field}` needs a record or object, but the value before it is {found}",

@@ -7,10 +7,13 @@ import { equal } from "../../json/values.js";
 
 export type Normalize = (value: unknown) => unknown;
 
-/** The mapping's `as` function as one value in, one out; none without `as`. */
+/** The mapping's `as` functions as one value in, one out, applied in order; none without `as`. */
 export function normalizer(m: MappingPlan): Normalize | undefined {
-  const evaluate = m.compare ? FUNCTIONS_BY_NAME.get(m.compare)?.evaluate : undefined;
-  return evaluate ? (v: unknown) => evaluate([v]) : undefined;
+  if (m.compare === undefined) return undefined;
+  const chain = m.compare.split(",").map((name) => FUNCTIONS_BY_NAME.get(name.trim())?.evaluate);
+  if (chain.some((f) => f === undefined)) return undefined;
+  const steps = chain as NonNullable<(typeof chain)[number]>[];
+  return steps.length === 1 ? (v: unknown) => steps[0]!([v]) : (v: unknown) => steps.reduce((value, step) => step([value]), v);
 }
 
 /** Whether two values are the same for a mapping: equal, or equal through its `as` function. */

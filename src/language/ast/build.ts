@@ -87,6 +87,22 @@ function nodeSpan(n: CstNode): Span {
 function name(t: IToken): A.Name {
   return { name: t.image, span: tokenSpan(t) };
 }
+/** The function names of `lower(trim(x))` written after `as`, innermost first: the order they apply in. */
+function nestedNames(n: CstNode): string[] {
+  const names: string[] = [];
+  const visit = (node: CstNode): void => {
+    for (const key of Object.keys(node.children).sort()) {
+      for (const child of node.children[key] ?? []) {
+        if (isToken(child)) {
+          if (child.tokenType.name === "Identifier") names.push(child.image);
+        } else visit(child);
+      }
+    }
+  };
+  visit(n);
+  return names.reverse();
+}
+
 /** The one child of a node that is an OR of sub-rules. */
 function onlyChild(parent: CstNode): CstNode {
   const children = parent.children as Children;
@@ -297,6 +313,14 @@ export function buildAst(cst: CstNode, lexed: Tokens, textLength: number): Resul
     const renamesNode = maybeNode(n, "renames");
     const condition = maybeNode(n, "condition");
     const arrowNode = node(n, "arrow");
+    const nested = maybeNode(n, "nested");
+    if (nested) {
+      // `as lower(trim)`: the author means trim, then lower; `as` names them in that order.
+      const inner = nestedNames(nested);
+      const outer = tokens(n, "compare").map((t) => t.image);
+      const open = token(n, "nestedOpen");
+      diagnostics.push(diagnostic({ start: open.startOffset, end: token(n, "nestedClose").endOffset! + 1 }, message("TYP002", "asNested", { chain: [...inner, ...outer].join(", ") })));
+    }
     return {
       kind: "mapping",
       left: expression(node(n, "left")),
@@ -312,7 +336,7 @@ export function buildAst(cst: CstNode, lexed: Tokens, textLength: number): Resul
       direction: direction(arrowNode),
       directionSpan: nodeSpan(arrowNode),
       right: expression(node(n, "right")),
-      ...(maybeToken(n, "compare") ? { compare: name(token(n, "compare")) } : {}),
+      ...(maybeToken(n, "compare") ? { compare: tokens(n, "compare").map(name) } : {}),
       ...(condition ? { condition: expression(condition) } : {}),
       span: nodeSpan(n),
     };

@@ -116,8 +116,8 @@ export interface Mapping {
   readonly direction: Direction;
   readonly directionSpan: Span;
   readonly right: Expr;
-  /** `as FUNCTION`: the sides compare through this function. */
-  readonly compare?: Name;
+  /** `as FUNCTION, ...`: the sides compare through these functions, applied in order. */
+  readonly compare?: readonly Name[];
   readonly condition?: Expr;
   readonly span: Span;
 }

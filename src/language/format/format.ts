@@ -361,6 +361,6 @@ function mappingText(m: A.Mapping, indent: string): string {
     ? ` { ${m.renames.map((r) => (r.from.name === r.to.name ? r.from.name : `${r.from.name}: ${r.to.name}`)).join(", ")} }`
     : "";
   const condition = m.condition ? ` when ${formatExpr(m.condition)}` : "";
-  const compare = m.compare ? ` as ${m.compare.name}` : "";
+  const compare = m.compare ? ` as ${m.compare.map((c) => c.name).join(", ")}` : "";
   return `${left}${renames} ${m.direction} ${formatExpr(m.right)}${compare}${condition}`;
 }

@@ -269,9 +269,26 @@ export class SpecParser extends LeanCstParser {
     this.SUBRULE2(this.expression, { LABEL: "right" });
     // `as digits`: the sides are compared through a function, so values that differ only in
     // a way the spec does not care about (format, case) are the same and never flip-flop.
+    // Several functions apply one after another: `as trim, lower`.
     this.OPTION3(() => {
       this.CONSUME(T.As);
       this.CONSUME(T.Identifier, { LABEL: "compare" });
+      // `as lower(trim)` is read, so that its message can say where it is and how it is written.
+      this.OPTION4({
+        GATE: () => this.sameLine(this.LA(0), this.LA(1)),
+        DEF: () => {
+          this.CONSUME(T.LParen, { LABEL: "nestedOpen" });
+          this.SUBRULE4(this.expression, { LABEL: "nested" });
+          this.CONSUME(T.RParen, { LABEL: "nestedClose" });
+        },
+      });
+      this.MANY({
+        GATE: () => this.sameLine(this.LA(0), this.LA(1)),
+        DEF: () => {
+          this.CONSUME(T.Comma);
+          this.CONSUME2(T.Identifier, { LABEL: "compare" });
+        },
+      });
     });
     // A mapping's own `when` stays on its line; a `when` on the next line opens a block.
     this.OPTION2({

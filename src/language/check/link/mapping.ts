@@ -25,29 +25,34 @@ export function checkMapping(mapping: A.Mapping, lc: LinkCheck, blockCondition?:
   lc.plan.mappings.push({ ...mapped.core, ...compare, ...(condition ? { condition } : {}), span: lc.ctx.planSpan(mapping.span) });
 }
 
-/** `as FUNCTION`: a function of one value that accepts the field's type and computes. */
+/** `as FUNCTION, ...`: functions of one value, each taking what the one before it gives (the field's value first). */
 function compareWith(mapping: A.Mapping, fieldType: Type, lc: LinkCheck): { compare?: string } | undefined {
   const { ctx } = lc;
-  const name = mapping.compare;
-  if (!name) return {};
-  const fn = FUNCTIONS_BY_NAME.get(name.name);
-  if (!fn) {
-    const ofOneValue = [...FUNCTIONS_BY_NAME.values()].filter((f) => f.evaluate && !f.aggregate && f.arity[0] <= 1 && f.arity[1] >= 1).map((f) => f.name);
-    ctx.error(name.span, message("NAM005", "unknownFunction", { name: name.name }), { suggestion: didYouMean(name.name, ofOneValue), notes: [{ message: message("NAM005", "functionsAre", { functions: ofOneValue.sort().join(", ") }).text }] });
-    return undefined;
-  }
-  if (!fn.evaluate || fn.arity[0] > 1 || fn.arity[1] < 1 || fn.aggregate) {
-    ctx.error(name.span, message("TYP002", "asFunction", { name: name.name }));
-    return undefined;
-  }
+  const chain = mapping.compare;
+  if (!chain) return {};
   if (mapping.renames) {
-    ctx.error(name.span, message("SEM004", "asRenamed"));
+    ctx.error(chain[0]!.span, message("SEM004", "asRenamed"));
     return undefined;
   }
-  const result = fn.type([fieldType]);
-  if (typeof result === "function") {
-    ctx.error(name.span, result(name.name));
-    return undefined;
+  let type = fieldType;
+  for (const name of chain) {
+    const fn = FUNCTIONS_BY_NAME.get(name.name);
+    if (!fn) {
+      const ofOneValue = [...FUNCTIONS_BY_NAME.values()].filter((f) => f.evaluate && !f.aggregate && f.arity[0] <= 1 && f.arity[1] >= 1).map((f) => f.name);
+      ctx.error(name.span, message("NAM005", "unknownFunction", { name: name.name }), { suggestion: didYouMean(name.name, ofOneValue), notes: [{ message: message("NAM005", "functionsAre", { functions: ofOneValue.sort().join(", ") }).text }] });
+      return undefined;
+    }
+    if (!fn.evaluate || fn.arity[0] > 1 || fn.arity[1] < 1 || fn.aggregate) {
+      ctx.error(name.span, message("TYP002", "asFunction", { name: name.name }));
+      return undefined;
+    }
+    const result = fn.type([type]);
+    if (typeof result === "function") {
+      ctx.error(name.span, result(name.name));
+      return undefined;
+    }
+    type = result;
   }
-  return { compare: name.name };
+  // Written as the spec writes it: "digits", or "trim, lower" (a function's name has no comma), so plans of one function read as they always have.
+  return { compare: chain.map((c) => c.name).join(", ") };
 }
