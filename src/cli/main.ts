@@ -21,6 +21,9 @@ const COMMANDS: Readonly<Record<string, string>> = {
             [--event FILE] [--json] [--systems DIR]
                              what a run would change: one JSON Patch per system, with outcomes;
                              SPEC is a .sync spec or a compiled plan (.json)`,
+  explain: `  explain SPEC RECORD ...    why a record (system.collection/key, such as raisedonors.donors/1003)
+                             synced or not: each link's match, counterpart, create and mappings, each
+                             rule's clauses, then the plan's outcomes; the options of plan`,
   apply: `  apply SPEC ...             the options of plan; writes the patched snapshots, then the state`,
   test: `  test [PATH ...]            run the specs' test cases (*.test.yaml; default specs/) [--json] [--systems DIR]`,
   run: `  run DEPLOYMENT             run every integration of a deployment once, then a summary table
@@ -68,6 +71,17 @@ function version(): string {
   }
 }
 
+/** The options of plan, apply and explain: what a run reads besides the spec. */
+const RUN_OPTIONS = {
+  snapshot: { type: "string", multiple: true },
+  state: { type: "string" },
+  now: { type: "string" },
+  param: { type: "string", multiple: true },
+  event: { type: "string" },
+  json: { type: "boolean" },
+  systems: { type: "string" },
+} as const;
+
 const out = (text: string): void => void process.stdout.write(text);
 const err = (text: string): void => void process.stderr.write(text);
 
@@ -108,15 +122,7 @@ export async function main(argv: string[]): Promise<number> {
         const { values, positionals } = parseArgs({
           args: rest,
           allowPositionals: true,
-          options: {
-            snapshot: { type: "string", multiple: true },
-            state: { type: "string" },
-            now: { type: "string" },
-            param: { type: "string", multiple: true },
-            event: { type: "string" },
-            json: { type: "boolean" },
-            systems: { type: "string" },
-          },
+          options: RUN_OPTIONS,
         });
         if (positionals.length !== 1) throw new UsageError(`${command} takes one spec file (or a plan compiled from one)`);
         return runSpec(
@@ -131,6 +137,30 @@ export async function main(argv: string[]): Promise<number> {
             ...(values.systems !== undefined ? { systems: values.systems } : {}),
           },
           command === "apply",
+          out,
+          err,
+        );
+      }
+      case "explain": {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: RUN_OPTIONS,
+        });
+        if (positionals.length !== 2) throw new UsageError("explain takes a spec file (or a plan compiled from one) and a RECORD, system.collection/key");
+        const { runExplain } = await import("./explain.js");
+        return runExplain(
+          {
+            spec: positionals[0]!,
+            record: positionals[1]!,
+            snapshots: values.snapshot ?? [],
+            params: values.param ?? [],
+            json: values.json ?? false,
+            ...(values.state !== undefined ? { state: values.state } : {}),
+            ...(values.now !== undefined ? { now: values.now } : {}),
+            ...(values.event !== undefined ? { event: values.event } : {}),
+            ...(values.systems !== undefined ? { systems: values.systems } : {}),
+          },
           out,
           err,
         );

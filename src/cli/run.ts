@@ -2,26 +2,22 @@
 // reads; `apply` writes each system's patched snapshot (each file replaced whole) and then
 // the state. Any invalid input (spec, snapshot, param, event, state) stops the run before it
 // starts, with the file and the place, and nothing is written.
-import { readFileSync } from "node:fs";
 import { stringify as toYaml } from "yaml";
-import { message } from "../diagnostics/catalog.js";
-import { listed } from "../diagnostics/lists.js";
-import { problem, type Problem } from "../diagnostics/problem.js";
+import type { Problem } from "../diagnostics/problem.js";
 import { problemToJson, renderProblem } from "../diagnostics/render.js";
 import { renderText } from "../diagnostics/render.js";
 import { writeFileAtomic } from "../json/write-atomic.js";
 import { applyChanges } from "../engine/apply-changes.js";
-import { eventUnknownToSystem, parseEventFile, type RunEvent } from "../input/event.js";
-import { resolveParams } from "../input/params.js";
 import { runPlan, type RunResult } from "../engine/run.js";
 import { startReadingSnapshot, stopReading, type SnapshotRead } from "../input/outlined-snapshot.js";
 import { readSnapshotFile, type LoadedSnapshot, type Snapshot } from "../input/snapshots.js";
-import { JsonFileStateStore, emptyState, type SyncState } from "../state/state.js";
+import { JsonFileStateStore } from "../state/state.js";
 import { loadSystems } from "../language/systems/load.js";
-import { findIntegrations, MissingPath, UsageError } from "../source/files.js";
+import { findIntegrations } from "../source/files.js";
+import { runSettings, snapshotFiles, specText } from "./run-inputs.js";
 import { loadIntegrationPlan } from "./spec-or-plan.js";
-import { isDatetimeText } from "../json/datetime.js";
 import { APPLY_LOCK_WAIT_MS, lockForApply } from "./apply-lock.js";
+import { reachedLines } from "./explain.js";
 
 export interface RunOptions {
   spec: string;
@@ -44,12 +40,7 @@ export function runSpec(options: RunOptions, write: boolean, out: (t: string) =>
     return 1;
   };
 
-  let text: string;
-  try {
-    text = readFileSync(options.spec, "utf8");
-  } catch {
-    throw new MissingPath(`${options.spec}: no such file`);
-  }
+  const text = specText(options.spec);
   // Each --snapshot SYSTEM=FILE, split once.
   const given = options.snapshots.map((arg) => {
     const at = arg.indexOf("=");
@@ -74,18 +65,9 @@ export function runSpec(options: RunOptions, write: boolean, out: (t: string) =>
     err(compiled.report);
     if (!compiled.plan || loaded.problems.length > 0) return 1;
     const plan = compiled.plan;
-    const specSystems = [plan.systems.left, plan.systems.right];
 
     // Snapshots: one per system of the spec.
-    const files = new Map<string, string>();
-    for (const { arg, at, system, file } of given) {
-      if (at <= 0) throw new UsageError(`--snapshot takes SYSTEM=FILE, not ${arg}`);
-      if (!specSystems.includes(system)) throw new UsageError(`--snapshot ${system}: ${plan.integration} joins ${specSystems.join(" and ")}, not ${system}`);
-      if (files.has(system)) throw new UsageError(`--snapshot ${system} is given twice`);
-      files.set(system, file);
-    }
-    const missing = specSystems.filter((s) => !files.has(s));
-    if (missing.length > 0) throw new UsageError(`give a snapshot for each system of ${plan.integration}: --snapshot ${missing.map((s) => `${s}=FILE`).join(" --snapshot ")}`);
+    const files = snapshotFiles(options.snapshots, plan);
     const snapshots = new Map<string, Snapshot>();
     const documents = new Map<string, LoadedSnapshot>();
     const problems: Problem[] = [];
@@ -100,42 +82,9 @@ export function runSpec(options: RunOptions, write: boolean, out: (t: string) =>
       }
     }
 
-    const now = options.now ?? new Date().toISOString();
-    if (!isDatetimeText(now)) problems.push(problem({ file: "--now" }, message("INP005", "notDatetime", { value: now })));
-
-    const params = resolveParams(
-      plan,
-      options.params.map((p) => {
-        const at = p.indexOf("=");
-        if (at <= 0) throw new UsageError(`--param takes NAME=VALUE, not ${p}`);
-        return [p.slice(0, at), p.slice(at + 1)] as const;
-      }),
-    );
-    if ("problems" in params) problems.push(...params.problems);
-
-    let event: RunEvent | undefined;
-    if (options.event) {
-      let eventText = "";
-      try {
-        eventText = readFileSync(options.event, "utf8");
-      } catch {
-        throw new MissingPath(`${options.event}: no such file`);
-      }
-      const parsed = parseEventFile(eventText, options.event);
-      const unknown = "problems" in parsed || !specSystems.includes(parsed.system) ? undefined : eventUnknownToSystem(parsed, loaded.systems.get(parsed.system)!);
-      if ("problems" in parsed) problems.push(...parsed.problems);
-      else if (!specSystems.includes(parsed.system)) problems.push(problem({ file: options.event, pointer: "/system" }, message("EVT002", "otherSystem", { integration: plan.integration, systems: listed(specSystems), system: parsed.system })));
-      else if (unknown) problems.push(problem({ file: options.event, pointer: unknown.pointer }, unknown.message));
-      else event = parsed;
-    }
-
-    let state: SyncState = emptyState();
-    if (options.state) {
-      const loadedState = new JsonFileStateStore(options.state).load(plan.integration);
-      if ("problems" in loadedState) problems.push(...loadedState.problems);
-      else state = loadedState;
-    }
-    if (problems.length > 0 || "problems" in params) return report(problems);
+    const { now, params, event, state, problems: settingsProblems } = runSettings(plan, loaded.systems, options);
+    problems.push(...settingsProblems);
+    if (problems.length > 0) return report(problems);
 
     const result = runPlan({ plan, systems: loaded.systems, snapshots, state, now, params, ...(event ? { event } : {}) });
     if (result.failure) {
@@ -189,12 +138,8 @@ export function summary(integration: string, result: Pick<RunResult, "patches" |
   for (const o of result.outcomes) width = Math.max(width, `${o.system}.${o.collection} ${o.key ?? ""}`.length);
   for (const o of result.outcomes) lines.push(`  ${o.action.padEnd(8)} ${`${o.system}.${o.collection} ${o.key ?? "(all)"}`.padEnd(width)}  ${o.reason}`);
   // An event's run: which records it reached, and why (`plan --json` keeps to its contract: patches and outcomes).
-  if (result.reached) {
-    let reachedWidth = 0;
-    for (const r of result.reached) reachedWidth = Math.max(reachedWidth, `${r.system}.${r.collection} ${r.key}`.length);
-    lines.push(`the event reached ${plural(result.reached.length, "record")}:`);
-    for (const r of result.reached) lines.push(`  reached  ${`${r.system}.${r.collection} ${r.key}`.padEnd(reachedWidth)}  ${r.why}`);
-  }
+  // The same lines as `explain --event` prints for its record (explain.ts).
+  if (result.reached) lines.push(...reachedLines(result.reached));
   const ops = Object.entries(result.patches).map(([system, list]) => plural(list.length, `${system} operation`));
   lines.push(`${written ? "applied" : "patches"}: ${ops.join(", ")}${written ? "" : " (--json prints them)"}`);
   return `${lines.join("\n")}\n`;

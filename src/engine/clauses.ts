@@ -15,10 +15,17 @@ export interface CompiledClauses {
 type Step = (frame: Frame, root: unknown) => void;
 
 /**
+ * `syncspec explain`: told each time a row reaches clause `clause` (its index; the number of
+ * clauses when the row passed them all), with the row's values so far. Wrapped around the
+ * steps when the clauses are compiled with it, so clauses compiled without it cost nothing.
+ */
+export type ClauseTrace = (clause: number, frame: Frame, root: unknown) => void;
+
+/**
  * `scanFirst`: the first `from` reads only the records a run was told of, when its
  * collection was read in part (a rule whose each record decides alone, see RuleRun).
  */
-export function compileClauses(clauses: readonly Clause[], ctx: EvalContext, scanFirst = false): CompiledClauses {
+export function compileClauses(clauses: readonly Clause[], ctx: EvalContext, scanFirst = false, trace?: ClauseTrace): CompiledClauses {
   const slots = new Map<string, number>();
   const compiled: ({ kind: "from"; slot: number; source: Compiled } | { kind: "let"; slot: number; value: Compiled } | { kind: "where"; condition: Compiled } | { kind: "skip"; reason: Compiled; condition: Compiled })[] = [];
   for (const clause of clauses) {
@@ -49,7 +56,7 @@ export function compileClauses(clauses: readonly Clause[], ctx: EvalContext, sca
     slots,
     run(emit, skip, keep) {
       // Steps are built back to front, each calling the next: one closure per clause.
-      let next: Step = emit;
+      let next: Step = trace ? (frame, root) => (trace(compiled.length, frame, root), emit(frame, root)) : emit;
       for (let i = compiled.length - 1; i >= 0; i--) {
         const c = compiled[i]!;
         const after = next;
@@ -99,6 +106,10 @@ export function compileClauses(clauses: readonly Clause[], ctx: EvalContext, sca
               else after(frame, root);
             };
             break;
+        }
+        if (trace && i > 0) {
+          const step = next;
+          next = (frame, root) => (trace(i, frame, root), step(frame, root));
         }
       }
       next([], undefined);

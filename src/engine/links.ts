@@ -16,6 +16,7 @@ import { Creates } from "./link/create.js";
 import { PairFlow } from "./link/flow.js";
 import { Pairing } from "./link/pairing.js";
 import { readsBeyond } from "./link/reads.js";
+import type { RunTrace } from "./explain-trace.js";
 
 export type { RunScope } from "./link/context.js";
 export { readsBeyond } from "./link/reads.js";
@@ -23,8 +24,9 @@ export { readsBeyond } from "./link/reads.js";
 export class LinkRun implements LinkPairs {
   readonly leftKey: string;
   readonly rightKey: string;
-  private readonly link: LinkContext;
-  private readonly pairing: Pairing;
+  /** Read by `syncspec explain` once the run has settled. */
+  readonly link: LinkContext;
+  readonly pairing: Pairing;
   private readonly fields: PairFlow;
   private readonly creates: Creates;
   /** Whether a pair's fields, creates and write-back read anything beyond the pair's two records. */
@@ -37,9 +39,10 @@ export class LinkRun implements LinkPairs {
     outcomes: Outcomes,
     state: StateDraft,
     scope: RunScope,
+    trace?: RunTrace,
   ) {
     const synced = state.link(plan.id);
-    const link = (this.link = new LinkContext(plan, ctx, writer, outcomes, scope));
+    const link = (this.link = new LinkContext(plan, ctx, writer, outcomes, scope, trace));
     this.leftKey = link.leftKey;
     this.rightKey = link.rightKey;
     this.flowReadsBeyond = [

@@ -27,6 +27,7 @@ import { message } from "../diagnostics/catalog.js";
 import { problem, type Problem } from "../diagnostics/problem.js";
 import { Misses, type Coverage } from "./coverage.js";
 import type { SystemReadRequest } from "../input/read-request.js";
+import type { RunTrace } from "./explain-trace.js";
 
 /** Rounds after which a run that still changes something is declared never to settle. */
 export const MAX_ROUNDS = 25;
@@ -52,6 +53,15 @@ export interface RunInput {
    * only part of it (read-loop.ts). Left out: every collection given is whole.
    */
   readonly partial?: ReadonlyMap<string, Coverage>;
+  /** `syncspec explain`: hooks told what the run decides for one record, and the run once it settles. */
+  readonly trace?: RunTrace & { settled(run: SettledRun): void };
+}
+
+/** A run as it settled, for `syncspec explain` to read its pairs and evaluate over. */
+export interface SettledRun {
+  readonly ctx: RunContext;
+  /** By the plan's link index; undefined for a link that did not run. */
+  readonly links: readonly (LinkRun | undefined)[];
 }
 
 /** Why a run stopped and wrote nothing: a problem placed at the spec's line it comes from, when it has one. */
@@ -141,7 +151,7 @@ export function runPlan(input: RunInput): RunResult {
     }
   }
   const links: (LinkRun | undefined)[] = plan.links.map((link) =>
-    disabled("the link", link.span, readsOf(plan, { link })) ? undefined : new LinkRun(link, ctx, writer, outcomes, synced, scope),
+    disabled("the link", link.span, readsOf(plan, { link })) ? undefined : new LinkRun(link, ctx, writer, outcomes, synced, scope, input.trace),
   );
   for (const link of links) ctx.links.push(link ?? { leftKey: "", rightKey: "", leftToRight: () => null, rightToLeft: () => null });
   const rules: RuleRun[] = plan.rules.flatMap((rule) =>
@@ -168,6 +178,7 @@ export function runPlan(input: RunInput): RunResult {
     return unchanged(outcomes.list(), kept, problem({ file: plan.source }, message("RUN001", "neverSettles", { rounds: MAX_ROUNDS, causes: [...writer.causesThisRound].join(" and ") })));
   }
   writer.report();
+  input.trace?.settled({ ctx, links });
 
   const failure = checkLimits(plan, workspace, rules);
   if (failure || !misses.empty) return unchanged(outcomes.list(), kept, failure);

@@ -9,6 +9,7 @@ import type { Outcomes } from "../outcomes.js";
 import { field, type Rec } from "../../json/values.js";
 import type { Touches, Writer } from "../writer.js";
 import type { CollectionState } from "../workspace.js";
+import type { RunTrace } from "../explain-trace.js";
 
 /** What a run may do: which sides it may write, and which records it may touch. */
 export interface RunScope {
@@ -51,6 +52,8 @@ export class LinkContext {
     readonly writer: Writer,
     readonly outcomes: Outcomes,
     readonly scope: RunScope,
+    /** Set only by `syncspec explain`. */
+    readonly trace?: RunTrace,
   ) {
     const collections = ctx.workspace;
     this.leftState = collections.collection(plan.left.system, plan.left.collection);

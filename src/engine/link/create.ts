@@ -15,6 +15,7 @@ interface CompiledCreate {
   readonly condition: Compiled | undefined;
   readonly assignments: readonly { readonly field: readonly string[]; readonly value: Compiled }[];
   readonly label: string;
+  readonly index: number;
 }
 
 export class Creates {
@@ -25,7 +26,8 @@ export class Creates {
     private readonly pairing: Pairing,
     private readonly fields: PairFlow,
   ) {
-    this.creates = link.plan.creates.map((cr) => ({
+    this.creates = link.plan.creates.map((cr, index) => ({
+      index,
       into: cr.into,
       key: link.compile(cr.key),
       condition: cr.condition ? link.compile(cr.condition) : undefined,
@@ -71,12 +73,22 @@ export class Creates {
     const link = this.link;
     const frame: Frame = from === "left" ? [source, undefined] : [undefined, source];
     const target = link.side(create.into);
+    // Undefined unless `syncspec explain` asks about this record.
+    const traced = link.trace?.create(link.plan.id, from, link.keyOf(from, source));
+    const at = create.index;
     try {
-      if (create.condition && create.condition(frame) !== true) return;
+      if (create.condition && create.condition(frame) !== true) {
+        if (traced) traced({ kind: "condition", create: at, frame: [frame[0] as Rec | undefined, frame[1] as Rec | undefined] });
+        return;
+      }
       const key = create.key(frame);
-      if (isEmpty(key)) return;
+      if (isEmpty(key)) {
+        if (traced) traced({ kind: "noKey", create: at });
+        return;
+      }
       const collection = create.into === "left" ? link.leftState : link.rightState;
       if (collection.get(String(key))) {
+        if (traced) traced({ kind: "exists", create: at, key: String(key) });
         link.skip(from, source, `its counterpart would be ${target.system}.${target.collection} ${String(key)}, which exists but does not match it, so no second one is created`);
         return;
       }
@@ -84,9 +96,11 @@ export class Creates {
       const label = `${create.label}, for ${link.side(from).system}.${link.side(from).collection} ${link.keyOf(from, source)}`;
       const record = link.writer.create(target.system, target.collection, String(key), values, label, (made) => this.fill(made, create.into, source));
       if (typeof record === "string") {
+        if (traced) traced({ kind: "refused", create: at, key: String(key), reason: record });
         link.skip(from, source, record);
         return;
       }
+      if (traced) traced({ kind: "created", create: at, key: String(key), record });
       // The new record is the source's counterpart at once: its mapped fields follow now,
       // and the rest of the run sees the pair.
       const [l, r] = from === "left" ? [source, record] : [record, source];
@@ -95,8 +109,9 @@ export class Creates {
       this.pairing.add(lk, l, rk, r);
       this.fields.flowPair(lk, l, rk, r, create.into);
     } catch (error) {
-      if (error instanceof SkipRow) link.skip(from, source, error.reason);
-      else throw error;
+      if (!(error instanceof SkipRow)) throw error;
+      if (traced) traced({ kind: "skipped", create: at, reason: error.reason });
+      link.skip(from, source, error.reason);
     }
   }
 

@@ -51,23 +51,32 @@ export class PairFlow {
   flowPair(lk: string, l: Rec, rk: string, r: Rec, created?: Side): void {
     const link = this.link;
     let synced = this.synced.pair(lk, rk);
+    // Undefined unless `syncspec explain` asks about one of these two records.
+    const traced = link.trace?.pair(link.plan.id, lk, rk);
     // A pair made in this run flows whole, write-backs included, even in a run an event limits
     // to one direction: "a record created in a run gets its write-back in that run".
     const writesAll = created !== undefined;
     // Each mapping reads the pair as it stands: after a write, the records are read again.
     const frame: Frame = [link.leftState.current(lk, l) ?? l, link.rightState.current(rk, r) ?? r];
     try {
-      for (const m of this.mappings) {
-        if (m.condition && m.condition(frame) !== true) continue;
+      for (let i = 0; i < this.mappings.length; i++) {
+        const m = this.mappings[i]!;
+        if (m.condition && m.condition(frame) !== true) {
+          if (traced) traced({ kind: "when", mapping: i, frame: [frame[0] as Rec, frame[1] as Rec] });
+          continue;
+        }
         if (m.kind === "oneWay") {
-          m.flow(frame, lk, l, rk, r, writesAll);
+          m.flow(frame, lk, l, rk, r, writesAll, traced && ((step) => traced({ ...step, mapping: i })));
           continue;
         }
         const last = syncedValue(synced, m.id);
         const hasLast = last !== NOT_SYNCED;
         // The common case, checked without building anything: both sides hold the last synced value.
-        if (hasLast && !created && m.unchanged(frame[0] as Rec, frame[1] as Rec, last)) continue;
-        const result = m.merge(frame, hasLast ? last : undefined, hasLast, created);
+        if (hasLast && !created && m.unchanged(frame[0] as Rec, frame[1] as Rec, last)) {
+          if (traced) traced({ kind: "unchanged", mapping: i, left: m.valueOf("left", frame[0] as Rec), right: m.valueOf("right", frame[1] as Rec), last });
+          continue;
+        }
+        const result = m.merge(frame, hasLast ? last : undefined, hasLast, created, traced && ((step) => traced({ ...step, mapping: i })));
         link.refresh(frame, lk, l, rk, r);
         if (result !== undefined) {
           const writable = this.synced.writable(lk, rk);
@@ -75,10 +84,11 @@ export class PairFlow {
           synced = writable;
         }
       }
-      if (this.writeBack) this.writeBack.flow(frame, lk, rk, writesAll);
+      if (this.writeBack) this.writeBack.flow(frame, lk, rk, writesAll, traced);
     } catch (error) {
-      if (error instanceof SkipRow) link.skip("left", l, error.reason);
-      else throw error;
+      if (!(error instanceof SkipRow)) throw error;
+      if (traced) traced({ kind: "skipped", reason: error.reason });
+      link.skip("left", l, error.reason);
     }
   }
 }

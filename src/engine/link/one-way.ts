@@ -8,6 +8,7 @@ import type { Type } from "../../language/types/type.js";
 import { readPath, writePath } from "../writer.js";
 import { normalizer, sameThrough, type Normalize } from "./compare.js";
 import type { LinkContext } from "./context.js";
+import type { FlowStep } from "../explain-trace.js";
 
 export type OneWayPlan = Extract<MappingPlan, { kind: "oneWay" }>;
 
@@ -34,12 +35,14 @@ export class OneWayMapping {
    * Writes the target of a pair whose records `frame` holds as they stand, reading them again
    * after a write. `writesAll`: the pair was made this run, and flows whatever the run's direction.
    */
-  flow(frame: Frame, lk: string, l: Rec, rk: string, r: Rec, writesAll: boolean): void {
+  flow(frame: Frame, lk: string, l: Rec, rk: string, r: Rec, writesAll: boolean, traced?: (step: Omit<Extract<FlowStep, { kind: "oneWay" }>, "mapping">) => void): void {
     const into = this.into;
     const value = this.value(frame);
     // A value the target holds already (or the same through the mapping's `as` function) is not written.
     const held = readPath(frame[into === "left" ? 0 : 1], this.target);
-    if (this.normalize ? sameThrough(this.normalize, held, value) : equal(held, value)) return;
+    const same = this.normalize ? sameThrough(this.normalize, held, value) : equal(held, value);
+    if (traced) traced({ kind: "oneWay", into, value, held, written: !same && (writesAll || this.link.canWrite(into)), uncarried: !same && !writesAll && !this.link.canWrite(into) });
+    if (same) return;
     if (!writesAll && !this.link.canWrite(into)) {
       this.link.uncarried(into === "left" ? "right" : "left", into === "left" ? rk : lk);
       return;

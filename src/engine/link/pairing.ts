@@ -22,7 +22,7 @@ class Several {
   constructor(readonly rows: Rec[]) {}
 }
 
-interface CompiledMatch {
+export interface CompiledMatch {
   readonly left: Compiled[];
   readonly right: Compiled[];
   readonly leftCondition: Compiled | undefined;
@@ -48,8 +48,9 @@ export class Pairing {
    * order, with no lookup by key into 200,000 pairs. Good while the left side's shape stands.
    */
   private byPlace?: { readonly shape: number; readonly pairs: readonly (Counterpart | SkipRow | undefined)[] };
-  private readonly matches: CompiledMatch[];
-  private readonly skips: Skips;
+  /** Read by `syncspec explain`, which evaluates the same closures over the record it explains. */
+  readonly matches: CompiledMatch[];
+  readonly skips: Skips;
   /** Fields of each side that matching reads, and whether matching reads anything beyond the record. */
   private readonly matchReads: { left: Set<string>; right: Set<string>; beyond: boolean };
 

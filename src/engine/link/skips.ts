@@ -27,15 +27,22 @@ export class Skips {
 
   /** Whether a skip sets the record aside (and reports it if so). `frame` is the caller's, reused. */
   skips(side: Side, record: Rec, frame: Frame): boolean {
+    const found = this.which(side, record, frame);
+    if (found === undefined) return false;
+    this.link.skip(side, record, found.reason);
+    return true;
+  }
+
+  /** The first skip of the side that sets the record aside (its place among the side's skips, its reason), reporting nothing: pairing and `syncspec explain` both ask here. */
+  which(side: Side, record: Rec, frame: Frame = [undefined, undefined]): { index: number; reason: string } | undefined {
     frame[0] = side === "left" ? record : undefined;
     frame[1] = side === "right" ? record : undefined;
-    for (const s of side === "left" ? this.left : this.right) {
-      if (s.condition(frame) === true) {
-        this.link.skip(side, record, String(s.reason(frame)));
-        return true;
-      }
+    const skips = side === "left" ? this.left : this.right;
+    for (let i = 0; i < skips.length; i++) {
+      const s = skips[i]!;
+      if (s.condition(frame) === true) return { index: i, reason: String(s.reason(frame)) };
     }
-    return false;
+    return undefined;
   }
 
   /** The side's records no skip sets aside, in order. */

@@ -11,6 +11,7 @@ import { readPath, writePath } from "../writer.js";
 import { normalizer, sameThrough, type Normalize } from "./compare.js";
 import type { Conflicts } from "./conflicts.js";
 import type { LinkContext } from "./context.js";
+import type { TwoWayStep } from "../explain-trace.js";
 
 export type TwoWayPlan = Extract<MappingPlan, { kind: "twoWay" }>;
 
@@ -56,14 +57,17 @@ export class TwoWayMapping {
    * the side made this run: it takes the other side's value. Returns the value both sides now
    * hold (the new last synced value), or undefined when this run could not settle it.
    */
-  merge(frame: Frame, last: unknown, hasLast: boolean, created: Side | undefined): unknown {
+  merge(frame: Frame, last: unknown, hasLast: boolean, created: Side | undefined, traced?: (step: TwoWayStep) => void): unknown {
     const m = this.plan;
     const link = this.link;
     const [l, r] = frame as [Rec, Rec];
     const lv = this.valueOf("left", l);
     const rv = this.valueOf("right", r);
     // Values the same through the mapping's `as` function are the same: nothing flows.
-    if (sameThrough(this.normalize, lv, rv)) return hasLast && sameThrough(this.normalize, lv, last) ? last : lv;
+    if (sameThrough(this.normalize, lv, rv)) {
+      if (traced) traced({ kind: "twoWay", left: lv, right: rv, last, hasLast, conflict: false, tie: false, uncarried: false, ...(created ? { created } : {}) });
+      return hasLast && sameThrough(this.normalize, lv, last) ? last : lv;
+    }
     let winner: Side;
     let conflict = false;
     let tie = false;
@@ -75,6 +79,7 @@ export class TwoWayMapping {
       conflict = true;
     }
     const loser: Side = winner === "left" ? "right" : "left";
+    if (traced) traced({ kind: "twoWay", left: lv, right: rv, last, hasLast, winner, conflict, tie, uncarried: !link.canWrite(loser), ...(created ? { created } : {}) });
     if (!link.canWrite(loser)) {
       link.uncarried(winner, winner === "left" ? link.keyOf("left", l) : link.keyOf("right", r));
       return undefined;
@@ -95,7 +100,7 @@ export class TwoWayMapping {
   }
 
   /** The field's value in the left side's shape: objects with renamed sub-fields use the left names. */
-  private valueOf(side: Side, record: Rec): unknown {
+  valueOf(side: Side, record: Rec): unknown {
     const m = this.plan;
     const value = readPath(record, side === "left" ? m.left : m.right);
     if (!m.renames || isEmpty(value)) return isEmpty(value) ? null : value;

@@ -7,6 +7,7 @@ import { equal, type Rec } from "../../json/values.js";
 import type { Type } from "../../language/types/type.js";
 import { readPath, writePath } from "../writer.js";
 import type { LinkContext } from "./context.js";
+import type { FlowStep } from "../explain-trace.js";
 
 export class WriteBack {
   readonly into: Side;
@@ -23,10 +24,13 @@ export class WriteBack {
   }
 
   /** Writes the target of the pair `frame` holds when it differs. `writesAll`: the pair was made this run. */
-  flow(frame: Frame, lk: string, rk: string, writesAll: boolean): void {
+  flow(frame: Frame, lk: string, rk: string, writesAll: boolean, traced?: (step: FlowStep) => void): void {
     const into = this.into;
     const value = this.value(frame);
-    if (equal(readPath(frame[into === "left" ? 0 : 1], this.target), value)) return;
+    const held = readPath(frame[into === "left" ? 0 : 1], this.target);
+    const same = equal(held, value);
+    if (traced) traced({ kind: "writeBack", into, value, held, written: !same && (writesAll || this.link.canWrite(into)), uncarried: !same && !writesAll && !this.link.canWrite(into) });
+    if (same) return;
     if (!writesAll && !this.link.canWrite(into)) this.link.uncarried(into === "left" ? "right" : "left", into === "left" ? rk : lk);
     else this.link.write(into, into === "left" ? lk : rk, this.target, value);
   }
