@@ -23,7 +23,7 @@ import { SkipRow } from "./expressions.js";
 import { addResynced, eventScope, Reached, type ReachedRecord } from "./events.js";
 import type { RunEvent } from "../input/event.js";
 import { RecordRefSet } from "../input/record-ref.js";
-import { message } from "../diagnostics/catalog.js";
+import { message, type Message } from "../diagnostics/catalog.js";
 import { problem, type Problem } from "../diagnostics/problem.js";
 import { Misses, type Coverage } from "./coverage.js";
 import type { SystemReadRequest } from "../input/read-request.js";
@@ -175,7 +175,7 @@ export function runPlan(input: RunInput): RunResult {
     }
   }
   if (!settled) {
-    return unchanged(outcomes.list(), kept, problem({ file: plan.source }, message("RUN001", "neverSettles", { rounds: MAX_ROUNDS, causes: [...writer.causesThisRound].join(" and ") })));
+    return unchanged(outcomes.list(), kept, problem({ file: plan.source }, neverSettles(writer)));
   }
   writer.report();
   input.trace?.settled({ ctx, links });
@@ -394,4 +394,19 @@ function checkLimits(plan: Plan, workspace: Workspace, rules: readonly RuleRun[]
     }
   }
   return undefined;
+}
+
+/**
+ * Why a run never settled, with the field and the record: one that two causes set in the
+ * last round (each to its value), else the first field set then.
+ */
+function neverSettles(writer: Writer): Message<"RUN001"> {
+  const causes = [...writer.causesThisRound];
+  const still = causes.length === 1 ? `${causes[0]} still changes what it wrote` : `${causes.join(" and ")} still change what the other wrote`;
+  const sets = writer.setsThisRound;
+  const fought = sets.find((a) => sets.some((b) => b !== a && b.record === a.record && b.field === a.field && b.cause !== a.cause)) ?? sets[0];
+  if (!fought) return message("RUN001", "neverSettles", { rounds: MAX_ROUNDS, still });
+  const setters = sets.filter((s) => s.record === fought.record && s.field === fought.field);
+  const by = setters.map((s) => `to ${JSON.stringify(s.value)} by ${s.cause}`).join(", then ");
+  return message("RUN001", "neverSettlesAt", { rounds: MAX_ROUNDS, still, field: fought.field, record: fought.record, by });
 }

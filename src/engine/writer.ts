@@ -18,6 +18,9 @@ export interface Touch {
 
 export type Touches = ReadonlyMap<string, Touch>;
 
+/** Sets kept per round for the never-settles message: enough to find a field two causes fight over. */
+const SETS_KEPT = 50;
+
 export class Writer {
   /** Whether this round changed anything, and which causes did: a fixpoint needs both. */
   changedThisRound = false;
@@ -25,6 +28,11 @@ export class Writer {
   touched = new Map<string, Touch>();
   previous: Touches = new Map();
   readonly causesThisRound = new Set<string>();
+  /**
+   * The fields this round set, a few of them, by whom and to what: where a spec never
+   * settles, the last round's say which field of which record the causes keep changing.
+   */
+  readonly setsThisRound: { readonly record: string; readonly field: string; readonly value: unknown; readonly cause: string }[] = [];
   private readonly updates = new Map<string, { system: string; collection: string; key: string; fields: Map<string, Set<string>> }>();
   private readonly created = new Map<string, string>();
   private readonly deleted = new Map<string, string>();
@@ -38,6 +46,7 @@ export class Writer {
   startRound(): void {
     this.changedThisRound = false;
     this.causesThisRound.clear();
+    this.setsThisRound.length = 0;
     this.previous = this.touched;
     this.touched = new Map();
   }
@@ -120,6 +129,7 @@ export class Writer {
     let fields = entry.fields.get(cause);
     if (!fields) entry.fields.set(cause, (fields = new Set()));
     fields.add(path.join("."));
+    if (this.setsThisRound.length < SETS_KEPT) this.setsThisRound.push({ record: `${system}.${collection} ${key}`, field: path.join("."), value, cause });
     this.changed(cause);
     return true;
   }

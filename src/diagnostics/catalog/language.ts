@@ -410,6 +410,9 @@ export const LANGUAGE = {
     reachesNothing: "{system} {event} names a record of {collection}, which no link or rule of this spec passes over: its run would change nothing",
     anyReachesNothing: "no event of {system} names a record of a collection a link or rule of this spec passes over: their runs would change nothing",
   }),
+  SEM018: warning("writes that undo each other", "Two rules write the same field of the same records (the same collection, by the same key) with different values: each round of a run one undoes the other, and the run stops with RUN001, the spec never settles. Write the field in one rule, or give the rules conditions that never hold together.", {
+    fight: "`{field}` of {collection} is written here and by the rule at line {line}, by the same key, with another value: a run would set it back and forth and never settle",
+  }),
 
   // SYS: system definitions under integrations/.
   SYS001: error("invalid system definition", "integrations/<system>/system.yaml does not match the definition format; the message names the place.", {

@@ -100,7 +100,8 @@ export const SERVICE = {
 
   // RUN: a run that stopped, and wrote nothing.
   RUN001: error("the spec never settles", "Two parts of the spec keep changing what the other wrote. Make one of them one-way, or give it a condition that holds once it has written.", {
-    neverSettles: "the spec never settles: after {rounds} rounds, {causes} still change what the other wrote",
+    neverSettles: "the spec never settles: after {rounds} rounds, {still}",
+    neverSettlesAt: "the spec never settles: after {rounds} rounds, {still}: {field} of {record} was set {by}",
   }),
   RUN002: error("safety limit exceeded", "The run would remove or delete more than a `limit` of the spec allows (more than its share, and more than its `when more than` count when it has one), so nothing was written. If the removals are intended, raise the limit for one run.", {
     removals: "the run would remove {removed} of the {total} {field} entries of the {collection} it manages ({share}%), more than the {percent}% the limit at line {line} allows; nothing was changed",

@@ -13,7 +13,7 @@ import type { SpecIndex } from "./spec-index.js";
 import { checkParams, checkSync } from "./declarations.js";
 import { checkLinkBody, registerLink } from "./links.js";
 import { checkRule, checkView } from "./rules.js";
-import { checkEventTrigger, checkLimit, checkScheduleTrigger, warnUnlimitedDeletes, warnUnreachedEvents } from "./triggers.js";
+import { checkEventTrigger, checkLimit, checkScheduleTrigger, warnFightingWrites, warnUnlimitedDeletes, warnUnreachedEvents } from "./triggers.js";
 
 export function check(spec: A.Spec, source: SourceFile, systems: SystemCatalog, integration: string): Result<P.Plan> & { readonly index: SpecIndex } {
   const ctx = new CheckContext(source, systems);
@@ -72,6 +72,7 @@ export function check(spec: A.Spec, source: SourceFile, systems: SystemCatalog, 
 
   if (hasErrors(ctx.diagnostics)) return { value: undefined, diagnostics: ctx.diagnostics, index: ctx.index };
   warnUnlimitedDeletes(ruleOf, limits, ctx);
+  warnFightingWrites(ruleOf, ctx);
   warnUnreachedEvents(eventTriggers, { links, rules, views }, ctx);
 
   const collections: Record<string, Record<string, { key: string }>> = {};

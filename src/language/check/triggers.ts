@@ -286,3 +286,27 @@ export function warnUnreachedEvents(triggers: ReadonlyMap<A.EventTrigger, P.Trig
     }
   }
 }
+
+/**
+ * Two write rules that set one field of the same records (the same target, by the same key
+ * expression) to different values get a warning at the later one: a run would set the field
+ * back and forth, round after round, and stop with RUN001. Conditions on the rules may keep
+ * them apart, so it is a warning, where `check` can tell it, ahead of the run that would fail.
+ */
+export function warnFightingWrites(rules: ReadonlyMap<A.RuleStatement, P.RulePlan>, ctx: CheckContext): void {
+  const seen = new Map<string, { line: number; value: string }>();
+  for (const [statement, rule] of rules) {
+    const action = rule.action;
+    if (action.kind !== "write" || statement.action.kind !== "write") continue;
+    const target = `${action.system}.${action.collection}\0${JSON.stringify(action.key)}`;
+    for (const [i, assignment] of action.assignments.entries()) {
+      if (assignment.initially) continue;
+      const id = `${target}\0${assignment.field.join(".")}`;
+      const value = JSON.stringify(assignment.value);
+      const earlier = seen.get(id);
+      const span = statement.action.assignments[i]?.span ?? statement.action.span;
+      if (earlier && earlier.value !== value) ctx.warn(span, message("SEM018", "fight", { field: assignment.field.join("."), collection: `${action.system}.${action.collection}`, line: earlier.line }));
+      else if (!earlier) seen.set(id, { line: rule.span[0], value });
+    }
+  }
+}

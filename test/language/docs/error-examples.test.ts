@@ -21,6 +21,7 @@ const NOT_FROM_A_SPEC: Partial<Record<Code, string>> = {
   SYS001: "a system definition under integrations/: test/diagnostics/problem-codes.test.ts breaks one",
   SEM015: "a warning, given only for a spec without errors, which no golden spec is: test/language/check/limits.test.ts makes one",
   SEM016: "a warning, given only for a spec without errors: test/language/check/event-reach.test.ts makes one",
+  SEM018: "a warning, given only for a spec without errors: test/language/check/fighting-writes.test.ts makes one",
 };
 
 /** The prefixes of codes about something other than a spec's text. */
