@@ -197,6 +197,8 @@ export class RuleRun {
     if (action.kind !== "write") return;
     const first = frames[0]!;
     if (!existing) {
+      // `update` writes only into records that are there.
+      if (action.mode === "update") return;
       const values = this.assignments.map((a) => [a.plan.field, a.value(first, frames)] as const);
       const created = this.writer.create(action.system, action.collection, key, values, this.label);
       if (typeof created === "string") throw new SkipRow(created);

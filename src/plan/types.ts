@@ -167,7 +167,8 @@ export interface LinkPlan {
 export type ActionPlan =
   | {
       readonly kind: "write";
-      readonly mode: "create" | "upsert";
+      /** create: new records only; upsert: new and existing; update: existing only, none created. */
+      readonly mode: "create" | "upsert" | "update";
       readonly system: string;
       readonly collection: string;
       readonly key: Expr;

@@ -371,7 +371,7 @@ export function buildAst(cst: CstNode, lexed: Tokens, textLength: number): Resul
     if (inner.name === "writeAction") {
       return {
         kind: "write",
-        mode: maybeToken(inner, "Create") ? "create" : "upsert",
+        mode: maybeToken(inner, "Create") ? "create" : maybeToken(inner, "Update") ? "update" : "upsert",
         target: expression(node(inner, "target")),
         key: expression(node(inner, "key")),
         assignments: assignments(node(inner, "assignmentBlock")),

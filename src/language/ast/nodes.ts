@@ -185,7 +185,8 @@ export interface LinkStatement {
 export type Action =
   | {
       readonly kind: "write";
-      readonly mode: "create" | "upsert";
+      /** create: new records only; upsert: new and existing; update: existing only, none created. */
+      readonly mode: "create" | "upsert" | "update";
       readonly target: Expr;
       readonly key: Expr;
       readonly assignments: readonly Assignment[];

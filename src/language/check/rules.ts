@@ -108,7 +108,8 @@ export function checkRule(rule: A.RuleStatement, ctx: CheckContext, scope: Scope
     if (!isStringLike(key.type)) ctx.error(action.key.span, message("TYP001", "keyString", { found: describe(key.type) }));
     if (!target) return undefined;
     const assignments = checkAssignments(action.assignments, { ctx, scope: inner, group: true }, target.collection, action.mode === "create");
-    checkRequired(ctx, { start: action.span.start, end: action.target.span.end }, target.system, target.collection, assignments.map((a) => a.field[0]!));
+    // An update makes no record, so it need not give what a new one requires.
+    if (action.mode !== "update") checkRequired(ctx, { start: action.span.start, end: action.target.span.end }, target.system, target.collection, assignments.map((a) => a.field[0]!));
     const grouped = assignments.some((a) => usesAggregate(a.value));
     return {
       id,

@@ -45,6 +45,7 @@ export const Back = keyword("back");
 export const To = keyword("to");
 export const Create = keyword("create");
 export const Upsert = keyword("upsert");
+export const Update = keyword("update");
 export const Delete = keyword("delete");
 export const Key = keyword("key");
 export const Initially = keyword("initially");

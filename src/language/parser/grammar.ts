@@ -363,9 +363,9 @@ export class SpecParser extends LeanCstParser {
     ]);
   });
 
-  // create virtuous.gifts key ... { ... }  /  upsert momentum.portfolios key ... { ... }
+  // create virtuous.gifts key ... { ... }  /  upsert momentum.portfolios key ... { ... }  /  update ... (only records that are there)
   writeAction = this.RULE("writeAction", () => {
-    this.OR([{ ALT: () => this.CONSUME(T.Create) }, { ALT: () => this.CONSUME(T.Upsert) }]);
+    this.OR([{ ALT: () => this.CONSUME(T.Create) }, { ALT: () => this.CONSUME(T.Upsert) }, { ALT: () => this.CONSUME(T.Update) }]);
     this.SUBRULE(this.expression, { LABEL: "target" });
     this.CONSUME(T.Key);
     this.SUBRULE2(this.expression, { LABEL: "key" });
