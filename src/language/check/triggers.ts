@@ -294,19 +294,40 @@ export function warnUnreachedEvents(triggers: ReadonlyMap<A.EventTrigger, P.Trig
  * them apart, so it is a warning, where `check` can tell it, ahead of the run that would fail.
  */
 export function warnFightingWrites(rules: ReadonlyMap<A.RuleStatement, P.RulePlan>, ctx: CheckContext): void {
-  const seen = new Map<string, { line: number; value: string }>();
+  // Grouped by target and field first (cheap names); keys and values are written out as text
+  // only where a field is written twice, each rule's key once: a 10,000-line spec checks in time.
+  const byField = new Map<string, { statement: A.RuleStatement; rule: P.RulePlan; index: number }[]>();
   for (const [statement, rule] of rules) {
     const action = rule.action;
     if (action.kind !== "write" || statement.action.kind !== "write") continue;
-    const target = `${action.system}.${action.collection}\0${JSON.stringify(action.key)}`;
-    for (const [i, assignment] of action.assignments.entries()) {
+    for (const [index, assignment] of action.assignments.entries()) {
       if (assignment.initially) continue;
-      const id = `${target}\0${assignment.field.join(".")}`;
+      const id = `${action.system}.${action.collection}\0${assignment.field.join(".")}`;
+      const list = byField.get(id);
+      if (list) list.push({ statement, rule, index });
+      else byField.set(id, [{ statement, rule, index }]);
+    }
+  }
+  const keyText = new Map<P.RulePlan, string>();
+  const keyOf = (rule: P.RulePlan): string => {
+    let text = keyText.get(rule);
+    if (text === undefined) keyText.set(rule, (text = rule.action.kind === "write" ? JSON.stringify(rule.action.key) : ""));
+    return text;
+  };
+  for (const writes of byField.values()) {
+    if (writes.length < 2) continue;
+    const first = new Map<string, { line: number; value: string }>();
+    for (const { statement, rule, index } of writes) {
+      const action = rule.action as Extract<P.ActionPlan, { kind: "write" }>;
+      const assignment = action.assignments[index]!;
+      const key = keyOf(rule);
       const value = JSON.stringify(assignment.value);
-      const earlier = seen.get(id);
-      const span = statement.action.assignments[i]?.span ?? statement.action.span;
-      if (earlier && earlier.value !== value) ctx.warn(span, message("SEM018", "fight", { field: assignment.field.join("."), collection: `${action.system}.${action.collection}`, line: earlier.line }));
-      else if (!earlier) seen.set(id, { line: rule.span[0], value });
+      const earlier = first.get(key);
+      if (!earlier) first.set(key, { line: rule.span[0], value });
+      else if (earlier.value !== value) {
+        const span = statement.action.kind === "write" ? (statement.action.assignments[index]?.span ?? statement.action.span) : statement.action.span;
+        ctx.warn(span, message("SEM018", "fight", { field: assignment.field.join("."), collection: `${action.system}.${action.collection}`, line: earlier.line }));
+      }
     }
   }
 }
