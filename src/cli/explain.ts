@@ -6,6 +6,7 @@ import { listed } from "../diagnostics/lists.js";
 import type { Problem } from "../diagnostics/problem.js";
 import { problemToJson, renderProblem, renderText } from "../diagnostics/render.js";
 import { explainRecord, type Check, type Explanation } from "../engine/explain.js";
+import { shown } from "../engine/explain-text.js";
 import type { ReachedRecord } from "../engine/events.js";
 import { readSnapshotFile, type Snapshot } from "../input/snapshots.js";
 import { loadSystems } from "../language/systems/load.js";
@@ -100,7 +101,7 @@ export function runExplain(options: ExplainOptions, out: (t: string) => void, er
   return explanation.failure ? 1 : 0;
 }
 
-const show = (v: unknown): string => (v === undefined ? "null" : (JSON.stringify(v) ?? "null"));
+const show = shown;
 
 function checkLine(c: Check): string {
   const values = c.values.length === 2 ? `${show(c.values[0])} vs ${show(c.values[1])}` : c.values.length === 1 ? show(c.values[0]) : "";

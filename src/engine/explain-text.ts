@@ -7,7 +7,12 @@ function sourceText(source: Source): string {
   return "view" in source ? source.view : `${source.system}.${source.collection}`;
 }
 
-const value = (v: unknown): string => JSON.stringify(v) ?? "null";
+/** A value as an explanation's words show it: a whole record is cut short (the values themselves are kept whole beside the words). */
+export function shown(v: unknown): string {
+  const text = v === undefined ? "null" : (JSON.stringify(v) ?? "null");
+  return text.length > 100 ? `${text.slice(0, 97)}...` : text;
+}
+const value = shown;
 
 export function exprText(e: Expr): string {
   switch (e.op) {

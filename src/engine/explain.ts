@@ -12,7 +12,7 @@ import type { CreateStep, FlowStep, RunTrace } from "./explain-trace.js";
 import { compileClauses } from "./clauses.js";
 import { compileExpr, SkipRow, type Compiled, type Frame } from "./expressions.js";
 import { rowKey } from "./context.js";
-import { exprText } from "./explain-text.js";
+import { exprText, shown } from "./explain-text.js";
 import type { Outcome } from "./outcomes.js";
 import type { RecordRef } from "../input/record-ref.js";
 import type { LinkRun } from "./links.js";
@@ -101,7 +101,7 @@ export interface Explanation {
 }
 
 const place = (span: PlanSpan): Place => ({ line: span[0], column: span[1] });
-const show = (v: unknown): string => (v === undefined ? "null" : (JSON.stringify(v) ?? "null"));
+const show = shown;
 
 /** The checks of a condition over a frame: each part of an `and`, each comparison with both its values. */
 function checks(expr: Expr, frame: Frame, compile: (e: Expr) => Compiled, at: Place): Check[] {
@@ -176,7 +176,8 @@ export function explainRecord(input: RunInput, record: RecordRef): Explanation {
   const named = new Set<string>([JSON.stringify([record.system, record.collection, record.key])]);
   for (const l of links) if (l.counterpart) named.add(JSON.stringify([l.counterpart.system, l.counterpart.collection, l.counterpart.key]));
   for (const r of rules) for (const w of r.writes) named.add(JSON.stringify([w.system, w.collection, w.key]));
-  const outcomes = result.outcomes.filter((o) => named.has(JSON.stringify([o.system, o.collection, o.key])));
+  // Each outcome once: a record the rule reaches from several rows (an event's record among them) has its outcome listed for each.
+  const outcomes = [...new Map(result.outcomes.filter((o) => named.has(JSON.stringify([o.system, o.collection, o.key]))).map((o) => [JSON.stringify(o), o])).values()];
   const own = outcomes.filter((o) => isFocus(o.system, o.collection, o.key ?? ""));
   const reached = result.reached?.find((r) => isFocus(r.system, r.collection, r.key));
   return {

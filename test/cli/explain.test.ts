@@ -86,4 +86,21 @@ describe("syncspec explain", () => {
     expect(bad.stderr).toContain('RECORD takes system.collection/key (such as raisedonors.donors/1003), not "donors-1003"');
     for (const r of [missing, unused, bad]) expect(r.stderr).not.toMatch(/\n\s+at /);
   });
+
+  it("with --event says whether the event reached the record, in plan --event's words, and lists each outcome once", () => {
+    const dir = mkdtempSync(join(tmpdir(), "syncspec-explain-event-"));
+    writeFileSync(join(dir, "gift.json"), JSON.stringify({ system: "raisedonors", type: "gift.created", recordId: "g1" }));
+    const event = ["--event", join(dir, "gift.json")];
+    const explained = syncspec(["explain", SPEC, "raisedonors.gifts/g1", ...SAMPLES, ...event]);
+    expect(explained.status).toBe(0);
+    const planned = syncspec(["plan", SPEC, ...SAMPLES, ...event]).stdout;
+    // The words plan --event prints for the record (plan aligns its column to the longest of its records).
+    expect(planned).toMatch(/^ {2}reached {2}raisedonors\.gifts g1 +the event names it$/m);
+    expect(explained.stdout).toContain("  reached  raisedonors.gifts g1  the event names it");
+    const outcomes = explained.stdout.split("what the plan does:\n")[1]!.trim().split("\n");
+    expect(outcomes).toEqual(["create   virtuous.gifts rd-gift-g1  created by the rule at line 40"]);
+    // A record the event did not reach says so.
+    const other = syncspec(["explain", SPEC, "raisedonors.donors/1003", ...SAMPLES, ...event]);
+    expect(other.stdout).toContain("the event did not reach it");
+  });
 });
