@@ -120,7 +120,9 @@ export function renderExplanation(e: Explanation): string {
     for (const m of l.matches) {
       lines.push(`  match at ${m.line}:${m.column}: ${m.text}`);
       for (const c of m.conditions) lines.push(`    ${checkLine(c)}`);
-      for (const k of m.keys) lines.push(`    ${k.text}: ${show(k.values[0])} == ${show(k.values[1])} ${k.held ? "held" : "failed"}`);
+      // The key looked for, and whether any record of the other side has it.
+      const having = [...m.candidates, ...m.failedFor.map((f) => f.key)];
+      for (const k of m.keys) lines.push(`    ${k.text}: looked for ${show(k.values[0])}: ${having.length > 0 ? `${having.join(", ")} ${having.length === 1 ? "has" : "have"} it` : "no record of the other side has it"}`);
       for (const f of m.failedFor) lines.push(`    ${f.key} has the same key, but ${f.checks.map(checkLine).join("; ")}`);
       lines.push(`    -> ${m.result}`);
     }

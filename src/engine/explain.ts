@@ -230,7 +230,7 @@ function explainLink(link: LinkPlan, run: LinkRun, side: Side, key: string, flow
     const ownKeys = side === "left" ? cm.left : cm.right;
     const theirKeys = side === "left" ? cm.right : cm.left;
     const keyValues = m.keys.map((k) => compile(side === "left" ? k.left : k.right)(frame));
-    const keys = m.keys.map((k, p) => ({ ...at, text: `${exprText(k.left)} == ${exprText(k.right)}`, values: [side === "left" ? keyValues[p] : undefined, side === "right" ? keyValues[p] : undefined], held: false }));
+    const keys = m.keys.map((k, p) => ({ ...at, text: `${exprText(k.left)} == ${exprText(k.right)}`, values: [keyValues[p]], held: false }));
     const text = [...m.keys.map((k) => `${exprText(k.left)} == ${exprText(k.right)}`), ...[m.leftCondition, m.rightCondition].flatMap((c) => (c ? [exprText(c)] : []))].join(" and ");
     const base = { ...at, text, conditions };
     if (decided) {
@@ -260,7 +260,8 @@ function explainLink(link: LinkPlan, run: LinkRun, side: Side, key: string, flow
       if (ok && !theirSkip) candidates.push(ctx.keyOf(other, o));
       else failedFor.push({ key: ctx.keyOf(other, o), checks: theirSkip ? [{ ...at, text: `skipped: ${theirSkip.reason}`, values: [], held: false }] : checks(theirCondition!, of, compile, at) });
     }
-    const full = m.keys.map((k, p) => ({ ...at, text: `${exprText(k.left)} == ${exprText(k.right)}`, values: side === "left" ? [keyValues[p], candidates.length > 0 ? keyValues[p] : undefined] : [candidates.length > 0 ? keyValues[p] : undefined, keyValues[p]], held: candidates.length > 0 }));
+    // The key looked for, and whether any record of the other side has it (its condition is the near misses' to say).
+    const full = m.keys.map((k, p) => ({ ...at, text: `${exprText(k.left)} == ${exprText(k.right)}`, values: [keyValues[p]], held: candidates.length > 0 || failedFor.length > 0 }));
     const them$ = `${them.system}.${them.collection}`;
     const result =
       candidates.length === 0

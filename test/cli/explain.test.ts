@@ -20,6 +20,8 @@ describe("syncspec explain", () => {
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("match at 7:3");
+    // The key looked for, and who has it: c4, whose condition then fails.
+    expect(r.stdout).toContain('donor.id == contact.referenceId: looked for "1003": c4 has it');
     expect(r.stdout).toContain('c4 has the same key, but contact.referenceSource == "RaiseDonors" at 7:3: "Eventbrite" vs "RaiseDonors" failed');
     expect(r.stdout).toContain("-> no virtuous.contacts record matches");
     expect(r.stdout).toContain("counterpart: virtuous.contacts rd-1003, by the create at 10:3");
