@@ -95,7 +95,8 @@ export function runExplain(options: ExplainOptions, out: (t: string) => void, er
     return 1;
   }
 
-  const explanation = explainRecord({ plan, systems: loaded.systems, snapshots, state, now, params, ...(event ? { event } : {}) }, ref);
+  // A spec's own words for its matches; a plan file has only the plan's.
+  const explanation = explainRecord({ plan, systems: loaded.systems, snapshots, state, now, params, ...(event ? { event } : {}) }, ref, compiled.kind === "spec" ? text : undefined);
   if (options.json) out(`${JSON.stringify(explanation, null, 2)}\n`);
   else out(renderExplanation(explanation));
   return explanation.failure ? 1 : 0;

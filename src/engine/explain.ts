@@ -121,7 +121,20 @@ function safe(f: () => unknown): unknown {
   }
 }
 
-export function explainRecord(input: RunInput, record: RecordRef): Explanation {
+/** The text a span covers in the spec, as the author wrote it (one line, spaces collapsed); undefined without the spec's text. */
+function written(source: string | undefined, span: PlanSpan): string | undefined {
+  if (source === undefined) return undefined;
+  const lines = source.split("\n");
+  const [line, column, endLine, endColumn] = span;
+  const text = line === endLine ? lines[line - 1]?.slice(column - 1, endColumn - 1) : [lines[line - 1]?.slice(column - 1), ...lines.slice(line, endLine - 1), lines[endLine - 1]?.slice(0, endColumn - 1)].join(" ");
+  return text?.replace(/\s+/g, " ").trim() || undefined;
+}
+
+/**
+ * Why the record synced, or not. `source` is the spec's text, when there is one (not a plan
+ * file): a match is then shown as the author wrote it, else as the plan holds it.
+ */
+export function explainRecord(input: RunInput, record: RecordRef, source?: string): Explanation {
   const { plan } = input;
   const isFocus = (system: string, collection: string, key: string): boolean => system === record.system && collection === record.collection && key === record.key;
   const flows = new Map<string, FlowStep[]>();
@@ -163,7 +176,7 @@ export function explainRecord(input: RunInput, record: RecordRef): Explanation {
       for (const side of ["left", "right"] as const) {
         const s = side === "left" ? link.left : link.right;
         if (s.system !== record.system || s.collection !== record.collection || !run) continue;
-        links.push(explainLink(link, run, side, record.key, flows.get(link.id) ?? [], creates.get(link.id) ?? []));
+        links.push(explainLink(link, run, side, record.key, flows.get(link.id) ?? [], creates.get(link.id) ?? [], source));
       }
     });
     for (const rule of plan.rules) {
@@ -202,7 +215,7 @@ function mappingText(link: LinkPlan, m: MappingPlan): string {
   return m.into === "right" ? `${exprText(m.value)} -> ${r}.${m.target.join(".")}` : `${l}.${m.target.join(".")} <- ${exprText(m.value)}`;
 }
 
-function explainLink(link: LinkPlan, run: LinkRun, side: Side, key: string, flow: readonly FlowStep[], made: readonly CreateStep[]): LinkExplanation {
+function explainLink(link: LinkPlan, run: LinkRun, side: Side, key: string, flow: readonly FlowStep[], made: readonly CreateStep[], source: string | undefined): LinkExplanation {
   const ctx = run.link;
   const other: Side = side === "left" ? "right" : "left";
   const own = side === "left" ? link.left : link.right;
@@ -232,7 +245,7 @@ function explainLink(link: LinkPlan, run: LinkRun, side: Side, key: string, flow
     const keyValues = m.keys.map((k) => compile(side === "left" ? k.left : k.right)(frame));
     const keys = m.keys.map((k, p) => ({ ...at, text: `${exprText(k.left)} == ${exprText(k.right)}`, values: [keyValues[p]], held: false }));
     const text = [...m.keys.map((k) => `${exprText(k.left)} == ${exprText(k.right)}`), ...[m.leftCondition, m.rightCondition].flatMap((c) => (c ? [exprText(c)] : []))].join(" and ");
-    const base = { ...at, text, conditions };
+    const base = { ...at, text: written(source, m.span)?.replace(/^match /, "") ?? text, conditions };
     if (decided) {
       matches.push({ ...base, keys, result: skip ? "not tried: the record is skipped" : "not tried: an earlier match decided", candidates: [], failedFor: [] });
       return;
