@@ -72,6 +72,9 @@ export function completion(workspace: Workspace, doc: TextDocument, path: string
     const member = index?.members.find((m) => m.span.start === start);
     return member ? membersOf(member) : [];
   }
+  // Inside a string compared with, or written into, a field of allowed values: those values.
+  const allowed = index?.allowed.find((a) => a.span.start < start && start < a.span.end);
+  if (allowed) return allowed.values.map((v) => ({ label: v, kind: CompletionItemKind.EnumMember }));
   const name = index?.names.find((n) => n.span.start === start);
   if (name) return [...namesIn(name), ...functionItems(), ...keywordItems()];
   // Where no expression can stand (a statement's start, a system's name): the words and the systems.

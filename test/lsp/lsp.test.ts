@@ -113,6 +113,11 @@ describe("syncspec lsp", () => {
     // A bare name in the rule: its aliases and lets, the functions, the keywords.
     const names = labels(await connection.sendRequest(CompletionRequest.type, { textDocument: { uri: rdUri }, position: at(rd, "where contact != null", "where ".length) }));
     expect(names).toEqual(expect.arrayContaining(["gift", "donor", "contact", "now", "coalesce", "linked", "where"]));
+    // Inside a string compared with a field of allowed values, or written into one: those values.
+    const statuses = labels(await connection.sendRequest(CompletionRequest.type, { textDocument: { uri: rdUri }, position: at(rd, 'gift.status == "Succeeded"', 'gift.status == "Suc'.length) }));
+    expect(statuses).toEqual(["Succeeded", "Failed", "Refunded"]);
+    const kinds = labels(await connection.sendRequest(CompletionRequest.type, { textDocument: { uri: rdUri }, position: at(rd, 'then "Organization"', 'then "'.length) }));
+    expect(kinds).toEqual(["Household", "Organization"]);
   });
 
   it("hovers with a field's type, a function's summary and examples, a param's allowed values", async () => {

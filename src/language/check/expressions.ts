@@ -555,6 +555,7 @@ function checkNumeric(side: Span, t: Type, op: string, ctx: Env["ctx"]): void {
 /** A string literal compared with an enum must be one of its values: `status == "Succeded"` is a typo. */
 function checkEnumLiteral(literal: A.Expr, against: Type, env: Env): void {
   if (literal.kind !== "string" || against.kind !== "enum") return;
+  env.ctx.index.allowed.push({ span: literal.span, values: against.values });
   if (!against.values.includes(literal.value)) {
     const suggestion = didYouMean(literal.value, against.values);
     env.ctx.error(literal.span, message("TYP004", "notAllowed", { value: JSON.stringify(literal.value), allowed: describe(against) }), {

@@ -239,6 +239,7 @@ export function checkTypedLiteral(expr: A.Expr, fieldType: Type, env: Env): bool
   collect(expr);
   let reported = false;
   for (const literal of literals) {
+    if (literal.kind === "string") env.ctx.index.allowed.push({ span: literal.span, values: fieldType.values });
     if (literal.kind === "string" && !fieldType.values.includes(literal.value)) {
       reported = true;
       const suggestion = didYouMean(literal.value, fieldType.values);

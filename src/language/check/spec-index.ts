@@ -43,8 +43,15 @@ export interface CallRef {
   readonly fn: FunctionDeclaration;
 }
 
+/** A string where only some values are allowed (compared with, or written into, an enum): those values. */
+export interface AllowedValues {
+  readonly span: Span;
+  readonly values: readonly string[];
+}
+
 export class SpecIndex {
   readonly names: NameRef[] = [];
+  readonly allowed: AllowedValues[] = [];
   readonly members: MemberRef[] = [];
   readonly calls: CallRef[] = [];
 
@@ -59,6 +66,10 @@ export class SpecIndex {
 
   callAt(offset: number): CallRef | undefined {
     return innermost(this.calls, offset);
+  }
+
+  allowedAt(offset: number): AllowedValues | undefined {
+    return innermost(this.allowed, offset);
   }
 }
 
