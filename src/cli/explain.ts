@@ -4,15 +4,13 @@
 // then what the plan does to it. Its inputs are read and checked as plan's are (run-inputs.ts).
 import { listed } from "../diagnostics/lists.js";
 import type { Problem } from "../diagnostics/problem.js";
-import { problemToJson, renderProblem, renderText } from "../diagnostics/render.js";
+import { problemToJson, renderProblem } from "../diagnostics/render.js";
 import { explainRecord, type Check, type Explanation } from "../engine/explain.js";
 import { shown } from "../engine/explain-text.js";
 import type { ReachedRecord } from "../engine/events.js";
 import { readSnapshotFile, type Snapshot } from "../input/snapshots.js";
-import { loadSystems } from "../language/systems/load.js";
-import { findIntegrations, UsageError } from "../source/files.js";
-import { loadIntegrationPlan } from "./spec-or-plan.js";
-import { runSettings, snapshotFiles, specText } from "./run-inputs.js";
+import { UsageError } from "../source/files.js";
+import { runSettings, snapshotFiles, specPlan, specText } from "./run-inputs.js";
 
 /** The options of `plan` (run.ts's RunOptions), and the record: run.ts imports this file, so they are written out here. */
 export interface ExplainOptions {
@@ -57,12 +55,9 @@ export function runExplain(options: ExplainOptions, out: (t: string) => void, er
     return 1;
   };
   const text = specText(options.spec);
-  const loaded = loadSystems(findIntegrations(options.spec, options.systems));
-  for (const p of loaded.problems) for (const d of p.diagnostics) err(`${renderText(d, p.source)}\n\n`);
-  const compiled = loadIntegrationPlan(options.spec, loaded.systems, text);
-  err(compiled.report);
-  if (!compiled.plan || loaded.problems.length > 0) return 1;
-  const plan = compiled.plan;
+  const loaded = specPlan(options.spec, text, options.systems, err);
+  if (!loaded) return 1;
+  const plan = loaded.plan;
 
   const files = snapshotFiles(options.snapshots, plan);
 
@@ -96,7 +91,7 @@ export function runExplain(options: ExplainOptions, out: (t: string) => void, er
   }
 
   // A spec's own words for its matches; a plan file has only the plan's.
-  const explanation = explainRecord({ plan, systems: loaded.systems, snapshots, state, now, params, ...(event ? { event } : {}) }, ref, compiled.kind === "spec" ? text : undefined);
+  const explanation = explainRecord({ plan, systems: loaded.systems, snapshots, state, now, params, ...(event ? { event } : {}) }, ref, loaded.kind === "spec" ? text : undefined);
   if (options.json) out(`${JSON.stringify(explanation, null, 2)}\n`);
   else out(renderExplanation(explanation));
   return explanation.failure ? 1 : 0;

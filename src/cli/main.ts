@@ -82,6 +82,19 @@ const RUN_OPTIONS = {
   systems: { type: "string" },
 } as const;
 
+/** The values of RUN_OPTIONS as runSpec and runExplain take them. */
+function runOptionsOf(values: { snapshot?: string[]; param?: string[]; json?: boolean; state?: string; now?: string; event?: string; systems?: string }) {
+  return {
+    snapshots: values.snapshot ?? [],
+    params: values.param ?? [],
+    json: values.json ?? false,
+    ...(values.state !== undefined ? { state: values.state } : {}),
+    ...(values.now !== undefined ? { now: values.now } : {}),
+    ...(values.event !== undefined ? { event: values.event } : {}),
+    ...(values.systems !== undefined ? { systems: values.systems } : {}),
+  };
+}
+
 const out = (text: string): void => void process.stdout.write(text);
 const err = (text: string): void => void process.stderr.write(text);
 
@@ -128,13 +141,7 @@ export async function main(argv: string[]): Promise<number> {
         return runSpec(
           {
             spec: positionals[0]!,
-            snapshots: values.snapshot ?? [],
-            params: values.param ?? [],
-            json: values.json ?? false,
-            ...(values.state !== undefined ? { state: values.state } : {}),
-            ...(values.now !== undefined ? { now: values.now } : {}),
-            ...(values.event !== undefined ? { event: values.event } : {}),
-            ...(values.systems !== undefined ? { systems: values.systems } : {}),
+            ...runOptionsOf(values),
           },
           command === "apply",
           out,
@@ -153,13 +160,7 @@ export async function main(argv: string[]): Promise<number> {
           {
             spec: positionals[0]!,
             record: positionals[1]!,
-            snapshots: values.snapshot ?? [],
-            params: values.param ?? [],
-            json: values.json ?? false,
-            ...(values.state !== undefined ? { state: values.state } : {}),
-            ...(values.now !== undefined ? { now: values.now } : {}),
-            ...(values.event !== undefined ? { event: values.event } : {}),
-            ...(values.systems !== undefined ? { systems: values.systems } : {}),
+            ...runOptionsOf(values),
           },
           out,
           err,

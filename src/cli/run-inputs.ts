@@ -8,10 +8,25 @@ import { problem, type Problem } from "../diagnostics/problem.js";
 import { eventUnknownToSystem, parseEventFile, type RunEvent } from "../input/event.js";
 import { resolveParams } from "../input/params.js";
 import { isDatetimeText } from "../json/datetime.js";
-import type { SystemCatalog } from "../language/systems/load.js";
 import type { Plan } from "../plan/types.js";
-import { MissingPath, UsageError } from "../source/files.js";
+import { findIntegrations, MissingPath, UsageError } from "../source/files.js";
+import { renderText } from "../diagnostics/render.js";
+import { loadSystems, type SystemCatalog } from "../language/systems/load.js";
+import { loadIntegrationPlan } from "./spec-or-plan.js";
 import { emptyState, JsonFileStateStore, type SyncState } from "../state/state.js";
+
+/**
+ * The systems beside the spec and its plan (compiled, or a plan file read back), their
+ * problems printed as check prints them; undefined when either has an error.
+ */
+export function specPlan(path: string, text: string, systemsDir: string | undefined, err: (t: string) => void): { plan: Plan; systems: SystemCatalog; kind: "spec" | "plan" } | undefined {
+  const loaded = loadSystems(findIntegrations(path, systemsDir));
+  for (const problem of loaded.problems) for (const d of problem.diagnostics) err(`${renderText(d, problem.source)}\n\n`);
+  const compiled = loadIntegrationPlan(path, loaded.systems, text);
+  err(compiled.report);
+  if (!compiled.plan || loaded.problems.length > 0) return undefined;
+  return { plan: compiled.plan, systems: loaded.systems, kind: compiled.kind };
+}
 
 /** The spec's text (or a plan's); a path that is not there is said as such. */
 export function specText(path: string): string {

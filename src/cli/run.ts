@@ -5,17 +5,13 @@
 import { stringify as toYaml } from "yaml";
 import type { Problem } from "../diagnostics/problem.js";
 import { problemToJson, renderProblem } from "../diagnostics/render.js";
-import { renderText } from "../diagnostics/render.js";
 import { writeFileAtomic } from "../json/write-atomic.js";
 import { applyChanges } from "../engine/apply-changes.js";
 import { runPlan, type RunResult } from "../engine/run.js";
 import { startReadingSnapshot, stopReading, type SnapshotRead } from "../input/outlined-snapshot.js";
 import { readSnapshotFile, type LoadedSnapshot, type Snapshot } from "../input/snapshots.js";
 import { JsonFileStateStore } from "../state/state.js";
-import { loadSystems } from "../language/systems/load.js";
-import { findIntegrations } from "../source/files.js";
-import { runSettings, snapshotFiles, specText } from "./run-inputs.js";
-import { loadIntegrationPlan } from "./spec-or-plan.js";
+import { runSettings, snapshotFiles, specPlan, specText } from "./run-inputs.js";
 import { APPLY_LOCK_WAIT_MS, lockForApply } from "./apply-lock.js";
 import { reachedLines } from "./explain.js";
 
@@ -59,12 +55,9 @@ export function runSpec(options: RunOptions, write: boolean, out: (t: string) =>
     // Large snapshots start loading on the other core now, while the spec compiles and the
     // snapshots before them are parsed.
     for (const { at, file } of given) if (at > 0 && !reads.has(file)) reads.set(file, startReadingSnapshot(file));
-    const loaded = loadSystems(findIntegrations(options.spec, options.systems));
-    for (const problem of loaded.problems) for (const d of problem.diagnostics) err(`${renderText(d, problem.source)}\n\n`);
-    const compiled = loadIntegrationPlan(options.spec, loaded.systems, text);
-    err(compiled.report);
-    if (!compiled.plan || loaded.problems.length > 0) return 1;
-    const plan = compiled.plan;
+    const loaded = specPlan(options.spec, text, options.systems, err);
+    if (!loaded) return 1;
+    const plan = loaded.plan;
 
     // Snapshots: one per system of the spec.
     const files = snapshotFiles(options.snapshots, plan);
