@@ -5,7 +5,9 @@ import type { Assignment, RulePlan, ViewPlan } from "../plan/types.js";
 import { compileClauses } from "./clauses.js";
 import type { RunContext, ViewRows } from "./context.js";
 import { compileExpr, plainField, SkipRow, type Compiled, type Frame } from "./expressions.js";
-import { some, walk } from "../plan/walk.js";
+import { children, some, walk } from "../plan/walk.js";
+import type { Expr } from "../plan/types.js";
+import type { StateDraft } from "../state/draft.js";
 import type { RunScope } from "./links.js";
 import type { Outcomes } from "./outcomes.js";
 import { field, isEmpty, setKey, type Rec } from "../json/values.js";
@@ -89,6 +91,37 @@ export function viewOfRecords(view: ViewPlan | undefined): { readonly system: st
   return first.source.source;
 }
 
+/**
+ * Where a rule that adds up groups keeps the keys of the records it wrote (a link of its own
+ * in the state, each key paired with itself): a group that later loses every row is found
+ * there and gets its totals' empty values, so a total drops to 0 instead of keeping its last sum.
+ */
+export interface KeptGroups {
+  readonly state: StateDraft;
+  readonly id: string;
+}
+
+/** The state's name for the groups a rule writes: apart from any link's (`a.x<->b.y`). */
+export function groupsId(rule: RulePlan, taken: ReadonlySet<string>): string {
+  const base = `groups ${rule.action.system}.${rule.action.collection}`;
+  let id = base;
+  for (let n = 2; taken.has(id); n++) id = `${base} ${n}`;
+  return id;
+}
+
+/** Whether a value reads its rows only inside aggregates: with no rows left it still has a value (count 0). */
+function totalOnly(value: Expr): boolean {
+  let aggregates = false;
+  const stack = [value];
+  while (stack.length > 0) {
+    const e = stack.pop()!;
+    if (e.op === "aggregate") aggregates = true;
+    else if (e.op === "var") return false;
+    else stack.push(...children(e));
+  }
+  return aggregates;
+}
+
 interface CompiledAssignment {
   readonly plan: Assignment;
   readonly value: Compiled;
@@ -102,6 +135,8 @@ export class RuleRun {
   readonly label: string;
   /** Records this rule wrote that existed before the run: what its safety limits measure. */
   readonly managed = new Set<string>();
+  /** The totals a group with no rows left still has: assignments that read rows only inside aggregates. */
+  private readonly totals: CompiledAssignment[];
 
   constructor(
     readonly plan: RulePlan,
@@ -112,6 +147,8 @@ export class RuleRun {
     private readonly scope: RunScope,
     /** Whether each record of its first `from` decides alone (decidesAlone): then it runs over the records read. */
     alone = false,
+    /** For a rule that adds up groups: where the keys it wrote are kept. */
+    private readonly kept?: KeptGroups,
   ) {
     this.clauses = compileClauses(plan.clauses, ctx, alone);
     this.key = compileExpr(plan.action.key, this.clauses.slots, ctx);
@@ -124,6 +161,7 @@ export class RuleRun {
           }))
         : [];
     this.label = `the rule at line ${plan.span[0]}`;
+    this.totals = this.assignments.filter((a) => !a.plan.initially && !a.addOnlyWhen && totalOnly(a.plan.value));
   }
 
   private inScope(root: unknown): boolean {
@@ -137,6 +175,7 @@ export class RuleRun {
     if (!this.scope.canWrite(action.system)) return;
     this.askForLookedUp();
     const groups = new Map<string, { frames: Frame[]; roots: unknown[]; inScope: boolean }>();
+    let skipped = false;
     this.clauses.run(
       (frame, root) => {
         const key = this.key(frame);
@@ -148,7 +187,10 @@ export class RuleRun {
         group.roots.push(root);
         if (!group.inScope && this.inScope(root)) group.inScope = true;
       },
-      (root, reason) => reportSkip(this.outcomes, this.origin, this.scope, root, reason),
+      (root, reason) => {
+        skipped = true;
+        reportSkip(this.outcomes, this.origin, this.scope, root, reason);
+      },
     );
     const collection = this.ctx.workspace.collection(action.system, action.collection);
     for (const [key, group] of groups) {
@@ -162,6 +204,35 @@ export class RuleRun {
       } catch (error) {
         if (!(error instanceof SkipRow)) throw error;
         for (const root of group.roots) reportSkip(this.outcomes, this.origin, this.scope, root, error.reason);
+      }
+    }
+    if (this.kept) this.keepGroups(this.kept, groups, collection, skipped);
+  }
+
+  /**
+   * Notes the groups written, and gives a group written before that has no rows now its
+   * totals' empty values (count 0, sum 0, an empty set; min and max none). Only where the run
+   * knows the group lost them: over the whole state, for every record, with no row skipped
+   * (a skipped row may be one of its own). A run over a state read by key (an event, an
+   * incremental run) leaves that to the next run over everything.
+   */
+  private keepGroups(kept: KeptGroups, groups: ReadonlyMap<string, { inScope: boolean }>, collection: CollectionState, skipped: boolean): void {
+    for (const [key, group] of groups) if (group.inScope && collection.get(key)) kept.state.note(kept.id, key, key);
+    const before = kept.state.keysBefore(kept.id);
+    if (!before || this.scope.some || skipped || this.totals.length === 0) return;
+    const action = this.plan.action;
+    for (const key of before) {
+      if (groups.has(key) || !collection.get(key)) continue;
+      if (collection.original?.has(key)) this.managed.add(key);
+      for (const a of this.totals) {
+        let value: unknown;
+        try {
+          value = a.value([], []);
+        } catch (error) {
+          if (error instanceof SkipRow) continue;
+          throw error;
+        }
+        this.writer.set(action.system, action.collection, key, a.plan.field, value, this.label);
       }
     }
   }

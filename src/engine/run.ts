@@ -14,7 +14,7 @@ import { LinkRun, type RunScope } from "./links.js";
 import { Outcomes, type Outcome } from "./outcomes.js";
 import { changesOf, type RecordChange } from "./changes.js";
 import { renderPatches, type Operation } from "./patch.js";
-import { decidesAlone, RuleRun, ViewRun, viewOfRecords, type Origin } from "./rules.js";
+import { decidesAlone, groupsId, RuleRun, ViewRun, viewOfRecords, type KeptGroups, type Origin } from "./rules.js";
 import type { Snapshot } from "../input/snapshots.js";
 import { CollectionState, Workspace } from "./workspace.js";
 import { Writer } from "./writer.js";
@@ -154,9 +154,13 @@ export function runPlan(input: RunInput): RunResult {
     disabled("the link", link.span, readsOf(plan, { link })) ? undefined : new LinkRun(link, ctx, writer, outcomes, synced, scope, input.trace),
   );
   for (const link of links) ctx.links.push(link ?? { leftKey: "", rightKey: "", leftToRight: () => null, rightToLeft: () => null });
-  const rules: RuleRun[] = plan.rules.flatMap((rule) =>
-    disabled("the rule", rule.span, readsOf(plan, { rule })) ? [] : [ruleRun(plan, rule, ctx, writer, outcomes, scope)],
-  );
+  const groupIds = new Set<string>();
+  const rules: RuleRun[] = plan.rules.flatMap((rule) => {
+    // Named for every grouped rule, run or not, so that each keeps its name when another is disabled.
+    const kept = rule.action.kind === "write" && rule.action.grouped ? { state: synced, id: groupsId(rule, groupIds) } : undefined;
+    if (kept) groupIds.add(kept.id);
+    return disabled("the rule", rule.span, readsOf(plan, { rule })) ? [] : [ruleRun(plan, rule, ctx, writer, outcomes, scope, kept)];
+  });
 
   // After the first round, a view or rule runs again only when something it reads changed.
   const viewReads = views.map((v) => readsOf(plan, { view: v.plan }));
@@ -209,9 +213,9 @@ function nothingChanged(plan: Plan, outcomes: Outcome[], state: SyncState, failu
   return { changes: [], patches: { [plan.systems.left]: [], [plan.systems.right]: [] }, outcomes, state, ...(failure ? { failure } : {}) };
 }
 
-function ruleRun(plan: Plan, rule: RulePlan, ctx: RunContext, writer: Writer, outcomes: Outcomes, scope: RunScope): RuleRun {
+function ruleRun(plan: Plan, rule: RulePlan, ctx: RunContext, writer: Writer, outcomes: Outcomes, scope: RunScope, kept: KeptGroups | undefined): RuleRun {
   const origin = originOf(plan, rule.clauses[0]!);
-  return new RuleRun(rule, ctx, writer, outcomes, origin, scope, decidesAlone(rule, origin, plan.views));
+  return new RuleRun(rule, ctx, writer, outcomes, origin, scope, decidesAlone(rule, origin, plan.views), kept);
 }
 
 /** The records reached, with each one's linked counterparts: what the run synced them with. */

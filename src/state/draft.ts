@@ -43,6 +43,24 @@ export class StateDraft {
     return draft;
   }
 
+  /**
+   * Every left key of a link in the last run's state, when the run holds it whole; undefined
+   * over a state read by key, where a link's keys are not all known.
+   */
+  keysBefore(id: string): Iterable<string> | undefined {
+    if (isByKey(this.before)) return undefined;
+    return this.before.get(id)?.keys() ?? [];
+  }
+
+  /**
+   * Keeps a pair with no values without reading the last run's: a run over a state read by
+   * key notes what it wrote without asking the store for each key.
+   */
+  note(id: string, left: string, right: string): void {
+    if (!isByKey(this.before) && this.before.get(id)?.get(left)?.right === right) return;
+    this.link(id).changed.set(left, { right, values: Object.create(null) as Record<string, unknown> });
+  }
+
   /** The state to keep: the last run's values with this run's changes over them; over a state read by key, the changes alone. */
   result(lastRun: string): SyncState {
     const before = this.before;

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RunResult } from "../../src/engine/run.js";
 import { compileSpec } from "../../src/language/compile.js";
+import { parseState, serializeState } from "../../src/state/state.js";
 import { ROOT, SYSTEMS } from "../helpers.js";
 import { NOW, allEmpty, applyAll, keyed, run, type Docs, type Rec } from "./support.js";
 
@@ -473,6 +474,67 @@ describe("vomo-virtuous", () => {
     });
     const result = run(VOMO, docs, { params });
     expect(result.patches["virtuous"]!.map((op) => `${op.op} ${op.path}`)).toEqual(["add /volunteerOpportunities/vomo-project-p1"]);
+  });
+
+  describe("a total whose rows all leave it", () => {
+    const counted = (): Docs =>
+      world({
+        users: [user("u1")],
+        projects: [project("p1"), project("p2")],
+        participations: [participation("a", "u1", "p1"), participation("b", "u1", "p1", { hours: "1" }), participation("c", "u1", "p2")],
+        rows: [row("r1", "u1", { contactId: "c1" })],
+      });
+    const declined = (docs: Docs, ...ids: string[]): Docs => {
+      const out = structuredClone(docs);
+      for (const id of ids) (out["vomo"]!["participations"]![id] as Rec)["status"] = "DECLINED";
+      return out;
+    };
+
+    it("drops to 0 (count, sum) and none (max) once the rule wrote it; the others keep theirs", () => {
+      const first = run(VOMO, counted(), { params });
+      const after = applyAll(counted(), first.patches);
+      expect(after["virtuous"]!["volunteerAttendances"]!["c1:vomo-project-p1"]).toMatchObject({ timesServed: 2, hours: 3.5 });
+      // The groups written are kept in the state, as the state file holds them.
+      const kept = parseState(serializeState(VOMO, first.state), "state.json", VOMO);
+      if ("problems" in kept) throw new Error("the state did not read back");
+      expect([...kept.synced.get("groups virtuous.volunteerAttendances")!.keys()]).toEqual(["c1:vomo-project-p1", "c1:vomo-project-p2"]);
+      const result = run(VOMO, declined(after, "a", "b"), { params, state: kept, now: "2026-11-01T15:00:00Z" });
+      expect(result.patches["virtuous"]).toEqual([
+        { op: "replace", path: "/volunteerAttendances/c1:vomo-project-p1/timesServed", value: 0 },
+        { op: "replace", path: "/volunteerAttendances/c1:vomo-project-p1/hours", value: 0 },
+        { op: "replace", path: "/volunteerAttendances/c1:vomo-project-p1/lastServedDate", value: null },
+      ]);
+      // The contact and the opportunity are not totals: with no row there is nothing to say of them.
+      settles(VOMO, declined(after, "a", "b"), result, { params });
+    });
+
+    it("a record the rule never wrote is not its to zero; an event's run leaves it to the next run over everything", () => {
+      const docs = world({
+        users: [user("u1")],
+        projects: [project("p1")],
+        rows: [row("r1", "u1", { contactId: "c1" })],
+        attendances: [{ id: "c1:vomo-project-p1", contactId: "c1", volunteerOpportunityId: "vomo-project-p1", timesServed: 4, hours: 9, lastServedDate: "2026-06-01" }],
+      });
+      expect(run(VOMO, docs, { params }).patches["virtuous"]).toEqual([]);
+
+      const first = run(VOMO, counted(), { params });
+      const after = declined(applyAll(counted(), first.patches), "a", "b");
+      const event = run(VOMO, after, { params, state: first.state, event: { system: "vomo", type: "participation.updated", recordId: "a" } });
+      expect(event.patches["virtuous"]).toEqual([]);
+      const whole = run(VOMO, after, { params, state: first.state });
+      expect(whole.patches["virtuous"]!.map((op) => op.path)).toContain("/volunteerAttendances/c1:vomo-project-p1/timesServed");
+    });
+
+    it("a skipped row may have been the group's: then no total is zeroed", () => {
+      const first = run(VOMO, counted(), { params });
+      const after = applyAll(counted(), first.patches);
+      // A second row of the import queue for u1: its rows skip (two counterparts), so the run cannot know where they count.
+      const twice = declined(after, "a", "b");
+      twice["virtuous"]!["contactImports"]!["r2"] = row("r2", "u1", { contactId: "c2" });
+      const result = run(VOMO, twice, { params, state: first.state });
+      expect(result.patches["virtuous"]!.filter((op) => op.path.includes("timesServed"))).toEqual([]);
+      expect(result.outcomes.some((o) => o.action === "skip" && o.collection === "participations")).toBe(true);
+    });
   });
 
   it("a participation.approved event syncs its attendance; a collection left out creates nothing", () => {
