@@ -12,6 +12,7 @@ import { dirname, join, relative, sep } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compileSpec, loadSystems, renderText, type Diagnostic } from "../src/index.js";
 import type { SourceFile } from "../src/source/source-file.js";
+import { runExplain } from "../src/cli/explain.js";
 
 const root = process.cwd();
 const goldenDir = join(root, "test", "golden");
@@ -180,5 +181,38 @@ describe("golden plans", () => {
       expect(plan.source).toBe(relativePath);
       expectBaseline(join(plansDir, `${name}.plan.json`), `${JSON.stringify(plan, null, 2)}\n`);
     });
+  }
+});
+
+// What `syncspec explain` says of the first record of every collection each seed spec reads,
+// over the sample data: the same words a support desk reads, pinned so that a change to the
+// engine or its trace shows in review.
+describe("golden explanations", () => {
+  const explainDir = join(goldenDir, "explain");
+  const samples = (plan: { systems: { left: string; right: string } }): string[] => [plan.systems.left, plan.systems.right].map((s) => `${s}=${join(root, "integrations", s, "sample.json")}`);
+  for (const spec of readdirSync(specsDir).filter((f) => f.endsWith(".sync")).sort()) {
+    const compiled = compileSpec(readFileSync(join(specsDir, spec), "utf8"), `specs/${spec}`, systems);
+    const plan = compiled.plan!;
+    for (const [system, collections] of Object.entries(plan.collections)) {
+      const sample = JSON.parse(readFileSync(join(root, "integrations", system, "sample.json"), "utf8")) as Record<string, Record<string, unknown> | undefined>;
+      for (const collection of Object.keys(collections).sort()) {
+        const key = Object.keys(sample[collection] ?? {}).sort()[0];
+        if (key === undefined) continue;
+        const name = spec.replace(/\.sync$/, "");
+        it(`${name}: ${system}.${collection}/${key}`, () => {
+          let out = "";
+          let err = "";
+          const code = runExplain(
+            { spec: join(specsDir, spec), record: `${system}.${collection}/${key}`, snapshots: samples(plan), now: "2026-11-05T00:00:00Z", params: name === "vomo-virtuous" ? ["connected_at=2026-10-01T00:00:00Z"] : [], json: false },
+            (t) => (out += t),
+            (t) => (err += t),
+          );
+          expect(err).toBe("");
+          // A run stopped by a safety limit (the momentum-virtuous sample's) still explains, with exit 1.
+          expect(code).toBe(out.includes("\nthe run failed") ? 1 : 0);
+          expectBaseline(join(explainDir, name, `${system}.${collection}.txt`), out);
+        });
+      }
+    }
   }
 });

@@ -205,7 +205,9 @@ export function explainRecord(input: RunInput, record: RecordRef, source?: strin
 }
 
 function linkText(link: LinkPlan): string {
-  return `${link.left.alias} in ${link.left.system}.${link.left.collection} ${link.direction} ${link.right.alias} in ${link.right.system}.${link.right.collection}`;
+  // A side over a view is shown as written, with the collection whose records its rows are.
+  const side = (s: LinkPlan["left"]) => `${s.alias} in ${"view" in s.source ? `${s.source.view} (${s.system}.${s.collection})` : `${s.system}.${s.collection}`}`;
+  return `${side(link.left)} ${link.direction} ${side(link.right)}`;
 }
 
 function mappingText(link: LinkPlan, m: MappingPlan): string {
@@ -243,7 +245,9 @@ function explainLink(link: LinkPlan, run: LinkRun, side: Side, key: string, flow
     const ownKeys = side === "left" ? cm.left : cm.right;
     const theirKeys = side === "left" ? cm.right : cm.left;
     const keyValues = m.keys.map((k) => compile(side === "left" ? k.left : k.right)(frame));
-    const keys = m.keys.map((k, p) => ({ ...at, text: `${exprText(k.left)} == ${exprText(k.right)}`, values: [keyValues[p]], held: false }));
+    // Each key as the record sees it: its own value first, then the other side's field that must equal it.
+    const keyText = (k: (typeof m.keys)[number]) => (side === "left" ? `${exprText(k.left)} == ${exprText(k.right)}` : `${exprText(k.right)} == ${exprText(k.left)}`);
+    const keys = m.keys.map((k, p) => ({ ...at, text: keyText(k), values: [keyValues[p]], held: false }));
     const text = [...m.keys.map((k) => `${exprText(k.left)} == ${exprText(k.right)}`), ...[m.leftCondition, m.rightCondition].flatMap((c) => (c ? [exprText(c)] : []))].join(" and ");
     const base = { ...at, text: written(source, m.span)?.replace(/^match /, "") ?? text, conditions };
     if (decided) {
@@ -274,7 +278,7 @@ function explainLink(link: LinkPlan, run: LinkRun, side: Side, key: string, flow
       else failedFor.push({ key: ctx.keyOf(other, o), checks: theirSkip ? [{ ...at, text: `skipped: ${theirSkip.reason}`, values: [], held: false }] : checks(theirCondition!, of, compile, at) });
     }
     // The key looked for, and whether any record of the other side has it (its condition is the near misses' to say).
-    const full = m.keys.map((k, p) => ({ ...at, text: `${exprText(k.left)} == ${exprText(k.right)}`, values: [keyValues[p]], held: candidates.length > 0 || failedFor.length > 0 }));
+    const full = keys.map((k) => ({ ...k, held: candidates.length > 0 || failedFor.length > 0 }));
     const them$ = `${them.system}.${them.collection}`;
     const result =
       candidates.length === 0
