@@ -22,3 +22,26 @@ export async function bundle(entry, outfile, { split = false } = {}) {
     banner: { js: "import { createRequire as __syncspecCreateRequire } from 'node:module'; const require = __syncspecCreateRequire(import.meta.url);" },
   });
 }
+
+/**
+ * Bundles a page's script for the browser. The compiler and the engine import a few Node
+ * modules for files and threads, which a page never calls: each resolves to
+ * src/pages/node-builtins.ts, which stands in for them (and hashes with sha256 as Node does).
+ */
+export async function bundlePage(entry, outfile) {
+  const builtins = new URL("../src/pages/node-builtins.ts", import.meta.url).pathname;
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: "browser",
+    format: "esm",
+    target: "es2022",
+    minify: true,
+    legalComments: "linked",
+    logLevel: "warning",
+    // The lexer and parser read two settings from the environment (grammar validation in tests); a page has none.
+    define: { "process.env": "{}" },
+    plugins: [{ name: "node-builtins", setup: (b) => b.onResolve({ filter: /^node:/ }, () => ({ path: builtins })) }],
+  });
+}

@@ -35,6 +35,9 @@ const COMMANDS: Readonly<Record<string, string>> = {
                              and /metrics; the workers make the runs`,
   worker: `  worker DEPLOYMENT ...      take runs from the cluster's queue and make them, until stopped
             [--concurrency N] (the deployments' state: a PostgreSQL database; start any number)`,
+  playground: `  playground [SPEC]          a page on loopback to edit a spec and two snapshots and see, as you
+            [--port N]       type, its diagnostics and what the run does to each record, with
+                             the patches; opens with the seed specs and their sample data (port 4700)`,
   lsp: `  lsp [--stdio]              a language server for editors over stdin and stdout: diagnostics,
                              completion, hover, definitions, symbols, formatting (editors/vscode/)`,
 };
@@ -198,6 +201,14 @@ export async function main(argv: string[]): Promise<number> {
         if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) throw new UsageError(`--concurrency takes a whole number of runs at once, not ${values.concurrency}`);
         const { runWorker } = await import("./worker.js");
         return await runWorker({ deployments: positionals, ...(concurrency ? { concurrency } : {}), ...(values.systems ? { systems: values.systems } : {}) }, out, err);
+      }
+      case "playground": {
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { port: { type: "string" }, host: { type: "string" }, systems: { type: "string" } } });
+        if (positionals.length > 1) throw new UsageError("playground takes at most one spec file");
+        const port = values.port === undefined ? 4700 : Number(values.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port takes a port number (0 for any free one), not ${values.port}`);
+        const { runPlayground } = await import("./playground.js");
+        return await runPlayground({ ...(positionals[0] !== undefined ? { spec: positionals[0] } : {}), port, host: values.host ?? "127.0.0.1", ...(values.systems ? { systems: values.systems } : {}) }, out, err);
       }
       case "lsp": {
         parseArgs({ args: rest, options: { stdio: { type: "boolean" } } });

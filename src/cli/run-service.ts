@@ -19,6 +19,7 @@ import { counted } from "../diagnostics/lists.js";
 import type { RunSummary } from "../scheduler/run-integration.js";
 import { createServiceServer, ListenError, type ServiceServer } from "../server/http-server.js";
 import { Metrics } from "../scheduler/metrics.js";
+import { serviceStatus, Waits, type ServiceStatus } from "../scheduler/service-status.js";
 import type { EventDecision } from "../server/webhook-route.js";
 import { describeStore, openStore, resetStore } from "../stores/open-store.js";
 import { loadSystems, type SystemCatalog } from "../language/systems/load.js";
@@ -87,6 +88,9 @@ export async function runService(options: ServiceCommandOptions, print: (t: stri
     let made: Map<string, NamedValues> | undefined;
     let service: Service | undefined;
     const metrics = new Metrics();
+    // The service's page (`/`): filled in once the store is open and the integrations known.
+    const waits = new Waits();
+    let status: (() => Promise<ServiceStatus>) | undefined;
 
     // The server comes first in watch mode, so the sandbox knows where to send webhooks;
     // events that arrive before the service is ready get a 503, which the system retries.
@@ -98,6 +102,7 @@ export async function runService(options: ServiceCommandOptions, print: (t: stri
         onEvent: (connection, event, id): EventDecision | Promise<EventDecision> => (service ? service.onEvent(connection, event, id) : { retryLater: "the service is starting" }),
         health: () => ({ ok: service !== undefined, detail: { integrations: Object.fromEntries(service?.lastStatuses() ?? []) } }),
         metrics,
+        status: async () => (status ? status() : { starting: true }),
       });
       serverUrl = (await listen(server, deployment, options.sandbox)).url;
     }
@@ -123,6 +128,7 @@ export async function runService(options: ServiceCommandOptions, print: (t: stri
       show: displayPath,
       ...(sandbox ? { urls: new Map([...deployment.connections.keys()].filter((n) => sandbox!.has(n)).map((n) => [n, sandbox!.url(n)])) } : {}),
       ...(made ? { credentials: made } : {}),
+      onWait: (connection, wait) => waits.note(connection, wait),
     });
     if ("problems" in assembled) {
       for (const line of assembled.report) err(`${line}\n`);
@@ -142,6 +148,16 @@ export async function runService(options: ServiceCommandOptions, print: (t: stri
     for (const run of await store.recoverInterrupted(new Date().toISOString())) {
       out(`  interrupted ${run.integration} (run ${run.id}, started ${run.startedAt}): the process stopped part-way; this start runs it again\n`);
     }
+
+    status = () =>
+      serviceStatus({
+        deployment: displayPath(deployment.file),
+        integrations: assembled.integrations.map((i) => i.name),
+        store,
+        waits,
+        upcoming: () => service?.upcoming() ?? [],
+        redact: assembled.redact,
+      });
 
     const parts = {
       integrations: assembled.integrations,
@@ -193,13 +209,13 @@ export async function runService(options: ServiceCommandOptions, print: (t: stri
       await claims.plant();
       claims.start();
       closers.push(() => claims.stop());
-      out(`\nwatching: webhooks at ${serverUrl}/webhooks/CONNECTION, health at ${serverUrl}/healthz, metrics at ${serverUrl}/metrics\n`);
+      out(`\nwatching: the service's page at ${serverUrl}/, webhooks at ${serverUrl}/webhooks/CONNECTION, health at ${serverUrl}/healthz, metrics at ${serverUrl}/metrics\n`);
       out(`runs are taken from the cluster's queue in ${describeStore(location, displayPath)}, beside any \`syncspec worker\`; schedules are claimed there, each due time by one process\n`);
       out("stop with Ctrl-C\n");
       await stop.requested;
     } else if (options.watch && !stop.stopping()) {
       service.watch();
-      out(`\nwatching: webhooks at ${serverUrl}/webhooks/CONNECTION, health at ${serverUrl}/healthz, metrics at ${serverUrl}/metrics\n`);
+      out(`\nwatching: the service's page at ${serverUrl}/, webhooks at ${serverUrl}/webhooks/CONNECTION, health at ${serverUrl}/healthz, metrics at ${serverUrl}/metrics\n`);
       // Each integration's next run of each schedule, its nightly reconciliation among them.
       for (const next of service.upcoming()) out(`  next     ${next.integration} (${next.label}) at ${next.at.toISOString()}\n`);
       out("stop with Ctrl-C\n");

@@ -85,6 +85,18 @@ export interface HttpClientOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Jitter's source of randomness, in [0, 1). */
   readonly random?: () => number;
+  /** Told of each wait before a retry: the service's page lists them (rate limits, mostly). */
+  readonly onWait?: (wait: RetryWait) => void;
+}
+
+/** A wait before a retry: the call (its URL without the query), why, and how long. */
+export interface RetryWait {
+  readonly call: string;
+  readonly why: string;
+  readonly status?: number;
+  readonly ms: number;
+  /** Whether the server asked for it (Retry-After), rather than the backoff. */
+  readonly asked: boolean;
 }
 
 const RETRIED_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
@@ -102,6 +114,7 @@ export class HttpClient {
   private readonly agent: Agent;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
+  private readonly onWait: ((wait: RetryWait) => void) | undefined;
 
   constructor(options: HttpClientOptions) {
     this.token = options.token;
@@ -112,6 +125,7 @@ export class HttpClient {
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.random = options.random ?? Math.random;
+    this.onWait = options.onWait;
     this.agent = new Agent({
       connect: { timeout: this.timeouts.connectMs },
       headersTimeout: this.timeouts.headersMs,
@@ -187,6 +201,7 @@ export class HttpClient {
       }
       budget.retries++;
       budget.waitedMs += wait;
+      this.onWait?.({ call, why: trouble.why, ...(trouble.status !== undefined ? { status: trouble.status } : {}), ms: Math.round(wait), asked: trouble.waitMs !== undefined });
       await this.sleep(wait);
     }
   }

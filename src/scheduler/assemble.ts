@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import type { Connector } from "../connectors/connector.js";
 import { FileConnector } from "../connectors/file-connector.js";
 import { HttpConnector, type HttpConnectorOptions } from "../connectors/http-connector.js";
+import type { RetryWait } from "../connectors/http-client.js";
 import { redactor, type Redact } from "../connectors/redact.js";
 import { readConnectorSettings } from "../connectors/settings.js";
 import { message, type Message } from "../diagnostics/catalog.js";
@@ -47,6 +48,8 @@ export interface AssembleOptions {
   readonly http?: Pick<HttpConnectorOptions, "retry" | "timeouts" | "sleep">;
   /** How a path is shown in messages (relative to the working folder). */
   readonly show?: (path: string) => string;
+  /** Told of each wait an HTTP connection makes before a retry (a 429's Retry-After, a backoff). */
+  readonly onWait?: (connection: string, wait: RetryWait) => void;
 }
 
 /**
@@ -191,6 +194,7 @@ export function assemble(deployment: Deployment, options: AssembleOptions): Asse
         baseUrl: url,
         token: token.value,
         allowedHosts: [host, ...connection.extraHosts],
+        ...(options.onWait ? { onWait: (wait: RetryWait) => options.onWait!(connection.name, wait) } : {}),
       }),
       system: system.name,
       ...(settings.settings.writesAs !== undefined ? { writesAs: settings.settings.writesAs } : {}),

@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import type { Metrics } from "../scheduler/metrics.js";
 import { send, sendJson } from "./responses.js";
+import { pageFiles, sendPageFile } from "./pages.js";
 import { handleWebhook, type EventHandler, type WebhookConnection } from "./webhook-route.js";
 import { webhookSecretProblem } from "../connectors/webhook-signature.js";
 import { message, type Message } from "../diagnostics/catalog.js";
@@ -27,6 +28,8 @@ export interface ServiceServerOptions {
   readonly toleranceSeconds?: number;
   /** Milliseconds since 1970; tests pass their own clock. */
   readonly now?: () => number;
+  /** The service's own page at `/`: what it shows, as JSON at /api/status (service-status.ts). */
+  readonly status?: () => Promise<unknown>;
   /** Told of failures inside the service (never of bad requests); the client gets a generic 500. */
   readonly onError?: (error: unknown, request: string) => void;
 }
@@ -49,7 +52,11 @@ export interface ServiceServer {
   close(): Promise<void>;
 }
 
+const PAGE = pageFiles("service");
+
 const ROUTES: readonly { path: RegExp; methods: readonly string[] }[] = [
+  // The service's page and what it shows.
+  { path: /^\/(?:service\.js(?:\.LEGAL\.txt)?|pages\.css|api\/status)?$/, methods: ["GET", "HEAD"] },
   { path: /^\/healthz$/, methods: ["GET", "HEAD"] },
   { path: /^\/metrics$/, methods: ["GET", "HEAD"] },
   // /webhooks/CONNECTION, or /webhooks/ORGANIZATION/CONNECTION for an organization's own.
@@ -79,10 +86,13 @@ export function createServiceServer(options: ServiceServerOptions): ServiceServe
     const path = (req.url ?? "/").split("?")[0]!;
     const method = req.method ?? "GET";
     const matched = ROUTES.find((r) => r.path.test(path));
-    if (!matched) return sendJson(res, 404, { error: `nothing is served at ${path.slice(0, 200)}; try /healthz, /metrics or POST /webhooks/{connection}` });
+    if (!matched) return sendJson(res, 404, { error: `nothing is served at ${path.slice(0, 200)}; try /, /healthz, /metrics or POST /webhooks/{connection}` });
     if (!matched.methods.includes(method)) return sendJson(res, 405, { error: `${path} takes ${matched.methods.join(" or ")}, not ${method}` }, { allow: matched.methods.join(", ") });
     if (path === "/healthz") return answerHealth(res, options.health, onError);
     if (path === "/metrics") return send(res, 200, "text/plain; version=0.0.4; charset=utf-8", options.metrics.render());
+    if (path === "/api/status") return options.status ? sendJson(res, 200, await options.status()) : sendJson(res, 404, { error: "this server shows no status" });
+    const pageFile = PAGE.get(path);
+    if (pageFile) return sendPageFile(res, pageFile, "service");
     let name: string;
     try {
       name = decodeURIComponent(path.slice("/webhooks/".length));

@@ -49,7 +49,7 @@ describe("syncspec run --sandbox", () => {
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout.on("data", (d: Buffer) => {
         stdout += d.toString();
-        const found = /watching: webhooks at (http:\/\/[^/]+)\/webhooks/.exec(stdout);
+        const found = /watching: the service.s page at (http:\/\/[^/]+)\//.exec(stdout);
         if (found) resolve(found[1]!);
       });
       child.on("exit", () => reject(new Error(`the service stopped: ${stdout}`)));
@@ -154,7 +154,7 @@ describe("syncspec run --watch with its state in PostgreSQL", () => {
     };
     const store = await PostgresServiceStore.open(url, { schema, queue: {} });
     try {
-      const health = await seen(/watching: webhooks at (http:\/\/[^/]+)\/webhooks/);
+      const health = await seen(/watching: the service.s page at (http:\/\/[^/]+)\//);
       expect(stdout).toMatch(/^ {2}ok +mobilecommons-crm \(full run, [\d.]+s\): 2 created, 5 updated, 2 skipped$/m);
       expect(stdout).toContain("runs are taken from the cluster's queue");
       expect(await (await fetch(`${health}/healthz`)).json()).toMatchObject({ integrations: { "mobilecommons-crm": "ok" } });

@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { Ajv } from "ajv";
+import { Ajv, type ValidateFunction } from "ajv";
 import { parseDocument } from "yaml";
 import { message } from "../../diagnostics/catalog.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
@@ -49,7 +49,10 @@ export interface LoadedSystems {
 // The definition schema is this project's own, checked against JSON Schema's meta-schema by a
 // test (test/systems/definition-schema.test.ts) rather than at every start: compiling the
 // meta-schema costs a tenth of a second of every command.
-const validateDefinition = new Ajv({ allErrors: true, strict: false, validateSchema: false }).compile(DEFINITION_SCHEMA);
+// Compiled at its first use: Ajv compiles to a function from generated code, which a page (whose
+// policy allows no eval) never does; it reads definitions a server checked (readDefinition's `checked`).
+let definitionValidator: ValidateFunction | undefined;
+const validateDefinition = (): ValidateFunction => (definitionValidator ??= new Ajv({ allErrors: true, strict: false, validateSchema: false }).compile(DEFINITION_SCHEMA));
 
 export function loadSystems(root: string): LoadedSystems {
   const systems = new Map<string, SystemDefinition>();
@@ -76,7 +79,11 @@ export function loadSystems(root: string): LoadedSystems {
   return { systems, problems };
 }
 
-export function readDefinition(source: SourceFile, folder: string): { definition?: SystemDefinition; diagnostics: Diagnostic[] } {
+/**
+ * A system.yaml's text as a definition, with its problems. `checked`: the text is one that was
+ * read without problems already (the playground's, from its server), so its shape is not checked again.
+ */
+export function readDefinition(source: SourceFile, folder: string, checked = false): { definition?: SystemDefinition; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const doc = parseDocument(source.text, { prettyErrors: false });
   for (const error of doc.errors) {
@@ -84,8 +91,9 @@ export function readDefinition(source: SourceFile, folder: string): { definition
   }
   if (diagnostics.length > 0) return { diagnostics };
   const data = doc.toJS() as unknown;
-  if (!validateDefinition(data)) {
-    for (const error of validateDefinition.errors ?? []) {
+  const validate = checked ? undefined : validateDefinition();
+  if (validate && !validate(data)) {
+    for (const error of validate.errors ?? []) {
       const path = pointerPath(error.instancePath);
       // Ajv's words for what is wrong, after the place in the definition.
       const problem = error.message ?? message("SYS001", "isInvalid").text;
