@@ -105,6 +105,8 @@ export async function runService(options: ServiceCommandOptions, print: (t: stri
         status: async () => (status ? status() : { starting: true }),
       });
       serverUrl = (await listen(server, deployment, options.sandbox)).url;
+      // Said at once, so the page can be watched through the first run too.
+      out(`the service's page: ${serverUrl}/\n`);
     }
 
     if (options.sandbox) {

@@ -1,5 +1,6 @@
 // `syncspec runs DEPLOYMENT`: the run history kept in the deployment's state, newest first,
 // and the records that systems refused and that later runs are still retrying.
+import { describeCounts } from "../scheduler/service-status.js";
 import { existsSync } from "node:fs";
 import { message } from "../diagnostics/catalog.js";
 import { problem } from "../diagnostics/problem.js";
@@ -89,15 +90,3 @@ async function showHistory(deployment: Deployment, options: RunsOptions, out: (t
   }
 }
 
-/** A run's counts in words: what the systems accepted, then what was skipped, resolved or refused. */
-function describeCounts(counts: Readonly<Record<string, number>>): string {
-  const words: [string, string][] = [
-    ["applied_create", "created"],
-    ["applied_update", "updated"],
-    ["applied_delete", "deleted"],
-    ["skip", "skipped"],
-    ["conflict", "conflicts resolved"],
-    ["failed", "refused"],
-  ];
-  return words.flatMap(([key, word]) => ((counts[key] ?? 0) > 0 ? [`${counts[key]} ${word}`] : [])).join(", ");
-}

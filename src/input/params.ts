@@ -84,8 +84,10 @@ export function resolveParams(plan: Plan, given: readonly (readonly [string, str
     if (wrong) problems.push(problem({ file: where }, message("PAR002", "notAllowed", { name, reason: wrong, given: raw })));
     else values.set(name, value);
   }
+  // A param given a value it cannot take has its problem already: it is not missing too.
+  const named = new Set(given.map(([name]) => name));
   for (const param of plan.params) {
-    if (values.has(param.name)) continue;
+    if (values.has(param.name) || named.has(param.name)) continue;
     if (param.default !== undefined) values.set(param.name, param.default);
     else if (param.required) problems.push(problem({ file: where }, message("PAR003", where === "--param" ? "missingOption" : "missingDeployment", { integration: plan.integration, name: param.name, type: param.type })));
   }

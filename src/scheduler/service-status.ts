@@ -29,17 +29,33 @@ export class Waits {
   }
 }
 
+/** A run's counts in words: what the systems accepted, then what was skipped, resolved or refused. */
+export function describeCounts(counts: Readonly<Record<string, number>>): string {
+  const words: [string, string][] = [
+    ["applied_create", "created"],
+    ["applied_update", "updated"],
+    ["applied_delete", "deleted"],
+    ["skip", "skipped"],
+    ["conflict", "conflicts resolved"],
+    ["failed", "refused"],
+  ];
+  return words.flatMap(([key, word]) => ((counts[key] ?? 0) > 0 ? [`${counts[key]} ${word}`] : [])).join(", ");
+}
+
+/** A run as the page shows it: its counts in words beside them. */
+export type ShownRun = RunRecord & { readonly summary: string };
+
 export interface ServiceStatus {
   readonly now: string;
   readonly deployment: string;
   readonly integrations: readonly {
     readonly name: string;
-    readonly lastRun: RunRecord | null;
+    readonly lastRun: ShownRun | null;
     readonly running: boolean;
     readonly next: readonly { readonly label: string; readonly at: string }[];
   }[];
   /** Newest first. */
-  readonly runs: readonly RunRecord[];
+  readonly runs: readonly ShownRun[];
   readonly refused: readonly RecordFailure[];
   readonly waits: { readonly total: number; readonly waits: readonly WaitRecord[] };
 }
@@ -60,7 +76,7 @@ export async function serviceStatus(from: StatusSources, runsShown = 200): Promi
   const [runs, refused] = await Promise.all([from.store.runs({ limit: runsShown }), from.store.failures()]);
   const upcoming = from.upcoming();
   const redact = from.redact;
-  const shownRuns = runs.map((r) => ({ ...r, message: r.message === null ? null : redact(r.message) }));
+  const shownRuns = runs.map((r): ShownRun => ({ ...r, message: r.message === null ? null : redact(r.message), summary: describeCounts(r.counts) }));
   return {
     now: (from.now?.() ?? new Date()).toISOString(),
     deployment: from.deployment,

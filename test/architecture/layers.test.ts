@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 const SRC = resolve(__dirname, "../../src");
 
 /** Bottom up. A file belongs to the layer of its first folder under src/; the files at src/'s top are the API, above all. */
-export const LAYERS = ["source", "diagnostics", "json", "plan", "language", "input", "state", "engine", "stores", "connectors", "scheduler", "server", "sandbox", "spectest", "lsp", "cli", "(api)"];
+export const LAYERS = ["source", "diagnostics", "json", "plan", "language", "input", "state", "engine", "stores", "connectors", "scheduler", "server", "sandbox", "spectest", "lsp", "pages", "cli", "(api)"];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -164,8 +164,19 @@ describe("routing", () => {
     expect(post.headers.get("allow")).toBe("GET, HEAD");
   });
 
+  it("serves the service's page at /, with a policy that loads nothing from elsewhere", async () => {
+    const page = await fetch(`${h.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(page.headers.get("content-security-policy")).toMatch(/^default-src 'self'; /);
+    expect(await page.text()).toContain('<script type="module" src="service.js"></script>');
+    expect((await fetch(`${h.url}/service.js`)).headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    // This server was given no status to show.
+    expect((await fetch(`${h.url}/api/status`)).status).toBe(404);
+  });
+
   it("other paths are 404", async () => {
-    for (const path of ["/", "/webhooks", "/webhooks/", "/webhooks/raisedonors/extra/more", "/webhooks//raisedonors", "/healthz/x"]) {
+    for (const path of ["/index.html", "/api", "/webhooks", "/webhooks/", "/webhooks/raisedonors/extra/more", "/webhooks//raisedonors", "/healthz/x"]) {
       expect((await fetch(`${h.url}${path}`)).status, path).toBe(404);
     }
     // An organization's connection is ORGANIZATION/NAME: a webhook path, which takes POST only, and names no connection here.

@@ -12,15 +12,19 @@ function el(tag: string, attrs: Record<string, string> = {}, ...children: (Node 
 }
 
 /** A time as people read it here: the local date and time to the second. */
-function when(iso: string | null): string {
+function whenText(iso: string | null): string {
   if (!iso) return "—";
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit" });
 }
 
-function counts(c: Record<string, number>): string {
-  const parts = Object.entries(c).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`);
-  return parts.length > 0 ? parts.join(", ") : "nothing to do";
+function when(iso: string | null): HTMLElement {
+  return el("time", { class: "time", ...(iso ? { datetime: iso } : {}) }, whenText(iso));
+}
+
+/** What a run did, in the words of `syncspec runs`. */
+function did(r: ServiceStatus["runs"][number]): string {
+  return r.summary || "nothing to do";
 }
 
 function table(headings: readonly string[], rows: readonly (readonly (string | Node)[])[], empty: string, attrs: Record<string, string> = {}): HTMLElement {
@@ -34,7 +38,7 @@ function statusWord(status: string): HTMLElement {
 
 function show(s: ServiceStatus): void {
   document.getElementById("deployment")!.textContent = s.deployment;
-  document.getElementById("updated")!.textContent = `updated ${when(s.now)}`;
+  document.getElementById("updated")!.replaceChildren("updated ", when(s.now));
 
   document.getElementById("integrations")!.replaceChildren(
     ...s.integrations.map((i) =>
@@ -46,11 +50,11 @@ function show(s: ServiceStatus): void {
           "dl",
           {},
           el("dt", {}, "last run"),
-          el("dd", {}, ...(i.lastRun ? [statusWord(i.lastRun.status), ` ${when(i.lastRun.finishedAt ?? i.lastRun.startedAt)}: ${counts(i.lastRun.counts)}`] : ["never"])),
+          el("dd", {}, ...(i.lastRun ? [statusWord(i.lastRun.status), " ", when(i.lastRun.finishedAt ?? i.lastRun.startedAt), `: ${did(i.lastRun)}`] : ["never"])),
           el("dt", {}, "now"),
           el("dd", {}, i.running ? "running" : "idle"),
           el("dt", {}, "next"),
-          el("dd", {}, i.next.length > 0 ? i.next.map((n) => `${when(n.at)} (${n.label})`).join("; ") : "on its webhooks"),
+          el("dd", {}, ...(i.next.length > 0 ? i.next.map((n) => el("div", {}, when(n.at), ` ${n.label}`)) : ["on its webhooks"])),
         ),
       ),
     ),
@@ -64,8 +68,8 @@ function show(s: ServiceStatus): void {
       el(
         "div",
         { class: "timeline-row" },
-        el("h3", {}, i.name),
-        el("div", { class: "timeline", "data-integration": i.name }, ...(byIntegration.get(i.name) ?? []).map((r) => el("span", { class: `run ${r.status}`, title: `run ${r.id} ${r.status}: ${r.trigger}, ${when(r.startedAt)}; ${counts(r.counts)}${r.message ? `; ${r.message}` : ""}`, "data-run": String(r.id) }))),
+        el("span", { class: "name" }, i.name),
+        el("div", { class: "timeline", "data-integration": i.name }, ...(byIntegration.get(i.name) ?? []).map((r) => el("span", { class: `run ${r.status}`, title: `run ${r.id} ${r.status}: ${r.trigger}, ${whenText(r.startedAt)}; ${did(r)}${r.message ? `; ${r.message}` : ""}`, "data-run": String(r.id) }))),
       ),
     ),
   );
@@ -88,7 +92,7 @@ function show(s: ServiceStatus): void {
   document.getElementById("runs")!.replaceChildren(
     table(
       ["run", "integration", "trigger", "status", "started", "what it did"],
-      s.runs.slice(0, 50).map((r) => [String(r.id), r.integration, r.trigger, statusWord(r.status), when(r.startedAt), r.message ? `${counts(r.counts)}; ${r.message}` : counts(r.counts)]),
+      s.runs.slice(0, 50).map((r) => [String(r.id), r.integration, r.trigger, statusWord(r.status), when(r.startedAt), r.message ? `${did(r)}; ${r.message}` : did(r)]),
       "No run yet.",
       { id: "runs-table" },
     ),
