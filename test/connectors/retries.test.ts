@@ -2,7 +2,7 @@
 // within the budget), backoff is used when there is none, and a spent budget fails the read
 // with a message a person can act on. Waits are proven by what was asked of sleep, not timed.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { retryAfterMs } from "../../src/connectors/http-client.js";
+import { retryAfterMs, type RetryWait } from "../../src/connectors/http-client.js";
 import type { Sandbox } from "../../src/sandbox/sandbox.js";
 import { connectorFor, countingSleep, overlappingPages, sample, sandboxOf } from "./support.js";
 
@@ -27,7 +27,8 @@ describe("retrying", () => {
   it("rides out a storm of 429s, waiting as long as Retry-After says", async () => {
     const { waits, sleep } = countingSleep();
     sandbox.faults("raisedonors").rateLimit(5, 2);
-    const connector = connectorFor(sandbox, "raisedonors", "raisedonors", { sleep });
+    const told: RetryWait[] = [];
+    const connector = connectorFor(sandbox, "raisedonors", "raisedonors", { sleep, onWait: (w) => told.push(w) });
     try {
       const read = await connector.read(["donors"]);
       expect([...read.incomplete]).toEqual([]);
@@ -36,6 +37,9 @@ describe("retrying", () => {
       expect(sandbox.stats("raisedonors").requests).toBe(5 + donorPages);
       expect(waits).toHaveLength(5);
       for (const wait of waits) expect(wait).toBeGreaterThanOrEqual(2000);
+      // Each wait is told (the service's page lists them), as long as it was, and why.
+      expect(told.map((w) => w.ms)).toEqual(waits.map((w) => Math.round(w)));
+      expect(told[0]).toMatchObject({ why: "answered 429 (too many requests)", status: 429, asked: true, call: expect.stringMatching(/^GET http:\/\/127\.0\.0\.1:\d+\//) });
     } finally {
       await connector.close();
     }
