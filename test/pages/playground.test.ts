@@ -10,6 +10,7 @@ import type { BrowserContext, Page } from "playwright-core";
 import type { ChildProcess } from "node:child_process";
 import { ROOT } from "../helpers.js";
 import { expectScreenshot, openBrowser, startSyncspec, stop } from "./browser.js";
+import { analyze, systemsOf } from "../../src/pages/playground/analyze.js";
 
 describe("syncspec playground", () => {
   let child: ChildProcess;
@@ -99,6 +100,38 @@ describe("syncspec playground", () => {
     const run = spawnSync(process.execPath, [join(ROOT, "bin/syncspec.js"), "test", join(dir, "specs"), "--systems", join(ROOT, "integrations")], { encoding: "utf8" });
     expect(run.stdout).toMatch(/1 passed, 0 failed\n$/);
     expect(run.status).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
+  it("applies a run and runs again: nothing left to do; then an edit on both sides is a conflict, with its reason", async () => {
+    await page.locator("#seed").selectOption("raisedonors-virtuous");
+    await statusBecomes(/^plan: 4 create, 3 update, 1 skip$/);
+    await page.locator("#apply").click();
+    // Applying a run's patches and planning again gives nothing (but the skip, which stays).
+    await statusBecomes(/^plan: 1 skip$/);
+    expect(await page.locator("#state-text").textContent()).toMatch(/^The run starts from the state the applied run left/);
+
+    // The same phone changed on both sides since: the newer side wins, and the page says why.
+    const data = (await (await fetch(`${url}data.json`)).json()) as { systems: Record<string, string>; seeds: { name: string; spec: string; snapshots: Record<string, string>; now: string }[] };
+    const seed = data.seeds.find((s) => s.name === "raisedonors-virtuous")!;
+    const first = analyze({ specName: "specs/raisedonors-virtuous.sync", spec: seed.spec, snapshots: seed.snapshots, params: "", now: seed.now }, systemsOf(data.systems));
+    const docs = first.run!.applied.documents as Record<string, Record<string, Record<string, Record<string, unknown>>>>;
+    Object.assign(docs["raisedonors"]!["donors"]!["1001"]!, { phone: "202-555-0111", modifiedDate: "2026-11-05T09:00:00Z" });
+    Object.assign(docs["virtuous"]!["contacts"]!["c1"]!, { phone: "202-555-0122", modifiedDateTimeUtc: "2026-11-05T10:00:00Z" });
+    for (const [editor, system] of [["#left", "raisedonors"], ["#right", "virtuous"]] as const) {
+      await page.locator(`${editor} .cm-content`).click();
+      await page.keyboard.press("Control+a");
+      await page.keyboard.insertText(JSON.stringify(docs[system], null, 2));
+    }
+    await statusBecomes(/conflict/);
+    const conflict = page.locator('[data-record="raisedonors.donors/1001"]');
+    await expect.poll(() => conflict.locator(".badge").allTextContents()).toContain("conflict");
+    expect(await conflict.locator(".reasons li.conflict").first().textContent()).toMatch(/phone/);
+    expect(await conflict.locator("tr.changed th").allTextContents()).toContain("phone");
+    expect(await conflict.locator("tr.changed td.after").first().textContent()).toBe('"202-555-0122"');
+
+    await page.locator("#forget").click();
+    expect(await page.locator("#state-note").isHidden()).toBe(true);
     expect(errors).toEqual([]);
   });
 

@@ -18,6 +18,8 @@ import { runPlan } from "../../engine/run.js";
 import type { Outcome } from "../../engine/outcomes.js";
 import type { Operation } from "../../engine/patch.js";
 import { isDatetimeText } from "../../json/datetime.js";
+import { applyChanges } from "../../engine/apply-changes.js";
+import type { SyncState } from "../../state/state.js";
 
 /** A message at a place in one editor's text, as CodeMirror's lint takes it. */
 export interface Mark {
@@ -51,6 +53,8 @@ export interface Analysis {
     readonly patches: Readonly<Record<string, readonly Operation[]>>;
     /** Why the run stopped (a safety limit, a mapping that never settles): nothing is written. */
     readonly failure?: string;
+    /** The snapshots with the run's changes made, and the state to keep: what `apply` writes, for the next run. */
+    readonly applied: { readonly documents: Readonly<Record<string, unknown>>; readonly state: SyncState };
   };
   readonly systems: { readonly left: string; readonly right: string } | undefined;
   readonly plan?: Plan;
@@ -64,6 +68,8 @@ export interface PlaygroundInput {
   /** NAME=VALUE, one to a line, as `--param` takes them. */
   readonly params: string;
   readonly now: string;
+  /** The state of the runs applied before (the page's "apply"); none for a first run. */
+  readonly state?: SyncState;
 }
 
 /** The systems from their system.yaml texts (the server sends them; the page has no files). */
@@ -108,6 +114,7 @@ export function analyze(input: PlaygroundInput, systems: SystemCatalog): Analysi
   const pair = plan ? plan.systems : named ? { left: named.left.name, right: named.right.name } : undefined;
   const snapshotMarks: Record<string, Mark[]> = {};
   const snapshots = new Map<string, Snapshot>();
+  const documents: Record<string, unknown> = {};
   for (const system of pair ? [pair.left, pair.right] : []) {
     const definition = systems.get(system);
     const text = input.snapshots[system];
@@ -115,7 +122,10 @@ export function analyze(input: PlaygroundInput, systems: SystemCatalog): Analysi
     if (!definition || text === undefined) continue;
     const loaded = parseSnapshot(text, `${system}.json`, definition);
     snapshotMarks[system] = loaded.problems.map((p) => problemMark(p, text));
-    if (loaded.snapshot && loaded.problems.every((p) => p.severity !== "error")) snapshots.set(system, loaded.snapshot);
+    if (loaded.snapshot && loaded.problems.every((p) => p.severity !== "error")) {
+      snapshots.set(system, loaded.snapshot);
+      documents[system] = loaded.document;
+    }
   }
   const settings: string[] = [];
   if (!isDatetimeText(input.now)) settings.push(`now: ${JSON.stringify(input.now)} is not a datetime such as 2026-11-05T00:00:00Z`);
@@ -134,7 +144,7 @@ export function analyze(input: PlaygroundInput, systems: SystemCatalog): Analysi
   if ("problems" in params) settings.push(...params.problems.map((p) => `${p.code}: ${p.message}`));
   if (settings.length > 0 || snapshots.size < 2 || "problems" in params) return base;
 
-  const result = runPlan({ plan, systems, snapshots, now: input.now, params });
+  const result = runPlan({ plan, systems, snapshots, now: input.now, params, ...(input.state ? { state: input.state } : {}) });
   const changes = new Map(result.changes.map((c) => [`${c.system}\u0000${c.collection}\u0000${c.key}`, c]));
   const byRecord = new Map<string, Outcome[]>();
   for (const o of result.outcomes) {
@@ -147,8 +157,15 @@ export function analyze(input: PlaygroundInput, systems: SystemCatalog): Analysi
     const before = change ? change.before : key === null ? null : (snapshots.get(system)?.get(collection)?.get(key) ?? null);
     return { system, collection, key, outcomes, before, after: change ? change.after : before, changed: change?.changedFields ?? [] };
   });
+  // What `apply` would write: each snapshot with the run's changes made (a run that failed changes nothing).
+  const applied: Record<string, unknown> = {};
+  for (const [system, document] of Object.entries(documents)) {
+    const copy = structuredClone(document);
+    applyChanges(copy, system, result.changes);
+    applied[system] = copy;
+  }
   return {
     ...base,
-    run: { records, patches: result.patches, ...(result.failure ? { failure: result.failure.message } : {}) },
+    run: { records, patches: result.patches, ...(result.failure ? { failure: result.failure.message } : {}), applied: { documents: applied, state: result.state } },
   };
 }

@@ -2,6 +2,7 @@
 // the author tried, and the patches the run gave, for `syncspec test` to hold from then on.
 import { parse as parseYamlDocument, stringify } from "yaml";
 import type { Analysis, PlaygroundInput } from "./analyze.js";
+import { serializeState } from "../../state/state.js";
 
 export function exportCase(input: PlaygroundInput, analysis: Analysis, name: string): string {
   const systems = analysis.systems;
@@ -21,6 +22,8 @@ export function exportCase(input: PlaygroundInput, analysis: Analysis, name: str
         name,
         now: input.now,
         ...(Object.keys(params).length > 0 ? { params } : {}),
+        // The state of the runs applied before, as `apply` writes it.
+        ...(input.state && analysis.plan ? { state: JSON.parse(serializeState(analysis.plan.integration, input.state)) as unknown } : {}),
         snapshots,
         runs: [{ expect: { patches: Object.fromEntries([systems.left, systems.right].map((s) => [s, analysis.run!.patches[s] ?? []])) } }],
       },

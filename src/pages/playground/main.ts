@@ -12,6 +12,7 @@ import { analyze, systemsOf, type Analysis, type Mark, type PlaygroundInput, typ
 import { exportCase } from "./export-case.js";
 import { syncLanguage } from "./sync-language.js";
 import type { SystemCatalog } from "../../language/systems/load.js";
+import type { SyncState } from "../../state/state.js";
 
 /** What the server sends: the systems' definitions and the seed specs with their sample data. */
 interface Seed {
@@ -124,6 +125,13 @@ async function start(): Promise<void> {
   let pending: ReturnType<typeof setTimeout> | undefined;
   let loading = false;
   let last: { input: PlaygroundInput; analysis: Analysis } | undefined;
+  // The state of the runs applied so far (none: a first run), and how many.
+  let state: SyncState | undefined;
+  let applied = 0;
+  const showState = (): void => {
+    $("state-note").hidden = applied === 0;
+    $("state-text").textContent = `The run starts from the state ${applied === 1 ? "the applied run" : `${applied} applied runs`} left: a two-way field changed on both sides since is a conflict.`;
+  };
   const schedule = (): void => {
     if (loading) return;
     clearTimeout(pending);
@@ -141,6 +149,7 @@ async function start(): Promise<void> {
       snapshots: { [systemsNow.left]: left.state.doc.toString(), [systemsNow.right]: right.state.doc.toString() },
       params: params.value,
       now: now.value.trim(),
+      ...(state ? { state } : {}),
     };
     const analysis = analyze(input, systems);
     last = { input, analysis };
@@ -157,6 +166,9 @@ async function start(): Promise<void> {
 
   function open(seed: Seed): void {
     current = seed;
+    state = undefined;
+    applied = 0;
+    showState();
     picker.value = seed.name;
     loading = true;
     last = undefined;
@@ -171,6 +183,25 @@ async function start(): Promise<void> {
     update();
   }
 
+  $("apply").addEventListener("click", () => {
+    const run = last?.analysis.run;
+    const systemsNow = last?.analysis.systems;
+    if (!run || run.failure || !systemsNow) return;
+    loading = true;
+    setText(left, `${JSON.stringify(run.applied.documents[systemsNow.left], null, 2)}\n`);
+    setText(right, `${JSON.stringify(run.applied.documents[systemsNow.right], null, 2)}\n`);
+    loading = false;
+    state = run.applied.state;
+    applied++;
+    showState();
+    update();
+  });
+  $("forget").addEventListener("click", () => {
+    state = undefined;
+    applied = 0;
+    showState();
+    update();
+  });
   picker.addEventListener("change", () => open(data.seeds.find((s) => s.name === picker.value)!));
   params.addEventListener("input", schedule);
   now.addEventListener("input", schedule);
