@@ -157,7 +157,8 @@ export async function runService(options: ServiceCommandOptions, print: (t: stri
         integrations: assembled.integrations.map((i) => i.name),
         store,
         waits,
-        upcoming: () => service?.upcoming() ?? [],
+        // Each integration's schedules as its spec gives them, the page's rows in a steady order.
+        upcoming: () => service?.upcoming(true) ?? [],
         redact: assembled.redact,
       });
 

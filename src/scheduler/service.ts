@@ -144,8 +144,8 @@ export class Service {
     this.timers.start(this.scheduled());
   }
 
-  upcoming(): { integration: string; label: string; at: Date }[] {
-    return ScheduleTimers.upcoming(this.scheduled(), this.now());
+  upcoming(inOrder = false): { integration: string; label: string; at: Date }[] {
+    return ScheduleTimers.upcoming(this.scheduled(), this.now(), inOrder);
   }
 
   /**

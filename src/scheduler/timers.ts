@@ -27,8 +27,10 @@ export class ScheduleTimers {
   }
 
   /** The next time of each trigger, for the progress line at start. */
-  static upcoming(triggers: readonly TimedTrigger[], from: Date): { integration: string; label: string; at: Date }[] {
-    return triggers.map((t) => ({ integration: t.integration, label: t.trigger.label, at: nextFire(t.trigger.schedule, from, from) })).sort((a, b) => a.at.getTime() - b.at.getTime());
+  /** Each trigger's next time: soonest first, or (`inOrder`) in the order the triggers are given, as each integration declares its schedules. */
+  static upcoming(triggers: readonly TimedTrigger[], from: Date, inOrder = false): { integration: string; label: string; at: Date }[] {
+    const next = triggers.map((t) => ({ integration: t.integration, label: t.trigger.label, at: nextFire(t.trigger.schedule, from, from) }));
+    return inOrder ? next : next.sort((a, b) => a.at.getTime() - b.at.getTime());
   }
 
   stop(): void {
