@@ -483,13 +483,25 @@ function explainRule(input: RunInput, run: SettledRun, rule: RulePlan, record: R
       writes.push({ system: action.system, collection: action.collection, key: ks, what });
     }
   }
+  // A record the rule wrote before, whose rows have all gone: its totals become those of no rows.
+  let emptied: string | undefined;
+  if (writesIt && emitted.length === 0 && action.kind === "write" && action.grouped) {
+    const change = changes.find((c) => c.system === record.system && c.collection === record.collection && c.key === record.key && c.outcome.reason.includes(`the rule at line ${rule.span[0]}`));
+    if (change?.after) {
+      const fields = Object.fromEntries(change.changedFields.map((f) => [f, field(change.after, f)]));
+      writes.push({ system: action.system, collection: action.collection, key: record.key, what: `updates ${target} ${record.key}`, fields });
+      emptied = `no row is left for it: the rule wrote it before, so its totals become those of no rows (${change.changedFields.join(", ")})`;
+    }
+  }
   const stoppedAt = clauses.find((c) => c.result === "stopped");
-  const summary = stoppedAt
-    ? `stopped at ${stoppedAt.text.split(" ")[0]} (${stoppedAt.line}:${stoppedAt.column}): ${stoppedAt.why}`
-    : writes.length > 0
-      ? writes.map((w) => w.what).join("; ")
-      : fromIt
-        ? "passed every clause, and its key was empty: nothing written"
-        : "no row of the rule writes this record";
+  const summary =
+    emptied ??
+    (stoppedAt
+      ? `stopped at ${stoppedAt.text.split(" ")[0]} (${stoppedAt.line}:${stoppedAt.column}): ${stoppedAt.why}`
+      : writes.length > 0
+        ? writes.map((w) => w.what).join("; ")
+        : fromIt
+          ? "passed every clause, and its key was empty: nothing written"
+          : "no row of the rule writes this record");
   return { ...place(rule.span), rule: ruleText, role: fromIt ? "from" : "writes", clauses, writes, summary };
 }

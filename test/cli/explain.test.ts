@@ -67,6 +67,28 @@ describe("syncspec explain", () => {
     expect(json.links[0].mappings.find((m: { text: string }) => m.text === "donor.phone <-> contact.phone")).toMatchObject({ left: "202-555-0111", right: "202-555-0122", last: "202-555-0101" });
   });
 
+  it("says why a total drops to 0: the rule wrote the record before, and no row is left for it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "syncspec-explain-"));
+    cpSync(join(ROOT, "integrations/vomo/sample.json"), join(dir, "vomo.json"));
+    cpSync(join(ROOT, "integrations/virtuous/sample.json"), join(dir, "v.json"));
+    const files = ["--snapshot", `vomo=${join(dir, "vomo.json")}`, "--snapshot", `virtuous=${join(dir, "v.json")}`, "--state", join(dir, "state.json"), "--param", "connected_at=2026-10-01T00:00:00Z"];
+    expect(syncspec(["apply", "specs/vomo-virtuous.sync", ...files, "--now", "2026-11-05T00:00:00Z"]).status).toBe(0);
+    // Every participation is declined after all.
+    writeFileSync(join(dir, "vomo.json"), readFileSync(join(dir, "vomo.json"), "utf8").replaceAll('"status": "APPROVED"', '"status": "DECLINED"'));
+    const r = syncspec(["explain", "specs/vomo-virtuous.sync", "virtuous.volunteerAttendances/c10:vomo-project-p1", ...files, "--now", "2026-11-06T00:00:00Z"]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain(
+      [
+        "rule at 51:1: from p in counted ... upsert virtuous.volunteerAttendances",
+        "  writes: updates virtuous.volunteerAttendances c10:vomo-project-p1",
+        "    timesServed = 0",
+        "    hours = 0",
+        "    lastServedDate = null",
+        "  -> no row is left for it: the rule wrote it before, so its totals become those of no rows (timesServed, hours, lastServedDate)",
+      ].join("\n"),
+    );
+  });
+
   it("gives the same content as JSON", () => {
     const r = syncspec(["explain", SPEC, "raisedonors.donors/1003", ...SAMPLES, "--json"]);
     expect(r.status).toBe(0);
