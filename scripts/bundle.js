@@ -1,6 +1,7 @@
 // The one way this project bundles TypeScript into an ES module for Node, shared by the
 // build, the generators and the benchmarks.
 import { basename, dirname, extname } from "node:path";
+import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 /**
@@ -29,7 +30,7 @@ export async function bundle(entry, outfile, { split = false } = {}) {
  * src/pages/node-builtins.ts, which stands in for them (and hashes with sha256 as Node does).
  */
 export async function bundlePage(entry, outfile) {
-  const builtins = new URL("../src/pages/node-builtins.ts", import.meta.url).pathname;
+  const builtins = fileURLToPath(new URL("../src/pages/node-builtins.ts", import.meta.url));
   await build({
     entryPoints: [entry],
     outfile,

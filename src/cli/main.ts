@@ -203,12 +203,12 @@ export async function main(argv: string[]): Promise<number> {
         return await runWorker({ deployments: positionals, ...(concurrency ? { concurrency } : {}), ...(values.systems ? { systems: values.systems } : {}) }, out, err);
       }
       case "playground": {
-        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { port: { type: "string" }, host: { type: "string" }, systems: { type: "string" } } });
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { port: { type: "string" }, systems: { type: "string" } } });
         if (positionals.length > 1) throw new UsageError("playground takes at most one spec file");
         const port = values.port === undefined ? 4700 : Number(values.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port takes a port number (0 for any free one), not ${values.port}`);
         const { runPlayground } = await import("./playground.js");
-        return await runPlayground({ ...(positionals[0] !== undefined ? { spec: positionals[0] } : {}), port, host: values.host ?? "127.0.0.1", ...(values.systems ? { systems: values.systems } : {}) }, out, err);
+        return await runPlayground({ ...(positionals[0] !== undefined ? { spec: positionals[0] } : {}), port, ...(values.systems ? { systems: values.systems } : {}) }, out, err);
       }
       case "lsp": {
         parseArgs({ args: rest, options: { stdio: { type: "boolean" } } });

@@ -9,16 +9,17 @@ import { parse } from "yaml";
 import { compileSpec } from "../language/compile.js";
 import { loadSystems } from "../language/systems/load.js";
 import { findIntegrations, MissingPath, PACKAGE_ROOT } from "../source/files.js";
-import { pageFiles, sendPageFile } from "../server/pages.js";
+import { fromThisMachine, ONLY_THIS_MACHINE, pageFiles, sendPageFile } from "../server/pages.js";
 import { send, sendJson } from "../server/responses.js";
 
 export interface PlaygroundOptions {
   /** The spec to open with; by default the first seed spec. */
   readonly spec?: string;
   readonly port: number;
-  readonly host: string;
   readonly systems?: string;
 }
+
+const HOST = "127.0.0.1";
 
 interface Seed {
   readonly name: string;
@@ -78,6 +79,7 @@ export async function runPlayground(options: PlaygroundOptions, out: (t: string)
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? "/").split("?")[0]!;
+    if (!fromThisMachine(req)) return sendJson(res, 403, { error: ONLY_THIS_MACHINE });
     if (req.method !== "GET" && req.method !== "HEAD") return sendJson(res, 405, { error: `${path} takes GET` }, { allow: "GET, HEAD" });
     if (path === "/data.json") return send(res, 200, "application/json; charset=utf-8", data);
     const file = files$.get(path);
@@ -88,14 +90,15 @@ export async function runPlayground(options: PlaygroundOptions, out: (t: string)
   try {
     url = await new Promise<string>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(options.port, options.host, () => {
+      // Loopback only: the page is for the person at this machine.
+      server.listen(options.port, HOST, () => {
         const address = server.address() as AddressInfo;
         resolve(`http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}/`);
       });
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    err(`syncspec: ${code === "EADDRINUSE" ? `port ${options.port} on ${options.host} is in use: give another with --port, or --port 0 for any free one` : `cannot listen on ${options.host}:${options.port}: ${(error as Error).message}`}\n`);
+    err(`syncspec: ${code === "EADDRINUSE" ? `port ${options.port} on ${HOST} is in use: give another with --port, or --port 0 for any free one` : `cannot listen on ${HOST}:${options.port}: ${(error as Error).message}`}\n`);
     return 1;
   }
   out(`syncspec playground: ${url} (${seeds.length} specs; Ctrl-C stops it)\n`);

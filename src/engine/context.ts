@@ -15,6 +15,8 @@ export interface ViewRows {
   readonly version: number;
   /** Set when the rows are the records read of a collection read in part (rules.ts, viewOfRecords). */
   readonly over?: CollectionState;
+  /** Set when a row of the view was skipped: what reads the view cannot know that row's part. */
+  readonly skipped?: true;
 }
 
 /** A link's pairs in one round; a record with two counterparts maps to the reason it is skipped. */

@@ -486,7 +486,7 @@ function explainRule(input: RunInput, run: SettledRun, rule: RulePlan, record: R
   // A record the rule wrote before, whose rows have all gone: its totals become those of no rows.
   let emptied: string | undefined;
   if (writesIt && emitted.length === 0 && action.kind === "write" && action.grouped) {
-    const change = changes.find((c) => c.system === record.system && c.collection === record.collection && c.key === record.key && c.outcome.reason.includes(`the rule at line ${rule.span[0]}`));
+    const change = changes.find((c) => c.system === record.system && c.collection === record.collection && c.key === record.key && new RegExp(`the rule at line ${rule.span[0]}(?!\\d)`).test(c.outcome.reason));
     if (change?.after) {
       const fields = Object.fromEntries(change.changedFields.map((f) => [f, field(change.after, f)]));
       writes.push({ system: action.system, collection: action.collection, key: record.key, what: `updates ${target} ${record.key}`, fields });

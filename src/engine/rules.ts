@@ -8,6 +8,7 @@ import { compileExpr, plainField, SkipRow, type Compiled, type Frame } from "./e
 import { children, some, walk } from "../plan/walk.js";
 import type { Expr } from "../plan/types.js";
 import type { StateDraft } from "../state/draft.js";
+import { exprText } from "./explain-text.js";
 import type { RunScope } from "./links.js";
 import type { Outcomes } from "./outcomes.js";
 import { field, isEmpty, setKey, type Rec } from "../json/values.js";
@@ -41,9 +42,13 @@ export class ViewRun {
 
   compute(): void {
     const rows: unknown[] = [];
+    let skipped = false;
     this.clauses.run(
       (frame) => rows.push(this.select(frame)),
-      (root, reason) => reportSkip(this.outcomes, this.origin, this.scope, root, reason),
+      (root, reason) => {
+        skipped = true;
+        reportSkip(this.outcomes, this.origin, this.scope, root, reason);
+      },
     );
     let byKey: Map<string, unknown> | undefined;
     if (this.plan.keyAlias && this.origin) {
@@ -51,7 +56,7 @@ export class ViewRun {
       for (const row of rows) byKey.set(String(field(row, this.origin.key)), row);
     }
     const over = this.records?.partial ? this.records : undefined;
-    this.ctx.views.set(this.plan.name, { rows, ...(byKey ? { byKey } : {}), ...(over ? { over } : {}), version: ++this.version } satisfies ViewRows);
+    this.ctx.views.set(this.plan.name, { rows, ...(byKey ? { byKey } : {}), ...(over ? { over } : {}), ...(skipped ? { skipped: true as const } : {}), version: ++this.version } satisfies ViewRows);
   }
 }
 
@@ -99,14 +104,20 @@ export function viewOfRecords(view: ViewPlan | undefined): { readonly system: st
 export interface KeptGroups {
   readonly state: StateDraft;
   readonly id: string;
+  /** The views the rule reads, through one another: a row skipped there may have been a group's. */
+  readonly views: readonly string[];
 }
 
-/** The state's name for the groups a rule writes: apart from any link's (`a.x<->b.y`). */
-export function groupsId(rule: RulePlan, taken: ReadonlySet<string>): string {
-  const base = `groups ${rule.action.system}.${rule.action.collection}`;
-  let id = base;
-  for (let n = 2; taken.has(id); n++) id = `${base} ${n}`;
-  return id;
+/**
+ * The state's name for the groups a rule writes, apart from any link's (`a.x<->b.y`): its
+ * target, key and totals, so that it stays the rule's own when other rules are added,
+ * removed or moved, and a rule whose key or totals change starts afresh.
+ */
+export function groupsId(rule: RulePlan): string {
+  const action = rule.action;
+  if (action.kind !== "write") throw new Error("only a rule that writes adds up groups");
+  const totals = action.assignments.filter((a) => !a.initially && totalOnly(a.value)).map((a) => a.field.join("."));
+  return `groups ${action.system}.${action.collection} by ${exprText(action.key)}: ${totals.join(", ")}`;
 }
 
 /** Whether a value reads its rows only inside aggregates: with no rows left it still has a value (count 0). */
@@ -217,12 +228,27 @@ export class RuleRun {
    * incremental run) leaves that to the next run over everything.
    */
   private keepGroups(kept: KeptGroups, groups: ReadonlyMap<string, { inScope: boolean }>, collection: CollectionState, skipped: boolean): void {
-    for (const [key, group] of groups) if (group.inScope && collection.get(key)) kept.state.note(kept.id, key, key);
-    const before = kept.state.keysBefore(kept.id);
-    if (!before || this.scope.some || skipped || this.totals.length === 0) return;
     const action = this.plan.action;
+    const before = kept.state.keysBefore(kept.id);
+    for (const [key, group] of groups) {
+      if (!group.inScope || !collection.get(key)) continue;
+      const existed = collection.original?.has(key) ?? false;
+      // A rule that only creates never wrote a record that was there.
+      if (action.kind === "write" && action.mode === "create" && existed) continue;
+      // Read by key, only what this run made or changed is noted: the rest was noted by the
+      // run over everything that wrote it, and a pair noted again is a pair written again.
+      if (before === undefined && existed && !collection.changed(key)) continue;
+      kept.state.note(kept.id, key, key);
+    }
+    if (!before || this.scope.some || skipped || this.totals.length === 0) return;
+    if (kept.views.some((v) => this.ctx.views.get(v)?.skipped)) return;
     for (const key of before) {
-      if (groups.has(key) || !collection.get(key)) continue;
+      if (groups.has(key)) continue;
+      // A record that is gone is no longer the rule's to keep.
+      if (!collection.get(key)) {
+        kept.state.forget(kept.id, key);
+        continue;
+      }
       if (collection.original?.has(key)) this.managed.add(key);
       for (const a of this.totals) {
         let value: unknown;

@@ -154,12 +154,11 @@ export function runPlan(input: RunInput): RunResult {
     disabled("the link", link.span, readsOf(plan, { link })) ? undefined : new LinkRun(link, ctx, writer, outcomes, synced, scope, input.trace),
   );
   for (const link of links) ctx.links.push(link ?? { leftKey: "", rightKey: "", leftToRight: () => null, rightToLeft: () => null });
-  const groupIds = new Set<string>();
   const rules: RuleRun[] = plan.rules.flatMap((rule) => {
-    // Named for every grouped rule, run or not, so that each keeps its name when another is disabled.
-    const kept = rule.action.kind === "write" && rule.action.grouped ? { state: synced, id: groupsId(rule, groupIds) } : undefined;
-    if (kept) groupIds.add(kept.id);
-    return disabled("the rule", rule.span, readsOf(plan, { rule })) ? [] : [ruleRun(plan, rule, ctx, writer, outcomes, scope, kept)];
+    const views = new Set<string>();
+    if (disabled("the rule", rule.span, readsOf(plan, { rule }, views))) return [];
+    const kept = rule.action.kind === "write" && rule.action.grouped ? { state: synced, id: groupsId(rule), views: [...views] } : undefined;
+    return [ruleRun(plan, rule, ctx, writer, outcomes, scope, kept)];
   });
 
   // After the first round, a view or rule runs again only when something it reads changed.
@@ -271,10 +270,15 @@ function discover(plan: Plan, ctx: RunContext, roots: RecordRefSet, reached: Rea
   ctx.views.clear();
 }
 
-/** The collections a view, link or rule reads or writes, through the views it reads. */
-function readsOf(plan: Plan, what: { view: ViewPlan } | { link: LinkPlan } | { rule: RulePlan }): Set<string> {
+/**
+ * The collections a view, link or rule reads or writes, through the views it reads and the
+ * links it reads counterparts through: a `linked(...)` of a link that cannot run (a
+ * collection it reads is unknown) would find no counterpart, which is not the same as none.
+ * The views it reads are added to `seenViews`.
+ */
+function readsOf(plan: Plan, what: { view: ViewPlan } | { link: LinkPlan } | { rule: RulePlan }, seenViews = new Set<string>()): Set<string> {
   const found = new Set<string>();
-  const seenViews = new Set<string>();
+  const seenLinks = new Set<LinkPlan>();
   const source = (s: Source): void => {
     if ("view" in s) {
       if (seenViews.has(s.view)) return;
@@ -283,32 +287,29 @@ function readsOf(plan: Plan, what: { view: ViewPlan } | { link: LinkPlan } | { r
       if (view) exprs(view.clauses.flatMap(clauseExprs).concat([view.select]));
     } else found.add(`${s.system}.${s.collection}`);
   };
+  const link = (l: LinkPlan): void => {
+    if (seenLinks.has(l)) return;
+    seenLinks.add(l);
+    source(l.left.source);
+    source(l.right.source);
+    found.add(`${l.left.system}.${l.left.collection}`);
+    found.add(`${l.right.system}.${l.right.collection}`);
+    exprs(l.matches.flatMap((m) => [...m.keys.flatMap((k) => [k.left, k.right]), ...(m.leftCondition ? [m.leftCondition] : []), ...(m.rightCondition ? [m.rightCondition] : [])]));
+    exprs(l.skips.flatMap((x) => [x.reason, x.condition]));
+    exprs(l.creates.flatMap((c) => [c.key, ...(c.condition ? [c.condition] : []), ...c.assignments.map((a) => a.value)]));
+    exprs(l.mappings.flatMap((m) => [...(m.condition ? [m.condition] : []), ...(m.kind === "oneWay" ? [m.value] : [])]));
+  };
   const exprs = (list: readonly Expr[]): void => {
     for (const expr of list) {
       walk(expr, (e) => {
         if (e.op === "rows" || e.op === "byKey" || e.op === "find") source(e.source);
-        else if (e.op === "linked") {
-          const link = plan.links[e.link];
-          if (link) {
-            source(link.left.source);
-            source(link.right.source);
-          }
-        }
+        else if (e.op === "linked" && plan.links[e.link]) link(plan.links[e.link]!);
       });
     }
   };
   if ("view" in what) source({ view: what.view.name });
-  else if ("link" in what) {
-    const link = what.link;
-    source(link.left.source);
-    source(link.right.source);
-    found.add(`${link.left.system}.${link.left.collection}`);
-    found.add(`${link.right.system}.${link.right.collection}`);
-    exprs(link.matches.flatMap((m) => [...m.keys.flatMap((k) => [k.left, k.right]), ...(m.leftCondition ? [m.leftCondition] : []), ...(m.rightCondition ? [m.rightCondition] : [])]));
-    exprs(link.skips.flatMap((s) => [s.reason, s.condition]));
-    exprs(link.creates.flatMap((c) => [c.key, ...(c.condition ? [c.condition] : []), ...c.assignments.map((a) => a.value)]));
-    exprs(link.mappings.flatMap((m) => [...(m.condition ? [m.condition] : []), ...(m.kind === "oneWay" ? [m.value] : [])]));
-  } else {
+  else if ("link" in what) link(what.link);
+  else {
     const rule = what.rule;
     exprs(rule.clauses.flatMap(clauseExprs));
     found.add(`${rule.action.system}.${rule.action.collection}`);

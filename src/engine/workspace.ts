@@ -124,6 +124,11 @@ export class CollectionState {
     this.touch();
   }
 
+  /** Whether this run changed, created or deleted the record. */
+  changed(key: string): boolean {
+    return this.changes.has(key);
+  }
+
   /** The keys this run changed, created or deleted, in the order they were first touched. */
   changedKeys(): IterableIterator<string> {
     return this.changes.keys();

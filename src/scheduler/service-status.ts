@@ -45,9 +45,14 @@ export function describeCounts(counts: Readonly<Record<string, number>>): string
 /** A run as the page shows it: its counts in words beside them. */
 export type ShownRun = RunRecord & { readonly summary: string };
 
+/** What one answer carries at most: the page is for people, and it is asked for every second. */
+export const SHOWN = { integrations: 200, runs: 200, refused: 100 } as const;
+
 export interface ServiceStatus {
   readonly now: string;
   readonly deployment: string;
+  /** How many integrations the deployment has; the first SHOWN.integrations are listed. */
+  readonly integrationCount: number;
   readonly integrations: readonly {
     readonly name: string;
     readonly lastRun: ShownRun | null;
@@ -56,7 +61,9 @@ export interface ServiceStatus {
   }[];
   /** Newest first. */
   readonly runs: readonly ShownRun[];
+  /** The first SHOWN.refused of refusedCount. */
   readonly refused: readonly RecordFailure[];
+  readonly refusedCount: number;
   readonly waits: { readonly total: number; readonly waits: readonly WaitRecord[] };
 }
 
@@ -72,22 +79,36 @@ export interface StatusSources {
   readonly now?: () => Date;
 }
 
-export async function serviceStatus(from: StatusSources, runsShown = 200): Promise<ServiceStatus> {
-  const [runs, refused] = await Promise.all([from.store.runs({ limit: runsShown }), from.store.failures()]);
+export async function serviceStatus(from: StatusSources): Promise<ServiceStatus> {
+  const [runs, refused] = await Promise.all([from.store.runs({ limit: SHOWN.runs }), from.store.failures()]);
   const upcoming = from.upcoming();
   const redact = from.redact;
-  const shownRuns = runs.map((r): ShownRun => ({ ...r, message: r.message === null ? null : redact(r.message), summary: describeCounts(r.counts) }));
+  const shown = (r: RunRecord): ShownRun => ({ ...r, message: r.message === null ? null : redact(r.message), summary: describeCounts(r.counts) });
+  const shownRuns = runs.map(shown);
+  const listed = from.integrations.slice(0, SHOWN.integrations);
+  // An integration whose last run is older than the newest runs of all (a quiet one beside a busy one) is asked for alone.
+  const last = await Promise.all(
+    listed.map(async (name) => {
+      const recent = shownRuns.find((r) => r.integration === name && r.status !== "running");
+      if (recent || runs.length < SHOWN.runs) return recent ?? null;
+      const own = await from.store.runs({ integration: name, limit: 5 });
+      const ended = own.find((r) => r.status !== "running");
+      return ended ? shown(ended) : null;
+    }),
+  );
   return {
     now: (from.now?.() ?? new Date()).toISOString(),
     deployment: from.deployment,
-    integrations: from.integrations.map((name) => ({
+    integrationCount: from.integrations.length,
+    integrations: listed.map((name, i) => ({
       name,
-      lastRun: shownRuns.find((r) => r.integration === name && r.status !== "running") ?? null,
+      lastRun: last[i]!,
       running: shownRuns.some((r) => r.integration === name && r.status === "running"),
       next: upcoming.filter((u) => u.integration === name).map((u) => ({ label: u.label, at: u.at.toISOString() })),
     })),
     runs: shownRuns,
-    refused: refused.map((f) => ({ ...f, reason: redact(f.reason) })),
+    refused: refused.slice(0, SHOWN.refused).map((f) => ({ ...f, reason: redact(f.reason) })),
+    refusedCount: refused.length,
     waits: { total: from.waits.recent().total, waits: from.waits.recent().waits.map((w) => ({ ...w, call: redact(w.call), why: redact(w.why) })) },
   };
 }

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import type { Metrics } from "../scheduler/metrics.js";
 import { send, sendJson } from "./responses.js";
-import { pageFiles, sendPageFile } from "./pages.js";
+import { fromThisMachine, ONLY_THIS_MACHINE, pageFiles, sendPageFile } from "./pages.js";
 import { handleWebhook, type EventHandler, type WebhookConnection } from "./webhook-route.js";
 import { webhookSecretProblem } from "../connectors/webhook-signature.js";
 import { message, type Message } from "../diagnostics/catalog.js";
@@ -90,9 +90,12 @@ export function createServiceServer(options: ServiceServerOptions): ServiceServe
     if (!matched.methods.includes(method)) return sendJson(res, 405, { error: `${path} takes ${matched.methods.join(" or ")}, not ${method}` }, { allow: matched.methods.join(", ") });
     if (path === "/healthz") return answerHealth(res, options.health, onError);
     if (path === "/metrics") return send(res, 200, "text/plain; version=0.0.4; charset=utf-8", options.metrics.render());
-    if (path === "/api/status") return options.status ? sendJson(res, 200, await options.status()) : sendJson(res, 404, { error: "this server shows no status" });
     const pageFile = PAGE.get(path);
-    if (pageFile) return sendPageFile(res, pageFile, "service");
+    if (pageFile || path === "/api/status") {
+      if (!fromThisMachine(req)) return sendJson(res, 403, { error: ONLY_THIS_MACHINE });
+      if (pageFile) return sendPageFile(res, pageFile, "service");
+      return options.status ? sendJson(res, 200, await options.status()) : sendJson(res, 404, { error: "this server shows no status" });
+    }
     let name: string;
     try {
       name = decodeURIComponent(path.slice("/webhooks/".length));

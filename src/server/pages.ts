@@ -2,7 +2,7 @@
 // Their files are built by `npm install` (scripts/build.js) into syncspec's dist/pages/.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { send } from "./responses.js";
 import { PACKAGE_ROOT } from "../source/files.js";
 
@@ -31,9 +31,24 @@ export function pageFiles(page: "playground" | "service"): ReadonlyMap<string, s
  * as generated functions), so its policy allows that; specs are never run as code anywhere.
  */
 const POLICY = {
-  service: "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:",
-  playground: "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:",
+  service: "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+  playground: "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; frame-ancestors 'none'",
 } as const;
+
+const LOOPBACK = /^(?:127(?:\.\d{1,3}){3}|::1|::ffff:127(?:\.\d{1,3}){3})$/;
+
+/**
+ * Whether a request for a page comes from this machine, for this machine: the pages show
+ * the service's records and runs (the refused records' keys and reasons), while the listener
+ * they share may take vendors' webhooks from anywhere. The Host must name loopback too, so a
+ * web page elsewhere cannot read them through a name it points here (DNS rebinding).
+ */
+export function fromThisMachine(req: IncomingMessage): boolean {
+  const host = (req.headers.host ?? "").toLowerCase().replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1");
+  return LOOPBACK.test(req.socket.remoteAddress ?? "") && (host === "localhost" || LOOPBACK.test(host));
+}
+
+export const ONLY_THIS_MACHINE = "the page is shown on the machine it runs on only: open it there at a loopback address (http://127.0.0.1:PORT/), or through an SSH tunnel";
 
 /** Answers with a page's file; a page not built says how to build it. */
 export function sendPageFile(res: ServerResponse, file: string, page: keyof typeof POLICY): void {

@@ -11,6 +11,8 @@ interface ChangedPair {
 /** One link's pairs as the run reads and changes them. */
 export class LinkDraft {
   readonly changed = new Map<string, ChangedPair>();
+  /** Left keys whose pair this run drops (over a whole state only). */
+  readonly removed = new Set<string>();
 
   constructor(readonly before: PairLookup | undefined) {}
 
@@ -57,8 +59,17 @@ export class StateDraft {
    * key notes what it wrote without asking the store for each key.
    */
   note(id: string, left: string, right: string): void {
+    this.link(id).removed.delete(left);
     if (!isByKey(this.before) && this.before.get(id)?.get(left)?.right === right) return;
     this.link(id).changed.set(left, { right, values: Object.create(null) as Record<string, unknown> });
+  }
+
+  /** Drops a pair from the state the run keeps; over a state read by key, whose pairs it does not hold, nothing. */
+  forget(id: string, left: string): void {
+    if (isByKey(this.before)) return;
+    const link = this.link(id);
+    link.changed.delete(left);
+    link.removed.add(left);
   }
 
   /** The state to keep: the last run's values with this run's changes over them; over a state read by key, the changes alone. */
@@ -73,6 +84,7 @@ export class StateDraft {
     for (const link of new Set([...before.keys(), ...this.links.keys()])) {
       const merged = new Map<string, SyncedPair>(before.get(link) ?? []);
       for (const [left, pair] of this.links.get(link)?.changed ?? []) merged.set(left, pair);
+      for (const left of this.links.get(link)?.removed ?? []) merged.delete(left);
       out.set(link, merged);
     }
     return { lastRun, synced: out };

@@ -8,6 +8,7 @@ import { compileSpec } from "../../src/language/compile.js";
 import { parseState, serializeState } from "../../src/state/state.js";
 import { ROOT, SYSTEMS } from "../helpers.js";
 import { NOW, allEmpty, applyAll, keyed, run, type Docs, type Rec } from "./support.js";
+import type { Plan } from "../../src/plan/types.js";
 
 const T0 = "2026-01-01T00:00:00Z";
 const T1 = "2026-02-01T00:00:00Z";
@@ -497,7 +498,7 @@ describe("vomo-virtuous", () => {
       // The groups written are kept in the state, as the state file holds them.
       const kept = parseState(serializeState(VOMO, first.state), "state.json", VOMO);
       if ("problems" in kept) throw new Error("the state did not read back");
-      expect([...kept.synced.get("groups virtuous.volunteerAttendances")!.keys()]).toEqual(["c1:vomo-project-p1", "c1:vomo-project-p2"]);
+      expect([...kept.synced.get('groups virtuous.volunteerAttendances by row.contactId + ":vomo-project-" + p.project_id: timesServed, hours, lastServedDate')!.keys()]).toEqual(["c1:vomo-project-p1", "c1:vomo-project-p2"]);
       const result = run(VOMO, declined(after, "a", "b"), { params, state: kept, now: "2026-11-01T15:00:00Z" });
       expect(result.patches["virtuous"]).toEqual([
         { op: "replace", path: "/volunteerAttendances/c1:vomo-project-p1/timesServed", value: 0 },
@@ -523,6 +524,54 @@ describe("vomo-virtuous", () => {
       expect(event.patches["virtuous"]).toEqual([]);
       const whole = run(VOMO, after, { params, state: first.state });
       expect(whole.patches["virtuous"]!.map((op) => op.path)).toContain("/volunteerAttendances/c1:vomo-project-p1/timesServed");
+    });
+
+    /** The seed spec with a change, compiled. */
+    const variant = (from: string, to: string): Plan => {
+      const text = readFileSync(join(ROOT, "specs", "vomo-virtuous.sync"), "utf8");
+      expect(text).toContain(from);
+      const compiled = compileSpec(text.replace(from, to), "variant.sync", SYSTEMS);
+      expect(compiled.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+      return compiled.plan!;
+    };
+    const zeroed = (result: RunResult) => result.patches["virtuous"]!.filter((op) => /timesServed|hours|lastServedDate/.test(op.path));
+
+    it("a row skipped in a view it reads may have been the group's too: no total is zeroed", () => {
+      const plan = variant('where p.status == "APPROVED"', 'skip "hours of 99 are a typing slip" when p.hours == "99"\n  where p.status == "APPROVED"');
+      const first = run(plan, counted(), { params });
+      const after = applyAll(counted(), first.patches);
+      (after["vomo"]!["participations"]!["a"] as Rec)["hours"] = "99";
+      (after["vomo"]!["participations"]!["b"] as Rec)["hours"] = "99";
+      const result = run(plan, after, { params, state: first.state });
+      expect(result.outcomes.some((o) => o.action === "skip" && o.reason.includes("typing slip"))).toBe(true);
+      expect(zeroed(result)).toEqual([]);
+    });
+
+    it("a link the rule reads counterparts through that cannot run stops the rule: nothing is zeroed", () => {
+      // The link now reads the opportunities too; a snapshot without them leaves it unknown.
+      const plan = variant("user.first_name -> row.firstName", 'coalesce(virtuous.volunteerOpportunities["none"].name, user.first_name) -> row.firstName');
+      const first = run(plan, counted(), { params });
+      const after = applyAll(counted(), first.patches);
+      delete after["virtuous"]!["volunteerOpportunities"];
+      const result = run(plan, after, { params, state: first.state });
+      expect(zeroed(result)).toEqual([]);
+      expect(outcome(result, "skip", "virtuous", "volunteerOpportunities", null)?.reason).toMatch(/the rule at line 51 did not run/);
+    });
+
+    it("keeps its groups under a name of its own, whatever rules come before it; a record that is gone leaves the state", () => {
+      const plan = variant("# Counted participations of matched users add up", 'from p in counted\n  update virtuous.volunteerOpportunities key "vomo-project-" + p.project_id {\n    isActive = count() > 0\n  }\n\n# Counted participations of matched users add up');
+      const first = run(VOMO, counted(), { params });
+      const ids = (state: RunResult["state"]) => [...state.synced.keys()].filter((id) => id.startsWith("groups "));
+      const id = ids(first.state);
+      expect(id).toEqual(['groups virtuous.volunteerAttendances by row.contactId + ":vomo-project-" + p.project_id: timesServed, hours, lastServedDate']);
+      expect(ids(run(plan, counted(), { params }).state)).toContain(id[0]);
+
+      const after = applyAll(counted(), first.patches);
+      delete after["virtuous"]!["volunteerAttendances"]!["c1:vomo-project-p1"];
+      const gone = declined(after, "a", "b");
+      const result = run(VOMO, gone, { params, state: first.state });
+      expect(zeroed(result)).toEqual([]);
+      expect([...result.state.synced.get(id[0]!)!.keys()]).toEqual(["c1:vomo-project-p2"]);
     });
 
     it("a skipped row may have been the group's: then no total is zeroed", () => {

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { SqliteServiceStore } from "../../src/stores/sqlite-store.js";
-import { describeCounts, serviceStatus, Waits } from "../../src/scheduler/service-status.js";
+import { describeCounts, serviceStatus, SHOWN, Waits } from "../../src/scheduler/service-status.js";
 
 const TOKEN = "tok_9f8e7d6c5b4a";
 const redact = (text: string) => text.split(TOKEN).join("[redacted]");
@@ -54,6 +54,26 @@ describe("the service's status", () => {
         [2000, "GET http://127.0.0.1/people?token=[redacted]"],
       ]);
       expect(JSON.stringify(status)).not.toContain(TOKEN);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("finds the last run of a quiet integration beside a busy one, and lists the first of many refused records", async () => {
+    const store = new SqliteServiceStore(join(mkdtempSync(join(tmpdir(), "syncspec-status-")), "state.db"));
+    try {
+      const quiet = await store.startRun("quiet", "full run", "2026-12-01T00:00:00.000Z");
+      await store.finishRun(quiet, { status: "ok", at: "2026-12-01T00:00:01.000Z", counts: { applied_update: 1 }, failures: [], cleared: [] });
+      for (let i = 0; i < SHOWN.runs + 5; i++) {
+        const at = new Date(Date.parse("2026-12-01T01:00:00.000Z") + i * 60_000).toISOString();
+        const id = await store.startRun("busy", "every minute", at);
+        await store.finishRun(id, { status: "ok", at, counts: {}, failures: i === 0 ? Array.from({ length: SHOWN.refused + 3 }, (_, k) => ({ system: "crm", collection: "people", key: `p${k}`, action: "update", status: 422, reason: "no" })) : [], cleared: [] });
+      }
+      const status = await serviceStatus({ deployment: "d", integrations: ["busy", "quiet"], store, waits: new Waits(), upcoming: () => [], redact: (t) => t });
+      expect(status.runs).toHaveLength(SHOWN.runs);
+      expect(status.runs.some((r) => r.integration === "quiet")).toBe(false);
+      expect(status.integrations[1]).toMatchObject({ name: "quiet", lastRun: { id: quiet, summary: "1 updated" } });
+      expect([status.refused.length, status.refusedCount]).toEqual([SHOWN.refused, SHOWN.refused + 3]);
     } finally {
       await store.close();
     }

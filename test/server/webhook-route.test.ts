@@ -1,6 +1,7 @@
 // POST /webhooks/{connection} on a real server on loopback: signed events accepted, replays
 // answered as duplicates, forged, stale, oversized and malformed requests refused with a
 // reason, and none of them ever reaching the 500 path.
+import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { WebhookConnection } from "../../src/server/webhook-route.js";
 import { SYSTEMS } from "../helpers.js";
@@ -173,6 +174,22 @@ describe("routing", () => {
     expect((await fetch(`${h.url}/service.js`)).headers.get("content-type")).toBe("text/javascript; charset=utf-8");
     // This server was given no status to show.
     expect((await fetch(`${h.url}/api/status`)).status).toBe(404);
+  });
+
+  it("shows the page to this machine only: a Host that is not loopback (DNS rebinding) is refused", async () => {
+    const { port } = new URL(h.url);
+    const asked = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest({ host: "127.0.0.1", port: Number(port), path: "/api/status", headers: { host: `rebound.example:${port}` } }, (res) => {
+        let body = "";
+        res.on("data", (d: Buffer) => (body += d.toString()));
+        res.on("end", () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    expect(asked.status).toBe(403);
+    expect(JSON.parse(asked.body).error).toMatch(/^the page is shown on the machine it runs on only/);
+    expect((await fetch(`${h.url.replace("127.0.0.1", "localhost")}/`)).status).toBe(200);
   });
 
   it("other paths are 404", async () => {

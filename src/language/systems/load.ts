@@ -49,8 +49,8 @@ export interface LoadedSystems {
 // The definition schema is this project's own, checked against JSON Schema's meta-schema by a
 // test (test/systems/definition-schema.test.ts) rather than at every start: compiling the
 // meta-schema costs a tenth of a second of every command.
-// Compiled at its first use: Ajv compiles to a function from generated code, which a page (whose
-// policy allows no eval) never does; it reads definitions a server checked (readDefinition's `checked`).
+// Compiled at its first use, and only where a definition's shape is checked: the playground's
+// page reads definitions its server checked already (readDefinition's `checked`).
 let definitionValidator: ValidateFunction | undefined;
 const validateDefinition = (): ValidateFunction => (definitionValidator ??= new Ajv({ allErrors: true, strict: false, validateSchema: false }).compile(DEFINITION_SCHEMA));
 

@@ -135,7 +135,10 @@ async function start(): Promise<void> {
   const schedule = (): void => {
     if (loading) return;
     clearTimeout(pending);
-    pending = setTimeout(update, 150);
+    pending = setTimeout(() => {
+      pending = undefined;
+      update();
+    }, 150);
   };
   const spec = editor($("spec"), syncLanguage, schedule);
   const left = editor($("left"), json(), schedule);
@@ -183,10 +186,21 @@ async function start(): Promise<void> {
     update();
   }
 
+  /** Analyses now what is typed, if an edit is still waiting its turn: a button acts on what the author sees. */
+  const current$ = (): void => {
+    if (pending === undefined) return;
+    clearTimeout(pending);
+    pending = undefined;
+    update();
+  };
   $("apply").addEventListener("click", () => {
+    current$();
     const run = last?.analysis.run;
     const systemsNow = last?.analysis.systems;
-    if (!run || run.failure || !systemsNow) return;
+    if (!run || run.failure || !systemsNow) {
+      $("status").textContent = `${$("status").textContent ?? ""} (nothing to apply: ${run?.failure ? "the run stops" : "there is no run"})`;
+      return;
+    }
     loading = true;
     setText(left, `${JSON.stringify(run.applied.documents[systemsNow.left], null, 2)}\n`);
     setText(right, `${JSON.stringify(run.applied.documents[systemsNow.right], null, 2)}\n`);
@@ -206,14 +220,16 @@ async function start(): Promise<void> {
   params.addEventListener("input", schedule);
   now.addEventListener("input", schedule);
   $("export").addEventListener("click", () => {
+    current$();
     const out = $<HTMLTextAreaElement>("exported");
     if (!last?.analysis.run) {
       out.value = "# A case is exported from a run: fix the problems above first.";
     } else {
       out.value = exportCase(last.input, last.analysis, `what the playground showed for ${current.name}`);
       const blob = new Blob([out.value], { type: "text/yaml" });
-      const link = el("a", { href: URL.createObjectURL(blob), download: `${current.name}.case.test.yaml` });
-      link.click();
+      const href = URL.createObjectURL(blob);
+      el("a", { href, download: `${current.name}.case.test.yaml` }).click();
+      setTimeout(() => URL.revokeObjectURL(href), 0);
     }
     $("export-box").hidden = false;
   });

@@ -11,11 +11,13 @@ function el(tag: string, attrs: Record<string, string> = {}, ...children: (Node 
   return node;
 }
 
-/** A time as people read it here: the local date and time to the second. */
+/** A time as people read it here: the local date and time to the second, always as wide (2026-12-06 06:39:41). */
 function whenText(iso: string | null): string {
   if (!iso) return "—";
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  if (Number.isNaN(d.getTime())) return iso;
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
 }
 
 function when(iso: string | null): HTMLElement {
@@ -40,7 +42,9 @@ function show(s: ServiceStatus): void {
   document.getElementById("deployment")!.textContent = s.deployment;
   document.getElementById("updated")!.replaceChildren("updated ", when(s.now));
 
+  const more = s.integrationCount - s.integrations.length;
   document.getElementById("integrations")!.replaceChildren(
+    ...(more > 0 ? [el("p", { class: "empty" }, `The first ${s.integrations.length} of ${s.integrationCount} integrations; \`syncspec runs\` lists them all.`)] : []),
     ...s.integrations.map((i) =>
       el(
         "article",
@@ -75,6 +79,7 @@ function show(s: ServiceStatus): void {
   );
 
   document.getElementById("refused")!.replaceChildren(
+    ...(s.refusedCount > s.refused.length ? [el("p", { class: "empty" }, `The first ${s.refused.length} of ${s.refusedCount} refused records; \`syncspec runs\` lists them all.`)] : []),
     table(
       ["integration", "record", "action", "status", "reason", "attempts", "last seen"],
       s.refused.map((f) => [f.integration, el("code", {}, `${f.system}.${f.collection}/${f.key}`), f.action, f.status === null ? "—" : String(f.status), f.reason, String(f.attempts), when(f.lastSeen)]),
