@@ -14,7 +14,8 @@ import { compileExpr, SkipRow, type Compiled, type Frame } from "./expressions.j
 import { rowKey } from "./context.js";
 import { exprText, shown } from "./explain-text.js";
 import type { Outcome } from "./outcomes.js";
-import type { RecordRef } from "../input/record-ref.js";
+import { RecordRefSet, type RecordRef } from "../input/record-ref.js";
+import { walk } from "../plan/walk.js";
 import type { LinkRun } from "./links.js";
 
 /** A place in the spec text. */
@@ -81,8 +82,8 @@ export interface ClauseExplanation extends Place {
 
 export interface RuleExplanation extends Place {
   readonly rule: string;
-  /** How the record takes part: the rule's rows come from it, or the rule writes it. */
-  readonly role: "from" | "writes";
+  /** How the record takes part: the rule's rows come from it, the rule writes it, or its rows look it up. */
+  readonly role: "from" | "writes" | "looks up";
   readonly clauses: readonly ClauseExplanation[];
   readonly writes: readonly { readonly system: string; readonly collection: string; readonly key: string; readonly what: string; readonly fields?: Readonly<Record<string, unknown>> }[];
   readonly summary: string;
@@ -403,13 +404,71 @@ function clauseText(c: Clause): string {
   }
 }
 
+/** Whether an expression of the rule looks records of the collection up by key or by fields. */
+function readsByLookup(rule: RulePlan, record: RecordRef): Expr | undefined {
+  const exprs = [...rule.clauses.flatMap((c) => (c.kind === "from" ? [c.source] : c.kind === "let" ? [c.value] : c.kind === "where" ? [c.condition] : [c.reason, c.condition])), ...(rule.action.kind === "write" ? rule.action.assignments.map((a) => a.value) : [])];
+  let found: Expr | undefined;
+  for (const e of exprs) {
+    walk(e, (x) => {
+      if (!found && (x.op === "byKey" || x.op === "find") && "system" in x.source && x.source.system === record.system && x.source.collection === record.collection) found = x;
+    });
+  }
+  return found;
+}
+
+/** A rule whose rows look the record up: which of its rows did, as the settled run saw them. */
+function looksUp(input: RunInput, run: SettledRun, rule: RulePlan, record: RecordRef): RuleExplanation | undefined {
+  const lookup = readsByLookup(rule, record);
+  if (!lookup) return undefined;
+  const ctx = run.ctx;
+  const origin = originOf(input.plan, rule.clauses[0]!);
+  const rows: string[] = [];
+  const seen = (root: unknown): void => {
+    const found = ctx.discovered;
+    if (!found?.has(record)) return;
+    const key = origin ? String(field(root, origin.key)) : "(a row)";
+    if (!rows.includes(key)) rows.push(key);
+  };
+  ctx.discovered = new RecordRefSet();
+  try {
+    // A row's lookups are noted as its clauses run: a row that found the record is one that looked it up.
+    const compiled = compileClauses(rule.clauses, ctx, false, (_clause, _frame, root) => {
+      seen(root);
+      ctx.discovered = new RecordRefSet();
+    });
+    compiled.run((_frame, root) => seen(root), () => undefined);
+  } catch (error) {
+    if (!(error instanceof SkipRow)) throw error;
+  } finally {
+    ctx.discovered = undefined;
+  }
+  const action = rule.action;
+  const target = `${action.system}.${action.collection}`;
+  const from = origin ? `${origin.system}.${origin.collection}` : "its rows";
+  const shownRows = rows.length > 10 ? `${rows.slice(0, 10).join(", ")} and ${rows.length - 10} more` : rows.join(", ");
+  return {
+    ...place(rule.span),
+    rule: `${clauseText(rule.clauses[0]!)} ... ${action.kind === "delete" ? "delete" : action.mode} ${target}`,
+    role: "looks up",
+    clauses: [],
+    writes: [],
+    summary:
+      lookup.op === "find"
+        ? // A lookup by fields is not traced record by record: what the run found is said as a possibility.
+          `may look it up by ${exprText(lookup)}, for ${from}`
+        : rows.length === 0
+          ? `looks records up by ${exprText(lookup)}; none of its rows looked this one up`
+          : `looks it up by ${exprText(lookup)}, for ${from} ${shownRows}`,
+  };
+}
+
 function explainRule(input: RunInput, run: SettledRun, rule: RulePlan, record: RecordRef, changes: ReturnType<typeof runPlan>["changes"]): RuleExplanation | undefined {
   const { plan } = input;
   const origin = originOf(plan, rule.clauses[0]!);
   const action = rule.action;
   const fromIt = origin?.system === record.system && origin.collection === record.collection;
   const writesIt = action.system === record.system && action.collection === record.collection;
-  if (!fromIt && !writesIt) return undefined;
+  if (!fromIt && !writesIt) return looksUp(input, run, rule, record);
   const ctx = run.ctx;
   const n = rule.clauses.length;
   // Each root's deepest clause reached, with the row's values then: where it stopped, or n when it passed them all.
