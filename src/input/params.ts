@@ -62,7 +62,10 @@ function scalarProblem(type: string, value: unknown): string | undefined {
 }
 
 /** The params of a run: given values checked, defaults filled in, missing required ones reported. */
-export function resolveParams(plan: Plan, given: readonly (readonly [string, string])[], where = "--param"): Map<string, unknown> | { problems: Problem[] } {
+/** Where params come from, for the words that say how to give a missing one. */
+export type ParamsGiven = "--param" | "deployment" | "lines";
+
+export function resolveParams(plan: Plan, given: readonly (readonly [string, string])[], where = "--param", as: ParamsGiven = where === "--param" ? "--param" : "deployment"): Map<string, unknown> | { problems: Problem[] } {
   const problems: Problem[] = [];
   const values = new Map<string, unknown>();
   const declared = new Map(plan.params.map((p) => [p.name, p]));
@@ -89,7 +92,7 @@ export function resolveParams(plan: Plan, given: readonly (readonly [string, str
   for (const param of plan.params) {
     if (values.has(param.name) || named.has(param.name)) continue;
     if (param.default !== undefined) values.set(param.name, param.default);
-    else if (param.required) problems.push(problem({ file: where }, message("PAR003", where === "--param" ? "missingOption" : "missingDeployment", { integration: plan.integration, name: param.name, type: param.type })));
+    else if (param.required) problems.push(problem({ file: where }, message("PAR003", as === "--param" ? "missingOption" : as === "lines" ? "missingLine" : "missingDeployment", { integration: plan.integration, name: param.name, type: param.type })));
   }
   return problems.length > 0 ? { problems } : values;
 }

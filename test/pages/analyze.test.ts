@@ -69,6 +69,9 @@ describe("the playground's analysis", () => {
       'PAR002: connected_at must be a datetime, such as "2026-11-01T14:05:00Z" (given: yesterday)',
     ]);
     expect(a.run).toBeUndefined();
+    // A param not given at all is asked for in the page's own form.
+    const missing = analyze({ specName: "v.sync", spec, snapshots: { vomo: "{}", virtuous: "{}" }, params: "", now: NOW }, systems);
+    expect(missing.settings).toEqual(["PAR003: v needs the param connected_at (datetime); give it as a line connected_at=VALUE"]);
   });
 
   it("exports a case with the snapshots, params, time and patches", () => {

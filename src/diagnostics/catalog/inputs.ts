@@ -100,6 +100,7 @@ export const INPUTS = {
   PAR003: error("required param missing", "The spec declares this param without a default, so every run must give it a value.", {
     missingOption: "{integration} needs the param {name} ({type}); give it with --param {name}=VALUE",
     missingDeployment: "{integration} needs the param {name} ({type}); give it under params ({name}: VALUE)",
+    missingLine: "{integration} needs the param {name} ({type}); give it as a line {name}=VALUE",
   }),
 
   // EVT: an event given to `plan --event`, a spec test, or a webhook.

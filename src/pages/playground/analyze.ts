@@ -140,7 +140,7 @@ export function analyze(input: PlaygroundInput, systems: SystemCatalog): Analysi
     if (at <= 0) settings.push(`params: ${JSON.stringify(trimmed)} is not NAME=VALUE`);
     else given.push([trimmed.slice(0, at).trim(), trimmed.slice(at + 1).trim()]);
   }
-  const params = resolveParams(plan, given, "params");
+  const params = resolveParams(plan, given, "params", "lines");
   if ("problems" in params) settings.push(...params.problems.map((p) => `${p.code}: ${p.message}`));
   if (settings.length > 0 || snapshots.size < 2 || "problems" in params) return base;
 
